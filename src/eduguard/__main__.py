@@ -1,0 +1,3 @@
+from eduguard.cli.main import app
+
+app(prog_name="eduguard")

@@ -1,0 +1,1 @@
+"""Permission decisions with reasons: (principal, action, resource unit) → allow/deny + why."""

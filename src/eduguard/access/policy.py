@@ -1,0 +1,94 @@
+"""The one place that decides access.
+
+Every route declares an action (``eduguard.web.deps.permission``); :func:`decide` answers
+allow/deny **with a reason**, which later goes into the audit event. Scope follows the unit
+tree: a principal sees its own unit and the units below it (``Unit.path`` prefix).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eduguard.identity.models import Role
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"  # any logged-in account (own profile, logout, home)
+
+ACTIONS: dict[str, str] = {
+    PUBLIC: "公开访问",
+    AUTHENTICATED: "已登录用户",
+    "unit:read": "查看单位",
+    "unit:write": "新建/编辑/归档单位",
+    "system:read": "查看信息系统",
+    "system:write": "登记/编辑/归档信息系统",
+    "agreement:read": "查看第三方协议",
+    "agreement:write": "登记/归档第三方协议",
+    "user:manage": "管理账户与角色",
+}
+
+READ_ORGS = frozenset({"unit:read", "system:read", "agreement:read"})
+
+ROLE_ACTIONS: dict[Role, frozenset[str]] = {
+    Role.system_admin: READ_ORGS | {"unit:write", "system:write", "agreement:write", "user:manage"},
+    Role.security_admin: READ_ORGS,
+    Role.audit_admin: frozenset(),
+    Role.data_owner: READ_ORGS | {"system:write", "agreement:write"},
+    Role.data_operator: READ_ORGS,
+    Role.data_user: frozenset({"unit:read", "system:read"}),
+    Role.pi_officer: READ_ORGS,
+    Role.supervisor: READ_ORGS,
+}
+
+ROLE_LABELS: dict[Role, tuple[str, str]] = {
+    Role.system_admin: ("系统管理员", "System administrator"),
+    Role.security_admin: ("安全管理员", "Security administrator"),
+    Role.audit_admin: ("审计管理员", "Audit administrator"),
+    Role.data_owner: ("数据主管", "Data owner"),
+    Role.data_operator: ("数据运营", "Data operator"),
+    Role.data_user: ("数据使用", "Data user"),
+    Role.pi_officer: ("个人信息保护负责人", "PI protection officer"),
+    Role.supervisor: ("上级监管", "Supervisor"),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: an account with its roles and the unit-tree path it belongs to."""
+
+    user_id: int
+    username: str
+    roles: frozenset[Role]
+    unit_path: str  # "/" for a platform-wide account
+
+    @property
+    def scope(self) -> str:
+        return self.unit_path
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def decide(principal: Principal | None, action: str, unit_path: str | None = None) -> Decision:
+    """Allow or deny ``action`` on a resource of the unit at ``unit_path`` (None: no unit)."""
+    if action not in ACTIONS:
+        return Decision(False, f"未定义的操作 {action}")
+    if action == PUBLIC:
+        return Decision(True, "公开页面")
+    if principal is None:
+        return Decision(False, "未登录")
+    if action == AUTHENTICATED:
+        return Decision(True, "已登录")
+    granting = sorted(role for role in principal.roles if action in ROLE_ACTIONS[role])
+    if not granting:
+        held = "、".join(ROLE_LABELS[r][0] for r in sorted(principal.roles)) or "无角色"
+        return Decision(False, f"角色（{held}）无“{ACTIONS[action]}”权限")
+    if unit_path is not None and not unit_path.startswith(principal.unit_path):
+        return Decision(False, "资源不在本单位及下级单位范围内")
+    label = ROLE_LABELS[granting[0]][0]
+    return Decision(True, f"{label}在本单位范围内可{ACTIONS[action]}")

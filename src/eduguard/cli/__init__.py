@@ -1,0 +1,1 @@
+"""The ``eduguard`` command (Typer + Rich)."""

@@ -1,0 +1,73 @@
+"""Shared CLI plumbing: settings, the database, Chinese errors on stderr."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from eduguard.config import Settings, get_settings
+from eduguard.db import migrate
+from eduguard.db.engine import make_engine, make_session_factory, transaction
+from eduguard.errors import EduguardError
+
+console = Console()
+err_console = Console(stderr=True)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err_console.print(f"[bold red]错误：[/]{message}")
+    return typer.Exit(code)
+
+
+def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Domain errors become one Chinese line on stderr and exit code 1; never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except EduguardError as exc:
+            language = get_settings().language
+            raise fail(f"{exc.message(language)}（{exc.code}）") from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("EDUGUARD_DEBUG"):
+                raise
+            # The type only: a message may carry data values, which never go to the console.
+            raise fail(f"内部错误（{type(exc).__name__}），设置 EDUGUARD_DEBUG=1 可查看详情") from None
+
+    return wrapper
+
+
+def open_engine(settings: Settings, *, require_current: bool = True) -> Engine:
+    engine = make_engine(settings.effective_database_url)
+    if require_current:
+        from alembic.script import ScriptDirectory
+
+        head = ScriptDirectory.from_config(migrate.alembic_config(engine)).get_current_head()
+        if migrate.current_revision(engine) != head:
+            engine.dispose()
+            raise fail("数据库尚未初始化或需要升级，请先运行：eduguard init")
+    return engine
+
+
+@contextmanager
+def db_session(settings: Settings | None = None) -> Iterator[Session]:
+    settings = settings or get_settings()
+    engine = open_engine(settings)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()

@@ -1,0 +1,177 @@
+"""The ``eduguard`` command: init, serve, demo, unit, system, user (and scan)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from eduguard import __version__
+from eduguard.cli.common import console, db_session, err_console, fail, friendly_errors
+from eduguard.cli.orgs import system_app, unit_app
+from eduguard.config import Settings, get_settings
+from eduguard.db import migrate
+from eduguard.db.engine import make_engine, make_session_factory, transaction
+from eduguard.demo import flows as demo_flows
+from eduguard.errors import EduguardError
+from eduguard.identity import service as identity_service
+from eduguard.identity.models import Role
+
+app = typer.Typer(
+    name="eduguard",
+    help="eduguard 教育数据安全治理平台 — education data security governance",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(unit_app, name="unit")
+app.add_typer(system_app, name="system")
+user_app = typer.Typer(help="账户管理 (accounts)", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+Host = Annotated[str, typer.Option("--host", help="监听地址")]
+Port = Annotated[int, typer.Option("--port", help="监听端口", min=1, max=65535)]
+DEMO_MARKER = ".eduguard-demo"
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"eduguard {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本")
+    ] = False,
+) -> None:
+    """教育数据安全治理平台。"""
+
+
+def _prepare(settings: Settings) -> None:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+@app.command()
+@friendly_errors
+def init() -> None:
+    """创建或升级数据库（EDUGUARD_HOME 下的 SQLite，或 EDUGUARD_DATABASE_URL）。"""
+    settings = get_settings()
+    _prepare(settings)
+    console.print(f"数据库已就绪：{_display_url(settings)}")
+    with db_session(settings) as session:
+        if identity_service.count_users(session) == 0:
+            console.print(
+                "尚无账户。请创建首个系统管理员：\n"
+                "  eduguard user create 用户名 --role system_admin"
+            )
+
+
+def _display_url(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.effective_database_url).render_as_string(hide_password=True)
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from eduguard.web.app import create_app
+
+    application = create_app(settings)
+    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+
+
+@app.command()
+@friendly_errors
+def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    """启动 Web 控制台与 API。"""
+    settings = get_settings()
+    settings.check_secrets()
+    from eduguard.cli.common import open_engine
+
+    open_engine(settings).dispose()
+    console.print(f"控制台：http://{host}:{port}/   API 文档：http://{host}:{port}/api/docs")
+    _serve(settings, host, port)
+
+
+@app.command()
+@friendly_errors
+def demo(
+    home: Annotated[Path, typer.Option("--home", help="演示数据目录（会被重建）")] = Path(
+        ".eduguard-demo"
+    ),
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="只准备演示数据，不启动服务")
+    ] = False,
+) -> None:
+    """创建全新的演示环境（示例省 → 市 → 县 → 两所学校）并启动控制台。"""
+    if home.exists():
+        if not (home / DEMO_MARKER).exists():
+            raise fail(f"{home} 已存在且不是演示目录，拒绝覆盖；请换一个 --home")
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    (home / DEMO_MARKER).write_text("eduguard demo home; safe to delete\n", encoding="utf-8")
+    settings = Settings(home=home, database_url=None, demo=True)
+    _prepare(settings)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            login = demo_flows.seed(session)
+    finally:
+        engine.dispose()
+    console.print(f"[green]演示环境已创建[/]：{home.resolve()}")
+    console.print(f"登录账号：[bold]{login.username}[/]  密码：[bold]{login.password}[/]")
+    if no_serve:
+        return
+    console.print(f"控制台：http://{host}:{port}/  （Ctrl+C 退出）")
+    _serve(settings, host, port)
+
+
+@user_app.command("create")
+@friendly_errors
+def user_create(
+    username: Annotated[str, typer.Argument(help="用户名")],
+    role: Annotated[list[Role], typer.Option("--role", help="角色（可重复）")],
+    unit: Annotated[int | None, typer.Option("--unit", help="所属单位 ID；缺省为全平台")] = None,
+    display_name: Annotated[str, typer.Option("--name", help="姓名")] = "",
+    password: Annotated[
+        str | None,
+        typer.Option("--password", help="密码；缺省时交互输入", envvar="EDUGUARD_NEW_PASSWORD"),
+    ] = None,
+) -> None:
+    """创建账户（首个系统管理员只能由命令行创建）。"""
+    if password is None:
+        password = typer.prompt("密码", hide_input=True, confirmation_prompt=True)
+    with db_session() as session:
+        if unit is not None:
+            from eduguard.orgs import service as orgs_service
+
+            orgs_service.get_unit(session, unit)
+        user = identity_service.create_user(
+            session,
+            username=username,
+            password=password,
+            roles=set(role),
+            unit_id=unit,
+            display_name=display_name,
+        )
+        console.print(f"已创建账户 [bold]{user.username}[/]")
+
+
+def run() -> None:  # pragma: no cover - console-script shim
+    try:
+        app()
+    except EduguardError as exc:
+        err_console.print(f"[bold red]错误：[/]{exc.message_zh}")
+        raise SystemExit(1) from None

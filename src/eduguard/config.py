@@ -1,0 +1,116 @@
+"""Settings: environment (prefix ``EDUGUARD_``), an optional TOML file, then defaults.
+
+``get_settings()`` is cached and read on demand, never at import time. Outside demo mode a
+missing or placeholder secret refuses to start (:func:`Settings.check_secrets`).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from eduguard.errors import ConfigurationError
+
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "secret", "placeholder", "please-change", "xxx", "todo"}
+)
+MIN_SECRET_LENGTH = 32
+
+
+def _toml_path() -> Path | None:
+    explicit = os.environ.get("EDUGUARD_CONFIG")
+    if explicit:
+        return Path(explicit)
+    home = Path(os.environ.get("EDUGUARD_HOME", ".eduguard"))
+    candidate = home / "eduguard.toml"
+    return candidate if candidate.is_file() else None
+
+
+class Settings(BaseSettings):
+    """Every setting eduguard reads. Each is documented in README (a test keeps that honest)."""
+
+    model_config = SettingsConfigDict(env_prefix="EDUGUARD_", extra="ignore")
+
+    home: Path = Field(
+        default=Path(".eduguard"), description="数据目录：嵌入式数据库、上传文件、密钥"
+    )
+    database_url: str | None = Field(
+        default=None, description="数据库 URL；缺省为 HOME 下的 SQLite"
+    )
+    secret_key: SecretStr = Field(default=SecretStr(""), description="会话签名密钥，≥32 字符")
+    demo: bool = Field(default=False, description="演示模式：允许自动生成密钥")
+    language: Literal["zh", "en"] = Field(default="zh", description="默认界面语言")
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, description="上传文件大小上限（字节）")
+    session_hours: int = Field(default=8, description="登录会话有效期（小时）")
+    cookie_secure: bool = Field(default=False, description="仅通过 HTTPS 发送会话 Cookie")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml = _toml_path()
+        if toml is not None:
+            if not toml.is_file():
+                raise ConfigurationError(
+                    "config_file_missing",
+                    f"配置文件不存在：{toml}",
+                    f"configuration file not found: {toml}",
+                )
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml))
+        return tuple(sources)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'eduguard.db').resolve()}"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.home / "uploads"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+    def check_secrets(self) -> None:
+        """Refuse to start with a missing or placeholder secret, unless in demo mode."""
+        if self.demo:
+            return
+        value = self.secret_key.get_secret_value()
+        if value.strip().lower() in PLACEHOLDER_SECRETS or len(value) < MIN_SECRET_LENGTH:
+            raise ConfigurationError(
+                "secret_key_invalid",
+                "未设置有效的 EDUGUARD_SECRET_KEY（至少 32 个字符，且不能是占位值）。"
+                "请生成随机密钥，例如：python -c 'import secrets; print(secrets.token_urlsafe(48))'",
+                "EDUGUARD_SECRET_KEY is missing or a placeholder (need ≥ 32 characters).",
+            )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def settings_documentation() -> dict[str, Any]:
+    """Name → description of every setting, for docs and the docs test."""
+    return {
+        f"EDUGUARD_{name.upper()}": field.description
+        for name, field in Settings.model_fields.items()
+    }

@@ -1,0 +1,15 @@
+"""The full schema: imports every domain's models so metadata is complete (Alembic, tests)."""
+
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES = (
+    "eduguard.orgs.models",
+    "eduguard.identity.models",
+)
+
+
+def import_all_models() -> None:
+    for name in MODEL_MODULES:
+        importlib.import_module(name)

@@ -1,0 +1,1 @@
+"""The demo home: a synthetic province → city → county → two schools, their systems."""

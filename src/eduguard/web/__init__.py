@@ -1,0 +1,1 @@
+"""Web console (Jinja2 + htmx) and JSON API (``/api/v1``)."""

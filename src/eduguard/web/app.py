@@ -1,0 +1,98 @@
+"""FastAPI app factory: settings and database in ``app.state``, routers, errors, headers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from eduguard import __version__
+from eduguard.config import Settings, get_settings
+from eduguard.db.engine import make_engine, make_session_factory
+from eduguard.web import errors
+from eduguard.web.i18n import translator
+from eduguard.web.routes import api_orgs, auth, pages_orgs, system
+
+HERE = Path(__file__).parent
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+class GuardMiddleware:
+    """Security headers on every response; a declared body larger than the limit is refused
+    before it is read (413, the same JSON error shape)."""
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            body = (
+                '{"error":{"code":"payload_too_large","message":"请求体过大","details":'
+                f'{{"limit_bytes":{self.max_body}}}}}}}'
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 413,
+                    "headers": [
+                        (b"content-type", b"application/json; charset=utf-8"),
+                        *SECURITY_HEADERS,
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_secrets()
+    app = FastAPI(
+        title="eduguard 教育数据安全治理平台",
+        version=__version__,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    engine = make_engine(settings.effective_database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals["version"] = __version__
+    templates.env.globals["translator"] = translator
+    app.state.templates = templates
+
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    for module in (system, auth, api_orgs, pages_orgs):
+        app.include_router(module.router)
+    # Uploads carry a document plus form fields: allow a little overhead above the file limit.
+    app.add_middleware(GuardMiddleware, max_body=settings.max_upload_bytes + 64 * 1024)
+    return app

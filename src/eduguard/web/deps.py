@@ -1,0 +1,122 @@
+"""Small typed dependencies: the request's transaction, the caller, the permission it needs."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from eduguard.access.policy import AUTHENTICATED, PUBLIC, Decision, Principal, decide
+from eduguard.config import Settings
+from eduguard.errors import NotAuthenticated, PermissionDenied
+from eduguard.identity import service as identity_service
+from eduguard.identity.models import LoginSession
+from eduguard.orgs import service as orgs_service
+
+SESSION_COOKIE = "eg_session"
+LANG_COOKIE = "lang"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ACTION_ATTRIBUTE = "eduguard_action"
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the endpoint returns, rolled back on error."""
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+# scope="function": commit before the response is sent, so a failed commit is never a 200.
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+AppSettings = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def language(request: Request) -> str:
+    lang = request.cookies.get(LANG_COOKIE, request.app.state.settings.language)
+    return lang if lang in ("zh", "en") else "zh"
+
+
+Language = Annotated[str, Depends(language)]
+
+
+def current_login(request: Request, session: DbSession) -> LoginSession | None:
+    cached: LoginSession | None = getattr(request.state, "login", None)
+    if cached is not None:
+        return cached
+    login = identity_service.resolve_session(session, request.cookies.get(SESSION_COOKIE))
+    request.state.login = login
+    return login
+
+
+def principal_of(session: Session, login: LoginSession) -> Principal:
+    user = login.user
+    unit_path = "/"
+    if user.unit_id is not None:
+        unit_path = orgs_service.get_unit(session, user.unit_id).path
+    return Principal(user.id, user.username, user.role_set, unit_path)
+
+
+async def _csrf_ok(request: Request, login: LoginSession) -> bool:
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    return sent is not None and hmac.compare_digest(sent, login.csrf_token)
+
+
+def permission(action: str) -> Any:
+    """Declare the action a route needs. Returns the caller (``Principal``, or None if public).
+
+    Denials raise: 401 when not logged in, 403 when the role lacks the action. Unit scope is
+    applied by the services (out-of-scope objects are "not found").
+    """
+
+    async def dependency(request: Request, session: DbSession) -> Principal | None:
+        if action == PUBLIC:
+            request.state.decision = decide(None, PUBLIC)
+            return None
+        login = current_login(request, session)
+        if login is None:
+            raise NotAuthenticated("not_authenticated", "请先登录", "please log in")
+        principal = principal_of(session, login)
+        decision: Decision = decide(principal, action)
+        request.state.decision = decision
+        request.state.principal = principal
+        if not decision.allowed:
+            raise PermissionDenied(
+                "permission_denied", f"无权操作：{decision.reason}", decision.reason
+            )
+        if request.method not in SAFE_METHODS and not await _csrf_ok(request, login):
+            raise PermissionDenied(
+                "csrf_failed", "表单已失效，请刷新页面后重试", "CSRF token missing or wrong"
+            )
+        return principal
+
+    setattr(dependency, ACTION_ATTRIBUTE, action)
+    return Depends(dependency)
+
+
+def declared_actions(call: Callable[..., Any]) -> str | None:
+    action = getattr(call, ACTION_ATTRIBUTE, None)
+    return action if isinstance(action, str) else None
+
+
+Caller = Annotated[Principal, permission(AUTHENTICATED)]

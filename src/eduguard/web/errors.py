@@ -1,0 +1,77 @@
+"""One error shape for the API, a readable page for the console, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from eduguard.errors import EduguardError, NotAuthenticated
+from eduguard.validation import validation_details
+from eduguard.web.deps import language
+
+logger = logging.getLogger("eduguard.web")
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _page(request: Request, status: int, message: str) -> Response:
+    templates = request.app.state.templates
+    return templates.TemplateResponse(  # type: ignore[no-any-return]
+        request, "error.html", {"message": message, "status": status}, status_code=status
+    )
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(EduguardError)
+    async def domain_error(request: Request, exc: EduguardError) -> Response:
+        lang = language(request)
+        if isinstance(exc, NotAuthenticated) and not _is_api(request):
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        if exc.status_code >= 500:
+            logger.error("server error %s", exc.code)
+        if _is_api(request):
+            return JSONResponse(exc.to_dict(lang), status_code=exc.status_code)
+        return _page(request, exc.status_code, exc.message(lang))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        lang = language(request)
+        details = validation_details(exc.errors(), lang)
+        message = "请求内容不正确" if lang != "en" else "the request is not valid"
+        body = {"error": {"code": "validation_failed", "message": message, "details": details}}
+        if _is_api(request):
+            return JSONResponse(body, status_code=422)
+        text = "；".join(f"{d['field']}：{d['message']}" for d in details)
+        return _page(request, 422, f"{message}：{text}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        lang = language(request)
+        messages = {
+            404: ("页面不存在", "not found"),
+            405: ("不支持的请求方法", "method not allowed"),
+        }
+        zh, en = messages.get(exc.status_code, ("请求失败", "request failed"))
+        message = en if lang == "en" else zh
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        if _is_api(request):
+            body = {"error": {"code": code, "message": message, "details": None}}
+            return JSONResponse(body, status_code=exc.status_code)
+        return _page(request, exc.status_code, message)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # Log the type only: messages can carry data values, and values never go to logs.
+        logger.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        lang = language(request)
+        message = "服务器内部错误，请联系管理员" if lang != "en" else "internal error"
+        if _is_api(request):
+            body = {"error": {"code": "internal_error", "message": message, "details": None}}
+            return JSONResponse(body, status_code=500)
+        return _page(request, 500, message)

@@ -1,0 +1,158 @@
+"""Shared fixtures: every database test runs on SQLite *and* on the PostgreSQL at 127.0.0.1.
+
+Tests get a clean, migrated database each: SQLite by copying a migrated template file, PostgreSQL
+by truncating the tables of a schema made for this run. Changes really commit, so transaction
+behaviour is tested as it runs in production.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from eduguard.config import Settings
+from eduguard.db import migrate
+from eduguard.db.engine import make_engine, make_session_factory
+from eduguard.identity import service as identity_service
+from eduguard.identity.models import Role
+from eduguard.web.app import create_app
+
+PG_SERVER = os.environ.get("EDUGUARD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = ("sqlite", "postgresql")
+ADMIN_PASSWORD = "Admin-Passw0rd-for-tests"  # a synthetic test credential, not a secret
+
+
+def pg_url(schema: str) -> str:
+    return f"{PG_SERVER}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "eduguard.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> Iterator[str]:
+    schema = f"eg_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(pg_url(schema))
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield schema
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "eduguard.db"
+        shutil.copyfile(template, target)
+        return f"sqlite:///{target}"
+    schema: str = request.getfixturevalue("pg_schema")
+    url = pg_url(schema)
+    engine = make_engine(url)
+    tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with session_factory() as session:
+        yield session
+        session.rollback()
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        home=tmp_path / "home",
+        database_url=db_url,
+        secret_key=secrets.token_urlsafe(48),
+        demo=False,
+        max_upload_bytes=64 * 1024,
+    )
+
+
+@pytest.fixture
+def app_client(settings: Settings) -> Iterator[TestClient]:
+    app = create_app(settings)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+    app.state.engine.dispose()
+
+
+class Accounts:
+    """Create accounts and log clients in, for tests."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.factory = factory
+
+    def create(
+        self,
+        username: str,
+        roles: set[Role],
+        unit_id: int | None = None,
+        password: str = ADMIN_PASSWORD,
+    ) -> int:
+        with self.factory() as session, session.begin():
+            user = identity_service.create_user(
+                session, username=username, password=password, roles=roles, unit_id=unit_id
+            )
+            return user.id
+
+    @staticmethod
+    def login(client: TestClient, username: str, password: str = ADMIN_PASSWORD) -> str:
+        """Log in through the API; returns the CSRF token and sends it on later requests."""
+        client.cookies.clear()
+        response = client.post(
+            "/api/v1/auth/login", json={"username": username, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        token: str = response.json()["csrf_token"]
+        client.headers["X-CSRF-Token"] = token
+        return token
+
+
+@pytest.fixture
+def accounts(app_client: TestClient) -> Accounts:
+    return Accounts(app_client.app.state.session_factory)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def admin_client(app_client: TestClient, accounts: Accounts) -> TestClient:
+    accounts.create("sysadmin", {Role.system_admin})
+    accounts.login(app_client, "sysadmin")
+    return app_client
