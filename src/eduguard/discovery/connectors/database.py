@@ -1,0 +1,326 @@
+"""Databases by SQLAlchemy URL: SQLite, PostgreSQL (psycopg 3), MySQL/MariaDB (PyMySQL).
+
+Every table and view the credentials can read is a table to scan, with its table and column
+comments (PostgreSQL ``obj_description``/``col_description`` and MySQL ``information_schema``,
+both through the SQLAlchemy inspector). Rows are streamed with server-side cursors
+(``stream_results`` + ``yield_per``), so memory is bounded by the batch size. Scanning never
+writes: SQLite files are opened read-only, PostgreSQL sessions are read-only transactions.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.pool import NullPool
+
+from eduguard.discovery.connectors._frames import rebatch, rows_frame
+from eduguard.discovery.sources import DEFAULT_BATCH_ROWS, FailedTable, SourceError
+
+_SYSTEM_SCHEMAS = {
+    "information_schema",
+    "pg_catalog",
+    "pg_toast",
+    "mysql",
+    "performance_schema",
+    "sys",
+}
+_DRIVERS = {
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mariadb+pymysql",
+}
+EXACT_COUNT_BELOW = 1_000_000
+
+
+def is_database_url(source: str) -> bool:
+    scheme, separator, _rest = source.partition("://")
+    return bool(separator) and scheme.replace("+", "").isalnum() and len(scheme) > 1
+
+
+def normalise_url(source: str) -> URL:
+    """The URL with the project's drivers; a SQLite file opened read-only (never created).
+
+    Raises :class:`SourceError` ``source_not_found`` for a SQLite file that does not exist and
+    ``unsupported_database`` for another kind of URL.
+    """
+    try:
+        url = make_url(source)
+    except sa.exc.ArgumentError as error:
+        raise SourceError(
+            "invalid_database_url", f"数据库地址格式不正确：{source}", str(error)
+        ) from error
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        database = url.database or ""
+        if not database or database == ":memory:":
+            raise SourceError(
+                "source_not_found", "SQLite 地址中没有数据库文件路径", "no SQLite file"
+            )
+        path = Path(database).expanduser().resolve()
+        if not path.is_file():
+            raise SourceError(
+                "source_not_found",
+                f"找不到 SQLite 数据库文件：{database}",
+                f"no such file {database}",
+            )
+        return url.set(
+            drivername="sqlite+pysqlite",
+            database=f"file:{path}",
+            query={"mode": "ro", "uri": "true"},
+        )
+    if backend in ("postgresql", "mysql", "mariadb"):
+        if "+" not in url.drivername:
+            url = url.set(drivername=_DRIVERS[url.drivername])
+        return url
+    raise SourceError(
+        "unsupported_database",
+        f"不支持的数据库类型“{backend}”：支持 sqlite、postgresql、mysql/mariadb",
+        f"unsupported database {backend!r}",
+    )
+
+
+def display_url(url: URL) -> str:
+    """The URL for reports and messages: never the password."""
+    if url.get_backend_name() == "sqlite":
+        return f"sqlite:///{(url.database or '').removeprefix('file:')}"
+    return url.render_as_string(hide_password=True)
+
+
+class DatabaseTable:
+    """One table or view."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        schema: str | None,
+        table: str,
+        columns: list[str],
+        name: str,
+        comment: str | None,
+        column_comments: dict[str, str],
+        row_count: int | None,
+    ) -> None:
+        self.engine = engine
+        self.schema = schema
+        self.table = table
+        self.columns = columns
+        self.name = name
+        self.comment = comment
+        self.column_comments = column_comments
+        self.row_count = row_count
+
+    def _frames(self, batch_rows: int, limit: int | None) -> Iterator[pl.DataFrame]:
+        table = sa.table(
+            self.table, *(sa.column(name) for name in self.columns), schema=self.schema
+        )
+        query = sa.select(*table.columns)
+        if limit is not None:
+            query = query.limit(limit)
+        try:
+            with self.engine.connect() as connection:
+                streaming = connection.execution_options(stream_results=True, yield_per=batch_rows)
+                result = streaming.execute(query)
+                for partition in result.partitions():
+                    yield rows_frame(self.columns, partition)
+        except sa.exc.SQLAlchemyError as error:
+            raise SourceError(
+                "db_read_failed",
+                f"读取表“{self.name}”失败：{_reason(error)}",
+                f"reading {self.name} failed: {_reason(error)}",
+            ) from error
+
+    def batches(
+        self, batch_rows: int = DEFAULT_BATCH_ROWS, limit: int | None = None
+    ) -> Iterator[pl.DataFrame]:
+        yield from rebatch(self._frames(batch_rows, limit), batch_rows, limit, self.name)
+
+
+def _reason(error: sa.exc.SQLAlchemyError) -> str:
+    original = getattr(error, "orig", None)
+    text = str(original if original is not None else error)
+    return text.strip().splitlines()[0] if text.strip() else type(error).__name__
+
+
+def _make_engine(url: URL) -> Engine:
+    connect_args: dict[str, Any] = {}
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        connect_args = {"connect_timeout": 10, "options": "-c default_transaction_read_only=on"}
+    elif backend in ("mysql", "mariadb"):
+        connect_args = {"connect_timeout": 10}
+    return sa.create_engine(url, poolclass=NullPool, connect_args=connect_args)
+
+
+def _schemas(inspector: sa.Inspector, url: URL) -> list[str | None]:
+    backend = url.get_backend_name()
+    if backend == "sqlite" or (backend in ("mysql", "mariadb") and url.database):
+        return [None]
+    default = inspector.default_schema_name
+    names = [
+        schema
+        for schema in inspector.get_schema_names()
+        if schema not in _SYSTEM_SCHEMAS and not schema.startswith("pg_")
+    ]
+    return [None if schema == default else schema for schema in names]
+
+
+def _readable_pg(connection: sa.Connection) -> set[tuple[str, str]]:
+    rows = connection.execute(
+        sa.text(
+            "SELECT n.nspname, c.relname FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f') "
+            "AND has_table_privilege(c.oid, 'SELECT')"
+        )
+    )
+    return {(str(schema), str(table)) for schema, table in rows}
+
+
+def _estimated_counts(connection: sa.Connection, url: URL) -> dict[tuple[str, str], int]:
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        query = (
+            "SELECT n.nspname, c.relname, c.reltuples::bigint FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'm')"
+        )
+    elif backend in ("mysql", "mariadb"):
+        query = (
+            "SELECT table_schema, table_name, table_rows FROM information_schema.tables "
+            "WHERE table_type = 'BASE TABLE'"
+        )
+    else:
+        return {}
+    return {
+        (str(schema), str(table)): int(count)
+        for schema, table, count in connection.execute(sa.text(query))
+        if count is not None
+    }
+
+
+def _row_count(
+    connection: sa.Connection, schema: str | None, table: str, estimate: int | None
+) -> int | None:
+    """Exact ``COUNT(*)`` for tables estimated under a million rows, else the estimate."""
+    if estimate is not None and estimate >= EXACT_COUNT_BELOW:
+        return estimate
+    query = sa.select(sa.func.count()).select_from(sa.table(table, schema=schema))
+    try:
+        with connection.begin_nested():
+            return int(connection.execute(query).scalar_one())
+    except sa.exc.SQLAlchemyError:
+        return estimate if estimate is not None and estimate >= 0 else None
+
+
+def open_database(source: str) -> Iterator[DatabaseTable | FailedTable]:
+    """Every readable table and view behind ``source``; one ``FailedTable`` if it refuses."""
+    try:
+        url = normalise_url(source)
+    except SourceError as error:
+        yield FailedTable(source.split("@")[-1], error)
+        return
+    shown = display_url(url)
+    try:
+        engine = _make_engine(url)
+    except (sa.exc.SQLAlchemyError, ImportError) as error:
+        yield FailedTable(
+            shown,
+            SourceError(
+                "db_driver_missing", f"无法使用数据库驱动“{url.drivername}”：{error}", str(error)
+            ),
+        )
+        return
+    try:
+        tables = list(_list_tables(engine, url))
+    except sa.exc.SQLAlchemyError as error:
+        yield FailedTable(
+            shown,
+            SourceError(
+                "db_connect_failed",
+                f"无法连接数据库 {shown}：{_reason(error)}",
+                f"cannot connect to {shown}: {_reason(error)}",
+            ),
+        )
+        return
+    if not tables:
+        yield FailedTable(
+            shown,
+            SourceError(
+                "no_tables",
+                f"数据库 {shown} 中没有当前账号可读的表或视图",
+                f"no readable tables in {shown}",
+            ),
+        )
+        return
+    yield from tables
+
+
+def _list_tables(engine: Engine, url: URL) -> Iterator[DatabaseTable | FailedTable]:
+    backend = url.get_backend_name()
+    with engine.connect() as connection, warnings.catch_warnings():
+        # reflection warns about column types it does not know; their values are still text
+        warnings.simplefilter("ignore", sa.exc.SAWarning)
+        inspector = sa.inspect(connection)
+        readable = _readable_pg(connection) if backend == "postgresql" else None
+        estimates = _estimated_counts(connection, url)
+        default_schema = inspector.default_schema_name or ""
+        for schema in _schemas(inspector, url):
+            schema_name = schema or default_schema
+            names = inspector.get_table_names(schema=schema) + inspector.get_view_names(
+                schema=schema
+            )
+            if backend == "postgresql":
+                names += inspector.get_materialized_view_names(schema=schema)
+            for table in sorted(set(names)):
+                if readable is not None and (schema_name, table) not in readable:
+                    continue
+                try:
+                    yield _describe(
+                        connection, inspector, engine, schema, schema_name, table, estimates
+                    )
+                except sa.exc.SQLAlchemyError as error:  # dropped meanwhile, no privilege ...
+                    shown = table if schema is None else f"{schema}.{table}"
+                    yield FailedTable(
+                        shown,
+                        SourceError(
+                            "db_read_failed",
+                            f"读取表“{shown}”的结构失败：{_reason(error)}",
+                            f"reading the structure of {shown} failed: {_reason(error)}",
+                        ),
+                    )
+
+
+def _describe(
+    connection: sa.Connection,
+    inspector: sa.Inspector,
+    engine: Engine,
+    schema: str | None,
+    schema_name: str,
+    table: str,
+    estimates: dict[tuple[str, str], int],
+) -> DatabaseTable:
+    columns = inspector.get_columns(table, schema=schema)
+    try:
+        comment = inspector.get_table_comment(table, schema=schema).get("text")
+    except NotImplementedError:  # SQLite has no comments
+        comment = None
+    column_comments = {
+        str(column["name"]): str(column["comment"]) for column in columns if column.get("comment")
+    }
+    estimate = estimates.get((schema_name, table))
+    return DatabaseTable(
+        engine=engine,
+        schema=schema,
+        table=table,
+        columns=[str(column["name"]) for column in columns],
+        name=table if schema is None else f"{schema}.{table}",
+        comment=comment or None,
+        column_comments=column_comments,
+        row_count=_row_count(connection, schema, table, estimate),
+    )

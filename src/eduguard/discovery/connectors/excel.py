@@ -1,0 +1,168 @@
+"""Excel workbooks: every sheet is a table; its first non-empty row is the header.
+
+``.xlsx`` is read with openpyxl in read-only mode (rows streamed from the zip, memory bounded);
+``.xls`` (at most 65,536 rows a sheet) with xlrd. A workbook is opened once to list its sheets
+and again, closed afterwards, each time a sheet is read.
+"""
+
+from __future__ import annotations
+
+import warnings
+import zipfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import polars as pl
+import xlrd
+
+from eduguard.discovery.connectors._frames import rebatch, rows_frame, unique_names
+from eduguard.discovery.sources import DEFAULT_BATCH_ROWS, FailedTable, SourceError
+
+
+def _unreadable(name: str, error: Exception) -> SourceError:
+    return SourceError(
+        "unreadable_file",
+        f"无法打开 Excel 文件“{name}”（文件损坏、加密，或不是 Excel 格式）：{error}",
+        f"cannot open the Excel file {name}: {error}",
+    )
+
+
+def _is_blank(row: Sequence[Any]) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
+
+
+def _frames(
+    rows: Iterator[Sequence[Any]], chunk_rows: int, names_out: list[str]
+) -> Iterator[pl.DataFrame]:
+    """Header from the first non-blank row, then frames of ``chunk_rows`` rows."""
+    names: list[str] | None = None
+    chunk: list[Sequence[Any]] = []
+    for row in rows:
+        if _is_blank(row):
+            continue
+        if names is None:
+            width = len(row)
+            while width and row[width - 1] is None:
+                width -= 1
+            names = unique_names(row[:width])
+            names_out.extend(names)
+            continue
+        chunk.append(row)
+        if len(chunk) >= chunk_rows:
+            yield rows_frame(names, chunk)
+            chunk = []
+    if names is not None and chunk:
+        yield rows_frame(names, chunk)
+
+
+class XlsxSheet:
+    """One sheet of an ``.xlsx`` workbook."""
+
+    def __init__(self, path: Path, sheet: str, name: str, row_count: int | None) -> None:
+        self.path = path
+        self.sheet = sheet
+        self.name = name
+        self.comment: str | None = None
+        self.column_comments: dict[str, str] = {}
+        self.row_count = row_count
+        self.columns: list[str] = []
+
+    def _rows(self) -> Iterator[Sequence[Any]]:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # openpyxl warns about styles it ignores
+                workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+        except (OSError, zipfile.BadZipFile, KeyError, ValueError) as error:
+            raise _unreadable(self.name, error) from error
+        try:
+            yield from workbook[self.sheet].iter_rows(values_only=True)
+        finally:
+            workbook.close()
+
+    def batches(
+        self, batch_rows: int = DEFAULT_BATCH_ROWS, limit: int | None = None
+    ) -> Iterator[pl.DataFrame]:
+        self.columns = []
+        yield from rebatch(
+            _frames(self._rows(), batch_rows, self.columns), batch_rows, limit, self.name
+        )
+
+
+class XlsSheet:
+    """One sheet of a legacy ``.xls`` workbook."""
+
+    def __init__(self, path: Path, sheet_index: int, name: str, row_count: int) -> None:
+        self.path = path
+        self.sheet_index = sheet_index
+        self.name = name
+        self.comment: str | None = None
+        self.column_comments: dict[str, str] = {}
+        self.row_count: int | None = max(row_count - 1, 0)
+        self.columns: list[str] = []
+
+    def _rows(self) -> Iterator[Sequence[Any]]:
+        try:
+            book = xlrd.open_workbook(str(self.path), on_demand=True)
+        except (OSError, xlrd.XLRDError, ValueError) as error:
+            raise _unreadable(self.name, error) from error
+        try:
+            sheet = book.sheet_by_index(self.sheet_index)
+            for index in range(sheet.nrows):
+                yield [_xls_value(cell, book.datemode) for cell in sheet.row(index)]
+        finally:
+            book.release_resources()
+
+    def batches(
+        self, batch_rows: int = DEFAULT_BATCH_ROWS, limit: int | None = None
+    ) -> Iterator[pl.DataFrame]:
+        self.columns = []
+        yield from rebatch(
+            _frames(self._rows(), batch_rows, self.columns), batch_rows, limit, self.name
+        )
+
+
+def _xls_value(cell: Any, datemode: int) -> Any:
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        try:
+            return xlrd.xldate_as_datetime(cell.value, datemode)
+        except (ValueError, OverflowError):
+            return cell.value
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+        return None
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    return cell.value
+
+
+def open_xlsx(path: Path, name: str) -> Iterator[XlsxSheet | FailedTable]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as error:
+        yield FailedTable(name, _unreadable(name, error))
+        return
+    try:
+        sheets = [(sheet.title, sheet.max_row) for sheet in workbook.worksheets]
+    finally:
+        workbook.close()
+    for title, max_row in sheets:
+        row_count = max_row - 1 if isinstance(max_row, int) and max_row > 0 else None
+        yield XlsxSheet(path, title, f"{name}:{title}", row_count)
+
+
+def open_xls(path: Path, name: str) -> Iterator[XlsSheet | FailedTable]:
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True)
+    except (OSError, xlrd.XLRDError, ValueError, AssertionError) as error:
+        yield FailedTable(name, _unreadable(name, error))
+        return
+    try:
+        sheets = [(index, book.sheet_by_index(index)) for index in range(book.nsheets)]
+        listing = [(index, sheet.name, sheet.nrows) for index, sheet in sheets]
+    finally:
+        book.release_resources()
+    for index, title, nrows in listing:
+        yield XlsSheet(path, index, f"{name}:{title}", nrows)
