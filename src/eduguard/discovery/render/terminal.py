@@ -1,0 +1,121 @@
+"""``--format table``: the report in a terminal, summary first, then one table per source table.
+
+Only columns holding personal information are listed per table (a school database has
+thousands of columns); the others are counted. Failed tables are listed with their reason.
+"""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from eduguard.discovery.render.labels import level_label, pi_type_label, pi_types_text, yes_no
+from eduguard.discovery.render.summary import is_highlighted, is_personal, summarise
+from eduguard.discovery.report import ScanReport, TableReport
+
+_HIGHLIGHT = "bold red"
+_MINORS = "bold magenta"
+
+
+def _summary_panel(report: ScanReport) -> Panel:
+    summary = summarise(report)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    grid.add_row("数据源", report.source)
+    grid.add_row("扫描时间", report.scanned_at)
+    failed = f"，失败 {summary.tables_failed} 个" if summary.tables_failed else ""
+    grid.add_row("扫描表数", f"{summary.tables} 个{failed}")
+    grid.add_row(
+        "含个人信息",
+        f"{summary.tables_personal} 个表、{summary.columns_personal} 个字段（共 {summary.columns} 个字段）",
+    )
+    grid.add_row(
+        "敏感个人信息",
+        Text(
+            f"{summary.columns_sensitive} 个字段",
+            style=_HIGHLIGHT if summary.columns_sensitive else "",
+        ),
+    )
+    grid.add_row(
+        "未成年人信息",
+        Text(
+            f"{summary.tables_minors} 个表、{summary.columns_minors} 个字段",
+            style=_MINORS if summary.tables_minors else "",
+        ),
+    )
+    grid.add_row("最高级别", level_label(summary.highest_level))
+    if summary.pi_type_counts:
+        found = "、".join(
+            f"{pi_type_label(code)} {count}" for code, count in summary.pi_type_counts
+        )
+        grid.add_row("发现类型", found)
+    return Panel(grid, title="扫描摘要", title_align="left", border_style="cyan")
+
+
+def _table_view(table: TableReport) -> RenderableType:
+    heading = Text(table.name, style="bold")
+    if table.comment:
+        heading.append(f"（{table.comment}）")
+    facts = [f"级别：{level_label(table.level)}", f"抽样 {table.rows_sampled} 行"]
+    if table.row_count is not None:
+        facts.append(f"共 {table.row_count} 行")
+    if table.subjects is not None:
+        facts.append(f"约 {table.subjects} 人")
+    heading.append("  " + "；".join(facts), style="dim")
+    if table.minors:
+        heading.append("  含未成年人信息", style=_MINORS)
+    if table.error is not None:
+        return Group(
+            heading,
+            Text(
+                f"  失败 [{table.error.get('code')}]：{table.error.get('message')}",
+                style=_HIGHLIGHT,
+            ),
+        )
+    personal = [column for column in table.columns if is_personal(column)]
+    if not personal:
+        return Group(heading, Text(f"  {len(table.columns)} 个字段均未发现个人信息", style="dim"))
+    grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
+    for header in (
+        "字段",
+        "注释",
+        "个人信息类型",
+        "敏感",
+        "未成年人",
+        "分类",
+        "级别",
+        "置信度",
+        "依据",
+    ):
+        grid.add_column(header, overflow="fold")
+    for column in personal:
+        style = _HIGHLIGHT if is_highlighted(column) else ""
+        grid.add_row(
+            column.name,
+            column.comment or "",
+            pi_types_text(column.pi_types),
+            yes_no(column.sensitive),
+            yes_no(column.minors),
+            column.category or "",
+            level_label(column.level),
+            f"{column.confidence:.0%}",
+            "；".join(column.evidence),
+            style=style,
+        )
+    rest = len(table.columns) - len(personal)
+    parts: list[RenderableType] = [heading, grid]
+    if rest:
+        parts.append(Text(f"  其余 {rest} 个字段未发现个人信息", style="dim"))
+    return Group(*parts)
+
+
+def render_table(report: ScanReport, console: Console) -> None:
+    """Print the report on ``console``."""
+    console.print(_summary_panel(report))
+    for table in report.tables:
+        console.print(_table_view(table))
+        console.print()
