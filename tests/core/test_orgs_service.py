@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 from eduguard.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from eduguard.orgs import service
 from eduguard.orgs.models import Agreement, InformationSystem, Unit, UnitKind
-from eduguard.orgs.schemas import AgreementCreate, SystemCreate, SystemUpdate, UnitCreate, UnitUpdate
+from eduguard.orgs.schemas import (
+    AgreementCreate,
+    SystemCreate,
+    SystemUpdate,
+    UnitCreate,
+    UnitUpdate,
+)
 
 
 def tree(session: Session) -> dict[str, Unit]:

@@ -45,7 +45,9 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
             if os.environ.get("EDUGUARD_DEBUG"):
                 raise
             # The type only: a message may carry data values, which never go to the console.
-            raise fail(f"内部错误（{type(exc).__name__}），设置 EDUGUARD_DEBUG=1 可查看详情") from None
+            raise fail(
+                f"内部错误（{type(exc).__name__}），设置 EDUGUARD_DEBUG=1 可查看详情"
+            ) from None
 
     return wrapper
 

@@ -17,6 +17,8 @@ from eduguard.web.i18n import translator
 from eduguard.web.routes import api_orgs, auth, pages_orgs, system
 
 HERE = Path(__file__).parent
+# Every router of the app; the route-declaration tests walk these.
+ROUTERS = (system.router, auth.router, api_orgs.router, pages_orgs.router)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
@@ -76,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="eduguard 教育数据安全治理平台",
         version=__version__,
-        openapi_url="/api/v1/openapi.json",
+        openapi_url=None,  # served by a route that requires login (routes/system.py)
         docs_url=None,
         redoc_url=None,
     )
@@ -91,8 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     errors.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (system, auth, api_orgs, pages_orgs):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     # Uploads carry a document plus form fields: allow a little overhead above the file limit.
     app.add_middleware(GuardMiddleware, max_body=settings.max_upload_bytes + 64 * 1024)
     return app

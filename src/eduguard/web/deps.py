@@ -60,6 +60,8 @@ def current_login(request: Request, session: DbSession) -> LoginSession | None:
         return cached
     login = identity_service.resolve_session(session, request.cookies.get(SESSION_COOKIE))
     request.state.login = login
+    # Plain copy for pages rendered after the transaction ended (error pages).
+    request.state.csrf_token = login.csrf_token if login is not None else ""
     return login
 
 

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from eduguard.errors import EduguardError, NotAuthenticated
 from eduguard.validation import validation_details
 from eduguard.web.deps import language
+from eduguard.web.render import page
 
 logger = logging.getLogger("eduguard.web")
 
@@ -21,10 +22,7 @@ def _is_api(request: Request) -> bool:
 
 
 def _page(request: Request, status: int, message: str) -> Response:
-    templates = request.app.state.templates
-    return templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, "error.html", {"message": message, "status": status}, status_code=status
-    )
+    return page(request, "error.html", status_code=status, message=message, status=status)
 
 
 def install(app: FastAPI) -> None:

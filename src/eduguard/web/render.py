@@ -13,13 +13,12 @@ from eduguard.web.i18n import translator
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = language(request)
-    login = getattr(request.state, "login", None)
     context.setdefault("errors", [])
     context.update(
         lang=lang,
         _=translator(lang),
         principal=getattr(request.state, "principal", None),
-        csrf_token=login.csrf_token if login is not None else "",
+        csrf_token=getattr(request.state, "csrf_token", ""),
         path=request.url.path,
     )
     templates = request.app.state.templates

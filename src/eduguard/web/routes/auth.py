@@ -21,7 +21,7 @@ from eduguard.web.deps import (
     language,
     permission,
 )
-from eduguard.web.routes.render import page
+from eduguard.web.render import page
 
 router = APIRouter()
 Public = Annotated[None, permission(PUBLIC)]

@@ -23,8 +23,8 @@ from eduguard.orgs.schemas import (
     UnitUpdate,
 )
 from eduguard.web.deps import AppSettings, DbSession, language, permission
+from eduguard.web.render import page
 from eduguard.web.routes.forms import parse
-from eduguard.web.routes.render import page
 from eduguard.web.routes.uploads import read_limited
 
 router = APIRouter(include_in_schema=False)

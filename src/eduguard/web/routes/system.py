@@ -11,7 +11,7 @@ from sqlalchemy import text
 from eduguard import __version__
 from eduguard.access.policy import AUTHENTICATED, PUBLIC, Principal
 from eduguard.web.deps import LANG_COOKIE, DbSession, permission
-from eduguard.web.routes.render import page
+from eduguard.web.render import page
 
 router = APIRouter()
 Public = Annotated[None, permission(PUBLIC)]

@@ -1,0 +1,117 @@
+"""The ``eduguard`` command: init, unit, system, user, demo; errors in Chinese, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from eduguard.cli.main import app
+from eduguard.config import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    env = {
+        "EDUGUARD_HOME": str(tmp_path / "home"),
+        "EDUGUARD_DATABASE_URL": db_url,
+        "EDUGUARD_SECRET_KEY": secrets.token_urlsafe(48),
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    yield env
+    get_settings.cache_clear()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_init_unit_and_system_commands(cli_env: dict[str, str]) -> None:
+    code, out = run("init")
+    assert code == 0, out
+    assert "尚无账户" in out
+    code, out = run(
+        "unit", "create", "甲县教育局", "--kind", "county", "--principal-leader", "赵示例"
+    )
+    assert code == 0, out
+    code, out = run("unit", "create", "甲县一中", "--kind", "school", "--parent", "1")
+    assert code == 0, out
+    code, out = run(
+        "system", "create", "学籍系统", "--unit", "2", "--mlps-level", "2", "--subjects", "800"
+    )
+    assert code == 0, out
+    code, out = run("system", "list", "--json")
+    assert code == 0
+    systems = json.loads(out)
+    assert systems[0]["name"] == "学籍系统" and systems[0]["owner_unit"]["name"] == "甲县一中"
+    code, out = run("unit", "list")
+    assert "甲县一中" in out and "赵示例" in out
+
+
+def test_cli_bad_input_is_explained_in_chinese(cli_env: dict[str, str]) -> None:
+    run("init")
+    run("unit", "create", "甲县教育局", "--kind", "county")
+    code, out = run("unit", "create", "甲县教育局", "--kind", "county")
+    assert code == 1 and "已有同名单位" in out and "Traceback" not in out
+    code, out = run("system", "create", "x", "--unit", "1", "--owner", "777")
+    assert code == 1 and "主管单位不存在" in out
+    code, out = run("system", "create", "x", "--unit", "1", "--mlps-level", "8")
+    assert code == 1 and "mlps_level" in out and "数值过大" in out
+    code, out = run("system", "list", "--json")
+    assert json.loads(out) == []
+
+
+def test_commands_refuse_an_uninitialised_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDUGUARD_HOME", str(tmp_path / "fresh"))
+    monkeypatch.delenv("EDUGUARD_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    code, out = run("unit", "list")
+    get_settings.cache_clear()
+    assert code == 1 and "eduguard init" in out
+
+
+def test_first_administrator_is_created_from_the_cli(cli_env: dict[str, str]) -> None:
+    run("init")
+    code, out = run("user", "create", "chief", "--role", "system_admin", "--password", "short")
+    assert code == 1 and "至少 12 个字符" in out
+    code, out = run(
+        "user", "create", "chief", "--role", "system_admin", "--password", "Long-enough-passw0rd"
+    )
+    assert code == 0, out
+    code, out = run("init")
+    assert "尚无账户" not in out
+
+
+def test_serve_refuses_a_placeholder_secret(
+    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("init")
+    monkeypatch.setenv("EDUGUARD_SECRET_KEY", "changeme")
+    get_settings.cache_clear()
+    code, out = run("serve", "--port", "8999")
+    assert code == 1
+    assert "EDUGUARD_SECRET_KEY" in out
+
+
+def test_demo_prepares_a_fresh_home(tmp_path: Path) -> None:
+    home = tmp_path / "demo"
+    code, out = run("demo", "--home", str(home), "--no-serve")
+    assert code == 0, out
+    assert "登录账号：admin" in out
+    assert (home / "eduguard.db").is_file()
+    code, out = run("demo", "--home", str(home), "--no-serve")
+    assert code == 0  # a demo home is rebuilt
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    code, out = run("demo", "--home", str(precious), "--no-serve")
+    assert code == 1 and "拒绝覆盖" in out
