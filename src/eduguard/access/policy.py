@@ -24,6 +24,8 @@ ACTIONS: dict[str, str] = {
     "agreement:read": "查看第三方协议",
     "agreement:write": "登记/归档第三方协议",
     "user:manage": "管理账户与角色",
+    "audit:read": "查阅审计日志",
+    "audit:export": "导出审计日志",
 }
 
 READ_ORGS = frozenset({"unit:read", "system:read", "agreement:read"})
@@ -31,7 +33,7 @@ READ_ORGS = frozenset({"unit:read", "system:read", "agreement:read"})
 ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.system_admin: READ_ORGS | {"unit:write", "system:write", "agreement:write", "user:manage"},
     Role.security_admin: READ_ORGS,
-    Role.audit_admin: frozenset(),
+    Role.audit_admin: frozenset({"audit:read", "audit:export"}),
     Role.data_owner: READ_ORGS | {"system:write", "agreement:write"},
     Role.data_operator: READ_ORGS,
     Role.data_user: frozenset({"unit:read", "system:read"}),
