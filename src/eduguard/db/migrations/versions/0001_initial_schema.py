@@ -1,14 +1,15 @@
-"""units systems agreements users sessions
+"""Initial schema: units, systems, agreements, users, roles, sessions, API tokens
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 07:41:50.202452
+Create Date: 2026-11-27 07:51:41.992801
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -144,6 +145,8 @@ def upgrade() -> None:
         sa.Column("failed_logins", sa.Integer(), nullable=False),
         sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("totp_secret_encrypted", sa.String(length=255), nullable=True),
+        sa.Column("totp_confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("totp_last_step", sa.Integer(), nullable=True),
         sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column(
@@ -207,6 +210,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_agreements_unit_id"), ["unit_id"], unique=False)
 
     op.create_table(
+        "api_tokens",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("prefix", sa.String(length=16), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("scopes", sa.String(length=1000), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
+    )
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
         "login_sessions",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("csrf_token", sa.String(length=64), nullable=False),
@@ -216,6 +240,7 @@ def upgrade() -> None:
         sa.Column("client_address", sa.String(length=64), nullable=True),
         sa.Column("user_agent", sa.String(length=255), nullable=True),
         sa.Column("revoked", sa.Boolean(), nullable=False),
+        sa.Column("mfa_verified", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
@@ -293,6 +318,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_login_sessions_user_id"))
 
     op.drop_table("login_sessions")
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
+
+    op.drop_table("api_tokens")
     with op.batch_alter_table("agreements", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agreements_unit_id"))
 
