@@ -12,7 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from eduguard.discovery.render.labels import level_label, pi_type_label, pi_types_text, yes_no
+from eduguard.discovery.render.labels import level_label, pi_type_label, pi_types_text
 from eduguard.discovery.render.summary import is_highlighted, is_personal, summarise
 from eduguard.discovery.report import ScanReport, TableReport
 
@@ -79,32 +79,31 @@ def _table_view(table: TableReport) -> RenderableType:
     personal = [column for column in table.columns if is_personal(column)]
     if not personal:
         return Group(heading, Text(f"  {len(table.columns)} 个字段均未发现个人信息", style="dim"))
-    grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
-    for header in (
-        "字段",
-        "注释",
-        "个人信息类型",
-        "敏感",
-        "未成年人",
-        "分类",
-        "级别",
-        "置信度",
-        "依据",
-    ):
-        grid.add_column(header, overflow="fold")
+    grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=True)
+    grid.add_column("字段", overflow="fold", ratio=2, min_width=8)
+    grid.add_column("个人信息类型", overflow="fold", ratio=2, min_width=8)
+    grid.add_column("级别 / 分类", overflow="fold", ratio=2, min_width=10)
+    grid.add_column("置信度", justify="right", min_width=4)
+    grid.add_column("依据", overflow="fold", ratio=5)
     for column in personal:
         style = _HIGHLIGHT if is_highlighted(column) else ""
+        field = Text(column.name, style=style)
+        if column.comment:
+            field.append(f"\n{column.comment}", style="dim")
+        kinds = Text(pi_types_text(column.pi_types), style=style)
+        if column.sensitive:
+            kinds.append(" 敏感", style=_HIGHLIGHT)
+        if column.minors:
+            kinds.append(" 未成年人", style=_MINORS)
+        grading = Text(level_label(column.level))
+        if column.category:
+            grading.append(f"\n{column.category}", style="dim")
         grid.add_row(
-            column.name,
-            column.comment or "",
-            pi_types_text(column.pi_types),
-            yes_no(column.sensitive),
-            yes_no(column.minors),
-            column.category or "",
-            level_label(column.level),
+            field,
+            kinds,
+            grading,
             f"{column.confidence:.0%}",
-            "；".join(column.evidence),
-            style=style,
+            "\n".join(f"· {line}" for line in column.evidence),
         )
     rest = len(table.columns) - len(personal)
     parts: list[RenderableType] = [heading, grid]

@@ -1,0 +1,260 @@
+"""``eduguard scan SOURCE``: discover and grade the personal information in a data source.
+
+Contract: ../shared/contracts/scan-report.md. stdout carries the report and nothing else (so
+``--format json`` pipes cleanly); the progress bar and every message go to stderr. Exit codes:
+0 when every table was scanned, 1 when any table failed (the report lists it), 2 for a usage
+error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, cast
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from eduguard.classification import Rules, load_rules
+from eduguard.classification.rules import RulesError
+from eduguard.discovery import api
+from eduguard.discovery.connectors import describe_source, is_database_url
+from eduguard.discovery.render import FORMATS, ReportFormat, render_bytes, render_table
+from eduguard.discovery.report import ScanReport
+
+EXIT_OK = 0
+EXIT_TABLE_FAILED = 1
+EXIT_USAGE = 2
+ENGINES = ("local", "spark")
+LANGUAGES = ("zh", "en")
+DEFAULT_SAMPLE_ROWS = api.DEFAULT_SAMPLE
+
+_MESSAGES: dict[str, dict[str, str]] = {
+    "bad_format": {
+        "zh": "不支持的输出格式“{value}”，可选：table、json、xlsx、html",
+        "en": "unknown format {value!r}: choose table, json, xlsx or html",
+    },
+    "bad_sample": {
+        "zh": "--sample 应为正整数或 all，而不是“{value}”",
+        "en": "--sample takes a positive integer or 'all', not {value!r}",
+    },
+    "bad_engine": {
+        "zh": "不支持的扫描引擎“{value}”，可选：local、spark",
+        "en": "unknown engine {value!r}: choose local or spark",
+    },
+    "spark_missing": {
+        "zh": "Spark 引擎尚未安装（需要 PySpark），请使用 --engine local",
+        "en": "the Spark engine is not available (needs PySpark): use --engine local",
+    },
+    "bad_lang": {"zh": "--lang 应为 zh 或 en", "en": "--lang takes zh or en"},
+    "no_source": {
+        "zh": "找不到数据源“{value}”：请给出文件、文件夹或数据库地址（如 sqlite:///school.db）",
+        "en": "no such source {value!r}: give a file, a folder or a database URL",
+    },
+    "no_rules": {"zh": "找不到规则文件“{value}”", "en": "no such rules file {value!r}"},
+    "bad_output": {
+        "zh": "无法写入输出文件“{value}”：目录不存在",
+        "en": "cannot write {value!r}: the folder does not exist",
+    },
+    "xlsx_needs_output": {
+        "zh": "xlsx 格式需要用 --output 指定输出文件",
+        "en": "--format xlsx needs --output FILE",
+    },
+    "written": {"zh": "报告已写入 {value}", "en": "report written to {value}"},
+    "failed_tables": {
+        "zh": "{value} 个表未能扫描，详见报告",
+        "en": "{value} table(s) could not be scanned: see the report",
+    },
+    "write_failed": {"zh": "写入“{value}”失败", "en": "writing {value!r} failed"},
+}
+
+
+def _message(key: str, lang: str, value: object = "") -> str:
+    return _MESSAGES[key]["en" if lang == "en" else "zh"].format(value=value)
+
+
+def _usage_error(err: Console, key: str, lang: str, value: object = "") -> typer.Exit:
+    prefix = "error: " if lang == "en" else "错误："
+    err.print(f"[bold red]{prefix}[/]{_message(key, lang, value)}", highlight=False)
+    return typer.Exit(EXIT_USAGE)
+
+
+def parse_sample(value: str | None) -> int | None:
+    """``all`` → ``None`` (every row); a positive integer → that many rows; else ``ValueError``."""
+    if value is None:
+        return DEFAULT_SAMPLE_ROWS
+    if value.strip().lower() in ("all", "全部"):
+        return None
+    rows = int(value.replace("_", "").replace(",", ""))
+    if rows < 1:
+        raise ValueError(value)
+    return rows
+
+
+def _validate(
+    err: Console,
+    source: str,
+    report_format: str,
+    output: Path | None,
+    sample: str | None,
+    rules: Path | None,
+    engine: str,
+    lang: str,
+) -> tuple[ReportFormat, int | None]:
+    if lang not in LANGUAGES:
+        raise _usage_error(err, "bad_lang", "zh")
+    if report_format not in FORMATS:
+        raise _usage_error(err, "bad_format", lang, report_format)
+    try:
+        sample_rows = parse_sample(sample)
+    except ValueError:
+        raise _usage_error(err, "bad_sample", lang, sample) from None
+    if engine not in ENGINES:
+        raise _usage_error(err, "bad_engine", lang, engine)
+    if engine == "spark":
+        raise _usage_error(err, "spark_missing", lang)
+    if not is_database_url(source) and not Path(source).expanduser().exists():
+        raise _usage_error(err, "no_source", lang, source)
+    if rules is not None and not rules.exists():
+        raise _usage_error(err, "no_rules", lang, rules)
+    if output is not None and not output.expanduser().resolve().parent.is_dir():
+        raise _usage_error(err, "bad_output", lang, output)
+    if report_format == "xlsx" and output is None and sys.stdout.isatty():
+        raise _usage_error(err, "xlsx_needs_output", lang)
+    return cast(ReportFormat, report_format), sample_rows
+
+
+class ScanProgressBar:
+    """A Rich progress bar on stderr over tables and rows; drawn only on a terminal.
+
+    It is the engine's ``ProgressCallback``: called after each batch with (table, rows read,
+    rows expected or None).
+    """
+
+    def __init__(self, err: Console, lang: str) -> None:
+        self.lang = lang
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        )
+        label = "tables" if lang == "en" else "已扫描表"
+        self.tables = self.progress.add_task(label, total=None)
+        self.rows = self.progress.add_task("", total=None, visible=False)
+        self.current: str | None = None
+
+    def __enter__(self) -> ScanProgressBar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.progress.stop()
+
+    def __call__(self, table: str, rows: int, expected: int | None) -> None:
+        if table != self.current:
+            if self.current is not None:
+                self.progress.advance(self.tables)
+            self.current = table
+        unit = "rows" if self.lang == "en" else "行"
+        self.progress.update(
+            self.rows,
+            description=f"{table}（{unit}）",
+            completed=rows,
+            total=max(expected, rows) if expected else None,
+            visible=True,
+        )
+
+
+def _load_rules(err: Console, rules: Path | None, lang: str) -> Rules | None:
+    if rules is None:
+        return None
+    try:
+        return load_rules(rules)
+    except RulesError as error:
+        prefix = "error: " if lang == "en" else "错误："
+        err.print(f"[bold red]{prefix}[/]{error.message(lang)}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _run_scan(
+    source: str, sample_rows: int | None, rules: Rules | None, err: Console, lang: str
+) -> ScanReport:
+    with ScanProgressBar(err, lang) as progress:
+        return api.scan(source, sample=sample_rows, rules=rules, progress=progress)
+
+
+def _emit(report: ScanReport, report_format: ReportFormat, output: Path | None) -> None:
+    if output is not None:
+        output.expanduser().write_bytes(render_bytes(report, report_format))
+    elif report_format == "table":
+        render_table(report, Console(highlight=False))
+    else:
+        stream = sys.stdout.buffer
+        stream.write(render_bytes(report, report_format))
+        stream.flush()
+
+
+def scan(
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="文件、文件夹或数据库地址，如 students.csv、exports/、sqlite:///school.db"
+        ),
+    ],
+    report_format: Annotated[
+        str, typer.Option("--format", "-f", help="报告格式：table、json、xlsx、html")
+    ] = "table",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="把报告写入文件（默认输出到终端）")
+    ] = None,
+    sample: Annotated[
+        str | None,
+        typer.Option(
+            "--sample", help=f"每个表读取的行数，或 all 读取全部（默认 {DEFAULT_SAMPLE_ROWS}）"
+        ),
+    ] = None,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="自定义分类分级规则文件（复制默认规则后修改）")
+    ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="扫描引擎：local（默认）或 spark")
+    ] = "local",
+    lang: Annotated[str, typer.Option("--lang", help="提示信息语言：zh 或 en")] = "zh",
+) -> None:
+    """扫描数据源，发现并分级其中的个人信息（scan a source for personal information）。"""
+    err = Console(stderr=True, highlight=False)
+    report_format_checked, sample_rows = _validate(
+        err, source, report_format, output, sample, rules, engine, lang
+    )
+    loaded_rules = _load_rules(err, rules, lang)
+    report = _run_scan(source, sample_rows, loaded_rules, err, lang)
+    report.source = describe_source(source)
+    try:
+        _emit(report, report_format_checked, output)
+    except OSError as error:
+        err.print(f"[bold red]{_message('write_failed', lang, output)}[/]：{error}")
+        raise typer.Exit(EXIT_TABLE_FAILED) from None
+    if output is not None:
+        err.print(_message("written", lang, output))
+    failed = sum(table.error is not None for table in report.tables)
+    if failed:
+        err.print(f"[yellow]{_message('failed_tables', lang, failed)}[/]")
+        raise typer.Exit(EXIT_TABLE_FAILED)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``scan`` to the root ``eduguard`` command."""
+    app.command(name="scan")(scan)
