@@ -1,0 +1,89 @@
+"""The library API: ``scan(source)`` returns the same report ``eduguard scan`` prints.
+
+>>> import polars as pl
+>>> from eduguard.discovery.sources import DataFrameTable
+>>> report = scan([DataFrameTable("xs", pl.DataFrame({"sfzjh": ["11010519491231002X"]}))])
+>>> report.tables[0].columns[0].pi_types
+['CN_RESIDENT_ID']
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+
+from eduguard.classification import Rules, load_rules
+from eduguard.discovery.engine import ProgressCallback, scan_table
+from eduguard.discovery.report import ScanReport, TableReport
+from eduguard.discovery.sources import FailedTable, SourceError, TableSource
+
+DEFAULT_SAMPLE = 10_000
+"""Rows read per table by default: enough for a confident answer on every column type."""
+
+
+def _open(source: str | os.PathLike[str]) -> Iterator[TableSource | FailedTable]:
+    try:
+        from eduguard.discovery.connectors import open_source
+    except ImportError as error:  # connectors are optional for in-memory scans
+        raise SourceError(
+            "connectors_missing", "未安装数据源连接器，无法读取该来源", str(error)
+        ) from error
+    return open_source(source)
+
+
+def _failed(name: str, error: SourceError) -> TableReport:
+    return TableReport(name=name, error={"code": error.code, "message": error.message_zh})
+
+
+def scan(
+    source: str | os.PathLike[str] | TableSource | list[TableSource],
+    *,
+    sample: int | None = DEFAULT_SAMPLE,
+    rules: Rules | None = None,
+    progress: ProgressCallback | None = None,
+) -> ScanReport:
+    """Discover, classify and grade every table of ``source``.
+
+    ``source`` is a file, folder or database URL (read by ``discovery.connectors``), one table
+    or a list of tables. ``sample`` rows are read per table (None: all rows). A table that cannot
+    be read is reported with its error and the scan goes on.
+    """
+    rules = rules or load_rules(None)
+    tables: Iterable[TableSource | FailedTable]
+    if isinstance(source, str | os.PathLike):
+        label = os.fspath(source)
+        try:
+            tables = _open(source)
+        except SourceError as error:
+            return ScanReport(source=label, scanned_at=_now(), tables=[_failed(label, error)])
+    elif isinstance(source, list):
+        label = ", ".join(table.name for table in source) or "<memory>"
+        tables = source
+    else:
+        label = source.name
+        tables = [source]
+    report = ScanReport(source=label, scanned_at=_now())
+    iterator = iter(tables)
+    while True:
+        try:
+            table = next(iterator)
+        except StopIteration:
+            break
+        except (
+            SourceError
+        ) as error:  # the source itself failed part-way (e.g. a dropped connection)
+            report.tables.append(_failed(label, error))
+            break
+        if isinstance(table, FailedTable):
+            report.tables.append(_failed(table.name, table.error))
+            continue
+        try:
+            report.tables.append(scan_table(table, sample=sample, rules=rules, progress=progress))
+        except SourceError as error:
+            report.tables.append(_failed(table.name, error))
+    return report
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

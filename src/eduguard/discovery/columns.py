@@ -1,0 +1,250 @@
+"""One column's evidence, gathered batch by batch, and the answer it adds up to.
+
+Name evidence (column name and comment) is decided once. Value evidence is counted per batch:
+which detectors run on the full column is decided on its first values (a sample), so a column
+of mobile numbers is checked for mobile numbers, not for 33 types; free-text columns are
+scanned span by span instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+
+from eduguard.discovery.detectors import DETECTORS, Detector, NameHit, Values, match_name
+from eduguard.discovery.detectors.base import normalise_name, share
+from eduguard.discovery.detectors.checks import ages_at
+from eduguard.discovery.textscan import CERTAIN_TYPES, extract_spans, looks_like_text, named_as_text
+
+SAMPLE_VALUES = 1000  # values a column's candidate detectors are chosen on
+MIN_DECIDE = 100  # values wanted before choosing, unless the table ends first
+CANDIDATE_SHARE = 0.2  # sample share a detector needs to run on the full column without a name hit
+NAME_AGREES = 0.05  # share of values that keeps a name hit when the name needs values
+REPORT_AT = 0.5  # confidence from which a type is reported
+MINOR_AGE = 14  # PIPL Art. 28: 不满十四周岁
+IDENTIFYING = (
+    "CN_RESIDENT_ID", "STUDENT_REG_NO", "STUDENT_NO", "STAFF_NO", "EXAM_REG_NO", "PASSPORT",
+    "TRAVEL_PERMIT", "MOBILE_PHONE", "EMAIL", "PERSON_NAME",
+)  # fmt: skip
+# types whose values are themselves phrases: a prose column matching them is still prose
+_PROSE_TYPES = frozenset({"ADDRESS", "HEALTH", "FINANCIAL", "PERSON_NAME"})
+MAX_HASHES = 5_000_000  # distinct-subject hashes kept per column (40 MB): beyond, an estimate
+
+
+@dataclass
+class TypeCount:
+    checked: int = 0
+    strict: int = 0
+    loose: int = 0
+
+
+@dataclass
+class TypeAnswer:
+    code: str
+    confidence: float
+    evidence: list[str]
+
+
+@dataclass
+class ColumnState:
+    name: str
+    comment: str | None
+    scan_date: date
+    tokens: tuple[str, ...] = ()
+    name_hits: dict[str, NameHit] = field(default_factory=dict)
+    candidates: list[Detector] | None = None
+    free_text: bool = False
+    pending: list[pl.Series] = field(default_factory=list)
+    pending_count: int = 0
+    nonnull: int = 0
+    counts: dict[str, TypeCount] = field(default_factory=dict)
+    span_counts: dict[str, int] = field(default_factory=dict)
+    span_rows: int = 0
+    guards: dict[str, bool] = field(default_factory=dict)
+    # per type that carries birth dates: (dates seen, of subjects under 14)
+    births: dict[str, list[int]] = field(default_factory=dict)
+    hashes: pl.Series | None = None
+
+    def __post_init__(self) -> None:
+        self.tokens, _ = normalise_name(self.name)
+        for detector in DETECTORS:
+            hit = match_name(detector, self.name, self.comment)
+            if hit is not None:
+                self.name_hits[detector.code] = hit
+
+    # -- reading ------------------------------------------------------------------------------
+    def add(self, raw: pl.Series) -> None:
+        """Count one batch of this column's values (strings, stripped, empties removed)."""
+        if raw.len() == 0:
+            return
+        if self.candidates is None:
+            self.pending.append(raw)
+            self.pending_count += raw.len()
+            if self.pending_count >= MIN_DECIDE:
+                self.flush()
+            return
+        self._count(raw)
+
+    def flush(self) -> None:
+        """Choose the detectors (if not yet chosen) and count what was held back for choosing."""
+        if self.candidates is None:
+            held = pl.concat(self.pending) if self.pending else pl.Series([], dtype=pl.String)
+            self._choose(Values(held.head(SAMPLE_VALUES)))
+            self.pending, self.pending_count = [], 0
+            if held.len():
+                self._count(held)
+
+    def _choose(self, sample: Values) -> None:
+        named = named_as_text(self.tokens, self.name, self.comment)
+        self.free_text = len(sample) > 0 and (
+            named or (looks_like_text(sample.raw) and not self._structured(sample))
+        )
+        if self.free_text:
+            self.candidates = []
+            return
+        self.free_text = False
+        chosen = []
+        for detector in DETECTORS:
+            if detector.code in self.name_hits or (
+                (
+                    detector.value_check is not None
+                    and detector.value_alone is not None
+                    and len(sample)
+                )
+                and share(detector.value_check(sample)) >= CANDIDATE_SHARE
+            ):
+                chosen.append(detector)
+        for detector in chosen:
+            if detector.value_guard is not None and len(sample):
+                self.guards[detector.code] = detector.value_guard(sample)
+        self.candidates = chosen
+
+    def _structured(self, sample: Values) -> bool:
+        """A long-valued column that one value check explains (addresses) is not free text."""
+        for detector in DETECTORS:
+            if (
+                detector.value_check is not None
+                and detector.value_alone is not None
+                and detector.code not in _PROSE_TYPES
+                and share(detector.value_check(sample)) >= detector.value_alone
+            ):
+                return True
+        return False
+
+    def _count(self, raw: pl.Series) -> None:
+        self.nonnull += raw.len()
+        if self.free_text:
+            self._count_spans(raw)
+            return
+        values = Values(raw)
+        candidates = self.candidates or []
+        if any(detector.code in IDENTIFYING for detector in candidates):
+            self._keep_hashes(values.compact)
+        for detector in candidates:
+            count = self.counts.setdefault(detector.code, TypeCount())
+            count.checked += raw.len()
+            strict = detector.value_check(values) if detector.value_check is not None else None
+            if strict is not None:
+                count.strict += int(strict.sum())
+            if detector.code in self.name_hits and detector.loose_check is not None:
+                count.loose += int(detector.loose_check(values).sum())
+            elif strict is not None:
+                count.loose = count.strict
+            if detector.birth_dates is not None:
+                self._count_minors(detector.code, detector.birth_dates(values))
+
+    def _count_spans(self, raw: pl.Series) -> None:
+        spans = extract_spans(raw)
+        self.span_rows += raw.len()
+        if spans.height == 0:
+            return
+        for code, number in spans.group_by("code").len().iter_rows():
+            self.span_counts[code] = self.span_counts.get(code, 0) + int(number)
+
+    def _count_minors(self, code: str, births: pl.Series) -> None:
+        valid = births.drop_nulls()
+        if valid.len() == 0:
+            return
+        seen = self.births.setdefault(code, [0, 0])
+        seen[0] += valid.len()
+        seen[1] += int((ages_at(valid, self.scan_date) < MINOR_AGE).sum())
+
+    def _keep_hashes(self, compact: pl.Series) -> None:
+        hashes = compact.hash(seed=0).unique()
+        merged = hashes if self.hashes is None else pl.concat([self.hashes, hashes]).unique()
+        self.hashes = merged.head(MAX_HASHES)
+
+    # -- answering ----------------------------------------------------------------------------
+    def answer(self) -> list[TypeAnswer]:
+        """The types this column holds, with confidence and readable evidence."""
+        if self.free_text:
+            return self._answer_text()
+        answers = []
+        by_code = {detector.code: detector for detector in self.candidates or []}
+        for code, detector in by_code.items():
+            answer = self._answer_type(detector, self.counts.get(code, TypeCount()))
+            if answer is not None and answer.confidence >= REPORT_AT:
+                answers.append(answer)
+        for code, hit in self.name_hits.items():  # names of columns that had no values at all
+            if code not in by_code and self.nonnull == 0:
+                answers.append(
+                    TypeAnswer(code, 0.6, [hit.evidence, "列无非空值，仅凭列名/注释判断"])
+                )
+        return answers
+
+    def _answer_type(self, detector: Detector, count: TypeCount) -> TypeAnswer | None:
+        hit = self.name_hits.get(detector.code)
+        checked = count.checked
+        if hit is not None:
+            if checked == 0:
+                return TypeAnswer(
+                    detector.code, 0.6, [hit.evidence, "列无非空值，仅凭列名/注释判断"]
+                )
+            share = count.loose / checked
+            evidence = [hit.evidence]
+            if detector.value_check is not None and count.strict:
+                evidence.append(f"{count.strict}/{checked} 个值{detector.value_label}")
+            elif detector.loose_check is not None and count.loose:
+                evidence.append(f"{count.loose}/{checked} 个值{detector.loose_label}")
+            if share >= 0.5:
+                return TypeAnswer(detector.code, 0.75 + 0.24 * share, evidence)
+            if share >= NAME_AGREES:
+                return TypeAnswer(detector.code, 0.6, evidence)
+            if not detector.name_needs_values:
+                return TypeAnswer(detector.code, 0.55, evidence)
+            return None
+        if detector.value_alone is None or checked == 0:
+            return None
+        share = count.strict / checked
+        if share < detector.value_alone or not self.guards.get(detector.code, True):
+            return None
+        return TypeAnswer(
+            detector.code,
+            0.5 + 0.45 * share,
+            [f"{count.strict}/{checked} 个值{detector.value_label}", "列名未提示，仅凭取值判断"],
+        )
+
+    def _answer_text(self) -> list[TypeAnswer]:
+        answers = []
+        rows = max(self.span_rows, 1)
+        for detector in DETECTORS:
+            found = self.span_counts.get(detector.code, 0)
+            needed = 1 if detector.code in CERTAIN_TYPES else 2
+            if found >= needed:
+                confidence = (
+                    min(0.95, 0.6 + 0.05 * found)
+                    if detector.code in CERTAIN_TYPES
+                    else min(0.9, 0.5 + 0.02 * found)
+                )
+                evidence = [f"自由文本：{rows} 条中发现 {found} 处{detector.label}"]
+                answers.append(TypeAnswer(detector.code, confidence, evidence))
+            elif detector.code in self.name_hits and not detector.name_needs_values:
+                answers.append(
+                    TypeAnswer(detector.code, 0.6, [self.name_hits[detector.code].evidence])
+                )
+        return answers
+
+    def subjects(self) -> int | None:
+        return None if self.hashes is None else self.hashes.len()

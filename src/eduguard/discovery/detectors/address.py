@@ -1,0 +1,123 @@
+"""ADDRESS — 家庭住址、通讯地址、现住址: addresses down to street level.
+
+Spec: a Chinese address runs from large to small: province/city/county (GB/T 2260 names,
+data/divisions.tsv) → township/street (镇、乡、街道) → road and number (路、街、巷、弄 + 号) →
+estate, building, unit, room (小区、栋、单元、室). A value is an address when it names an
+administrative division *and* a street-level part; a bare 北京市海淀区 is coarse location
+(HOUSEHOLD_REGISTRATION when the column says 户籍).
+
+>>> check(Values(pl.Series(["北京市海淀区中关村大街27号", "广东省深圳市南山区桃源街道龙珠大道5号3栋2单元1201室", "北京市第一中学", "高一(3)班"]))).to_list()
+[True, True, False, False]
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from eduguard.discovery.detectors.base import Detector, TextPattern, Values, alternation, read_table
+
+_ROWS = read_table("divisions.tsv")
+DIVISIONS = [row[1] for row in _ROWS]
+# short forms as written in addresses: 广东 for 广东省, 内蒙古 for 内蒙古自治区
+_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
+SHORT_PROVINCES = sorted(
+    {
+        row[1].removesuffix(suffix)
+        for row in _ROWS
+        for suffix in _SUFFIXES
+        if row[2] == "province" and row[1].endswith(suffix) and len(row[1]) - len(suffix) >= 2
+    }
+)
+DIVISION_WORDS = sorted(set(DIVISIONS) | set(SHORT_PROVINCES))
+DIVISION = f"(?:{alternation(DIVISION_WORDS)})"
+ADMIN_MARK = r"[省市区县旗镇乡]|自治州|街道"
+STREET_MARK = r"路|街|大道|巷|弄|胡同|\d+号|村|组|小区|花园|公寓|大厦|家园|苑|栋|幢|单元|室|号楼"
+# In free text: anything ending in a division marker, then the smaller parts, ending at a
+# number, building or room. The leading part is deliberately generic (a 3,000-name alternation
+# in the scanning regex is 14× slower); matches are then trimmed to their first division name.
+TEXT_ADDRESS = (
+    r"\p{Han}{2,8}?(?:省|市|区|县|旗)(?:\p{Han}{0,8}?(?:省|市|区|县|旗|镇|乡|街道))*"
+    r"(?:[\p{Han}\d]{1,10}?(?:路|街|大道|巷|弄|胡同|村))+"
+    r"(?:\d{1,5}[号弄])?(?:[\p{Han}\dA-Za-z]{0,10}?(?:小区|花园|公寓|大厦|家园|苑|新村))?"
+    r"(?:\d{1,3}(?:栋|幢|号楼|座))?(?:\d{1,2}单元)?(?:\d{1,5}室)?"
+)
+_LEAD_WORDS = r"^.*?(?:地址|住址|住在|家住|位于|居住在|现住|住|在)[：:为是\s]*"
+
+
+def trim_address(matches: pl.Series) -> pl.Series:
+    """Cut each match at its first division name, else after the words that introduce it.
+
+    >>> trim_address(pl.Series(["地址北京市海淀区中关村大街1号", "家住城北区人民路1号"])).to_list()
+    ['北京市海淀区中关村大街1号', '城北区人民路1号']
+    """
+    from_division = matches.str.extract(f"((?:{DIVISION}).*)$", 1)
+    without_lead = matches.str.replace(_LEAD_WORDS, "")
+    return from_division.fill_null(without_lead)
+
+
+def check(values: Values) -> pl.Series:
+    raw = values.raw
+    has_admin = raw.str.contains_any(DIVISION_WORDS) | raw.str.contains(ADMIN_MARK)
+    return (values.lengths >= 6) & has_admin & raw.str.contains(STREET_MARK)
+
+
+def loose(values: Values) -> pl.Series:
+    raw = values.raw
+    return (values.lengths >= 4) & (
+        raw.str.contains_any(DIVISION_WORDS)
+        | raw.str.contains(STREET_MARK)
+        | raw.str.contains(ADMIN_MARK)
+    )
+
+
+DETECTOR = Detector(
+    code="ADDRESS",
+    label="地址",
+    name_tokens={
+        "jtzz": "家庭住址",
+        "jtdz": "家庭地址",
+        "xzz": "现住址",
+        "xjzd": "现居住地",
+        "jzdz": "居住地址",
+        "jzd": "居住地",
+        "txdz": "通讯地址",
+        "yjdz": "邮寄地址",
+        "lxdz": "联系地址",
+        "zz": "住址",
+        "dz": "地址",
+        "zhuzhi": "住址",
+        "dizhi": "地址",
+        "address": "地址",
+        "addr": "地址",
+        "homeaddress": "家庭住址",
+        "mailingaddress": "通讯地址",
+        "residence": "住址",
+        "street": "街道",
+    },
+    name_phrases=("address", "homeaddr", "residence"),
+    keywords_zh=("地址", "住址", "居住地", "通讯地址", "通信地址", "家庭住址", "现住址"),
+    exclude=(
+        "emailaddr",
+        "ipaddr",
+        "macaddr",
+        "wldz",
+        "网络地址",
+        "网址",
+        "url",
+        "电子邮件",
+        "邮箱",
+        "ip地址",
+        "mac地址",
+        "photo",
+        "照片",
+        "ipdz",
+        "macdz",
+        "zpdz",
+    ),
+    value_check=check,
+    value_label="含行政区划与街道门牌",
+    loose_check=loose,
+    loose_label="含行政区划或街道",
+    value_alone=0.7,
+    text=(TextPattern(TEXT_ADDRESS, refine=trim_address),),
+)

@@ -1,0 +1,208 @@
+"""What every detector is made of: name evidence, a vectorised value check, free-text patterns.
+
+A detector never loops over cells in Python: value checks take a :class:`Values` (one column's
+non-empty values as a polars ``Utf8`` Series) and return a boolean Series of the same length.
+Free-text patterns are Rust-regex (polars) patterns; the regex crate has no look-around, so
+identifier boundaries are written ``(?-u:\\b)`` (an ASCII word boundary, which also holds between a
+digit and a Chinese character) and context-anchored patterns put the span in capture group 1.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+
+import polars as pl
+
+# Column names are normalised to lowercase tokens: camelCase and snake_case both split.
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_SEPARATORS = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
+ASCII_BOUNDARY = r"(?-u:\b)"
+
+
+class Values:
+    """One column's non-empty values as strings, with normalised forms computed once on demand."""
+
+    def __init__(self, raw: pl.Series) -> None:
+        self.raw = raw
+        self._memo: dict[str, pl.Series] = {}
+
+    def memo(self, key: str, compute: Callable[[], pl.Series]) -> pl.Series:
+        """A derived Series computed once per column batch (checks reused by birth dates …)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def __len__(self) -> int:
+        return self.raw.len()
+
+    @cached_property
+    def compact(self) -> pl.Series:
+        """Upper-cased, without spaces, dashes and a leading +86/0086: the form identifiers take."""
+        # literal removal (Aho-Corasick) is several times faster than a regex replace_all
+        stripped = self.raw.str.replace_many([" ", "-", "\t", "\u3000", "\u00a0"], [""] * 5)
+        return stripped.str.replace(r"^(?:\+86|0086|\(\+86\)|（\+86）)", "").str.to_uppercase()
+
+    @cached_property
+    def lengths(self) -> pl.Series:
+        return self.raw.str.len_chars()
+
+    @cached_property
+    def distinct_ratio(self) -> float:
+        return self.raw.n_unique() / max(len(self), 1)
+
+
+ValueCheck = Callable[[Values], pl.Series]
+ValueGuard = Callable[[Values], bool]
+BirthDates = Callable[[Values], pl.Series]
+
+
+@dataclass(frozen=True)
+class TextPattern:
+    """A free-text pattern: matches are spans (group 1 when the pattern has a group)."""
+
+    regex: str
+    validate: Callable[[pl.Series], pl.Series] | None = None
+    has_group: bool = False
+    # narrows each match to the span proper (e.g. drops the words before an address)
+    refine: Callable[[pl.Series], pl.Series] | None = None
+
+
+@dataclass(frozen=True)
+class Detector:
+    """One personal-information type, as data."""
+
+    code: str
+    label: str
+    # whole normalised names or single tokens (pinyin abbreviations, English) → their meaning
+    name_tokens: Mapping[str, str] = field(default_factory=dict)
+    # substrings of the compact lowercase name (long enough to be unambiguous)
+    name_phrases: tuple[str, ...] = ()
+    # Chinese substrings searched in the name and the comment
+    keywords_zh: tuple[str, ...] = ()
+    # substrings (of the compact name, the name or the comment) that veto the name evidence
+    exclude: tuple[str, ...] = ()
+    value_check: ValueCheck | None = None
+    value_label: str = "符合格式"
+    # a looser check used when the name already says the type (codes, unpunctuated numbers …)
+    loose_check: ValueCheck | None = None
+    loose_label: str = "符合该类型的取值"
+    # fraction of values that must pass for values alone to label the column; None: never alone
+    value_alone: float | None = None
+    value_guard: ValueGuard | None = None
+    # when the name says "this type" but values exist and almost none pass, the values win
+    name_needs_values: bool = True
+    birth_dates: BirthDates | None = None
+    text: tuple[TextPattern, ...] = ()
+    personal: bool = True
+
+
+@dataclass(frozen=True)
+class NameHit:
+    evidence: str
+
+
+def normalise_name(name: str) -> tuple[tuple[str, ...], str]:
+    """Tokens and compact form of a column name.
+
+    >>> normalise_name("studentIdCard")
+    (('student', 'id', 'card'), 'studentidcard')
+    >>> normalise_name("XS_SFZJH")
+    (('xs', 'sfzjh'), 'xssfzjh')
+    """
+    split = _CAMEL.sub("_", name)
+    tokens = tuple(token for token in _SEPARATORS.split(split.lower()) if token)
+    return tokens, "".join(tokens)
+
+
+def match_name(detector: Detector, name: str, comment: str | None) -> NameHit | None:
+    """Whether the column name or comment says the column holds ``detector``'s type."""
+    tokens, compact = normalise_name(name)
+    lowered = name.lower()
+    for veto in detector.exclude:
+        if veto in compact or veto in lowered or (comment and veto in comment):
+            return None
+    if compact in detector.name_tokens:
+        return NameHit(f"列名 {name} = {detector.name_tokens[compact]}")
+    for token in tokens:
+        if token in detector.name_tokens:
+            return NameHit(f"列名 {name} 含 {token} = {detector.name_tokens[token]}")
+    for phrase in detector.name_phrases:
+        if phrase in compact:
+            return NameHit(f"列名 {name} 含 “{phrase}”")
+    for keyword in detector.keywords_zh:
+        if keyword in name:
+            return NameHit(f"列名 {name} 含 “{keyword}”")
+        if comment and keyword in comment:
+            return NameHit(f"列注释 “{comment}” 含 “{keyword}”")
+    return None
+
+
+def share(mask: pl.Series) -> float:
+    """The fraction of True in a boolean Series (0.0 when empty)."""
+    return int(mask.sum()) / mask.len() if mask.len() else 0.0
+
+
+def read_lines(filename: str) -> list[str]:
+    """Non-comment, non-blank lines of a file in ``detectors/data``."""
+    data = resources.files("eduguard.discovery.detectors").joinpath("data", filename)
+    lines = data.read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("#")]
+
+
+def read_table(filename: str) -> list[list[str]]:
+    """Tab-separated rows of a file in ``detectors/data``."""
+    return [line.split("\t") for line in read_lines(filename)]
+
+
+def fullmatch(pattern: str) -> str:
+    """Anchor a pattern for a whole value."""
+    return f"^(?:{pattern})$"
+
+
+def alternation(words: list[str]) -> str:
+    """A regex alternation of literal words, longest first so that 欧阳 wins over 欧."""
+    unique = sorted(set(words), key=lambda word: (-len(word), word))
+    return "|".join(re.escape(word) for word in unique)
+
+
+def matches(pattern: str) -> ValueCheck:
+    """A value check: the compact value matches ``pattern`` entirely."""
+    anchored = fullmatch(pattern)
+
+    def check(values: Values) -> pl.Series:
+        return values.compact.str.contains(anchored)
+
+    return check
+
+
+def raw_matches(pattern: str) -> ValueCheck:
+    """A value check over the stripped (not compacted) value."""
+    anchored = fullmatch(pattern)
+
+    def check(values: Values) -> pl.Series:
+        return values.raw.str.contains(anchored)
+
+    return check
+
+
+def in_set(words: list[str]) -> ValueCheck:
+    """A value check: the stripped value is one of ``words``."""
+    vocabulary = pl.Series(sorted(set(words)), dtype=pl.String)
+
+    def check(values: Values) -> pl.Series:
+        return values.raw.is_in(vocabulary)
+
+    return check
+
+
+def low_cardinality(max_distinct: int) -> ValueGuard:
+    """A guard for code-like columns: few distinct values."""
+
+    def guard(values: Values) -> bool:
+        return values.raw.n_unique() <= max_distinct
+
+    return guard

@@ -1,0 +1,56 @@
+"""FAMILY_RELATION — 家庭关系: guardian relationship and family members.
+
+Spec (JY/T 1001 / GB/T 4761-2008 家庭关系代码: 1 本人, 2 配偶, 3 子, 51 父亲, 52 母亲 …, 8 其他):
+the relationship words of data/family_relations.txt label a column on values; GB/T 4761 codes
+need the column's name (GX, JTGXM, 与本人关系).
+
+>>> check(Values(pl.Series(["父亲", "母亲", "外婆", "班长"]))).to_list()
+[True, True, True, False]
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from eduguard.discovery.detectors.base import Detector, Values, low_cardinality, read_lines
+
+RELATIONS = read_lines("family_relations.txt")
+_RELATIONS = pl.Series(RELATIONS)
+
+
+def check(values: Values) -> pl.Series:
+    return values.raw.is_in(_RELATIONS)
+
+
+def loose(values: Values) -> pl.Series:
+    return check(values) | values.raw.str.contains(r"^\d{1,2}$")
+
+
+DETECTOR = Detector(
+    code="FAMILY_RELATION",
+    label="家庭关系",
+    name_tokens={
+        "gx": "关系",
+        "gxm": "关系码",
+        "jtgx": "家庭关系",
+        "jtgxm": "家庭关系码",
+        "ybrgx": "与本人关系",
+        "ysgx": "与学生关系",
+        "ystgx": "与学生关系",
+        "jhrgx": "监护人关系",
+        "jtcy": "家庭成员",
+        "relation": "关系",
+        "relationship": "关系",
+        "guardianrelation": "监护人关系",
+        "kinship": "亲属关系",
+    },
+    name_phrases=("relationship", "guardianrelation", "kinship"),
+    keywords_zh=("关系", "家庭成员", "亲属"),
+    exclude=("关系型", "关联", "recordrelation"),
+    value_check=check,
+    value_label="为家庭关系称谓",
+    loose_check=loose,
+    loose_label="为家庭关系称谓或代码",
+    value_alone=0.8,
+    value_guard=low_cardinality(40),
+)

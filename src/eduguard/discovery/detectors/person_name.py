@@ -1,0 +1,154 @@
+"""PERSON_NAME — 姓名 of students, guardians and staff (Chinese and romanised).
+
+Spec: a Chinese name is a surname (单姓 or 复姓, data/surnames.txt: the most frequent surnames
+of the 2020 household-register statistics plus 百家姓 compound surnames) followed by one or two
+given-name characters; minority names may be transliterated with a middle dot (阿不都·热合曼).
+Romanised names are capitalised words (``Zhang San``). There is no check digit, so values alone
+label a column only when nearly all values look like names *and* the column is not a short
+list repeated (course names such as 高等数学 also start with a surname: 高).
+
+In free text a name is taken only with context: a role before it (学生、家长、班主任、联系人 …)
+or a form of address after it (同学、老师、家长、女士 …).
+
+>>> check(Values(pl.Series(["张三", "欧阳娜娜", "李", "高一(3)班", "Zhang San", "阿不都·热合曼"]))).to_list()
+[True, True, False, False, True, True]
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from eduguard.discovery.detectors.base import (
+    Detector,
+    TextPattern,
+    Values,
+    alternation,
+    fullmatch,
+    read_lines,
+)
+
+SURNAMES = sorted({word for line in read_lines("surnames.txt") for word in line.split()})
+SURNAME = f"(?:{alternation(SURNAMES)})"
+# characters that follow a name in a sentence but rarely belong to one: they end the given name
+_STOP = "的在是于因今昨已说和与及等同老请向反表上下不也都将要会被把对从给让为了着过来去到年月日号班级校长主任先女妈爸父母电手联住地身学病假迟早缺"
+GIVEN = f"[\\p{{Han}}--[{_STOP}]]"
+CHINESE = f"{SURNAME}{GIVEN}{{1,2}}"
+TRANSLITERATED = r"\p{Han}{2,6}·\p{Han}{2,8}"
+ROMANISED = r"[A-Z][a-z]+(?: [A-Z][a-z]+){1,2}"
+_ROLES_BEFORE = (
+    "姓名|学生|同学|家长|老师|教师|联系人|监护人|班主任|校医|本人|父亲|母亲|爷爷|奶奶|外公|外婆"
+    "|患者|学员|幼儿|教职工|职工|辅导员|申请人|报名人|经办人"
+)
+_ROLES_AFTER = "同学|老师|家长|先生|女士|妈妈|爸爸|的家长|的父亲|的母亲|校长|主任|同志|小朋友|老人"
+
+
+def check(values: Values) -> pl.Series:
+    return values.raw.str.contains(fullmatch(f"{CHINESE}|{TRANSLITERATED}|{ROMANISED}"))
+
+
+def guard(values: Values) -> bool:
+    """Names repeat little; a column of a few repeated phrases is not a name column."""
+    return len(values) < 20 or values.distinct_ratio >= 0.3
+
+
+DETECTOR = Detector(
+    code="PERSON_NAME",
+    label="姓名",
+    name_tokens={
+        "xm": "姓名",
+        "xsxm": "学生姓名",
+        "jsxm": "教师姓名",
+        "jzxm": "家长姓名",
+        "jhrxm": "监护人姓名",
+        "lxrxm": "联系人姓名",
+        "fqxm": "父亲姓名",
+        "mqxm": "母亲姓名",
+        "cyxm": "成员姓名",
+        "bzrxm": "班主任姓名",
+        "ywxm": "英文姓名",
+        "xmpy": "姓名拼音",
+        "cym": "曾用名",
+        "xingming": "姓名",
+        "name": "姓名",
+        "fullname": "姓名",
+        "realname": "真实姓名",
+        "studentname": "学生姓名",
+        "stuname": "学生姓名",
+        "teachername": "教师姓名",
+        "guardianname": "监护人姓名",
+        "parentname": "家长姓名",
+        "contactname": "联系人姓名",
+        "firstname": "名",
+        "lastname": "姓",
+        "givenname": "名",
+        "surname": "姓",
+        "familyname": "姓",
+        "lxr": "联系人",
+        "jhr": "监护人",
+        "bzr": "班主任",
+    },
+    name_phrases=(
+        "fullname",
+        "realname",
+        "studentname",
+        "teachername",
+        "guardianname",
+        "parentname",
+        "contactname",
+        "staffname",
+        "employeename",
+        "firstname",
+        "lastname",
+    ),
+    keywords_zh=("姓名", "名字", "曾用名", "联系人", "监护人", "班主任"),
+    exclude=(
+        "xxmc",
+        "kcmc",
+        "bjmc",
+        "mc",
+        "classname",
+        "coursename",
+        "schoolname",
+        "filename",
+        "username",
+        "deptname",
+        "departmentname",
+        "orgname",
+        "productname",
+        "itemname",
+        "班级名称",
+        "课程名称",
+        "学校名称",
+        "文件名",
+        "用户名",
+        "部门名称",
+        "名称",
+        "电话",
+        "手机",
+        "关系",
+        "证件",
+        "身份证",
+        "phone",
+        "mobile",
+        "tel",
+        "relation",
+        "dh",
+        "sjh",
+        "gx",
+        "zjh",
+        "sfzjh",
+        "dz",
+        "addr",
+        "地址",
+        "email",
+        "邮箱",
+    ),
+    value_check=check,
+    value_label="为“常见姓氏 + 名”形式的姓名",
+    value_alone=0.85,
+    value_guard=guard,
+    text=(
+        TextPattern(f"(?:{_ROLES_BEFORE})[：:是为叫\\s]{{0,2}}({CHINESE})", has_group=True),
+        TextPattern(f"({CHINESE})(?:{_ROLES_AFTER})", has_group=True),
+    ),
+)

@@ -1,0 +1,218 @@
+"""The scan engine: one table in, one graded :class:`TableReport` out.
+
+Batches are read from the table (memory bounded by the batch size), every column cast to text
+once, stripped, and handed to its :class:`ColumnState`. At the end each column's evidence becomes
+its PI types and confidence; minors and the number of people (subjects) are worked out for the
+table; classification gives category and level (就高从严 for the table).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+
+import polars as pl
+
+from eduguard.classification import ColumnContext, Rules, classify, load_rules
+from eduguard.classification.grading import subject_of
+from eduguard.discovery.columns import IDENTIFYING, ColumnState, TypeAnswer
+from eduguard.discovery.report import ColumnReport, TableReport, highest_level
+from eduguard.discovery.sources import DEFAULT_BATCH_ROWS, TableSource
+
+ProgressCallback = Callable[[str, int, int | None], None]
+"""Called after each batch with (table name, rows read so far, rows expected or None)."""
+
+# Tables of schools/grades whose pupils are under 14 (PIPL Art. 28; pi-types.md "school type")
+_YOUNG_SCHOOL = re.compile(
+    r"幼儿园|幼儿|小学|kindergarten|primary|preschool|(?:^|_)(?:yey|xx_xs)(?:_|$)"
+)
+_YOUNG_GRADE = r"^(?:小学)?[一二三四五六1-6]年级|^初[一1]|^(?:小|中|大)班$|^(?:Grade|G)\s?[1-6]$"
+_GRADE_NAME = re.compile(r"(?:^|_)(?:nj|bj|njmc|bjmc|grade|class|classname)(?:_|$)|年级|班级")
+_SUBJECT_PRIORITY = {code: rank for rank, code in enumerate(IDENTIFYING)}
+
+
+def _text_frame(batch: pl.DataFrame) -> pl.DataFrame:
+    """Every column as stripped text, once per batch (binary columns become null, not an error)."""
+    casts = []
+    for name, dtype in batch.schema.items():
+        column = pl.col(name)
+        if dtype == pl.Binary:
+            text = pl.lit(None, dtype=pl.String)
+        elif dtype == pl.String:
+            text = column
+        elif dtype.is_nested() or dtype == pl.Object:
+            text = pl.lit(None, dtype=pl.String)
+        else:
+            text = column.cast(pl.String, strict=False)
+        casts.append(text.str.strip_chars().alias(name))
+    return batch.select(casts)
+
+
+def _columns_of(
+    table: TableSource, batch: pl.DataFrame, states: dict[str, ColumnState], today: date
+) -> None:
+    for name in batch.columns:
+        if name not in states:
+            comment = table.column_comments.get(name) if table.column_comments else None
+            states[name] = ColumnState(name=name, comment=comment, scan_date=today)
+
+
+def scan_table(
+    table: TableSource,
+    *,
+    sample: int | None,
+    rules: Rules | None = None,
+    progress: ProgressCallback | None = None,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    today: date | None = None,
+) -> TableReport:
+    """Discover, classify and grade one table, reading at most ``sample`` rows (None: all).
+
+    Raises :class:`~eduguard.discovery.sources.SourceError` when the table cannot be read; the
+    caller (``discovery.api.scan``) records it and goes on.
+    """
+    rules = rules or load_rules(None)
+    today = today or date.today()
+    states: dict[str, ColumnState] = {}
+    young_grades = 0
+    rows = 0
+    expected = table.row_count if sample is None else min(sample, table.row_count or sample)
+    for batch in table.batches(batch_rows=batch_rows, limit=sample):
+        rows += batch.height
+        _columns_of(table, batch, states, today)
+        texts = _text_frame(batch)
+        for name in texts.columns:
+            column = texts.get_column(name)
+            values = column.filter(column.is_not_null() & (column != ""))
+            states[name].add(values)
+            if _GRADE_NAME.search(name.lower()) or _GRADE_NAME.search(states[name].comment or ""):
+                young_grades += int(values.str.contains(_YOUNG_GRADE).sum())
+        if progress is not None:
+            progress(table.name, rows, expected)
+    for state in states.values():
+        state.flush()
+    row_count = table.row_count
+    if row_count is None and (sample is None or rows < sample):
+        row_count = rows  # read to the end
+    return _report(table, states, rows, row_count, young_grades, rules)
+
+
+def _report(
+    table: TableSource,
+    states: dict[str, ColumnState],
+    rows: int,
+    row_count: int | None,
+    young_grades: int,
+    rules: Rules,
+) -> TableReport:
+    answers = {name: state.answer() for name, state in states.items()}
+    minors_evidence = _minors(table, states, answers, young_grades)
+    subjects = _subjects(states, answers, rows, row_count)
+    columns = []
+    for name, state in states.items():
+        found = answers[name]
+        codes = tuple(answer.code for answer in found)
+        column_minors = (
+            bool(codes)
+            and minors_evidence is not None
+            and _about_pupils(table, state, codes, minors_evidence, rules)
+        )
+        context = ColumnContext(
+            table_name=table.name,
+            table_comment=table.comment,
+            column_name=name,
+            column_comment=state.comment,
+            pi_types=codes,
+            minors=column_minors,
+            subjects=subjects,
+            free_text=state.free_text,
+        )
+        graded = classify(rules, context)
+        evidence = [line for answer in found for line in answer.evidence]
+        if column_minors and minors_evidence:
+            evidence.append(minors_evidence[0])
+        evidence += graded.evidence + graded.proposals
+        confidence = max((answer.confidence for answer in found), default=0.9)
+        columns.append(
+            ColumnReport(
+                name=name,
+                comment=state.comment,
+                pi_types=list(codes),
+                sensitive=graded.sensitive or column_minors,
+                minors=column_minors,
+                category=graded.category,
+                level=graded.level,
+                confidence=round(min(confidence, 0.99), 4),
+                evidence=list(dict.fromkeys(evidence)),
+            )
+        )
+    return TableReport(
+        name=table.name,
+        comment=table.comment,
+        row_count=row_count,
+        rows_sampled=rows,
+        level=highest_level([column.level for column in columns]),
+        subjects=subjects,
+        minors=any(column.minors for column in columns),
+        columns=columns,
+    )
+
+
+def _minors(
+    table: TableSource,
+    states: dict[str, ColumnState],
+    answers: dict[str, list[TypeAnswer]],
+    young_grades: int,
+) -> list[str] | None:
+    """Why the table's subjects include children under 14, or None."""
+    reasons = []
+    for name, state in states.items():
+        codes = {answer.code for answer in answers[name]}
+        for code, (births, minors) in state.births.items():
+            if code in codes and minors > 0:
+                reasons.append(
+                    f"未成年人：{minors}/{births} 个出生日期（列 {name}）显示不满 14 周岁"
+                )
+    if young_grades:
+        reasons.append(f"未成年人：{young_grades} 个年级/班级取值为小学或幼儿园")
+    school = f"{table.name} {table.comment or ''}".lower()
+    match = _YOUNG_SCHOOL.search(school)
+    if match:
+        reasons.append(f"未成年人：表名/注释含“{match.group(0)}”")
+    return reasons or None
+
+
+def _about_pupils(
+    table: TableSource, state: ColumnState, codes: tuple[str, ...], reasons: list[str], rules: Rules
+) -> bool:
+    """Minors' information is the pupils' own: not their guardians' or teachers' columns."""
+    if any(f"（列 {state.name}）" in reason for reason in reasons):
+        return True
+    context = ColumnContext(table.name, table.comment, state.name, state.comment, codes)
+    return subject_of(rules, context) == "student" and any(code != "ORG_CODE" for code in codes)
+
+
+def _subjects(
+    states: dict[str, ColumnState],
+    answers: dict[str, list[TypeAnswer]],
+    rows: int,
+    row_count: int | None,
+) -> int | None:
+    """Distinct people: distinct values of the best identifying column, scaled to the table."""
+    best: tuple[int, str] | None = None
+    for name, found in answers.items():
+        for answer in found:
+            rank = _SUBJECT_PRIORITY.get(answer.code)
+            if (
+                rank is not None
+                and states[name].hashes is not None
+                and (best is None or rank < best[0])
+            ):
+                best = (rank, name)
+    if best is None:
+        return None
+    distinct = states[best[1]].subjects() or 0
+    if row_count is not None and rows and row_count > rows:
+        return min(row_count, round(distinct * row_count / rows))
+    return distinct

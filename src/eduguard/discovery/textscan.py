@@ -1,0 +1,133 @@
+"""Free text (notes, messages, remarks) scanned span by span, vectorised over a whole column.
+
+Each detector's text patterns run once over the column with polars ``str.extract_all``; patterns
+with a capture group (context-anchored names, 学号 after "学号：") are narrowed to the group;
+check digits are verified on the exploded matches. The same text claimed by two types goes to
+the earlier detector (a valid ID number is not also a bank card).
+
+>>> [(span.code, span.text) for span in find_spans("家长王小明来电，手机13812345678，住北京市海淀区中关村大街27号")]
+[('PERSON_NAME', '王小明'), ('MOBILE_PHONE', '13812345678'), ('ADDRESS', '北京市海淀区中关村大街27号')]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from eduguard.discovery.detectors import DETECTORS
+from eduguard.discovery.detectors.base import share
+
+# Types whose text spans are certain by shape or check digit: one occurrence is enough.
+CERTAIN_TYPES = frozenset(
+    {"CN_RESIDENT_ID", "STUDENT_REG_NO", "MOBILE_PHONE", "EMAIL", "BANK_CARD", "IP_ADDRESS",
+     "DEVICE_ID", "LICENSE_PLATE", "ORG_CODE", "LANDLINE_PHONE"}
+)  # fmt: skip
+_PATTERNS = [
+    (priority, detector.code, pattern)
+    for priority, detector in enumerate(DETECTORS)
+    for pattern in detector.text
+]
+# sentence punctuation (Chinese and Western) marks prose rather than a value
+SENTENCE = r"[，。；！？、,;!?]|\p{Han}\s+\p{Han}|[a-z]{2,} [a-z]{2,} [a-z]{2,}"
+TEXT_NAME_TOKENS = frozenset(
+    {"bz", "beizhu", "remark", "remarks", "note", "notes", "memo", "comment", "comments",
+     "message", "msg", "content", "description", "desc", "detail", "details", "text", "summary",
+     "ly", "lynr", "nr", "sm", "qksm", "jl", "thjl", "fdjl", "ms", "pj", "pyjy", "jtqk", "xq", "body"}
+)  # fmt: skip
+TEXT_KEYWORDS = (
+    "备注",
+    "说明",
+    "内容",
+    "留言",
+    "记录",
+    "描述",
+    "情况",
+    "详情",
+    "评语",
+    "意见",
+    "摘要",
+    "正文",
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    """One piece of personal information in a text: its type code and where it is."""
+
+    code: str
+    start: int
+    end: int
+    text: str
+
+
+def extract_spans(texts: pl.Series) -> pl.DataFrame:
+    """All spans of a column: a frame of ``row`` (index in ``texts``), ``code``, ``text``, ``priority``."""
+    frame = pl.DataFrame({"t": texts.cast(pl.String)}).with_row_index("row")
+    parts: list[pl.DataFrame] = []
+    for priority, code, pattern in _PATTERNS:
+        found = (
+            frame.select("row", pl.col("t").str.extract_all(pattern.regex).alias("text"))
+            .explode("text")
+            .drop_nulls("text")
+        )
+        if found.height == 0:
+            continue
+        if pattern.has_group:
+            found = found.with_columns(pl.col("text").str.extract(pattern.regex, 1)).drop_nulls(
+                "text"
+            )
+        if pattern.refine is not None:
+            found = found.with_columns(pattern.refine(found["text"]).alias("text")).drop_nulls(
+                "text"
+            )
+        if pattern.validate is not None:
+            found = found.filter(pattern.validate(found["text"]))
+        parts.append(
+            found.with_columns(code=pl.lit(code), priority=pl.lit(priority, dtype=pl.Int32)).select(
+                "row", "code", "text", "priority"
+            )
+        )
+    if not parts:
+        return pl.DataFrame(
+            schema={"row": pl.UInt32, "code": pl.String, "text": pl.String, "priority": pl.Int32}
+        )
+    spans = pl.concat(parts).sort("row", "priority", maintain_order=True)
+    # the same characters claimed twice: the earlier (higher-priority) detector keeps them
+    return spans.unique(subset=["row", "text"], keep="first", maintain_order=True)
+
+
+def find_spans(text: str) -> list[Span]:
+    """Every span of personal information in one text, in reading order, without overlaps."""
+    spans = extract_spans(pl.Series([text], dtype=pl.String))
+    located: list[tuple[int, int, Span]] = []
+    cursor: dict[str, int] = {}
+    for code, span_text, priority in spans.select("code", "text", "priority").iter_rows():
+        start = text.find(span_text, cursor.get(f"{code}\x00{span_text}", 0))
+        if start < 0:
+            continue
+        cursor[f"{code}\x00{span_text}"] = start + len(span_text)
+        located.append((priority, start, Span(code, start, start + len(span_text), span_text)))
+    chosen: list[Span] = []
+    for _, _, span in sorted(located, key=lambda item: (item[0], item[1])):
+        if all(span.end <= other.start or span.start >= other.end for other in chosen):
+            chosen.append(span)
+    return sorted(chosen, key=lambda span: span.start)
+
+
+def looks_like_text(texts: pl.Series) -> bool:
+    """Prose rather than values: long on average and mostly written as sentences."""
+    if texts.len() == 0:
+        return False
+    mean_length = int(texts.str.len_chars().sum()) / texts.len()
+    sentence_share = share(texts.str.contains(SENTENCE))
+    return mean_length >= 12 and sentence_share >= 0.3
+
+
+def named_as_text(tokens: tuple[str, ...], name: str, comment: str | None) -> bool:
+    """The column's name or comment says notes/remarks/messages."""
+    if any(token in TEXT_NAME_TOKENS for token in tokens):
+        return True
+    return any(
+        keyword in name or (comment is not None and keyword in comment) for keyword in TEXT_KEYWORDS
+    )

@@ -1,0 +1,34 @@
+"""The examples in the detectors' docstrings (their specs) run as tests."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import eduguard.discovery.detectors as detectors_package
+
+MODULES = [
+    f"eduguard.discovery.detectors.{info.name}"
+    for info in pkgutil.iter_modules(detectors_package.__path__)
+] + [
+    "eduguard.discovery.textscan",
+    "eduguard.discovery.api",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+
+
+def test_every_type_module_documents_its_spec_with_examples() -> None:
+    for name in MODULES:
+        module = importlib.import_module(name)
+        if hasattr(module, "DETECTOR"):
+            assert module.__doc__ and ">>>" in module.__doc__, name
+            assert "Spec" in module.__doc__, name
