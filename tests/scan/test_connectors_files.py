@@ -296,3 +296,16 @@ def test_missing_and_unsupported_sources(tmp_path: Path) -> None:
     [nothing] = list(open_source(str(empty)))
     assert isinstance(nothing, FailedTable)
     assert nothing.error.code == "no_supported_files"
+
+
+def test_a_row_longer_than_a_block_is_read_once(tmp_path: Path) -> None:
+    path = tmp_path / "photos.csv"
+    normal = [f"{index},学生{index}\n" for index in range(120_000)]  # > 1 MB before the big row
+    big = "120000," + "图" * 700_000 + "\n"  # 2.1 MB in one cell: longer than the first block
+    tail = [f"{index},学生{index}\n" for index in range(120_001, 120_010)]
+    path.write_text("xh,note\n" + "".join(normal) + big + "".join(tail), encoding="utf-8")
+    [table] = collect(path)
+    frame = read_all(table, batch_rows=50_000)
+    assert frame.height == 120_010
+    assert frame["xh"].to_list() == [str(index) for index in range(120_010)]
+    assert frame["note"][120_000] == "图" * 700_000

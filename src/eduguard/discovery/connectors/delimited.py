@@ -23,7 +23,8 @@ from eduguard.discovery.connectors._frames import rebatch, unique_names
 from eduguard.discovery.connectors.encoding import detect_encoding
 from eduguard.discovery.sources import DEFAULT_BATCH_ROWS, SourceError
 
-BLOCK_BYTES = 16 << 20
+BLOCK_SIZES = (1 << 20, 16 << 20, 256 << 20)
+_STRADDLING = "straddling"
 NULL_VALUES = ["", "NULL", "null", "\\N"]
 _HEADER_BYTES = 1 << 20
 
@@ -50,6 +51,14 @@ def _sniff_delimiter(path: Path, encoding: str, default: str) -> str:
     return default
 
 
+def _batches_of(reader: pacsv.CSVStreamingReader) -> Iterator[pa.RecordBatch]:
+    while True:
+        try:
+            yield reader.read_next_batch()
+        except StopIteration:
+            return
+
+
 class DelimitedTable:
     """One CSV/TSV file as a table."""
 
@@ -72,9 +81,9 @@ class DelimitedTable:
         self.skipped_rows += 1
         return "skip"
 
-    def _record_batches(self) -> Iterator[pl.DataFrame]:
+    def _open(self, block_bytes: int) -> pacsv.CSVStreamingReader:
         read_options = pacsv.ReadOptions(
-            block_size=BLOCK_BYTES,
+            block_size=block_bytes,
             column_names=self.columns,
             skip_rows=1,
             encoding=self.encoding,
@@ -90,29 +99,49 @@ class DelimitedTable:
             strings_can_be_null=True,
         )
         try:
-            reader = pacsv.open_csv(
+            return pacsv.open_csv(
                 self.path,
                 read_options=read_options,
                 parse_options=parse_options,
                 convert_options=convert_options,
             )
         except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+            if _STRADDLING in str(error):
+                raise
             raise self._read_error(error) from error
         except OSError as error:
             raise SourceError(
                 "unreadable_file", f"无法读取文件“{self.name}”：{error}", str(error)
             ) from error
-        with reader:
-            while True:
-                try:
-                    batch = reader.read_next_batch()
-                except StopIteration:
-                    return
-                except (pa.ArrowInvalid, UnicodeDecodeError) as error:
-                    raise self._read_error(error) from error
-                frame = pl.from_arrow(batch)
-                assert isinstance(frame, pl.DataFrame)
-                yield frame
+
+    def _record_batches(self) -> Iterator[pl.DataFrame]:
+        """Arrow record batches as frames; a bigger block when a row exceeds the block size.
+
+        The block size bounds memory: Arrow reads up to ~32 blocks ahead of the parser, so
+        16 MB blocks would hold ~0.5 GB. Blocks start at 1 MB; a row longer than a block (a
+        note with an embedded picture) reopens the file with bigger blocks and skips the rows
+        already yielded.
+        """
+        yielded = 0
+        for block_bytes in BLOCK_SIZES:
+            seen = 0
+            try:
+                with self._open(block_bytes) as reader:
+                    for batch in _batches_of(reader):
+                        frame = pl.from_arrow(batch)
+                        assert isinstance(frame, pl.DataFrame)
+                        seen += frame.height
+                        if seen <= yielded:
+                            continue
+                        if seen - frame.height < yielded:
+                            frame = frame.slice(yielded - (seen - frame.height))
+                        yielded = seen
+                        yield frame
+                return
+            except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+                if _STRADDLING in str(error) and block_bytes != BLOCK_SIZES[-1]:
+                    continue
+                raise self._read_error(error) from error
 
     def _read_error(self, error: Exception) -> SourceError:
         text = str(error)
