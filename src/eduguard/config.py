@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,6 +25,7 @@ PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "secret", "placeholder", "please-change", "xxx", "todo"}
 )
 MIN_SECRET_LENGTH = 32
+MIN_AUDIT_RETENTION_DAYS = 180  # notice item 6: logs kept no less than six months
 
 
 def _toml_path() -> Path | None:
@@ -49,6 +50,32 @@ class Settings(BaseSettings):
     )
     secret_key: SecretStr = Field(default=SecretStr(""), description="会话签名密钥，≥32 字符")
     demo: bool = Field(default=False, description="演示模式：允许自动生成密钥")
+    audit_retention_days: int = Field(
+        default=MIN_AUDIT_RETENTION_DAYS,
+        description="审计日志保留天数（不少于 180 天，早于此期限的事件才可清理）",
+    )
+    audit_checkpoint_events: int = Field(
+        default=10_000, ge=1, description="每写入多少条审计事件生成一个签名检查点"
+    )
+    audit_checkpoint_minutes: int = Field(
+        default=60, ge=1, description="距上一个检查点多少分钟后（有新事件时）生成签名检查点"
+    )
+    audit_checkpoint_sink: Path | None = Field(
+        default=None, description="检查点导出文件（JSONL）；缺省为 HOME/audit/checkpoints.jsonl"
+    )
+    audit_checkpoint_command: str | None = Field(
+        default=None, description="可选：每个检查点（一行 JSON）经标准输入交给此命令，用于远程留存"
+    )
+
+    @field_validator("audit_retention_days")
+    @classmethod
+    def _retention_at_least_six_months(cls, value: int) -> int:
+        if value < MIN_AUDIT_RETENTION_DAYS:
+            raise ValueError(
+                f"审计日志保留期不得少于 {MIN_AUDIT_RETENTION_DAYS} 天（教科信函〔2021〕20号第6条）"
+            )
+        return value
+
     language: Literal["zh", "en"] = Field(default="zh", description="默认界面语言")
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, description="上传文件大小上限（字节）")
     session_hours: int = Field(default=8, description="登录会话有效期（小时）")
@@ -84,6 +111,10 @@ class Settings(BaseSettings):
     @property
     def uploads_dir(self) -> Path:
         return self.home / "uploads"
+
+    @property
+    def audit_checkpoint_sink_path(self) -> Path:
+        return self.audit_checkpoint_sink or self.home / "audit" / "checkpoints.jsonl"
 
     @property
     def keys_dir(self) -> Path:

@@ -7,6 +7,7 @@ import importlib
 MODEL_MODULES = (
     "eduguard.orgs.models",
     "eduguard.identity.models",
+    "eduguard.audit.models",
 )
 
 

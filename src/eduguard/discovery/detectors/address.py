@@ -36,7 +36,7 @@ STREET_MARK = r"路|街|大道|巷|弄|胡同|\d+号|村|组|小区|花园|公�
 # number, building or room. The leading part is deliberately generic (a 3,000-name alternation
 # in the scanning regex is 14× slower); matches are then trimmed to their first division name.
 TEXT_ADDRESS = (
-    r"\p{Han}{2,8}?(?:省|市|区|县|旗)(?:\p{Han}{0,8}?(?:省|市|区|县|旗|镇|乡|街道))*"
+    r"\p{Han}{2,8}?(?:省|市|区|县|旗|州|盟)(?:\p{Han}{0,10}?(?:省|市|区|县|旗|州|盟|地区|镇|乡|街道))*"
     r"(?:[\p{Han}\d]{1,10}?(?:路|街|大道|巷|弄|胡同|村))+"
     r"(?:\d{1,5}[号弄])?(?:[\p{Han}\dA-Za-z]{0,10}?(?:小区|花园|公寓|大厦|家园|苑|新村))?"
     r"(?:\d{1,3}(?:栋|幢|号楼|座))?(?:\d{1,2}单元)?(?:\d{1,5}室)?"

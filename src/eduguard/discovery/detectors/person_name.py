@@ -31,8 +31,11 @@ SURNAMES = sorted({word for line in read_lines("surnames.txt") for word in line.
 SURNAME = f"(?:{alternation(SURNAMES)})"
 # characters that follow a name in a sentence but rarely belong to one: they end the given name
 _STOP = "的在是于因今昨已说和与及等同老请向反表上下不也都将要会被把对从给让为了着过来去到年月日号班级校长主任先女妈爸父母电手联住地身学病假迟早缺"
+# …and characters that begin the verb after a name (申请, 提出, 陪同 …): they never end a name
+_STOP_LAST = _STOP + "申提认办确签参陪告打称"
 GIVEN = f"[\\p{{Han}}--[{_STOP}]]"
-CHINESE = f"{SURNAME}{GIVEN}{{1,2}}"
+GIVEN_LAST = f"[\\p{{Han}}--[{_STOP_LAST}]]"
+CHINESE = f"{SURNAME}(?:{GIVEN}{GIVEN_LAST}|{GIVEN})"
 TRANSLITERATED = r"\p{Han}{2,6}·\p{Han}{2,8}"
 ROMANISED = r"[A-Z][a-z]+(?: [A-Z][a-z]+){1,2}"
 _ROLES_BEFORE = (

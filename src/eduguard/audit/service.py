@@ -1,0 +1,242 @@
+"""Recording audit events inside the caller's transaction.
+
+``record()`` queues an event on the session; the writer (a ``before_commit`` listener attached
+to that session) appends every queued event in one go just before the transaction commits:
+it takes the chain lock, reads the chain head, assigns contiguous ids, computes the SM3 chain
+and inserts the rows with one executemany. The events therefore commit or roll back with the
+change they describe, and the chain lock is held only from that insert to the commit.
+
+A rolled-back savepoint drops the events queued inside it.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import event, insert, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, SessionTransaction
+
+from eduguard.audit.chain import GENESIS_HASH, canonical_row, event_hash
+from eduguard.audit.models import AuditCheckpoint, AuditEvent
+from eduguard.db.base import utcnow
+
+ACTOR_KEY = "audit_actor"
+PENDING_KEY = "audit_pending"
+WRITER_KEY = "audit_writer"
+# pg_advisory_xact_lock key of the chain (any constant; "eduguard audit" in ASCII, truncated).
+CHAIN_LOCK_KEY = 0x6564_7567_6175_6400 & 0x7FFF_FFFF_FFFF_FFFF
+Result = Literal["ok", "denied", "failed"]
+RESULTS: tuple[str, ...] = ("ok", "denied", "failed")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: account, roles, unit, client address and the access decision's reason."""
+
+    username: str
+    user_id: int | None = None
+    roles: tuple[str, ...] = ()
+    unit_id: int | None = None
+    unit_path: str = "/"
+    client_address: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def cli(cls, reason: str = "命令行操作（操作系统账户）") -> Actor:
+        """The actor of a command-line action: ``cli:<os user>``."""
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):  # pragma: no cover - no passwd entry (containers)
+            user = "unknown"
+        return cls(username=f"cli:{user}", client_address="local", reason=reason)
+
+
+SYSTEM_ACTOR = Actor(username="system", reason="未绑定操作者")
+
+
+@dataclass
+class _Pending:
+    event: AuditEvent
+    transaction: SessionTransaction | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def bind_actor(session: Session, actor: Actor) -> None:
+    """Make ``actor`` the author of every event this session records from now on."""
+    session.info[ACTOR_KEY] = actor
+
+
+def bound_actor(session: Session) -> Actor | None:
+    actor = session.info.get(ACTOR_KEY)
+    return actor if isinstance(actor, Actor) else None
+
+
+def _clip(value: str | None, length: int) -> str | None:
+    return None if value is None else value[:length]
+
+
+def record(
+    session: Session,
+    *,
+    action: str,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    fields: Iterable[str] = (),
+    row_count: int | None = None,
+    result: Result = "ok",
+    reason: str | None = None,
+    actor: Actor | None = None,
+) -> AuditEvent:
+    """Queue one event in the session's transaction; it is written just before commit.
+
+    ``fields`` are the names of the affected fields — never their values. The returned object
+    gets its ``id``, ``prev_hash`` and ``hash`` when the transaction commits.
+    """
+    if result not in RESULTS:
+        raise ValueError(f"result must be one of {RESULTS}")
+    who = actor or bound_actor(session) or SYSTEM_ACTOR
+    names = sorted({name.replace(",", "_") for name in fields})
+    audit_event = AuditEvent(
+        time=utcnow(),
+        username=who.username[:64],
+        user_id=who.user_id,
+        roles=",".join(sorted(who.roles))[:200],
+        unit_id=who.unit_id,
+        unit_path=who.unit_path[:400],
+        client_address=_clip(who.client_address, 64),
+        action=action[:64],
+        object_type=_clip(object_type, 64),
+        object_id=_clip(None if object_id is None else str(object_id), 64),
+        fields=",".join(names),
+        row_count=row_count,
+        result=result,
+        reason=_clip(reason if reason is not None else who.reason, 500),
+    )
+    _attach_writer(session)
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(PENDING_KEY, []).append(_Pending(audit_event, transaction))
+    return audit_event
+
+
+# ----------------------------------------------------------------- the writer
+
+
+def _attach_writer(session: Session) -> None:
+    if session.info.get(WRITER_KEY):
+        return
+    event.listen(session, "before_commit", _before_commit)
+    event.listen(session, "after_soft_rollback", _after_soft_rollback)
+    session.info[WRITER_KEY] = True
+
+
+def _descends_from(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _after_soft_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    pending: list[_Pending] = session.info.get(PENDING_KEY, [])
+    if previous_transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)
+        return
+    session.info[PENDING_KEY] = [
+        p for p in pending if not _descends_from(p.transaction, previous_transaction)
+    ]
+
+
+def lock_chain(connection: Connection) -> None:
+    """Serialise appends: PostgreSQL advisory transaction lock; on SQLite a no-op write takes
+    the database's single write lock now (before the head is read), not at the insert."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+    else:
+        connection.execute(text("UPDATE audit_purge_marker SET id = id WHERE 0 = 1"))
+
+
+def chain_head(connection: Connection) -> tuple[int, str]:
+    """(last event id, its hash); after a purge of everything, the purge anchor; else genesis."""
+    last = connection.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    if last is not None:
+        return int(last[0]), str(last[1])
+    anchor = connection.execute(
+        select(AuditCheckpoint.last_event_id, AuditCheckpoint.last_hash)
+        .where(AuditCheckpoint.kind == "purge")
+        .order_by(AuditCheckpoint.last_event_id.desc())
+        .limit(1)
+    ).first()
+    if anchor is not None:
+        return int(anchor[0]), str(anchor[1])
+    return 0, GENESIS_HASH
+
+
+def _row(audit_event: AuditEvent) -> dict[str, Any]:
+    return {
+        "id": audit_event.id,
+        "time": audit_event.time,
+        "username": audit_event.username,
+        "user_id": audit_event.user_id,
+        "roles": audit_event.roles,
+        "unit_id": audit_event.unit_id,
+        "unit_path": audit_event.unit_path,
+        "client_address": audit_event.client_address,
+        "action": audit_event.action,
+        "object_type": audit_event.object_type,
+        "object_id": audit_event.object_id,
+        "fields": audit_event.fields,
+        "row_count": audit_event.row_count,
+        "result": audit_event.result,
+        "reason": audit_event.reason,
+        "prev_hash": audit_event.prev_hash,
+        "hash": audit_event.hash,
+    }
+
+
+def append(connection: Connection, events: list[AuditEvent]) -> None:
+    """Chain and insert ``events`` in order (one statement). The caller's transaction commits."""
+    if not events:
+        return
+    lock_chain(connection)
+    last_id, previous = chain_head(connection)
+    rows = []
+    for offset, audit_event in enumerate(events, start=1):
+        audit_event.id = last_id + offset
+        audit_event.prev_hash = previous
+        row = _row(audit_event)
+        audit_event.hash = previous = row["hash"] = event_hash(canonical_row(row))
+        rows.append(row)
+    connection.execute(insert(AuditEvent), rows)
+
+
+def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint release: the events wait for the real commit
+    # Flush first: the automatic capture records the flushed changes (after_flush).
+    session.flush()
+    pending: list[_Pending] = session.info.pop(PENDING_KEY, [])
+    if not pending:
+        return
+    connection = session.connection()
+    events = [p.event for p in pending]
+    append(connection, events)
+    if _after_append is not None:
+        _after_append(session, connection, events)
+
+
+AfterAppend = Callable[[Session, Connection, list[AuditEvent]], None]
+_after_append: AfterAppend | None = None
+
+
+def set_after_append(hook: AfterAppend | None) -> None:
+    """Process-wide hook run after each append, in the same transaction (automatic
+    checkpoints: see :func:`eduguard.audit.capture.install`)."""
+    global _after_append
+    _after_append = hook

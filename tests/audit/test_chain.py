@@ -1,0 +1,45 @@
+"""The canonical serialisation and SM3: the fast path equals the specification."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from eduguard.audit.chain import (
+    CANONICAL_KEYS,
+    GENESIS_HASH,
+    canonical,
+    canonical_reference,
+    format_time,
+    sm3_hex,
+)
+
+
+def test_sm3_matches_the_standard_test_vector() -> None:
+    # GB/T 32905-2016, example 1: SM3("abc").
+    assert sm3_hex(b"abc") == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["普通文本", 'quote " and \\ backslash', "控制\x00字符\x1f\n\t\r", "\u2028emoji😀", ""],
+)
+def test_fast_canonical_equals_sorted_key_compact_json(text: str) -> None:
+    row = [text] * len(CANONICAL_KEYS)
+    row[CANONICAL_KEYS.index("id")] = 42
+    row[CANONICAL_KEYS.index("row_count")] = None
+    row[CANONICAL_KEYS.index("user_id")] = -3
+    assert canonical(row) == canonical_reference(row)
+    assert list(CANONICAL_KEYS) == sorted(CANONICAL_KEYS)
+
+
+def test_time_has_one_textual_form_whatever_the_zone() -> None:
+    moment = datetime(2026, 5, 1, 8, 0, 0, 5, tzinfo=UTC)
+    beijing = moment.astimezone(timezone(timedelta(hours=8)))
+    assert format_time(moment) == format_time(beijing) == "2026-05-01T08:00:00.000005Z"
+
+
+def test_genesis_is_64_zero_hex_digits() -> None:
+    assert len(GENESIS_HASH) == 64
+    assert set(GENESIS_HASH) == {"0"}

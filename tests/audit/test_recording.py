@@ -1,0 +1,113 @@
+"""Events are written in the caller's transaction: committed changes always have their events,
+rolled-back ones never do; automatic capture records column names, never values."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from eduguard.audit import service, verify
+from eduguard.audit.checkpoints import CheckpointPolicy
+from eduguard.audit.models import AuditEvent
+from eduguard.audit.service import Actor
+from eduguard.orgs import service as orgs_service
+from eduguard.orgs.models import UnitKind
+from eduguard.orgs.schemas import UnitCreate, UnitUpdate
+
+from .conftest import AUDITOR
+
+
+def events(factory: sessionmaker[Session]) -> list[AuditEvent]:
+    with factory() as session:
+        return list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+
+
+def test_committed_change_has_exactly_its_events(installed: sessionmaker[Session]) -> None:
+    with installed() as session, session.begin():
+        service.bind_actor(session, AUDITOR)
+        unit = orgs_service.create_unit(
+            session, UnitCreate(name="示例市教育局", kind=UnitKind.city)
+        )
+        unit_id = unit.id
+    with installed() as session, session.begin():
+        service.bind_actor(session, AUDITOR)
+        orgs_service.update_unit(session, unit_id, UnitUpdate(security_contact="张老师"))
+    recorded = events(installed)
+    assert [(e.action, e.object_type, e.object_id) for e in recorded] == [
+        ("unit.create", "unit", str(unit_id)),
+        ("unit.update", "unit", str(unit_id)),
+    ]
+    created, updated = recorded
+    assert {"name", "kind", "path"} <= set(created.field_list)
+    assert updated.field_list == ["security_contact"]
+    # Names only: no value of the change appears anywhere in the event.
+    for audit_event in recorded:
+        assert "张老师" not in repr(vars(audit_event))
+        assert "示例市教育局" not in repr(vars(audit_event))
+    assert created.username == "t.auditor" and created.roles == "audit_admin"
+    assert created.client_address == "192.0.2.10"
+    assert created.reason == AUDITOR.reason
+    assert [e.id for e in recorded] == [1, 2]
+    assert updated.prev_hash == created.hash
+
+
+def test_rolled_back_change_leaves_no_event(installed: sessionmaker[Session]) -> None:
+    def failing_request() -> None:
+        with installed() as session, session.begin():
+            service.bind_actor(session, AUDITOR)
+            orgs_service.create_unit(session, UnitCreate(name="回滚单位", kind=UnitKind.county))
+            service.record(session, action="catalog.export", row_count=10)
+            session.flush()
+            raise RuntimeError("the request fails after the change")
+
+    with pytest.raises(RuntimeError, match="fails after"):
+        failing_request()
+    with installed() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+        assert orgs_service.list_units(session) == []
+
+
+def test_savepoint_rollback_drops_only_its_events(installed: sessionmaker[Session]) -> None:
+    with installed() as session, session.begin():
+        service.record(session, action="system.read", object_type="system", object_id=1)
+        nested = session.begin_nested()
+        service.record(session, action="system.read", object_type="system", object_id=2)
+        orgs_service.create_unit(session, UnitCreate(name="嵌套单位", kind=UnitKind.county))
+        nested.rollback()
+        service.record(session, action="system.read", object_type="system", object_id=3)
+    assert [(e.action, e.object_id) for e in events(installed)] == [
+        ("system.read", "1"),
+        ("system.read", "3"),
+    ]
+
+
+def test_record_returns_the_event_with_its_chain_after_commit(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory() as session, session.begin():
+        first = service.record(
+            session,
+            action="auth.login_failed",
+            result="denied",
+            reason="密码错误",
+            actor=Actor(username="someone", client_address="198.51.100.7"),
+        )
+        second = service.record(session, action="config.update", fields=["session_hours"])
+    assert (first.id, second.id) == (1, 2)
+    assert second.prev_hash == first.hash != ""
+    assert second.username == "system"  # no actor bound: still recorded, never lost
+    with pytest.raises(ValueError, match="result"):
+        service.record(session_factory(), action="x", result="maybe")  # type: ignore[arg-type]
+
+
+def test_many_events_in_one_transaction_chain_in_one_go(
+    installed: sessionmaker[Session], policy: CheckpointPolicy
+) -> None:
+    with installed() as session, session.begin():
+        for number in range(500):
+            service.record(session, action="catalog.read", object_id=number)
+    with installed() as session:
+        checked = verify.verify(session.connection(), keys_dir=policy.keys_dir, sink=policy.sink)
+    assert checked.ok, checked.problem
+    assert checked.events_checked == 500

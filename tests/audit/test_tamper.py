@@ -1,0 +1,235 @@
+"""An attacker with the database edits, deletes, inserts, reorders or cuts the log with SQL
+(after switching the triggers off); verify names the first bad event every time."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, insert, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from eduguard.audit import checkpoints, verify
+from eduguard.audit.chain import canonical_row, event_hash
+from eduguard.audit.checkpoints import CheckpointPolicy
+from eduguard.audit.models import AuditEvent
+
+from .conftest import drop_protection, restore_protection, write_events
+
+
+@pytest.fixture
+def attacked(engine: Engine) -> Engine:
+    drop_protection(engine)
+    yield engine  # type: ignore[misc]
+    restore_protection(engine)
+
+
+def check(factory: sessionmaker[Session], policy: CheckpointPolicy) -> verify.VerifyResult:
+    with factory() as session:
+        return verify.verify(
+            session.connection(), keys_dir=policy.keys_dir, sink=policy.sink, batch_size=7
+        )
+
+
+def sql(engine: Engine, statement: str, **params: object) -> None:
+    with engine.begin() as connection:
+        connection.execute(text(statement), params)
+
+
+def test_an_untouched_log_verifies(
+    installed: sessionmaker[Session], policy: CheckpointPolicy
+) -> None:
+    write_events(installed, 40)
+    result = check(installed, policy)
+    assert result.ok, result.problem
+    assert (result.events_checked, result.first_event_id, result.last_event_id) == (40, 1, 40)
+    assert result.checkpoints_checked == 0
+
+
+def test_an_empty_log_verifies(installed: sessionmaker[Session], policy: CheckpointPolicy) -> None:
+    result = check(installed, policy)
+    assert result.ok and result.events_checked == 0
+
+
+def test_edited_field_is_named(
+    installed: sessionmaker[Session], policy: CheckpointPolicy, attacked: Engine
+) -> None:
+    write_events(installed, 30)
+    sql(attacked, "UPDATE audit_events SET username = 'someone.else' WHERE id = 17")
+    result = check(installed, policy)
+    assert not result.ok and result.problem is not None
+    assert (result.problem.code, result.problem.event_id) == ("edited", 17)
+    assert "事件 17" in result.problem.message_zh
+
+
+def test_edited_result_is_named(
+    installed: sessionmaker[Session], policy: CheckpointPolicy, attacked: Engine
+) -> None:
+    write_events(installed, 12)
+    sql(attacked, "UPDATE audit_events SET result = 'ok', row_count = 0 WHERE id = 3")
+    result = check(installed, policy)
+    assert result.problem is not None and result.problem.event_id == 3
+
+
+def test_deleted_row_is_named(
+    installed: sessionmaker[Session], policy: CheckpointPolicy, attacked: Engine
+) -> None:
+    write_events(installed, 30)
+    sql(attacked, "DELETE FROM audit_events WHERE id = 9")
+    result = check(installed, policy)
+    assert result.problem is not None
+    assert (result.problem.code, result.problem.event_id) == ("deleted", 9)
+
+
+def test_deleted_head_of_log_is_named(
+    installed: sessionmaker[Session], policy: CheckpointPolicy, attacked: Engine
+) -> None:
+    write_events(installed, 10)
+    sql(attacked, "DELETE FROM audit_events WHERE id <= 4")
+    result = check(installed, policy)
+    assert result.problem is not None
+    assert (result.problem.code, result.problem.event_id) == ("deleted", 1)
+
+
+def _forged(after_id: int, prev_hash: str, new_id: int) -> dict[str, object]:
+    from datetime import UTC, datetime
+
+    row: dict[str, object] = {
+        "id": new_id,
+        "time": datetime(2026, 1, 1, tzinfo=UTC),
+        "username": "ghost",
+        "user_id": None,
+        "roles": "",
+        "unit_id": None,
+        "unit_path": "/",
+        "client_address": None,
+        "action": "unit.create",
+        "object_type": "unit",
+        "object_id": str(after_id),
+        "fields": "name",
+        "row_count": 1,
+        "result": "ok",
+        "reason": None,
+        "prev_hash": prev_hash,
+    }
+    return row
+
+
+def test_inserted_forged_row_with_a_guessed_hash_is_named(
+    installed: sessionmaker[Session], policy: CheckpointPolicy, attacked: Engine
+) -> None:
+    write_events(installed, 10)
+    sql(
+        attacked,
+        "INSERT INTO audit_events (id, time, username, roles, unit_path, action, fields, "
+        "result, prev_hash, hash) SELECT 11, time, 'ghost', '', '/', 'unit.delete', '', 'ok', "
+        "hash, :fake FROM audit_events WHERE id = 10",
+        fake="ab" * 32,
+    )
+    result = check(installed, policy)
+    assert result.problem is not None
+    assert (result.problem.code, result.problem.event_id) == ("edited", 11)
+
+
+def test_row_inserted_in_the_middle_and_renumbered_is_named(
+    installed: sessionmaker[Session], policy: CheckpointPolicy, attacked: Engine
+) -> None:
+    """The attacker makes room at id 6 (shifting later ids) and inserts a correctly hashed row
+    there: the next event's prev_hash no longer matches."""
+    write_events(installed, 10)
+    if attacked.dialect.name == "postgresql":
+        sql(attacked, "UPDATE audit_events SET id = id + 1000 WHERE id >= 6")
+        sql(attacked, "UPDATE audit_events SET id = id - 999 WHERE id >= 1000")
+    else:
+        sql(attacked, "UPDATE audit_events SET id = -id WHERE id >= 6")
+        sql(attacked, "UPDATE audit_events SET id = -id + 1 WHERE id < 0")
+    with installed() as session:
+        prev = session.execute(text("SELECT hash FROM audit_events WHERE id = 5")).scalar_one()
+    row = _forged(5, prev, 6)
+    row["hash"] = event_hash(canonical_row(row))
+    with attacked.begin() as connection:
+        connection.execute(insert(AuditEvent), [row])
+    result = check(installed, policy)
+    assert result.problem is not None
+    # Event 6 is a valid link after 5; the old event 6, now 7, no longer links to it.
+    assert (result.problem.code, result.problem.event_id) == ("chain_broken", 7)
+
+
+def test_swapped_rows_are_named(
+    installed: sessionmaker[Session], policy: CheckpointPolicy, attacked: Engine
+) -> None:
+    write_events(installed, 20)
+    sql(attacked, "UPDATE audit_events SET id = -1 WHERE id = 8")
+    sql(attacked, "UPDATE audit_events SET id = 8 WHERE id = 9")
+    sql(attacked, "UPDATE audit_events SET id = 9 WHERE id = -1")
+    result = check(installed, policy)
+    assert result.problem is not None
+    assert (result.problem.code, result.problem.event_id) == ("chain_broken", 8)
+
+
+def test_tail_cut_after_a_checkpoint_is_named(
+    installed: sessionmaker[Session], policy: CheckpointPolicy, attacked: Engine
+) -> None:
+    write_events(installed, 25)
+    with installed() as session, session.begin():
+        made = checkpoints.checkpoint_now(session, policy)
+    assert made is not None and made["last_event_id"] == 25
+    sql(attacked, "DELETE FROM audit_events WHERE id > 21")
+    result = check(installed, policy)
+    assert result.problem is not None
+    assert (result.problem.code, result.problem.event_id) == ("truncated", 22)
+
+
+def test_tail_cut_with_its_checkpoint_rows_is_caught_by_the_sink(
+    installed: sessionmaker[Session], policy: CheckpointPolicy, attacked: Engine
+) -> None:
+    write_events(installed, 25)
+    with installed() as session, session.begin():
+        checkpoints.checkpoint_now(session, policy)
+    assert policy.sink is not None and policy.sink.exists()
+    sql(attacked, "DELETE FROM audit_events WHERE id > 20")
+    sql(attacked, "DELETE FROM audit_checkpoints")
+    result = check(installed, policy)
+    assert result.problem is not None
+    assert (result.problem.code, result.problem.event_id) == ("truncated", 21)
+
+
+def test_recomputed_chain_disagrees_with_the_signed_checkpoint(
+    installed: sessionmaker[Session], policy: CheckpointPolicy, attacked: Engine
+) -> None:
+    """A careful attacker rewrites event 30 and recomputes every later hash: only the signed
+    checkpoint (key outside the database) catches it."""
+    write_events(installed, 40)
+    with installed() as session, session.begin():
+        checkpoints.checkpoint_now(session, policy)
+    with installed() as session:
+        rows = [
+            dict(r._mapping)
+            for r in session.execute(
+                select(AuditEvent.__table__).where(AuditEvent.id >= 30).order_by(AuditEvent.id)
+            )
+        ]
+    prev = rows[0]["prev_hash"]
+    for row in rows:
+        if row["id"] == 30:
+            row["username"] = "nobody"
+        row["prev_hash"] = prev
+        row["hash"] = prev = event_hash(canonical_row(row))
+        sql(
+            attacked,
+            "UPDATE audit_events SET username = :username, prev_hash = :prev_hash, "
+            "hash = :hash WHERE id = :id",
+            **row,
+        )
+    result = check(installed, policy)
+    assert result.problem is not None
+    assert (result.problem.code, result.problem.event_id) == ("checkpoint_mismatch", 40)
+
+
+def test_forged_checkpoint_is_refused(
+    installed: sessionmaker[Session], policy: CheckpointPolicy, attacked: Engine
+) -> None:
+    write_events(installed, 5)
+    with installed() as session, session.begin():
+        checkpoints.checkpoint_now(session, policy)
+    sql(attacked, "UPDATE audit_checkpoints SET last_event_id = 3")
+    result = check(installed, policy)
+    assert result.problem is not None and result.problem.code == "checkpoint_forged"
