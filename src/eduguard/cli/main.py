@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from eduguard import __version__
+from eduguard.cli.audit import audit_app
 from eduguard.cli.common import console, db_session, err_console, fail, friendly_errors
 from eduguard.cli.orgs import system_app, unit_app
 from eduguard.config import Settings, get_settings
@@ -29,6 +30,7 @@ app.add_typer(unit_app, name="unit")
 app.add_typer(system_app, name="system")
 user_app = typer.Typer(help="账户管理 (accounts)", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
 
 Host = Annotated[str, typer.Option("--host", help="监听地址")]
 Port = Annotated[int, typer.Option("--port", help="监听端口", min=1, max=65535)]

@@ -14,11 +14,11 @@ from eduguard.config import Settings, get_settings
 from eduguard.db.engine import make_engine, make_session_factory
 from eduguard.web import errors
 from eduguard.web.i18n import translator
-from eduguard.web.routes import api_orgs, auth, pages_orgs, system
+from eduguard.web.routes import api_orgs, audit, auth, pages_orgs, system
 
 HERE = Path(__file__).parent
 # Every router of the app; the route-declaration tests walk these.
-ROUTERS = (system.router, auth.router, api_orgs.router, pages_orgs.router)
+ROUTERS = (system.router, auth.router, api_orgs.router, pages_orgs.router, audit.router)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
