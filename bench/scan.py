@@ -95,6 +95,17 @@ def _found(
     return hits
 
 
+def _examples(
+    found: dict[int, list[tuple[str, str]]], codes: set[str], count: int = 4
+) -> list[str]:
+    texts: list[str] = []
+    for row in sorted(found):
+        texts += [text for code, text in found[row] if code in codes and text not in texts]
+        if len(texts) >= count:
+            break
+    return texts[:count]
+
+
 def eduguard_spans(notes: pl.Series) -> dict[int, list[tuple[str, str]]]:
     spans: dict[int, list[tuple[str, str]]] = {}
     for row, code, text in extract_spans(notes).select("row", "code", "text").iter_rows():
@@ -162,6 +173,14 @@ def run(rows: int, peer_rows: int, seed: int, console: Console) -> dict[str, Any
         }
         for kind, (eg_codes, peer_codes) in KINDS.items()
     }
+    examples = {
+        kind: {
+            "eduguard": _examples(eg_found, eg_codes),
+            "presidio": _examples(peer_found, peer_codes),
+        }
+        for kind, (eg_codes, peer_codes) in KINDS.items()
+        if kind != "phone"
+    }
     cells = rows * len(STRUCTURED)
     peer_cells = peer_rows * len(STRUCTURED)
     return {
@@ -183,6 +202,7 @@ def run(rows: int, peer_rows: int, seed: int, console: Console) -> dict[str, Any
         "presidio_columns": dict(peer_analysis.entity_mapping),
         "presidio_note_types": sorted({r.entity_type for rs in peer_note_results for r in rs}),
         "findings": findings,
+        "examples": examples,
     }
 
 
@@ -219,6 +239,9 @@ def show(result: dict[str, Any], console: Console) -> None:
             f"{counts['presidio']:,} ({counts['presidio'] / written:.1%})",
         )
     console.print(found)
+    for kind, by_tool in result["examples"].items():
+        for tool, texts in by_tool.items():
+            console.print(f"  {kind} found by {tool}: {'、'.join(texts) or '(none)'}")
     columns = Table(title="column answers")
     for header in ("column", "eduguard", "presidio-structured"):
         columns.add_column(header)
