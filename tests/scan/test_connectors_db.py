@@ -10,7 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from eduguard.discovery.connectors import describe_source, open_source
-from eduguard.discovery.connectors.database import DatabaseTable
+from eduguard.discovery.connectors.database import (
+    DatabaseTable,
+    display_url,
+    is_database_url,
+    normalise_url,
+)
 from eduguard.discovery.sources import FailedTable, SourceError
 
 from .conftest import MARIADB_URL, POSTGRES_URL, ROWS, read_all
@@ -85,6 +90,17 @@ def test_refused_connection_is_a_failed_table() -> None:
     assert "secret" not in failed.error.message_zh
     assert "secret" not in failed.name
     assert "secret" not in describe_source("postgresql://nobody:secret@127.0.0.1:1/none")
+
+
+def test_url_forms_are_normalised_and_passwords_hidden() -> None:
+    assert normalise_url("postgres://u:p@h/db").drivername == "postgresql+psycopg"
+    assert normalise_url("postgresql://u:p@h/db").drivername == "postgresql+psycopg"
+    assert normalise_url("mysql://u:p@h/db").drivername == "mysql+pymysql"
+    assert normalise_url("postgresql+psycopg://u:p@h/db").drivername == "postgresql+psycopg"
+    assert display_url(normalise_url("mysql://u:p@h/db")) == "mysql+pymysql://u:***@h/db"
+    assert is_database_url("sqlite:///x.db")
+    assert not is_database_url("C:\\data\\x.csv")
+    assert not is_database_url("exports/students.csv")
 
 
 def test_unsupported_database_url() -> None:

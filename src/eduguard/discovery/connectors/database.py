@@ -56,6 +56,8 @@ def normalise_url(source: str) -> URL:
         raise SourceError(
             "invalid_database_url", f"数据库地址格式不正确：{source}", str(error)
         ) from error
+    if url.get_backend_name() == "postgres":  # Heroku-style alias SQLAlchemy 2 no longer takes
+        url = url.set(drivername="postgresql")
     backend = url.get_backend_name()
     if backend == "sqlite":
         database = url.database or ""
