@@ -188,7 +188,7 @@ def is_due(connection: Connection, policy: CheckpointPolicy, last_event_id: int)
 def automatic(policy: CheckpointPolicy) -> service.AfterAppend:
     """The after-append hook: a checkpoint when N events or M minutes have passed."""
 
-    def hook(session: Session, connection: Connection, events: list[AuditEvent]) -> None:
+    def hook(session: Session, connection: Connection, events: list[service.EventRecord]) -> None:
         last = events[-1]
         if is_due(connection, policy, last.id):
             write_checkpoint(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import event, insert, select, text
@@ -58,9 +59,38 @@ class Actor:
 SYSTEM_ACTOR = Actor(username="system", reason="未绑定操作者")
 
 
+@dataclass(slots=True)
+class EventRecord:
+    """An event as recorded: the row that will be (after commit: was) inserted. A plain object,
+    not an ORM instance — recording thousands per transaction must stay cheap. ``id``,
+    ``prev_hash`` and ``hash`` are set when the transaction commits."""
+
+    time: datetime
+    username: str
+    user_id: int | None
+    roles: str
+    unit_id: int | None
+    unit_path: str
+    client_address: str | None
+    action: str
+    object_type: str | None
+    object_id: str | None
+    fields: str
+    row_count: int | None
+    result: str
+    reason: str | None
+    id: int = 0
+    prev_hash: str = ""
+    hash: str = ""
+
+    @property
+    def field_list(self) -> list[str]:
+        return [name for name in self.fields.split(",") if name]
+
+
 @dataclass
 class _Pending:
-    event: AuditEvent
+    event: EventRecord
     transaction: SessionTransaction | None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -90,8 +120,10 @@ def record(
     result: Result = "ok",
     reason: str | None = None,
     actor: Actor | None = None,
-) -> AuditEvent:
+) -> EventRecord:
     """Queue one event in the session's transaction; it is written just before commit.
+
+    Returns the :class:`EventRecord`; query :class:`AuditEvent` rows after commit.
 
     ``fields`` are the names of the affected fields — never their values. The returned object
     gets its ``id``, ``prev_hash`` and ``hash`` when the transaction commits.
@@ -100,7 +132,7 @@ def record(
         raise ValueError(f"result must be one of {RESULTS}")
     who = actor or bound_actor(session) or SYSTEM_ACTOR
     names = sorted({name.replace(",", "_") for name in fields})
-    audit_event = AuditEvent(
+    audit_event = EventRecord(
         time=utcnow(),
         username=who.username[:64],
         user_id=who.user_id,
@@ -178,7 +210,7 @@ def chain_head(connection: Connection) -> tuple[int, str]:
     return 0, GENESIS_HASH
 
 
-def _row(audit_event: AuditEvent) -> dict[str, Any]:
+def _row(audit_event: EventRecord) -> dict[str, Any]:
     return {
         "id": audit_event.id,
         "time": audit_event.time,
@@ -200,7 +232,7 @@ def _row(audit_event: AuditEvent) -> dict[str, Any]:
     }
 
 
-def append(connection: Connection, events: list[AuditEvent]) -> None:
+def append(connection: Connection, events: list[EventRecord]) -> None:
     """Chain and insert ``events`` in order (one statement). The caller's transaction commits."""
     if not events:
         return
@@ -231,7 +263,7 @@ def _before_commit(session: Session) -> None:
         _after_append(session, connection, events)
 
 
-AfterAppend = Callable[[Session, Connection, list[AuditEvent]], None]
+AfterAppend = Callable[[Session, Connection, list[EventRecord]], None]
 _after_append: AfterAppend | None = None
 
 
