@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from eduguard.discovery.detectors import DETECTORS
+from eduguard.discovery.detectors import DETECTORS, TextPattern
 from eduguard.discovery.detectors.base import share
 
 # Types whose text spans are certain by shape or check digit: one occurrence is enough.
@@ -28,6 +28,7 @@ _PATTERNS = [
     for priority, detector in enumerate(DETECTORS)
     for pattern in detector.text
 ]
+_LITERALS = sorted({literal for _, _, pattern in _PATTERNS for literal in pattern.requires})
 # sentence punctuation (Chinese and Western) marks prose rather than a value
 SENTENCE = r"[，。；！？、,;!?]|\p{Han}\s+\p{Han}|[a-z]{2,} [a-z]{2,} [a-z]{2,}"
 TEXT_NAME_TOKENS = frozenset(
@@ -61,33 +62,98 @@ class Span:
     text: str
 
 
+def _present_literals(frame: pl.DataFrame) -> set[str]:
+    """Which required literals occur anywhere in the column: one Aho-Corasick pass."""
+    if not _LITERALS:
+        return set()
+    found = frame.select(pl.col("t").str.extract_many(_LITERALS).explode().unique().drop_nulls())
+    return set(found.to_series().to_list())
+
+
+@dataclass(frozen=True)
+class _Scan:
+    regex: str
+    members: tuple[tuple[int, str, TextPattern], ...]  # (priority, code, pattern)
+
+
+def _scans(present: set[str]) -> list[_Scan]:
+    """The regex passes a column needs: grouped patterns share one pass."""
+    scans: list[_Scan] = []
+    groups: dict[str, list[tuple[int, str, TextPattern]]] = {}
+    for priority, code, pattern in _PATTERNS:
+        if pattern.requires and not present.intersection(pattern.requires):
+            continue
+        if pattern.group is None:
+            scans.append(_Scan(pattern.regex, ((priority, code, pattern),)))
+        else:
+            groups.setdefault(pattern.group, []).append((priority, code, pattern))
+    for members in groups.values():
+        regex = "|".join(f"(?:{pattern.regex})" for _, _, pattern in members)
+        scans.append(_Scan(regex, tuple(members)))
+    return scans
+
+
+def _member_spans(
+    found: pl.DataFrame, priority: int, code: str, pattern: TextPattern
+) -> pl.DataFrame:
+    if pattern.has_group:
+        found = found.with_columns(pl.col("text").str.extract(pattern.regex, 1)).drop_nulls("text")
+    if pattern.refine is not None:
+        found = found.with_columns(pattern.refine(found["text"]).alias("text")).drop_nulls("text")
+    if pattern.validate is not None and found.height:
+        found = found.filter(pattern.validate(found["text"]))
+    return found.with_columns(code=pl.lit(code), priority=pl.lit(priority, dtype=pl.Int32)).select(
+        "row", "code", "text", "priority"
+    )
+
+
+def _classify(
+    found: pl.DataFrame, members: tuple[tuple[int, str, TextPattern], ...]
+) -> list[pl.DataFrame]:
+    """Give each match of a grouped pass to the first member that matches it whole and validates."""
+    parts = []
+    for priority, code, pattern in members:
+        if found.height == 0:
+            break
+        whole = found.filter(found["text"].str.contains(f"^(?:{pattern.regex})$"))
+        if whole.height == 0:
+            continue
+        taken = _member_spans(whole, priority, code, pattern)
+        if taken.height:
+            parts.append(taken)
+            found = found.join(taken.select("row", "text"), on=["row", "text"], how="anti")
+    return parts
+
+
+def _scan_expr(scan: _Scan) -> pl.Expr:
+    pattern = scan.members[0][2]
+    if len(scan.members) == 1 and pattern.literals:
+        # leftmost-longest dictionary matching, one Aho-Corasick pass
+        return pl.col("t").str.extract_many(list(pattern.literals), leftmost=True)
+    return pl.col("t").str.extract_all(scan.regex)
+
+
 def extract_spans(texts: pl.Series) -> pl.DataFrame:
     """All spans of a column: a frame of ``row`` (index in ``texts``), ``code``, ``text``, ``priority``."""
     frame = pl.DataFrame({"t": texts.cast(pl.String)}).with_row_index("row")
+    scans = _scans(_present_literals(frame))
+    # one select: polars runs the passes in parallel
+    matches = frame.select(
+        "row", *[_scan_expr(scan).alias(f"p{index}") for index, scan in enumerate(scans)]
+    )
     parts: list[pl.DataFrame] = []
-    for priority, code, pattern in _PATTERNS:
+    for index, scan in enumerate(scans):
         found = (
-            frame.select("row", pl.col("t").str.extract_all(pattern.regex).alias("text"))
+            matches.select("row", pl.col(f"p{index}").alias("text"))
             .explode("text")
             .drop_nulls("text")
         )
         if found.height == 0:
             continue
-        if pattern.has_group:
-            found = found.with_columns(pl.col("text").str.extract(pattern.regex, 1)).drop_nulls(
-                "text"
-            )
-        if pattern.refine is not None:
-            found = found.with_columns(pattern.refine(found["text"]).alias("text")).drop_nulls(
-                "text"
-            )
-        if pattern.validate is not None:
-            found = found.filter(pattern.validate(found["text"]))
-        parts.append(
-            found.with_columns(code=pl.lit(code), priority=pl.lit(priority, dtype=pl.Int32)).select(
-                "row", "code", "text", "priority"
-            )
-        )
+        if len(scan.members) == 1:
+            parts.append(_member_spans(found, *scan.members[0]))
+        else:
+            parts.extend(_classify(found, scan.members))
     if not parts:
         return pl.DataFrame(
             schema={"row": pl.UInt32, "code": pl.String, "text": pl.String, "priority": pl.Int32}

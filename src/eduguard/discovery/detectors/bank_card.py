@@ -86,6 +86,7 @@ DETECTOR = Detector(
             + r"(?:[1-9]\d{15,18}|[1-9]\d{3}(?: \d{4}){3}(?: \d{1,3})?)"
             + ASCII_BOUNDARY,
             _text_valid,
+            group="identifiers",
         ),
     ),
 )

@@ -69,6 +69,13 @@ class TextPattern:
     has_group: bool = False
     # narrows each match to the span proper (e.g. drops the words before an address)
     refine: Callable[[pl.Series], pl.Series] | None = None
+    # literals one of which every match contains: a column without any skips the regex
+    requires: tuple[str, ...] = ()
+    # patterns of one group are scanned as one alternation (one pass over the text), then each
+    # match is given to the first member that matches it whole and validates
+    group: str | None = None
+    # a pure dictionary: matched by Aho-Corasick (``str.extract_many``), ``regex`` unused
+    literals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,6 +168,12 @@ def read_table(filename: str) -> list[list[str]]:
 def fullmatch(pattern: str) -> str:
     """Anchor a pattern for a whole value."""
     return f"^(?:{pattern})$"
+
+
+def dictionary(words: list[str], **options: object) -> TextPattern:
+    """A free-text pattern for a word list, longest words first (过敏性鼻炎 before 过敏)."""
+    ordered = tuple(sorted(set(words), key=lambda word: (-len(word), word)))
+    return TextPattern(alternation(list(ordered)), literals=ordered, **options)  # type: ignore[arg-type]
 
 
 def alternation(words: list[str]) -> str:

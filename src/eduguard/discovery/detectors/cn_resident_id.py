@@ -68,6 +68,8 @@ def _check(values: Values) -> pl.Series:
     compact = values.compact
     is18 = compact.str.contains(fullmatch(SHAPE_18))
     is15 = compact.str.contains(fullmatch(SHAPE_15))
+    if not (is18.any() or is15.any()):
+        return is18  # nothing shaped like an ID: all False, no date parsing
     dated = ymd_dates(_birth_strings(compact)).is_not_null()
     return ((is18 & mod11_2_valid(compact)) | is15) & dated
 
@@ -140,7 +142,9 @@ DETECTOR = Detector(
     birth_dates=birth_dates,
     text=(
         TextPattern(
-            ASCII_BOUNDARY + SHAPE_18.replace(r"[\dX]", r"[\dXx]") + ASCII_BOUNDARY, _text_valid
+            ASCII_BOUNDARY + SHAPE_18.replace(r"[\dX]", r"[\dXx]") + ASCII_BOUNDARY,
+            _text_valid,
+            group="identifiers",
         ),
     ),
 )

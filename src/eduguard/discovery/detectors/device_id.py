@@ -56,5 +56,5 @@ DETECTOR = Detector(
     loose_check=loose,
     loose_label="为设备标识",
     value_alone=0.8,
-    text=(TextPattern(r"(?-u:\b)" + MAC + r"(?-u:\b)"),),
+    text=(TextPattern(r"(?-u:\b)" + MAC + r"(?-u:\b)", requires=(":", "-"), group="identifiers"),),
 )

@@ -37,5 +37,5 @@ DETECTOR = Detector(
     value_check=check,
     value_label="为电子邮箱地址",
     value_alone=0.8,
-    text=(TextPattern(SHAPE),),
+    text=(TextPattern(SHAPE, requires=("@",), group="identifiers"),),
 )

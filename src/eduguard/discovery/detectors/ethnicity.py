@@ -63,5 +63,9 @@ DETECTOR = Detector(
     loose_check=loose,
     loose_label="为 GB/T 3304 民族名称或代码",
     value_alone=0.8,
-    text=(TextPattern(f"(?:{alternation(_TEXT_NAMES)})+(?:自治[区州县旗])?", _not_a_place),),
+    text=(
+        TextPattern(
+            f"(?:{alternation(_TEXT_NAMES)})+(?:自治[区州县旗])?", _not_a_place, requires=("族",)
+        ),
+    ),
 )

@@ -43,7 +43,9 @@ DETECTOR = Detector(
     loose_label="为考号形式",
     text=(
         TextPattern(
-            r"(?:准考证号|考生号)[：:为是\s]{0,2}([A-Za-z0-9]{6,20})(?-u:\b)", has_group=True
+            r"(?:准考证号|考生号)[：:为是\s]{0,2}([A-Za-z0-9]{6,20})(?-u:\b)",
+            has_group=True,
+            requires=("准考证号", "考生号"),
         ),
     ),
 )

@@ -13,7 +13,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from eduguard.discovery.detectors.base import Detector, TextPattern, Values, alternation, read_lines
+from eduguard.discovery.detectors.base import (
+    Detector,
+    Values,
+    dictionary,
+    read_lines,
+)
 
 TERMS = read_lines("financial_terms.txt")
 _TERMS = pl.Series(TERMS)
@@ -105,5 +110,5 @@ DETECTOR = Detector(
     loose_label="为金额或资助取值",
     value_alone=0.8,
     name_needs_values=False,
-    text=(TextPattern(f"(?:{alternation([term for term in TERMS if len(term) >= 3])})"),),
+    text=(dictionary([term for term in TERMS if len(term) >= 3]),),
 )

@@ -16,9 +16,8 @@ import polars as pl
 
 from eduguard.discovery.detectors.base import (
     Detector,
-    TextPattern,
     Values,
-    alternation,
+    dictionary,
     read_table,
     share,
 )
@@ -115,5 +114,5 @@ DETECTOR = Detector(
     value_alone=0.7,
     value_guard=guard,
     name_needs_values=False,
-    text=(TextPattern(f"(?:{alternation(SPECIFIC)})"),),
+    text=(dictionary(SPECIFIC),),
 )

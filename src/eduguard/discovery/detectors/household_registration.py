@@ -57,6 +57,7 @@ DETECTOR = Detector(
         TextPattern(
             r"(?:户籍|户口)(?:所在地|地)?[：:在为\s]{0,2}(\p{Han}{2,12}?(?:省|市|区|县))",
             has_group=True,
+            requires=("户籍", "户口"),
         ),
     ),
 )

@@ -43,5 +43,5 @@ DETECTOR = Detector(
     value_check=check,
     value_label="符合 GA 36 车牌格式",
     value_alone=0.8,
-    text=(TextPattern(PLATE),),
+    text=(TextPattern(PLATE, group="identifiers"),),
 )

@@ -87,7 +87,9 @@ DETECTOR = Detector(
     name_needs_values=False,
     text=(
         TextPattern(
-            r"(?-u:\b)(?:[1-5]?\d\.\d{4,}\s*[,，]\s*1[0-3]\d\.\d{4,}|1[0-3]\d\.\d{4,}\s*[,，]\s*[1-5]?\d\.\d{4,})(?-u:\b)"
+            r"(?-u:\b)(?:[1-5]?\d\.\d{4,}\s*[,，]\s*1[0-3]\d\.\d{4,}|1[0-3]\d\.\d{4,}\s*[,，]\s*[1-5]?\d\.\d{4,})(?-u:\b)",
+            requires=(".",),
+            group="identifiers",
         ),
     ),
 )

@@ -72,7 +72,8 @@ DETECTOR = Detector(
             r"(?:(?:\+86|0086)[- ]?|"
             + ASCII_BOUNDARY
             + r")1[3-9]\d(?:\d{8}|[- ]\d{4}[- ]\d{4})"
-            + ASCII_BOUNDARY
+            + ASCII_BOUNDARY,
+            group="identifiers",
         ),
     ),
 )

@@ -51,6 +51,7 @@ DETECTOR = Detector(
         TextPattern(
             ASCII_BOUNDARY + r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}" + ASCII_BOUNDARY,
             _text_valid,
+            group="identifiers",
         ),
     ),
 )

@@ -58,7 +58,9 @@ DETECTOR = Detector(
     value_guard=guard,
     text=(
         TextPattern(
-            r"护照(?:号|号码)?[：:为是\s]{0,2}([A-Z][A-Z0-9]{6,9})" + ASCII_BOUNDARY, has_group=True
+            r"护照(?:号|号码)?[：:为是\s]{0,2}([A-Z][A-Z0-9]{6,9})" + ASCII_BOUNDARY,
+            has_group=True,
+            requires=("护照",),
         ),
     ),
 )

@@ -40,9 +40,123 @@ TRANSLITERATED = r"\p{Han}{2,6}·\p{Han}{2,8}"
 ROMANISED = r"[A-Z][a-z]+(?: [A-Z][a-z]+){1,2}"
 _ROLES_BEFORE = (
     "姓名|学生|同学|家长|老师|教师|联系人|监护人|班主任|校医|本人|父亲|母亲|爷爷|奶奶|外公|外婆"
-    "|患者|学员|幼儿|教职工|职工|辅导员|申请人|报名人|经办人"
+    "|患者|学员|幼儿|教职工|职工|辅导员|申请人|报名人|经办人|通知|告知|转告|致电|约谈|家访|请"
 )
+# a name opening a sentence, known by what follows it (因病、今日、请假 …)
+_OPENING_AFTER = (
+    "因|于|在|今日|今天|昨日|昨天|本周|上周|上课|未|已|没有|迟到|早退|请假|缺课|生病|发烧|感冒"
+    "|表现|和|与|及|、|家长|同学"
+)
+# common words that begin with a surname character: never a name on their own
+COMMON_WORDS = [
+    "周末",
+    "高考",
+    "高中",
+    "高一",
+    "高二",
+    "高三",
+    "方案",
+    "方面",
+    "马上",
+    "时间",
+    "成绩",
+    "安全",
+    "文化",
+    "管理",
+    "全部",
+    "常规",
+    "程序",
+    "金额",
+    "何时",
+    "白天",
+    "万一",
+    "于是",
+    "易于",
+    "章程",
+    "余下",
+    "钱包",
+    "司机",
+    "江边",
+    "林地",
+    "黄金",
+    "程度",
+    "高度",
+    "严重",
+    "单位",
+    "任务",
+    "任何",
+    "许多",
+    "许可",
+    "毛病",
+    "孔子",
+    "石头",
+    "包括",
+    "向前",
+    "谢谢",
+    "温度",
+    "齐全",
+    "甘心",
+    "雷雨",
+    "江南",
+    "金钱",
+    "常见",
+    "云南",
+    "华北",
+    "华南",
+    "伍佰",
+    "童年",
+    "祝贺",
+    "申请",
+    "申报",
+    "关于",
+    "关注",
+    "关心",
+    "应该",
+    "应当",
+    "车辆",
+    "车站",
+    "车费",
+    "董事",
+    "左右",
+    "卫生",
+    "邓小平",
+    "宁可",
+    "尚未",
+    "解决",
+    "房间",
+]
+_COMMON = pl.Series(COMMON_WORDS)
+
+
+def not_a_word(spans: pl.Series) -> pl.Series:
+    """Drop spans that are ordinary words (周末, 高考 …) rather than names.
+
+    >>> not_a_word(pl.Series(["周末", "周敏"])).to_list()
+    [False, True]
+    """
+    return ~spans.is_in(_COMMON)
+
+
 _ROLES_AFTER = "同学|老师|家长|先生|女士|妈妈|爸爸|的家长|的父亲|的母亲|校长|主任|同志|小朋友|老人"
+
+
+# Narrowing a match to the name strips the (small) context alternations at its ends; running
+# the surname alternation again to extract a group would cost as much as the scan itself.
+def _after_role(matches: pl.Series) -> pl.Series:
+    names = matches.str.replace(f"^(?:{_ROLES_BEFORE})[：:是为叫\\s]{{0,2}}", "")
+    return names.set(~not_a_word(names), None)
+
+
+def _before_role(matches: pl.Series) -> pl.Series:
+    names = matches.str.replace(f"(?:{_ROLES_AFTER})$", "")
+    return names.set(~not_a_word(names), None)
+
+
+def _opening(matches: pl.Series) -> pl.Series:
+    names = matches.str.replace(r"^[，。；！？,.;!?\s：:]", "").str.replace(
+        f"(?:{_OPENING_AFTER})$", ""
+    )
+    return names.set(~not_a_word(names), None)
 
 
 def check(values: Values) -> pl.Series:
@@ -151,7 +265,8 @@ DETECTOR = Detector(
     value_alone=0.85,
     value_guard=guard,
     text=(
-        TextPattern(f"(?:{_ROLES_BEFORE})[：:是为叫\\s]{{0,2}}({CHINESE})", has_group=True),
-        TextPattern(f"({CHINESE})(?:{_ROLES_AFTER})", has_group=True),
+        TextPattern(f"(?:{_ROLES_BEFORE})[：:是为叫\\s]{{0,2}}{CHINESE}", refine=_after_role),
+        TextPattern(f"{CHINESE}(?:{_ROLES_AFTER})", refine=_before_role),
+        TextPattern(f"(?:^|[，。；！？,.;!?\\s：:]){CHINESE}(?:{_OPENING_AFTER})", refine=_opening),
     ),
 )

@@ -14,9 +14,8 @@ import polars as pl
 
 from eduguard.discovery.detectors.base import (
     Detector,
-    TextPattern,
     Values,
-    alternation,
+    dictionary,
     low_cardinality,
     read_table,
 )
@@ -56,5 +55,5 @@ DETECTOR = Detector(
     loose_label="为宗教信仰取值或代码",
     value_alone=0.8,
     value_guard=low_cardinality(15),
-    text=(TextPattern(f"(?:信仰|信奉|信)?(?:{alternation(RELIGIONS)})"),),
+    text=(dictionary(RELIGIONS),),
 )

@@ -48,10 +48,12 @@ DETECTOR = Detector(
         TextPattern(
             r"(?:QQ|qq|扣扣)(?:号|号码)?[：:\s]{0,2}([1-9]\d{4,10})" + ASCII_BOUNDARY,
             has_group=True,
+            requires=("QQ", "qq", "扣扣"),
         ),
         TextPattern(
             r"(?:微信|微信号|wx)[：:\s]{0,2}([A-Za-z][-_A-Za-z0-9]{5,19})" + ASCII_BOUNDARY,
             has_group=True,
+            requires=("微信", "wx"),
         ),
     ),
 )

@@ -54,5 +54,9 @@ DETECTOR = Detector(
     keywords_zh=("工号", "职工号", "教工号", "员工编号", "教师编号"),
     loose_check=loose,
     loose_label="为编号形式",
-    text=(TextPattern(r"工号[：:为是\s]{0,2}([A-Za-z0-9]{3,20})(?-u:\b)", has_group=True),),
+    text=(
+        TextPattern(
+            r"工号[：:为是\s]{0,2}([A-Za-z0-9]{3,20})(?-u:\b)", has_group=True, requires=("工号",)
+        ),
+    ),
 )

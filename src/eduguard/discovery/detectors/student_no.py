@@ -42,5 +42,9 @@ DETECTOR = Detector(
     exclude=("序号", "xuhao", "顺序号"),
     loose_check=loose,
     loose_label="为编号形式",
-    text=(TextPattern(r"学号[：:为是\s]{0,2}([A-Za-z0-9]{4,20})(?-u:\b)", has_group=True),),
+    text=(
+        TextPattern(
+            r"学号[：:为是\s]{0,2}([A-Za-z0-9]{4,20})(?-u:\b)", has_group=True, requires=("学号",)
+        ),
+    ),
 )

@@ -31,6 +31,8 @@ SHAPE = r"[GJL][1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\
 def check(values: Values) -> pl.Series:
     compact = values.compact
     shaped = compact.str.contains(fullmatch(SHAPE))
+    if not shaped.any():
+        return shaped
     body = compact.str.slice(1)
     checked = mod11_2_valid(body) | compact.str.starts_with("L")
     dated = ymd_dates(body.str.slice(6, 8)).is_not_null()
@@ -67,5 +69,12 @@ DETECTOR = Detector(
     value_label="符合学籍号 G/J/L+18 位格式并通过校验",
     value_alone=0.6,
     birth_dates=birth_dates,
-    text=(TextPattern(ASCII_BOUNDARY + r"[GJLgjl]\d{17}[\dXx]" + ASCII_BOUNDARY, _text_valid),),
+    text=(
+        TextPattern(
+            ASCII_BOUNDARY + r"[GJLgjl]\d{17}[\dXx]" + ASCII_BOUNDARY,
+            _text_valid,
+            requires=("G", "J", "L", "g", "j", "l"),
+            group="identifiers",
+        ),
+    ),
 )

@@ -71,6 +71,7 @@ DETECTOR = Detector(
             r"(?:通行证|回乡证|台胞证)(?:号|号码)?[：:为是\s]{0,2}([A-Z]?[A-Z0-9]\d{7,9})"
             + ASCII_BOUNDARY,
             has_group=True,
+            requires=("通行证", "回乡证", "台胞证"),
         ),
     ),
 )
