@@ -23,7 +23,20 @@ from stdnum.iso7064 import mod_11_2
 
 from eduguard.discovery.sources import DataFrameTable
 
-STYLES = ("english", "camel", "pinyin", "pinyin_upper", "chinese", "opaque")
+STYLES = ("english", "camel", "pinyin", "pinyin_upper", "chinese", "opaque", "variant")
+# other names real systems use for the same columns: not the ones the detectors were written from
+VARIANTS = {
+    "sfzjh": "stu_id_number", "staff_id": "ZJHM", "xjh": "QGXJH", "xh": "stu_no", "xm": "XSXM",
+    "xbm": "sex", "csrq": "dob", "mzm": "nation_code", "zzmmm": "politics", "zjxym": "XYZJM",
+    "jkzk": "health_condition", "jtzz": "addr", "hkszd": "HJDZ", "sjh": "cellphone",
+    "dzyx": "mail", "jzxm": "parent_name", "jzdh": "parent_tel", "ybrgx": "relation",
+    "yhkh": "card_number", "jtnsr": "household_income", "zzlx": "subsidy_type", "cj": "marks",
+    "gh": "employee_no", "jsxm": "JSXM", "jszgzsh": "qualification_cert_no", "bgdh": "tel",
+    "jszzmm": "ZZMM", "gz": "wage", "dlip": "client_ip", "mac": "mac_addr", "cph": "car_plate",
+    "qq": "qq_no", "hzh": "passport", "hxz": "hk_macao_permit", "mm": "pwd", "zp": "avatar",
+    "dkwz": "gps", "ksh": "candidate_no", "bjmc": "class", "rxrq": "admission_date",
+    "cjsj": "update_time", "zt": "state", "kcmc": "subject", "zc": "rank_title",
+}  # fmt: skip
 EMAIL_DOMAINS = ("school.example", "mail.example", "edu.example", "home.example")
 STREETS = (
     "人民路", "解放路", "中山路", "建设路", "和平路", "新华路", "文化路", "胜利路", "青年路",
@@ -561,6 +574,9 @@ NOTE_TEMPLATES: tuple[str, ...] = (
     "已电话通知家长{NAME}，座机{LANDLINE}。",
     "家访记录：{NAME}同学家庭为低保户，住址{ADDRESS}。",
     "学号{STUDENT_NO}的学生请假三天，QQ：{QQ}。",
+    "{NAME}、{NAME}两人未交作业。",
+    "请家长于周五前联系{NAME}老师（{MOBILE_SPACED}）。",
+    "该生出生于{BIRTH}，户籍在{HUKOU}，现由祖父母照顾。",
 )
 SPAN_CODES = {
     "NAME": "PERSON_NAME",
@@ -573,6 +589,9 @@ SPAN_CODES = {
     "LANDLINE": "LANDLINE_PHONE",
     "STUDENT_NO": "STUDENT_NO",
     "QQ": "SOCIAL_ACCOUNT",
+    "MOBILE_SPACED": "MOBILE_PHONE",
+    "BIRTH": "BIRTH_DATE",
+    "HUKOU": "HOUSEHOLD_REGISTRATION",
 }
 
 
@@ -588,6 +607,8 @@ def _column_name(concept: Concept, style: str, index: int) -> tuple[str, str | N
         return pinyin.upper(), None
     if style == "chinese":
         return chinese, None
+    if style == "variant":
+        return VARIANTS[concept.key], None
     return f"c{index + 1}", concept.comment  # opaque names: only the comment says anything
 
 
@@ -615,6 +636,9 @@ def note(g: Generator) -> tuple[str, list[tuple[str, str]]]:
         "LANDLINE": g.landline,
         "STUDENT_NO": lambda: f"2023{g.rng.randrange(10**5):05d}",
         "QQ": lambda: str(g.rng.randrange(10**5, 10**10)),
+        "MOBILE_SPACED": lambda: " ".join(_split_mobile(g.mobile(dirt=False))),
+        "BIRTH": lambda: f"{g.birth(True):%Y年%-m月%-d日}",
+        "HUKOU": g.hukou,
     }
     text = template
     while "{" in text:
@@ -627,6 +651,10 @@ def note(g: Generator) -> tuple[str, list[tuple[str, str]]]:
     if "低保户" in text:
         spans.append(("FINANCIAL", "低保户"))
     return text, spans
+
+
+def _split_mobile(number: str) -> list[str]:
+    return [number[:3], number[3:7], number[7:]]
 
 
 def personal_table(g: Generator, key: str, style: str, rows: int) -> LabelledTable:
@@ -650,6 +678,7 @@ def personal_table(g: Generator, key: str, style: str, rows: int) -> LabelledTab
             "pinyin_upper": "BZ",
             "chinese": "备注",
             "opaque": f"c{len(concepts) + 1}",
+            "variant": "memo",
         }[style]
         notes = [note(g) for _ in range(rows)]
         data[note_name] = [text for text, _ in notes]

@@ -48,14 +48,14 @@ DETECTOR = Detector(
         "householdregistration": "户籍",
         "registeredresidence": "户籍",
     },
-    name_phrases=("hukou", "huji", "household"),
+    name_phrases=("hukou", "huji", "householdregist"),
     keywords_zh=("户籍", "户口"),
     loose_check=loose,
     loose_label="为行政区划或户口性质",
     name_needs_values=True,
     text=(
         TextPattern(
-            r"(?:户籍|户口)(?:所在地|地)?[：:在为\s]{0,2}(\p{Han}{2,12}?(?:省|市|区|县))",
+            r"(?:户籍|户口)(?:所在地|地)?[：:在为\s]{0,2}((?:\p{Han}{1,8}?(?:省|自治区|市|州|盟|区|县|旗))+)",
             has_group=True,
             requires=("户籍", "户口"),
         ),

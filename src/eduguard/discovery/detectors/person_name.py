@@ -134,7 +134,11 @@ def not_a_word(spans: pl.Series) -> pl.Series:
     >>> not_a_word(pl.Series(["周末", "周敏"])).to_list()
     [False, True]
     """
-    return ~spans.is_in(_COMMON)
+    # 于 is a common surname and the commonest preposition: 于周五, 于明天 are times, not people
+    preposition = spans.str.contains(
+        r"^于(?:周|星期|明|今|昨|下|上|本|次|近|当|每|[0-9一二三四五六七八九十])"
+    )
+    return ~spans.is_in(_COMMON) & ~preposition
 
 
 _ROLES_AFTER = "同学|老师|家长|先生|女士|妈妈|爸爸|的家长|的父亲|的母亲|校长|主任|同志|小朋友|老人"

@@ -35,7 +35,7 @@ DETECTOR = Detector(
         "teachercertificate": "教师资格证",
         "teachingcertificate": "教师资格证",
     },
-    name_phrases=("teachercert", "teachingcert", "jszgz"),
+    name_phrases=("teachercert", "teachingcert", "jszgz", "qualificationcert"),
     keywords_zh=("教师资格", "资格证书号", "资格证号"),
     loose_check=loose,
     loose_label="为 17 位教师资格证书号",
