@@ -111,3 +111,53 @@ def test_many_events_in_one_transaction_chain_in_one_go(
         checked = verify.verify(session.connection(), keys_dir=policy.keys_dir, sink=policy.sink)
     assert checked.ok, checked.problem
     assert checked.events_checked == 500
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'quote " backslash \\ slash /',
+        "控制字符\x01\x08\x0c\n\r\t\x1f\x7f结束",
+        "NUL\x00inside",
+        "line sep \u2028 para sep \u2029 emoji 😀 ½",
+        "",
+    ],
+)
+def test_tricky_strings_verify_on_every_backend(
+    session_factory: sessionmaker[Session], policy: CheckpointPolicy, text: str
+) -> None:
+    """The database builds the canonical JSON during verify: its string quoting must agree with
+    Python's for every character an event can hold."""
+    with session_factory() as session, session.begin():
+        service.record(
+            session,
+            action="config.update",
+            object_type=text[:10] or None,
+            object_id=text,
+            fields=[text or "f"],
+            reason=text,
+            actor=Actor(username=text or "u", client_address=text, unit_path="/" + text),
+        )
+    with session_factory() as session:
+        checked = verify.verify(session.connection(), keys_dir=policy.keys_dir, sink=policy.sink)
+    assert checked.ok, checked.problem
+    assert checked.events_checked == 1
+
+
+def test_a_denial_outlives_the_rolled_back_request(
+    session_factory: sessionmaker[Session],
+) -> None:
+    def denied_request() -> None:
+        with session_factory() as session, session.begin():
+            service.record_separately(
+                session_factory,
+                action="access.denied",
+                result="denied",
+                reason="角色（系统管理员）无“查阅审计日志”权限",
+                actor=Actor(username="t.sysadmin", roles=("system_admin",)),
+            )
+            raise PermissionError("403")
+
+    with pytest.raises(PermissionError, match="403"):
+        denied_request()
+    assert [(e.action, e.result) for e in events(session_factory)] == [("access.denied", "denied")]

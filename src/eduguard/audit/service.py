@@ -106,7 +106,8 @@ def bound_actor(session: Session) -> Actor | None:
 
 
 def _clip(value: str | None, length: int) -> str | None:
-    return None if value is None else value[:length]
+    # NUL cannot be stored in PostgreSQL text: an event must never fail its transaction.
+    return None if value is None else value.replace("\x00", "\ufffd")[:length]
 
 
 def record(
@@ -131,16 +132,16 @@ def record(
     if result not in RESULTS:
         raise ValueError(f"result must be one of {RESULTS}")
     who = actor or bound_actor(session) or SYSTEM_ACTOR
-    names = sorted({name.replace(",", "_") for name in fields})
+    names = sorted({name.replace(",", "_").replace("\x00", "\ufffd") for name in fields})
     audit_event = EventRecord(
         time=utcnow(),
-        username=who.username[:64],
+        username=_clip(who.username, 64) or "-",
         user_id=who.user_id,
-        roles=",".join(sorted(who.roles))[:200],
+        roles=_clip(",".join(sorted(who.roles)), 200) or "",
         unit_id=who.unit_id,
-        unit_path=who.unit_path[:400],
+        unit_path=_clip(who.unit_path, 400) or "/",
         client_address=_clip(who.client_address, 64),
-        action=action[:64],
+        action=_clip(action, 64) or "-",
         object_type=_clip(object_type, 64),
         object_id=_clip(None if object_id is None else str(object_id), 64),
         fields=",".join(names),
@@ -272,3 +273,13 @@ def set_after_append(hook: AfterAppend | None) -> None:
     checkpoints: see :func:`eduguard.audit.capture.install`)."""
     global _after_append
     _after_append = hook
+
+
+def record_separately(
+    factory: Callable[[], Session], *, actor: Actor | None = None, **event: Any
+) -> EventRecord:
+    """Record and commit in a transaction of its own: for events that must outlive the failure
+    of the request they describe (a denied access, a failed login), whose own transaction is
+    rolled back. Takes the same keyword arguments as :func:`record`."""
+    with factory() as session, session.begin():
+        return record(session, actor=actor, **event)

@@ -12,7 +12,7 @@ one OpenSSL call on bytes built by a %-template (see ``chain.canonical``).
 from __future__ import annotations
 
 import time as clock
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,17 +23,58 @@ from sqlalchemy.engine import Connection
 
 from eduguard.audit import checkpoints as cp
 from eduguard.audit import keys
-from eduguard.audit.chain import GENESIS_HASH, TEMPLATE, sm3_hex, value_text
+from eduguard.audit.chain import CANONICAL_KEYS, GENESIS_HASH, sm3_hex
 from eduguard.audit.models import AuditCheckpoint
 
-_COLUMNS = (
-    "username, action, client_address, fields, id, object_id, object_type, prev_hash, reason, "
-    "result, roles, row_count, {time}, unit_id, unit_path, user_id, hash"
-)
-_TIME = {
-    "postgresql": "to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
-    "sqlite": "replace(time, ' ', 'T') || 'Z'",
+# The database builds each row's canonical JSON (C speed): JSON string quoting by SQLite's
+# json_quote / PostgreSQL's to_json, which escape exactly as Python's json module does (", \\,
+# \\b \\f \\n \\r \\t, other controls as \\u00xx, non-ASCII kept). Python then only hashes and
+# compares. A difference in quoting could only raise a false alarm, never hide a change: the
+# bytes are hashed here and compared with the stored chain. tests/audit cover tricky strings.
+_TEXT = {
+    "sqlite": "json_quote({0})",
+    "postgresql": "coalesce(pg_catalog.to_json({0})::text, 'null')",
 }
+_INT = {"sqlite": "json_quote({0})", "postgresql": "coalesce({0}::text, 'null')"}
+_TIME = {
+    "sqlite": "'\"' || replace(time, ' ', 'T') || 'Z\"'",
+    "postgresql": (
+        "'\"' || to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '\"'"
+    ),
+}
+_SOURCES = {
+    "account": ("username", "text"),
+    "action": ("action", "text"),
+    "client": ("client_address", "text"),
+    "fields": ("fields", "text"),
+    "id": ("id", "int"),
+    "object_id": ("object_id", "text"),
+    "object_type": ("object_type", "text"),
+    "prev_hash": ("prev_hash", "text"),
+    "reason": ("reason", "text"),
+    "result": ("result", "text"),
+    "roles": ("roles", "text"),
+    "row_count": ("row_count", "int"),
+    "time": ("time", "time"),
+    "unit_id": ("unit_id", "int"),
+    "unit_path": ("unit_path", "text"),
+    "user_id": ("user_id", "int"),
+}
+
+
+def canonical_sql(dialect: str) -> str:
+    """SQL expression producing ``chain.canonical`` of a row of ``audit_events``."""
+    dialect = dialect if dialect in _TEXT else "postgresql"
+    parts: list[str] = []
+    for key in CANONICAL_KEYS:
+        column, kind = _SOURCES[key]
+        if kind == "time":
+            value = _TIME[dialect]
+        else:
+            value = (_TEXT if kind == "text" else _INT)[dialect].format(column)
+        opening = "," if parts else "{"
+        parts.append(f"'{opening}\"{key}\":' || {value}")
+    return " || ".join(parts) + " || '}'"
 
 
 @dataclass(frozen=True)
@@ -114,12 +155,13 @@ def _checkpoints(
 
 
 def _stream(connection: Connection, after_id: int, batch_size: int) -> Iterator[list[Any]]:
+    """Batches of (id, prev_hash, hash, canonical text), in id order, from the driver cursor."""
     dialect = connection.dialect.name
     placeholder = "?" if dialect == "sqlite" else "%s"
     # Only constants and an int are formatted in; the id is a bound parameter.
     sql = (
-        f"SELECT {_COLUMNS.format(time=_TIME.get(dialect, _TIME['postgresql']))} "  # noqa: S608
-        f"FROM audit_events WHERE id > {placeholder} ORDER BY id LIMIT {int(batch_size)}"
+        f"SELECT id, prev_hash, hash, {canonical_sql(dialect)} FROM audit_events "  # noqa: S608
+        f"WHERE id > {placeholder} ORDER BY id LIMIT {int(batch_size)}"
     )
     raw = connection.connection.driver_connection
     assert raw is not None
@@ -131,9 +173,86 @@ def _stream(connection: Connection, after_id: int, batch_size: int) -> Iterator[
             if not rows:
                 return
             yield rows
-            after_id = rows[-1][4]
+            after_id = rows[-1][0]
     finally:
         cursor.close()
+
+
+def _first_difference(left: Sequence[Any], right: Sequence[Any]) -> int | None:
+    if left == right:  # the common case, compared in C
+        return None
+    return next(i for i, (a, b) in enumerate(zip(left, right, strict=True)) if a != b)
+
+
+def _batch_problem(
+    rows: list[Any], expected: int, previous: str, signed: dict[int, str], anchored: bool
+) -> Problem | None:
+    """The first bad event of a batch, or None. Whole-batch comparisons run in C; only a
+    batch with a problem is searched element by element."""
+    ids, prevs, hashes, texts = zip(*rows, strict=True)
+    count = len(ids)
+    candidates: list[tuple[int, int, Problem]] = []
+    # Ids are unique and ascending: contiguous exactly when first and last are as expected.
+    gap = None
+    if ids[0] != expected or ids[-1] != expected + count - 1:
+        gap = _first_difference(ids, tuple(range(expected, expected + count)))
+    if gap is not None:
+        want = expected + gap
+        candidates.append((gap, 0, _gap(want, ids[gap], anchored)))
+    link = _first_difference(prevs, (previous, *hashes[:-1]))
+    if link is not None:
+        event_id = ids[link]
+        candidates.append(
+            (
+                link,
+                1,
+                Problem(
+                    "chain_broken",
+                    event_id,
+                    f"事件 {event_id} 的 prev_hash 与前一事件的哈希不符：其前有事件被插入、删除或调换顺序",
+                    f"event {event_id}: prev_hash does not match the previous event's hash "
+                    "(an event was inserted, deleted or reordered)",
+                ),
+            )
+        )
+    edited = _first_difference(tuple(map(_sm3_text, texts)), hashes)
+    if edited is not None:
+        event_id = ids[edited]
+        candidates.append(
+            (
+                edited,
+                2,
+                Problem(
+                    "edited",
+                    event_id,
+                    f"事件 {event_id} 的内容与其哈希不符：记录被修改",
+                    f"event {event_id}: content does not match its hash (edited)",
+                ),
+            )
+        )
+    for position, event_id in enumerate(ids):
+        if event_id in signed and signed[event_id] != hashes[position]:
+            candidates.append(
+                (
+                    position,
+                    3,
+                    Problem(
+                        "checkpoint_mismatch",
+                        event_id,
+                        f"事件 {event_id} 与已签名检查点记录的哈希不符：此前的事件被改写并重算了哈希链",
+                        f"event {event_id} differs from its signed checkpoint: events up to it "
+                        "were rewritten and the chain recomputed",
+                    ),
+                )
+            )
+            break
+    if not candidates:
+        return None
+    return min(candidates, key=lambda item: (item[0], item[1]))[2]
+
+
+def _sm3_text(text: str) -> str:
+    return sm3_hex(text.encode())
 
 
 def verify(
@@ -161,47 +280,17 @@ def verify(
         if int(row["last_event_id"]) > after_id:
             signed[int(row["last_event_id"])] = str(row["last_hash"])
     expected = after_id + 1
-    template, value, sm3 = TEMPLATE, value_text, sm3_hex
     checked = 0
     problem = None
     for rows in _stream(connection, after_id, batch_size):
-        for row in rows:
-            event_id = row[4]
-            stored = row[16]
-            if event_id != expected:
-                problem = _gap(expected, event_id, anchor is not None)
-            elif row[7] != previous:
-                problem = Problem(
-                    "chain_broken",
-                    event_id,
-                    f"事件 {event_id} 的 prev_hash 与前一事件的哈希不符：其前有事件被插入、删除或调换顺序",
-                    f"event {event_id}: prev_hash does not match the previous event's hash "
-                    "(an event was inserted, deleted or reordered)",
-                )
-            elif sm3((template % tuple(map(value, row[:16]))).encode()) != stored:
-                problem = Problem(
-                    "edited",
-                    event_id,
-                    f"事件 {event_id} 的内容与其哈希不符：记录被修改",
-                    f"event {event_id}: content does not match its hash (edited)",
-                )
-            elif event_id in signed and signed[event_id] != stored:
-                problem = Problem(
-                    "checkpoint_mismatch",
-                    event_id,
-                    f"事件 {event_id} 与已签名检查点记录的哈希不符：此前的事件被改写并重算了哈希链",
-                    f"event {event_id} differs from its signed checkpoint: events up to it "
-                    "were rewritten and the chain recomputed",
-                )
-            if problem is not None:
-                break
-            if result.first_event_id is None:
-                result.first_event_id = event_id
-            previous = stored
-            expected += 1
-            checked += 1
+        if result.first_event_id is None:
+            result.first_event_id = rows[0][0]
+        problem = _batch_problem(rows, expected, previous, signed, anchor is not None)
         if problem is not None:
             break
+        previous = rows[-1][2]
+        expected += len(rows)
+        checked += len(rows)
     result.events_checked = checked
     result.last_event_id = expected - 1 if checked else None
     if signed:
