@@ -155,3 +155,20 @@ def test_find_spans_agrees_with_the_column_scan(corpus: list[LabelledTable]) -> 
         assert all(text[span.start : span.end] == span.text for span in found)
         found_any += len({(span.code, span.text) for span in found} & set(expected))
     assert found_any >= 0.9 * sum(len(expected) for expected in rows[:40])
+
+
+def test_hints_never_hide_a_value_the_check_accepts(corpus: list[LabelledTable]) -> None:
+    """A detector's hint prunes checks on a sample: it must hold for every value that passes."""
+    from eduguard.discovery.detectors import DETECTORS, Values
+
+    frames = [item.table.frame.select(pl.all().cast(pl.String)).unpivot() for item in corpus]
+    values = pl.concat(frames)["value"].drop_nulls().str.strip_chars().unique()
+    view = Values(values)
+    checked = 0
+    for detector in DETECTORS:
+        if detector.hint is None or detector.value_check is None:
+            continue
+        passing = values.filter(detector.value_check(view))
+        checked += passing.len()
+        assert passing.str.contains(detector.hint).all(), detector.code
+    assert checked > 1000

@@ -105,27 +105,45 @@ class ColumnState:
             self.candidates = []
             return
         self.free_text = False
-        chosen = []
-        for detector in DETECTORS:
-            if detector.code in self.name_hits or (
-                (
-                    detector.value_check is not None
-                    and detector.value_alone is not None
-                    and len(sample)
-                )
+        plausible = self._plausible(sample)
+        chosen = [
+            detector
+            for detector in DETECTORS
+            if detector.code in self.name_hits
+            or (
+                detector.code in plausible
+                and detector.value_check is not None
                 and share(detector.value_check(sample)) >= CANDIDATE_SHARE
-            ):
-                chosen.append(detector)
+            )
+        ]
         for detector in chosen:
             if detector.value_guard is not None and len(sample):
                 self.guards[detector.code] = detector.value_guard(sample)
         self.candidates = chosen
 
+    @staticmethod
+    def _plausible(sample: Values) -> set[str]:
+        """Types whose hint is in enough of the sample: one select over all hints."""
+        hinted = [d for d in DETECTORS if d.value_check is not None and d.value_alone is not None]
+        if len(sample) == 0:
+            return set()
+        shares = pl.DataFrame({"v": sample.raw}).select(
+            [
+                (pl.col("v").str.contains(d.hint).mean() if d.hint else pl.lit(1.0)).alias(d.code)
+                for d in hinted
+            ]
+        )
+        return {
+            code for code, value in shares.row(0, named=True).items() if value >= CANDIDATE_SHARE
+        }
+
     def _structured(self, sample: Values) -> bool:
         """A long-valued column that one value check explains (addresses) is not free text."""
+        plausible = self._plausible(sample)
         for detector in DETECTORS:
             if (
-                detector.value_check is not None
+                detector.code in plausible
+                and detector.value_check is not None
                 and detector.value_alone is not None
                 and detector.code not in _PROSE_TYPES
                 and share(detector.value_check(sample)) >= detector.value_alone

@@ -134,6 +134,7 @@ DETECTOR = Detector(
     loose_check=loose,
     loose_label="含行政区划或街道",
     value_alone=0.7,
+    hint=r"路|街|道|巷|弄|号|村|组|小区|花园|公寓|大厦|家园|苑|栋|幢|单元|室",
     text=(
         TextPattern(
             TEXT_ADDRESS, refine=trim_address, requires=("省", "市", "区", "县", "旗", "州", "盟")

@@ -80,6 +80,7 @@ DETECTOR = Detector(
     loose_check=loose,
     loose_label="为银行账号",
     value_alone=0.8,
+    hint=r"\d{4}[\s-]?\d{4}[\s-]?\d{4}[\s-]?\d{4}",
     text=(
         TextPattern(
             ASCII_BOUNDARY

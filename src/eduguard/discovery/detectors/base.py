@@ -100,6 +100,9 @@ class Detector:
     # fraction of values that must pass for values alone to label the column; None: never alone
     value_alone: float | None = None
     value_guard: ValueGuard | None = None
+    # a regex every value passing ``value_check`` contains (on the stripped value): one pass of
+    # all hints over a column's sample decides which checks are worth running
+    hint: str | None = None
     # when the name says "this type" but values exist and almost none pass, the values win
     name_needs_values: bool = True
     birth_dates: BirthDates | None = None

@@ -139,6 +139,7 @@ DETECTOR = Detector(
     value_check=check_with_masked,
     value_label="通过 GB 11643 校验位",
     value_alone=0.6,
+    hint=r"\d{6}[\s-]?\d{8}|\d{2,6}\*{4,}",
     birth_dates=birth_dates,
     text=(
         TextPattern(

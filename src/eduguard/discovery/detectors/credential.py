@@ -63,5 +63,6 @@ DETECTOR = Detector(
     loose_check=loose,
     loose_label="有取值",
     value_alone=0.9,
+    hint=r"\$|pbkdf2|sm3",
     name_needs_values=False,
 )

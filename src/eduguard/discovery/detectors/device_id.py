@@ -56,5 +56,6 @@ DETECTOR = Detector(
     loose_check=loose,
     loose_label="为设备标识",
     value_alone=0.8,
+    hint=r"[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]|\d{15}",
     text=(TextPattern(r"(?-u:\b)" + MAC + r"(?-u:\b)", requires=(":", "-"), group="identifiers"),),
 )

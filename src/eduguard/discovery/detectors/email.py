@@ -37,5 +37,6 @@ DETECTOR = Detector(
     value_check=check,
     value_label="为电子邮箱地址",
     value_alone=0.8,
+    hint=r"@",
     text=(TextPattern(SHAPE, requires=("@",), group="identifiers"),),
 )

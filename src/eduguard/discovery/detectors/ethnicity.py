@@ -63,6 +63,7 @@ DETECTOR = Detector(
     loose_check=loose,
     loose_label="为 GB/T 3304 民族名称或代码",
     value_alone=0.8,
+    hint=r"族",
     text=(
         TextPattern(
             f"(?:{alternation(_TEXT_NAMES)})+(?:自治[区州县旗])?", _not_a_place, requires=("族",)

@@ -52,5 +52,6 @@ DETECTOR = Detector(
     loose_check=loose,
     loose_label="为家庭关系称谓或代码",
     value_alone=0.8,
+    hint=r"\p{Han}",
     value_guard=low_cardinality(40),
 )

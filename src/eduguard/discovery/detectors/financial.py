@@ -109,6 +109,7 @@ DETECTOR = Detector(
     loose_check=loose,
     loose_label="为金额或资助取值",
     value_alone=0.8,
+    hint=r"\p{Han}",
     name_needs_values=False,
     text=(dictionary([term for term in TERMS if len(term) >= 3]),),
 )

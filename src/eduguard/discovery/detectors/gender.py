@@ -61,5 +61,6 @@ DETECTOR = Detector(
     loose_check=loose,
     loose_label="为性别或 GB/T 2261.1 性别码",
     value_alone=0.9,
+    hint=r"[男女MFmf未]",
     value_guard=low_cardinality(6),
 )

@@ -112,6 +112,7 @@ DETECTOR = Detector(
     loose_check=loose,
     loose_label="为健康状况用语或 GB/T 2261.3 代码",
     value_alone=0.7,
+    hint=r"\p{Han}",
     value_guard=guard,
     name_needs_values=False,
     text=(dictionary(SPECIFIC),),

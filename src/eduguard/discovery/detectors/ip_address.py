@@ -46,6 +46,7 @@ DETECTOR = Detector(
     value_check=check,
     value_label="为 IPv4/IPv6 地址",
     value_alone=0.8,
+    hint=r"\d\.\d|:",
     text=(
         TextPattern(ASCII_BOUNDARY + IPV4 + ASCII_BOUNDARY, requires=(".",), group="identifiers"),
     ),

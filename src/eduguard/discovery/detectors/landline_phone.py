@@ -64,6 +64,7 @@ DETECTOR = Detector(
     loose_check=loose,
     loose_label="为固定电话号码",
     value_alone=0.8,
+    hint=r"0\d{2}",
     text=(
         TextPattern(
             ASCII_BOUNDARY + r"0\d{2,3}-[2-9]\d{6,7}" + ASCII_BOUNDARY,

@@ -43,5 +43,6 @@ DETECTOR = Detector(
     value_check=check,
     value_label="符合 GA 36 车牌格式",
     value_alone=0.8,
+    hint=r"[A-Za-z]",
     text=(TextPattern(PLATE, group="identifiers"),),
 )

@@ -84,6 +84,7 @@ DETECTOR = Detector(
     loose_check=loose,
     loose_label="为位置/坐标取值",
     value_alone=0.8,
+    hint=r"\d\.\d{4}",
     name_needs_values=False,
     text=(
         TextPattern(

@@ -67,6 +67,7 @@ DETECTOR = Detector(
     loose_check=loose,
     loose_label="为手机号（含脱敏形式）",
     value_alone=0.8,
+    hint=r"1[3-9]\d",
     text=(
         TextPattern(
             r"(?:(?:\+86|0086)[- ]?|"

@@ -46,6 +46,7 @@ DETECTOR = Detector(
     value_check=check,
     value_label="通过 GB 32100/GB 11714 校验",
     value_alone=0.8,
+    hint=r"^[0-9A-Za-z]{8}-?[0-9A-Za-z]$|^[0-9A-Za-z]{18}$",
     personal=False,
     text=(
         TextPattern(

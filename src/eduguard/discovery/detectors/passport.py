@@ -55,6 +55,7 @@ DETECTOR = Detector(
     loose_check=loose,
     loose_label="为护照号形式",
     value_alone=0.9,
+    hint=r"[A-Za-z]\s?\d{4}",
     value_guard=guard,
     text=(
         TextPattern(

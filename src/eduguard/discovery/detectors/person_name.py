@@ -267,6 +267,7 @@ DETECTOR = Detector(
     value_check=check,
     value_label="为“常见姓氏 + 名”形式的姓名",
     value_alone=0.85,
+    hint=r"\p{Han}|[A-Za-z]",
     value_guard=guard,
     text=(
         TextPattern(f"(?:{_ROLES_BEFORE})[：:是为叫\\s]{{0,2}}{CHINESE}", refine=_after_role),

@@ -49,5 +49,6 @@ DETECTOR = Detector(
     loose_check=loose,
     loose_label="为 GB/T 4762 政治面貌或代码",
     value_alone=0.8,
+    hint=r"\p{Han}",
     value_guard=low_cardinality(20),
 )

@@ -54,6 +54,7 @@ DETECTOR = Detector(
     loose_check=loose,
     loose_label="为宗教信仰取值或代码",
     value_alone=0.8,
+    hint=r"教|信仰",
     value_guard=low_cardinality(15),
     text=(dictionary(RELIGIONS),),
 )

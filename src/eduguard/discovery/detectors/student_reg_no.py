@@ -68,6 +68,7 @@ DETECTOR = Detector(
     value_check=check,
     value_label="符合学籍号 G/J/L+18 位格式并通过校验",
     value_alone=0.6,
+    hint=r"[GJLgjl]\s?\d{4}",
     birth_dates=birth_dates,
     text=(
         TextPattern(

@@ -65,6 +65,7 @@ DETECTOR = Detector(
     loose_check=loose,
     loose_label="为通行证号形式",
     value_alone=0.9,
+    hint=r"[HMChmc]",
     value_guard=guard,
     text=(
         TextPattern(
