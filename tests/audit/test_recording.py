@@ -161,3 +161,20 @@ def test_a_denial_outlives_the_rolled_back_request(
     with pytest.raises(PermissionError, match="403"):
         denied_request()
     assert [(e.action, e.result) for e in events(session_factory)] == [("access.denied", "denied")]
+
+
+def test_time_never_decreases_along_the_chain(session_factory: sessionmaker[Session]) -> None:
+    """A transaction that recorded first but commits last gets the later id and a time no
+    earlier than its predecessor's, so time order is id order (searches rely on it)."""
+    first = session_factory()
+    first.begin()
+    early = service.record(first, action="system.read", object_id="early")
+    with session_factory() as second, second.begin():
+        late = service.record(second, action="system.read", object_id="late")
+    first.commit()
+    first.close()
+    assert (late.id, early.id) == (1, 2)
+    assert early.time >= late.time
+    stored = events(session_factory)
+    assert [e.object_id for e in stored] == ["late", "early"]
+    assert stored[0].time <= stored[1].time

@@ -24,7 +24,7 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_events"
     __table_args__ = (
-        Index("ix_audit_events_time", "time"),
+        Index("ix_audit_events_time_id", "time", "id"),
         Index("ix_audit_events_username_id", "username", "id"),
         Index("ix_audit_events_action_id", "action", "id"),
         Index("ix_audit_events_object", "object_type", "object_id"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import event, insert, select, text
@@ -195,11 +195,21 @@ def lock_chain(connection: Connection) -> None:
 
 def chain_head(connection: Connection) -> tuple[int, str]:
     """(last event id, its hash); after a purge of everything, the purge anchor; else genesis."""
+    last_id, last_hash, _time = _head(connection)
+    return last_id, last_hash
+
+
+def _head(connection: Connection) -> tuple[int, str, datetime | None]:
     last = connection.execute(
-        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+        select(AuditEvent.id, AuditEvent.hash, AuditEvent.time)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
     ).first()
     if last is not None:
-        return int(last[0]), str(last[1])
+        moment = last[2]
+        if moment is not None and moment.tzinfo is None:  # SQLite hands back naive UTC
+            moment = moment.replace(tzinfo=UTC)
+        return int(last[0]), str(last[1]), moment
     anchor = connection.execute(
         select(AuditCheckpoint.last_event_id, AuditCheckpoint.last_hash)
         .where(AuditCheckpoint.kind == "purge")
@@ -207,8 +217,8 @@ def chain_head(connection: Connection) -> tuple[int, str]:
         .limit(1)
     ).first()
     if anchor is not None:
-        return int(anchor[0]), str(anchor[1])
-    return 0, GENESIS_HASH
+        return int(anchor[0]), str(anchor[1]), None
+    return 0, GENESIS_HASH, None
 
 
 def _row(audit_event: EventRecord) -> dict[str, Any]:
@@ -238,9 +248,15 @@ def append(connection: Connection, events: list[EventRecord]) -> None:
     if not events:
         return
     lock_chain(connection)
-    last_id, previous = chain_head(connection)
+    last_id, previous, latest = _head(connection)
     rows = []
     for offset, audit_event in enumerate(events, start=1):
+        # Time never decreases along the chain (a transaction that recorded earlier may commit
+        # later; the clock may step back): so time order is id order, and a time-bounded
+        # search can walk the time index instead of the whole id range.
+        if latest is not None and audit_event.time < latest:
+            audit_event.time = latest
+        latest = audit_event.time
         audit_event.id = last_id + offset
         audit_event.prev_hash = previous
         row = _row(audit_event)

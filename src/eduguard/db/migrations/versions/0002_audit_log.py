@@ -76,12 +76,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_events")),
     )
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
-        batch_op.create_index("ix_audit_events_time", ["time"], unique=False)
+        batch_op.create_index("ix_audit_events_time_id", ["time", "id"], unique=False)
         batch_op.create_index("ix_audit_events_username_id", ["username", "id"], unique=False)
         batch_op.create_index("ix_audit_events_action_id", ["action", "id"], unique=False)
-        batch_op.create_index(
-            "ix_audit_events_object", ["object_type", "object_id"], unique=False
-        )
+        batch_op.create_index("ix_audit_events_object", ["object_type", "object_id"], unique=False)
         batch_op.create_index(
             "ix_audit_events_unit_path_id",
             ["unit_path", "id"],
