@@ -14,14 +14,17 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from eduguard.config import Settings
+from eduguard.crypto import FieldCipher
 from eduguard.db import migrate
 from eduguard.db.engine import make_engine, make_session_factory
+from eduguard.identity import mfa
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import Role
 from eduguard.web.app import create_app
@@ -115,10 +118,12 @@ def app_client(settings: Settings) -> Iterator[TestClient]:
 
 
 class Accounts:
-    """Create accounts and log clients in, for tests."""
+    """Create accounts (with TOTP enrolled where the role requires it) and log clients in."""
 
-    def __init__(self, factory: sessionmaker[Session]) -> None:
+    def __init__(self, factory: sessionmaker[Session], cipher: FieldCipher) -> None:
         self.factory = factory
+        self.cipher = cipher
+        self.totp_secrets: dict[str, str] = {}
 
     def create(
         self,
@@ -126,20 +131,35 @@ class Accounts:
         roles: set[Role],
         unit_id: int | None = None,
         password: str = ADMIN_PASSWORD,
+        enrol_mfa: bool | None = None,
     ) -> int:
         with self.factory() as session, session.begin():
             user = identity_service.create_user(
                 session, username=username, password=password, roles=roles, unit_id=unit_id
             )
+            if enrol_mfa if enrol_mfa is not None else mfa.required_for(user):
+                uri = mfa.begin_enrolment(user, self.cipher)
+                secret = pyotp.parse_uri(uri).secret
+                mfa.confirm_enrolment(user, pyotp.TOTP(secret).now(), self.cipher)
+                self.totp_secrets[username] = secret
             return user.id
 
-    @staticmethod
-    def login(client: TestClient, username: str, password: str = ADMIN_PASSWORD) -> str:
+    def totp(self, username: str) -> str | None:
+        """The current code; the account's used-step record is cleared so tests may log in
+        several times within one 30-second step."""
+        secret = self.totp_secrets.get(username)
+        if secret is None:
+            return None
+        with self.factory() as session, session.begin():
+            identity_service.find_user(session, username).totp_last_step = None
+        return str(pyotp.TOTP(secret).now())
+
+    def login(self, client: TestClient, username: str, password: str = ADMIN_PASSWORD) -> str:
         """Log in through the API; returns the CSRF token and sends it on later requests."""
         client.cookies.clear()
-        response = client.post(
-            "/api/v1/auth/login", json={"username": username, "password": password}
-        )
+        client.headers.pop("X-CSRF-Token", None)
+        body = {"username": username, "password": password, "totp": self.totp(username)}
+        response = client.post("/api/v1/auth/login", json=body)
         assert response.status_code == 200, response.text
         token: str = response.json()["csrf_token"]
         client.headers["X-CSRF-Token"] = token
@@ -148,7 +168,8 @@ class Accounts:
 
 @pytest.fixture
 def accounts(app_client: TestClient) -> Accounts:
-    return Accounts(app_client.app.state.session_factory)  # type: ignore[attr-defined]
+    state = app_client.app.state  # type: ignore[attr-defined]
+    return Accounts(state.session_factory, state.cipher)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from eduguard.crypto import FieldCipher, load_field_cipher
 from eduguard.errors import ConfigurationError
 
 PLACEHOLDER_SECRETS = frozenset(
@@ -80,6 +81,16 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, description="上传文件大小上限（字节）")
     session_hours: int = Field(default=8, description="登录会话有效期（小时）")
     cookie_secure: bool = Field(default=False, description="仅通过 HTTPS 发送会话 Cookie")
+    field_key: SecretStr | None = Field(
+        default=None, description="字段加密 SM4 密钥（十六进制）；缺省为 HOME/keys/field.key"
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, le=100, description="连续登录失败几次后锁定账户"
+    )
+    login_lock_minutes: int = Field(default=15, ge=1, le=1440, description="账户锁定时长（分钟）")
+    login_rate_per_minute: int = Field(
+        default=10, ge=1, le=10_000, description="同一客户端每分钟最多登录尝试次数"
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -119,6 +130,10 @@ class Settings(BaseSettings):
     @property
     def keys_dir(self) -> Path:
         return self.home / "keys"
+
+    def field_cipher(self) -> FieldCipher:
+        key = self.field_key.get_secret_value() if self.field_key else None
+        return load_field_cipher(self.keys_dir, key)
 
     def check_secrets(self) -> None:
         """Refuse to start with a missing or placeholder secret, unless in demo mode."""

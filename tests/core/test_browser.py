@@ -9,11 +9,13 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import pyotp
 import pytest
 import uvicorn
 from playwright.sync_api import Page, expect, sync_playwright
 
 from eduguard.config import Settings
+from eduguard.identity import service as identity_service
 from eduguard.identity.models import Role
 from eduguard.orgs import service as orgs_service
 from eduguard.orgs.models import UnitKind
@@ -21,6 +23,7 @@ from eduguard.orgs.schemas import UnitCreate
 from eduguard.web.app import create_app
 
 pytestmark = pytest.mark.browser
+PASSWORD = "Browser-Passw0rd-synthetic"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -68,12 +71,16 @@ def page() -> Iterator[Page]:
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         context = browser.new_context(locale="zh-CN")
-        yield context.new_page()
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        yield page
         context.close()
         browser.close()
 
 
-def test_log_in_and_register_a_system(live_server: tuple[str, Any], page: Page) -> None:
+def test_enrol_totp_log_in_with_it_and_register_a_system(
+    live_server: tuple[str, Any], page: Page
+) -> None:
     base, app = live_server
     factory = app.state.session_factory
     with factory() as session, session.begin():
@@ -81,13 +88,10 @@ def test_log_in_and_register_a_system(live_server: tuple[str, Any], page: Page) 
             session, UnitCreate(name="示例实验小学", kind=UnitKind.school)
         )
         school_id = school.id
-    from eduguard.identity import service as identity_service
-
-    with factory() as session, session.begin():
         identity_service.create_user(
             session,
             username="browser-admin",
-            password="Browser-Passw0rd-synthetic",
+            password=PASSWORD,
             roles={Role.system_admin},
             unit_id=None,
         )
@@ -104,10 +108,36 @@ def test_log_in_and_register_a_system(live_server: tuple[str, Any], page: Page) 
     page.goto(f"{base}/systems")
     assert "/login" in page.url  # not reachable without logging in
     page.fill("#username", "browser-admin")
-    page.fill("#password", "Browser-Passw0rd-synthetic")
+    page.fill("#password", PASSWORD)
     page.click("#login-submit")
-    page.wait_for_url(f"{base}/systems")
 
+    # A system administrator must enrol TOTP before anything else.
+    page.wait_for_url(f"{base}/account/mfa")
+    page.goto(f"{base}/systems")
+    page.wait_for_url(f"{base}/account/mfa")  # …nothing else is reachable meanwhile
+    expect(page.locator(".qr svg")).to_be_visible()
+    totp = pyotp.TOTP(pyotp.parse_uri(page.inner_text("#totp-uri")).secret)
+    page.fill("#code", totp.now())
+    page.click("#mfa-confirm")
+    page.wait_for_url(f"{base}/account")
+    expect(page.locator("#mfa-status")).to_have_text("已启用")
+
+    # Log out and in again: password, then the next one-time code.
+    page.click("header form button")
+    page.wait_for_url(f"{base}/login")
+    page.fill("#username", "browser-admin")
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url(f"{base}/login/mfa")
+    page.fill("#code", "000000")
+    page.click("#mfa-submit")
+    expect(page.locator(".errors")).to_contain_text("动态验证码错误")
+    next_step = int(time.time() // totp.interval) + 1  # the enrolment used the current step
+    page.fill("#code", totp.generate_otp(next_step))
+    page.click("#mfa-submit")
+    page.wait_for_url(f"{base}/")
+
+    page.goto(f"{base}/systems")
     page.click("#new-system")
     page.fill("#name", "智慧食堂系统")
     page.select_option("#unit_id", str(school_id))

@@ -12,7 +12,8 @@ from eduguard.identity.models import Role
 PASSWORD = "Admin-Passw0rd-for-tests"
 
 
-def console_login(client: TestClient, username: str) -> str:
+def console_login(client: TestClient, username: str, accounts: Any) -> str:
+    """Password, then the TOTP code when the account has one; returns the page CSRF token."""
     client.cookies.clear()
     page = client.get("/login")
     token = re.search(r'name="login_csrf" value="([^"]+)"', page.text)
@@ -28,7 +29,18 @@ def console_login(client: TestClient, username: str) -> str:
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
-    assert response.headers["location"] == "/units"
+    code = accounts.totp(username)
+    if code is not None:
+        assert response.headers["location"] == "/login/mfa"
+        mfa_page = client.get("/login/mfa")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', mfa_page.text)
+        assert csrf is not None
+        verified = client.post(
+            "/login/mfa", data={"csrf_token": csrf.group(1), "code": code}, follow_redirects=False
+        )
+        assert verified.status_code == 303, verified.text
+    else:
+        assert response.headers["location"] == "/units"
     units = client.get("/units")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', units.text)
     assert csrf is not None
@@ -64,7 +76,7 @@ def test_login_form_without_its_token_is_refused(app_client: TestClient, account
 
 def test_create_unit_and_system_through_forms(app_client: TestClient, accounts: Any) -> None:
     accounts.create("sysadmin", {Role.system_admin})
-    csrf = console_login(app_client, "sysadmin")
+    csrf = console_login(app_client, "sysadmin", accounts)
     response = app_client.post(
         "/units/new",
         data={
@@ -111,7 +123,7 @@ def test_create_unit_and_system_through_forms(app_client: TestClient, accounts: 
 
 def test_form_without_csrf_changes_nothing(app_client: TestClient, accounts: Any) -> None:
     accounts.create("sysadmin", {Role.system_admin})
-    console_login(app_client, "sysadmin")
+    console_login(app_client, "sysadmin", accounts)
     response = app_client.post("/units/new", data={"name": "伪造", "kind": "county"})
     assert response.status_code == 403
     assert "表单已失效" in response.text
@@ -120,7 +132,7 @@ def test_form_without_csrf_changes_nothing(app_client: TestClient, accounts: Any
 
 def test_english_switch(app_client: TestClient, accounts: Any) -> None:
     accounts.create("sysadmin", {Role.system_admin})
-    console_login(app_client, "sysadmin")
+    console_login(app_client, "sysadmin", accounts)
     switched = app_client.get("/lang/en?next=/systems", follow_redirects=False)
     assert switched.headers["location"] == "/systems"
     page = app_client.get("/systems")
@@ -131,7 +143,7 @@ def test_english_switch(app_client: TestClient, accounts: Any) -> None:
 
 def test_navigation_shows_modules_to_come(app_client: TestClient, accounts: Any) -> None:
     accounts.create("sysadmin", {Role.system_admin})
-    console_login(app_client, "sysadmin")
+    console_login(app_client, "sysadmin", accounts)
     page = app_client.get("/")
     assert 'aria-disabled="true">审计日志' in page.text
     assert 'href="/systems"' in page.text
@@ -139,7 +151,7 @@ def test_navigation_shows_modules_to_come(app_client: TestClient, accounts: Any)
 
 def test_unknown_page_is_a_chinese_404(app_client: TestClient, accounts: Any) -> None:
     accounts.create("sysadmin", {Role.system_admin})
-    console_login(app_client, "sysadmin")
+    console_login(app_client, "sysadmin", accounts)
     response = app_client.get("/no-such-page")
     assert response.status_code == 404
     assert "页面不存在" in response.text
@@ -148,7 +160,7 @@ def test_unknown_page_is_a_chinese_404(app_client: TestClient, accounts: Any) ->
 def test_api_docs_need_login_and_render(app_client: TestClient, accounts: Any) -> None:
     assert app_client.get("/api/v1/openapi.json").status_code == 401
     accounts.create("sysadmin", {Role.system_admin})
-    console_login(app_client, "sysadmin")
+    console_login(app_client, "sysadmin", accounts)
     spec = app_client.get("/api/v1/openapi.json").json()
     assert "/api/v1/systems" in spec["paths"]
     docs = app_client.get("/api/docs")

@@ -13,17 +13,21 @@ from eduguard.identity.models import Role
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"  # any logged-in account (own profile, logout, home)
+MFA_PENDING = "mfa:self"  # reachable after the password, before the second factor
 
 ACTIONS: dict[str, str] = {
     PUBLIC: "公开访问",
     AUTHENTICATED: "已登录用户",
+    MFA_PENDING: "完成双因素认证",
     "unit:read": "查看单位",
     "unit:write": "新建/编辑/归档单位",
     "system:read": "查看信息系统",
     "system:write": "登记/编辑/归档信息系统",
     "agreement:read": "查看第三方协议",
     "agreement:write": "登记/归档第三方协议",
+    "user:read": "查看账户",
     "user:manage": "管理账户与角色",
+    "user:unlock": "解除账户锁定",
     "audit:read": "查阅审计日志",
     "audit:export": "导出审计日志",
 }
@@ -31,8 +35,9 @@ ACTIONS: dict[str, str] = {
 READ_ORGS = frozenset({"unit:read", "system:read", "agreement:read"})
 
 ROLE_ACTIONS: dict[Role, frozenset[str]] = {
-    Role.system_admin: READ_ORGS | {"unit:write", "system:write", "agreement:write", "user:manage"},
-    Role.security_admin: READ_ORGS,
+    Role.system_admin: READ_ORGS
+    | {"unit:write", "system:write", "agreement:write", "user:read", "user:manage", "user:unlock"},
+    Role.security_admin: READ_ORGS | {"user:read", "user:unlock"},
     Role.audit_admin: frozenset({"audit:read", "audit:export"}),
     Role.data_owner: READ_ORGS | {"system:write", "agreement:write"},
     Role.data_operator: READ_ORGS,
@@ -61,6 +66,8 @@ class Principal:
     username: str
     roles: frozenset[Role]
     unit_path: str  # "/" for a platform-wide account
+    unit_id: int | None = None
+    token_scopes: frozenset[str] | None = None  # set when the caller is an API token
 
     @property
     def scope(self) -> str:
@@ -84,8 +91,10 @@ def decide(principal: Principal | None, action: str, unit_path: str | None = Non
         return Decision(True, "公开页面")
     if principal is None:
         return Decision(False, "未登录")
-    if action == AUTHENTICATED:
+    if action in (AUTHENTICATED, MFA_PENDING):
         return Decision(True, "已登录")
+    if principal.token_scopes is not None and action not in principal.token_scopes:
+        return Decision(False, f"API 令牌未被授予“{ACTIONS[action]}”权限")
     granting = sorted(role for role in principal.roles if action in ROLE_ACTIONS[role])
     if not granting:
         held = "、".join(ROLE_LABELS[r][0] for r in sorted(principal.roles)) or "无角色"
@@ -94,3 +103,8 @@ def decide(principal: Principal | None, action: str, unit_path: str | None = Non
         return Decision(False, "资源不在本单位及下级单位范围内")
     label = ROLE_LABELS[granting[0]][0]
     return Decision(True, f"{label}在本单位范围内可{ACTIONS[action]}")
+
+
+def actions_of(roles: frozenset[Role]) -> frozenset[str]:
+    """Every action the roles grant (what an API token of that account may be scoped to)."""
+    return frozenset().union(*(ROLE_ACTIONS[role] for role in roles)) if roles else frozenset()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -154,6 +155,8 @@ def user_create(
 ) -> None:
     """创建账户（首个系统管理员只能由命令行创建）。"""
     if password is None:
+        if not sys.stdin.isatty():
+            raise fail("请用 --password 或环境变量 EDUGUARD_NEW_PASSWORD 提供密码")
         password = typer.prompt("密码", hide_input=True, confirmation_prompt=True)
     with db_session() as session:
         if unit is not None:
@@ -169,6 +172,75 @@ def user_create(
             display_name=display_name,
         )
         console.print(f"已创建账户 [bold]{user.username}[/]")
+
+
+@user_app.command("list")
+@friendly_errors
+def user_list() -> None:
+    """列出账户（角色、双因素、锁定状态）。"""
+    from rich.table import Table
+
+    from eduguard.identity import mfa
+
+    with db_session() as session:
+        table = Table("ID", "用户名", "单位ID", "角色", "双因素", "状态")
+        for user in identity_service.list_users(session):
+            status = (
+                "已停用"
+                if not user.active
+                else ("已锁定" if identity_service.is_locked(user) else "正常")
+            )
+            table.add_row(
+                str(user.id),
+                user.username,
+                str(user.unit_id or "全平台"),
+                "、".join(sorted(r.value for r in user.role_set)),
+                "已启用" if mfa.enrolled(user) else "未启用",
+                status,
+            )
+        console.print(table)
+
+
+@user_app.command("disable")
+@friendly_errors
+def user_disable(username: Annotated[str, typer.Argument(help="用户名")]) -> None:
+    """停用账户：立即注销其全部会话并撤销其 API 令牌。"""
+    with db_session() as session:
+        user = identity_service.find_user(session, username)
+        identity_service.set_active(session, user, False, by=None)
+        console.print(f"已停用账户 [bold]{user.username}[/]，其会话与令牌均已失效")
+
+
+@user_app.command("enable")
+@friendly_errors
+def user_enable(username: Annotated[str, typer.Argument(help="用户名")]) -> None:
+    """重新启用账户。"""
+    with db_session() as session:
+        user = identity_service.find_user(session, username)
+        identity_service.set_active(session, user, True, by=None)
+        console.print(f"已启用账户 [bold]{user.username}[/]")
+
+
+@user_app.command("reset-mfa")
+@friendly_errors
+def user_reset_mfa(username: Annotated[str, typer.Argument(help="用户名")]) -> None:
+    """重置双因素认证（如手机丢失）；下次登录时须重新绑定。"""
+    from eduguard.identity import mfa
+
+    with db_session() as session:
+        user = identity_service.find_user(session, username)
+        mfa.reset(user)
+        identity_service.end_all_sessions(session, user)
+        console.print(f"已重置 [bold]{user.username}[/] 的双因素认证，其会话均已注销")
+
+
+@user_app.command("unlock")
+@friendly_errors
+def user_unlock(username: Annotated[str, typer.Argument(help="用户名")]) -> None:
+    """解除因连续登录失败造成的锁定。"""
+    with db_session() as session:
+        user = identity_service.unlock(session, identity_service.find_user(session, username))
+        console.print(f"已解除 [bold]{user.username}[/] 的锁定")
 
 
 def run() -> None:  # pragma: no cover - console-script shim

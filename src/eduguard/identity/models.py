@@ -32,7 +32,9 @@ class User(IdMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(255))  # SM4-GCM, key outside DB
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(
+        String(255)
+    )  # SM4-GCM, key outside DB
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a code is accepted only once
     password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -14,11 +14,20 @@ from eduguard.config import Settings, get_settings
 from eduguard.db.engine import make_engine, make_session_factory
 from eduguard.web import errors
 from eduguard.web.i18n import translator
-from eduguard.web.routes import api_orgs, audit, auth, pages_orgs, system
+from eduguard.web.ratelimit import SlidingWindowLimiter
+from eduguard.web.routes import account, api_orgs, audit, auth, pages_orgs, system, users
 
 HERE = Path(__file__).parent
 # Every router of the app; the route-declaration tests walk these.
-ROUTERS = (system.router, auth.router, api_orgs.router, pages_orgs.router, audit.router)
+ROUTERS = (
+    system.router,
+    auth.router,
+    account.router,
+    users.router,
+    api_orgs.router,
+    pages_orgs.router,
+    audit.router,
+)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
@@ -86,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.cipher = settings.field_cipher()
+    app.state.login_limiter = SlidingWindowLimiter(settings.login_rate_per_minute, 60.0)
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["version"] = __version__
     templates.env.globals["translator"] = translator

@@ -9,10 +9,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from eduguard.access.policy import AUTHENTICATED, PUBLIC, Decision, Principal, decide
+from eduguard.access.policy import AUTHENTICATED, MFA_PENDING, PUBLIC, Decision, Principal, decide
 from eduguard.config import Settings
 from eduguard.errors import NotAuthenticated, PermissionDenied
 from eduguard.identity import service as identity_service
+from eduguard.identity import tokens as identity_tokens
 from eduguard.identity.models import LoginSession
 from eduguard.orgs import service as orgs_service
 
@@ -55,22 +56,42 @@ Language = Annotated[str, Depends(language)]
 
 
 def current_login(request: Request, session: DbSession) -> LoginSession | None:
-    cached: LoginSession | None = getattr(request.state, "login", None)
-    if cached is not None:
+    if getattr(request.state, "login_resolved", False):
+        cached: LoginSession | None = request.state.login
         return cached
     login = identity_service.resolve_session(session, request.cookies.get(SESSION_COOKIE))
     request.state.login = login
+    request.state.login_resolved = True
     # Plain copy for pages rendered after the transaction ended (error pages).
     request.state.csrf_token = login.csrf_token if login is not None else ""
+    request.state.mfa_pending = login is not None and not login.mfa_verified
     return login
+
+
+def _unit_path(session: Session, unit_id: int | None) -> str:
+    return "/" if unit_id is None else orgs_service.get_unit(session, unit_id).path
 
 
 def principal_of(session: Session, login: LoginSession) -> Principal:
     user = login.user
-    unit_path = "/"
-    if user.unit_id is not None:
-        unit_path = orgs_service.get_unit(session, user.unit_id).path
-    return Principal(user.id, user.username, user.role_set, unit_path)
+    return Principal(
+        user.id, user.username, user.role_set, _unit_path(session, user.unit_id), user.unit_id
+    )
+
+
+def _token_principal(session: Session, raw: str) -> Principal:
+    token = identity_tokens.resolve(session, raw)
+    if token is None:
+        raise NotAuthenticated("bad_token", "API 令牌无效、已过期或已撤销", "invalid API token")
+    user = token.user
+    return Principal(
+        user.id,
+        user.username,
+        user.role_set,
+        _unit_path(session, user.unit_id),
+        user.unit_id,
+        token_scopes=token.scope_set,
+    )
 
 
 async def _csrf_ok(request: Request, login: LoginSession) -> bool:
@@ -84,21 +105,33 @@ async def _csrf_ok(request: Request, login: LoginSession) -> bool:
     return sent is not None and hmac.compare_digest(sent, login.csrf_token)
 
 
+def mfa_required_error() -> NotAuthenticated:
+    return NotAuthenticated("mfa_required", "请先完成双因素认证", "second factor required")
+
+
 def permission(action: str) -> Any:
     """Declare the action a route needs. Returns the caller (``Principal``, or None if public).
 
-    Denials raise: 401 when not logged in, 403 when the role lacks the action. Unit scope is
-    applied by the services (out-of-scope objects are "not found").
+    Denials raise: 401 when not logged in (or the second factor is pending), 403 when the role
+    lacks the action. Unit scope is applied by the services (out-of-scope objects are "not
+    found"). Cookie sessions must send the CSRF token on unsafe methods; API tokens need not.
     """
 
     async def dependency(request: Request, session: DbSession) -> Principal | None:
         if action == PUBLIC:
             request.state.decision = decide(None, PUBLIC)
             return None
-        login = current_login(request, session)
-        if login is None:
-            raise NotAuthenticated("not_authenticated", "请先登录", "please log in")
-        principal = principal_of(session, login)
+        authorization = request.headers.get("authorization", "")
+        login: LoginSession | None = None
+        if authorization.lower().startswith("bearer "):
+            principal = _token_principal(session, authorization[7:].strip())
+        else:
+            login = current_login(request, session)
+            if login is None:
+                raise NotAuthenticated("not_authenticated", "请先登录", "please log in")
+            if not login.mfa_verified and action != MFA_PENDING:
+                raise mfa_required_error()
+            principal = principal_of(session, login)
         decision: Decision = decide(principal, action)
         request.state.decision = decision
         request.state.principal = principal
@@ -106,7 +139,11 @@ def permission(action: str) -> Any:
             raise PermissionDenied(
                 "permission_denied", f"无权操作：{decision.reason}", decision.reason
             )
-        if request.method not in SAFE_METHODS and not await _csrf_ok(request, login):
+        if (
+            login is not None
+            and request.method not in SAFE_METHODS
+            and not await _csrf_ok(request, login)
+        ):
             raise PermissionDenied(
                 "csrf_failed", "表单已失效，请刷新页面后重试", "CSRF token missing or wrong"
             )

@@ -30,6 +30,8 @@ def install(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: EduguardError) -> Response:
         lang = language(request)
         if isinstance(exc, NotAuthenticated) and not _is_api(request):
+            if exc.code == "mfa_required":
+                return RedirectResponse("/login/mfa", status_code=303)
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         if exc.status_code >= 500:
             logger.error("server error %s", exc.code)

@@ -19,6 +19,8 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         _=translator(lang),
         principal=getattr(request.state, "principal", None),
         csrf_token=getattr(request.state, "csrf_token", ""),
+        mfa_pending=getattr(request.state, "mfa_pending", False),
+        demo=request.app.state.settings.demo,
         path=request.url.path,
     )
     templates = request.app.state.templates

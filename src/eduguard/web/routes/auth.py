@@ -1,4 +1,9 @@
-"""Login and logout for the console (form) and the API (JSON)."""
+"""Login (password, then TOTP where enrolled), logout, for the console and the API.
+
+Brute force from one client is slowed (a per-client rate limit answers 429) and then stopped
+(the account locks for a cool-down after repeated failures; the lock is in the database and
+visible to the security administrator).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
-from eduguard.access.policy import AUTHENTICATED, PUBLIC, ROLE_LABELS, Principal
-from eduguard.errors import EduguardError, PermissionDenied
+from eduguard.access.policy import AUTHENTICATED, MFA_PENDING, PUBLIC, ROLE_LABELS, Principal
+from eduguard.errors import EduguardError, NotAuthenticated, PermissionDenied, RateLimited
+from eduguard.identity import mfa
 from eduguard.identity import service as identity_service
+from eduguard.identity.models import User
 from eduguard.web.deps import (
     SESSION_COOKIE,
     AppSettings,
@@ -26,6 +34,7 @@ from eduguard.web.render import page
 router = APIRouter()
 Public = Annotated[None, permission(PUBLIC)]
 Caller = Annotated[Principal, permission(AUTHENTICATED)]
+Pending = Annotated[Principal, permission(MFA_PENDING)]
 LOGIN_CSRF_COOKIE = "eg_login_csrf"
 
 
@@ -33,6 +42,7 @@ class LoginRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
+    totp: str | None = Field(default=None, max_length=10)
 
 
 class LoginResult(BaseModel):
@@ -46,6 +56,7 @@ class Me(BaseModel):
     roles: list[str]
     role_labels: list[str]
     unit_path: str
+    mfa_enrolled: bool
 
 
 def _set_session_cookie(response: Response, token: str, settings: AppSettings) -> None:
@@ -64,12 +75,47 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
-@router.get("/login", include_in_schema=False)
-def login_form(request: Request, _: Public, next: str = "/") -> HTMLResponse:
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _throttle(request: Request) -> None:
+    wait = request.app.state.login_limiter.hit(_client(request))
+    if wait:
+        seconds = int(wait) + 1
+        raise RateLimited(
+            "login_rate_limited",
+            f"登录尝试过于频繁，请 {seconds} 秒后再试",
+            f"too many login attempts; retry in {seconds} s",
+            details={"retry_after": seconds},
+        )
+
+
+def _password_step(
+    request: Request, session: Session, settings: AppSettings, username: str, password: str
+) -> User:
+    """Check the password; a failure is committed at once so the lockout counts it."""
+    _throttle(request)
+    policy = identity_service.LockoutPolicy(
+        settings.login_max_failures, settings.login_lock_minutes
+    )
+    try:
+        return identity_service.authenticate(session, username, password, policy)
+    except EduguardError:
+        session.commit()
+        raise
+
+
+def _login_form(request: Request, status: int = 200, **context: object) -> HTMLResponse:
     token = secrets.token_urlsafe(24)
-    response = page(request, "login.html", login_csrf=token, next=_safe_next(next))
+    response = page(request, "login.html", status_code=status, login_csrf=token, **context)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login")
     return response
+
+
+@router.get("/login", include_in_schema=False)
+def login_form(request: Request, _: Public, next: str = "/") -> HTMLResponse:
+    return _login_form(request, next=_safe_next(next))
 
 
 @router.post("/login", include_in_schema=False)
@@ -87,37 +133,73 @@ def login_submit(
     if not cookie or not hmac.compare_digest(cookie, login_csrf):
         raise PermissionDenied("csrf_failed", "登录表单已失效，请刷新页面后重试")
     try:
-        user = identity_service.authenticate(session, username, password)
+        user = _password_step(request, session, settings, username, password)
     except EduguardError as exc:
-        fresh = secrets.token_urlsafe(24)
-        response = page(
+        return _login_form(
             request,
-            "login.html",
-            status_code=exc.status_code,
-            login_csrf=fresh,
+            status=exc.status_code,
             next=_safe_next(next),
             username=username,
             errors=[exc.message(language(request))],
         )
-        response.set_cookie(
-            LOGIN_CSRF_COOKIE, fresh, httponly=True, samesite="strict", path="/login"
-        )
-        return response
+    # Demo homes skip the enrolment requirement (not the check of an enrolled code).
+    verified = not mfa.enrolled(user) and (not mfa.required_for(user) or settings.demo)
     token, _login = identity_service.start_session(
         session,
         user,
         hours=settings.session_hours,
-        client_address=request.client.host if request.client else None,
+        mfa_verified=verified,
+        client_address=_client(request),
         user_agent=request.headers.get("user-agent"),
     )
-    redirect = RedirectResponse(_safe_next(next), status_code=303)
+    if verified:
+        target = _safe_next(next)
+    elif mfa.enrolled(user):
+        target = "/login/mfa"
+    else:
+        target = "/account/mfa"  # the role requires MFA: enrol before anything else
+    redirect = RedirectResponse(target, status_code=303)
     _set_session_cookie(redirect, token, settings)
     redirect.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return redirect
 
 
+@router.get("/login/mfa", include_in_schema=False)
+def mfa_form(request: Request, _: Pending, session: DbSession) -> Response:
+    login = current_login(request, session)
+    if login is not None and login.mfa_verified:
+        return RedirectResponse("/", status_code=303)
+    if login is not None and not mfa.enrolled(login.user):
+        return RedirectResponse("/account/mfa", status_code=303)
+    return page(request, "login_mfa.html")
+
+
+@router.post("/login/mfa", include_in_schema=False)
+def mfa_submit(
+    request: Request,
+    _: Pending,
+    session: DbSession,
+    code: Annotated[str, Form(max_length=10)],
+) -> Response:
+    login = current_login(request, session)
+    assert login is not None  # guaranteed by the permission dependency
+    _throttle(request)
+    try:
+        mfa.verify(login.user, code, request.app.state.cipher)
+    except EduguardError as exc:
+        return page(
+            request,
+            "login_mfa.html",
+            status_code=exc.status_code,
+            errors=[exc.message(language(request))],
+        )
+    login.mfa_verified = True
+    session.flush()
+    return RedirectResponse("/", status_code=303)
+
+
 @router.post("/logout", include_in_schema=False)
-def logout_page(request: Request, _: Caller, session: DbSession) -> RedirectResponse:
+def logout_page(request: Request, _: Pending, session: DbSession) -> RedirectResponse:
     login = current_login(request, session)
     if login is not None:
         identity_service.end_session(session, login)
@@ -130,13 +212,29 @@ def logout_page(request: Request, _: Caller, session: DbSession) -> RedirectResp
 def api_login(
     request: Request, body: LoginRequest, _: Public, session: DbSession, settings: AppSettings
 ) -> Response:
-    """Log in; the session cookie is set and the CSRF token for unsafe requests returned."""
-    user = identity_service.authenticate(session, body.username, body.password)
+    """Log in with username, password and (when enrolled) the TOTP code; sets the session
+    cookie and returns the CSRF token that unsafe requests must send as ``X-CSRF-Token``."""
+    user = _password_step(request, session, settings, body.username, body.password)
+    if mfa.enrolled(user):
+        if not body.totp:
+            raise NotAuthenticated("mfa_required", "请提供动态验证码（totp）", "TOTP code required")
+        try:
+            mfa.verify(user, body.totp, request.app.state.cipher)
+        except EduguardError:
+            session.commit()  # keep the used-step record
+            raise
+    elif mfa.required_for(user) and not settings.demo:
+        raise PermissionDenied(
+            "mfa_enrolment_required",
+            "该角色必须启用双因素认证，请先登录控制台完成绑定",
+            "this role requires MFA; enrol in the console first",
+        )
     token, login = identity_service.start_session(
         session,
         user,
         hours=settings.session_hours,
-        client_address=request.client.host if request.client else None,
+        mfa_verified=True,
+        client_address=_client(request),
         user_agent=request.headers.get("user-agent"),
     )
     result = LoginResult(
@@ -158,12 +256,14 @@ def api_logout(request: Request, _: Caller, session: DbSession) -> Response:
 
 
 @router.get("/api/v1/auth/me", tags=["auth"])
-def me(principal: Caller, request: Request) -> Me:
+def me(principal: Caller, request: Request, session: DbSession) -> Me:
     lang = language(request)
     labels = [ROLE_LABELS[r][1 if lang == "en" else 0] for r in sorted(principal.roles)]
+    user = identity_service.get_user(session, principal.user_id)
     return Me(
         username=principal.username,
         roles=sorted(principal.roles),
         role_labels=labels,
         unit_path=principal.unit_path,
+        mfa_enrolled=mfa.enrolled(user),
     )

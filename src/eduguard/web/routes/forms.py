@@ -11,7 +11,7 @@ from eduguard.validation import validation_details
 
 Model = TypeVar("Model", bound=BaseModel)
 
-LIST_FIELDS = frozenset({"user_unit_ids"})
+LIST_FIELDS = frozenset({"user_unit_ids", "roles"})
 FIELD_LABELS = {
     "name": "名称",
     "kind": "类型",
@@ -27,6 +27,9 @@ FIELD_LABELS = {
     "valid_from": "有效期自",
     "valid_until": "有效期至",
     "purpose": "用途",
+    "username": "用户名",
+    "password": "密码",
+    "roles": "角色",
 }
 
 

@@ -1,0 +1,37 @@
+"""Account shapes for the API and forms."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from eduguard.identity.models import Role
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=64, pattern=r"^\S+$")
+    display_name: str = Field(default="", max_length=100)
+    password: str = Field(min_length=1, max_length=256)
+    unit_id: int | None = None
+    roles: list[Role] = Field(default_factory=list, max_length=8)
+
+
+class RolesUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    roles: list[Role] = Field(max_length=8)
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    username: str
+    display_name: str
+    unit_id: int | None
+    roles: list[Role]
+    active: bool
+    locked: bool
+    locked_until: datetime | None
+    failed_logins: int
+    mfa_enrolled: bool

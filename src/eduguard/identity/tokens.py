@@ -1,0 +1,97 @@
+"""API tokens for machines: scoped to actions, revocable, shown once, stored as SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from eduguard.db.base import utcnow
+from eduguard.errors import NotFound, ValidationFailed
+from eduguard.identity.models import ApiToken, User
+
+TOKEN_PREFIX = "egt_"  # noqa: S105 - a public marker, not a secret
+MAX_DAYS = 366
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def create(
+    session: Session,
+    user: User,
+    *,
+    name: str,
+    scopes: set[str],
+    allowed: frozenset[str],
+    days: int | None = 90,
+) -> tuple[str, ApiToken]:
+    """Returns the raw token (shown once) and its record. Scopes must be actions the
+    account holds now (``allowed``); they are re-checked against its roles on every use."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed("invalid_token_name", "令牌名称不能为空且不超过 100 个字符")
+    if not scopes:
+        raise ValidationFailed("empty_scopes", "请至少选择一项令牌权限")
+    beyond = sorted(scopes - allowed)
+    if beyond:
+        raise ValidationFailed(
+            "scope_not_held",
+            f"不能授予本账户没有的权限：{'、'.join(beyond)}",
+            f"scopes beyond the account's own: {beyond}",
+        )
+    if days is not None and not 1 <= days <= MAX_DAYS:
+        raise ValidationFailed("invalid_token_days", f"有效期应为 1–{MAX_DAYS} 天")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        prefix=raw[: len(TOKEN_PREFIX) + 6],
+        token_hash=_digest(raw),
+        scopes=" ".join(sorted(scopes)),
+        expires_at=utcnow() + timedelta(days=days) if days is not None else None,
+    )
+    session.add(token)
+    session.flush()
+    return raw, token
+
+
+def resolve(session: Session, raw: str) -> ApiToken | None:
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(raw)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    if token.expires_at is not None and _aware(token.expires_at) <= utcnow():
+        return None
+    token.last_used_at = utcnow()
+    return token
+
+
+def list_for(session: Session, user_id: int) -> Sequence[ApiToken]:
+    query = select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id.desc())
+    return session.scalars(query).all()
+
+
+def revoke(session: Session, user_id: int, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user_id:
+        raise NotFound("token_not_found", "令牌不存在")
+    token.revoked_at = token.revoked_at or utcnow()
+    session.flush()
+    return token
+
+
+def revoke_all(session: Session, user_id: int) -> None:
+    for token in list_for(session, user_id):
+        token.revoked_at = token.revoked_at or utcnow()
+    session.flush()

@@ -1,0 +1,191 @@
+"""Account and role management: system administrators manage, security administrators see
+(and lift) lockouts. Scope follows the unit tree like everything else."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from eduguard.access.policy import ROLE_LABELS, Principal
+from eduguard.errors import EduguardError
+from eduguard.identity import flows as identity_flows
+from eduguard.identity import mfa
+from eduguard.identity import service as identity_service
+from eduguard.identity.models import Role, User
+from eduguard.identity.schemas import RolesUpdate, UserCreate, UserRead
+from eduguard.orgs import service as orgs_service
+from eduguard.web.deps import DbSession, language, permission
+from eduguard.web.render import page
+from eduguard.web.routes.forms import parse
+
+router = APIRouter()
+Reader = Annotated[Principal, permission("user:read")]
+Manager = Annotated[Principal, permission("user:manage")]
+Unlocker = Annotated[Principal, permission("user:unlock")]
+
+
+def _me(session: DbSession, caller: Principal) -> User:
+    return identity_service.get_user(session, caller.user_id)
+
+
+def _role_choices(lang: str) -> list[tuple[str, str]]:
+    return [(role.value, ROLE_LABELS[role][1 if lang == "en" else 0]) for role in Role]
+
+
+def _list_page(
+    request: Request, session: DbSession, caller: Principal, status: int = 200, **context: object
+) -> HTMLResponse:
+    users = identity_flows.list_accounts(session, scope=caller.scope)
+    units = {
+        u.id: u.name for u in orgs_service.list_units(session, scope=caller.scope, limit=100_000)
+    }
+    return page(
+        request,
+        "users.html",
+        status_code=status,
+        users=[identity_flows.describe(u) for u in users],
+        units=units,
+        role_choices=_role_choices(language(request)),
+        role_labels={r.value: ROLE_LABELS[r][0] for r in Role},
+        can_manage="user:manage" in _granted(caller),
+        **context,
+    )
+
+
+def _granted(caller: Principal) -> set[str]:
+    from eduguard.access.policy import actions_of
+
+    return set(actions_of(caller.roles))
+
+
+@router.get("/users", include_in_schema=False)
+def users_page(request: Request, caller: Reader, session: DbSession) -> HTMLResponse:
+    return _list_page(request, session, caller)
+
+
+@router.post("/users/new", include_in_schema=False)
+async def user_create_page(request: Request, caller: Manager, session: DbSession) -> Response:
+    form = await request.form()
+    data, errors = parse(UserCreate, form, language(request))
+    if data is not None:
+        try:
+            with session.begin_nested():
+                identity_flows.create_account(
+                    session, data, by=_me(session, caller), scope=caller.scope
+                )
+            return RedirectResponse("/users", status_code=303)
+        except EduguardError as exc:
+            errors = [exc.message(language(request))]
+    return _list_page(request, session, caller, status=422, errors=errors)
+
+
+@router.post("/users/{user_id}/roles", include_in_schema=False)
+async def user_roles_page(
+    request: Request, user_id: int, caller: Manager, session: DbSession
+) -> Response:
+    form = await request.form()
+    roles = {Role(r) for r in form.getlist("roles") if isinstance(r, str) and r in Role.__members__}
+    user = identity_flows.get_account(session, user_id, scope=caller.scope)
+    try:
+        with session.begin_nested():
+            identity_service.set_roles(session, user, roles, granted_by=_me(session, caller))
+    except EduguardError as exc:
+        return _list_page(
+            request,
+            session,
+            caller,
+            status=exc.status_code,
+            errors=[exc.message(language(request))],
+        )
+    return RedirectResponse("/users", status_code=303)
+
+
+@router.post("/users/{user_id}/disable", include_in_schema=False)
+def user_disable_page(
+    request: Request, user_id: int, caller: Manager, session: DbSession
+) -> Response:
+    user = identity_flows.get_account(session, user_id, scope=caller.scope)
+    identity_service.set_active(session, user, False, by=_me(session, caller))
+    return RedirectResponse("/users", status_code=303)
+
+
+@router.post("/users/{user_id}/enable", include_in_schema=False)
+def user_enable_page(user_id: int, caller: Manager, session: DbSession) -> Response:
+    user = identity_flows.get_account(session, user_id, scope=caller.scope)
+    identity_service.set_active(session, user, True, by=_me(session, caller))
+    return RedirectResponse("/users", status_code=303)
+
+
+@router.post("/users/{user_id}/reset-mfa", include_in_schema=False)
+def user_reset_mfa_page(user_id: int, caller: Manager, session: DbSession) -> Response:
+    user = identity_flows.get_account(session, user_id, scope=caller.scope)
+    mfa.reset(user)
+    identity_service.end_all_sessions(session, user)
+    return RedirectResponse("/users", status_code=303)
+
+
+@router.post("/users/{user_id}/unlock", include_in_schema=False)
+def user_unlock_page(user_id: int, caller: Unlocker, session: DbSession) -> Response:
+    identity_service.unlock(
+        session, identity_flows.get_account(session, user_id, scope=caller.scope)
+    )
+    return RedirectResponse("/users", status_code=303)
+
+
+# ---------------------------------------------------------------- API
+
+
+@router.get("/api/v1/users", tags=["users"])
+def api_users(caller: Reader, session: DbSession, search: str | None = None) -> list[UserRead]:
+    users = identity_flows.list_accounts(
+        session, scope=caller.scope, search=(search or "")[:64] or None
+    )
+    return [identity_flows.describe(u) for u in users]
+
+
+@router.post("/api/v1/users", tags=["users"], status_code=201)
+def api_create_user(body: UserCreate, caller: Manager, session: DbSession) -> UserRead:
+    user = identity_flows.create_account(session, body, by=_me(session, caller), scope=caller.scope)
+    return identity_flows.describe(user)
+
+
+@router.get("/api/v1/users/{user_id}", tags=["users"])
+def api_user(user_id: int, caller: Reader, session: DbSession) -> UserRead:
+    return identity_flows.describe(identity_flows.get_account(session, user_id, scope=caller.scope))
+
+
+@router.put("/api/v1/users/{user_id}/roles", tags=["users"])
+def api_set_roles(user_id: int, body: RolesUpdate, caller: Manager, session: DbSession) -> UserRead:
+    user = identity_flows.get_account(session, user_id, scope=caller.scope)
+    identity_service.set_roles(session, user, set(body.roles), granted_by=_me(session, caller))
+    return identity_flows.describe(user)
+
+
+@router.post("/api/v1/users/{user_id}/disable", tags=["users"])
+def api_disable(user_id: int, caller: Manager, session: DbSession) -> UserRead:
+    user = identity_flows.get_account(session, user_id, scope=caller.scope)
+    identity_service.set_active(session, user, False, by=_me(session, caller))
+    return identity_flows.describe(user)
+
+
+@router.post("/api/v1/users/{user_id}/enable", tags=["users"])
+def api_enable(user_id: int, caller: Manager, session: DbSession) -> UserRead:
+    user = identity_flows.get_account(session, user_id, scope=caller.scope)
+    identity_service.set_active(session, user, True, by=_me(session, caller))
+    return identity_flows.describe(user)
+
+
+@router.post("/api/v1/users/{user_id}/reset-mfa", tags=["users"])
+def api_reset_mfa(user_id: int, caller: Manager, session: DbSession) -> UserRead:
+    user = identity_flows.get_account(session, user_id, scope=caller.scope)
+    mfa.reset(user)
+    identity_service.end_all_sessions(session, user)
+    return identity_flows.describe(user)
+
+
+@router.post("/api/v1/users/{user_id}/unlock", tags=["users"])
+def api_unlock(user_id: int, caller: Unlocker, session: DbSession) -> UserRead:
+    user = identity_flows.get_account(session, user_id, scope=caller.scope)
+    return identity_flows.describe(identity_service.unlock(session, user))

@@ -1,0 +1,103 @@
+"""Role × route matrix: every role gets exactly the routes its actions allow, on both databases."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from eduguard.access.policy import AUTHENTICATED, MFA_PENDING, PUBLIC, ROLE_ACTIONS
+from eduguard.identity.models import Role
+from eduguard.web.app import ROUTERS
+from eduguard.web.deps import declared_actions
+
+ORGS_READ = {"unit:read", "system:read", "agreement:read"}
+EXPECTED: dict[Role, set[str]] = {
+    Role.system_admin: ORGS_READ
+    | {"unit:write", "system:write", "agreement:write", "user:read", "user:manage", "user:unlock"},
+    Role.security_admin: ORGS_READ | {"user:read", "user:unlock"},
+    Role.audit_admin: {"audit:read", "audit:export"},
+    Role.data_owner: ORGS_READ | {"system:write", "agreement:write"},
+    Role.data_operator: ORGS_READ,
+    Role.data_user: {"unit:read", "system:read"},
+    Role.pi_officer: ORGS_READ,
+    Role.supervisor: ORGS_READ,
+}
+# Routes that end the caller's own session would cut the walk short.
+SKIP = re.compile(r"logout")
+
+
+def _action(dependant: Dependant) -> str | None:
+    for dependency in dependant.dependencies:
+        if dependency.call is not None and declared_actions(dependency.call):
+            return declared_actions(dependency.call)
+        found = _action(dependency)
+        if found:
+            return found
+    return None
+
+
+def routes() -> list[tuple[str, str, str]]:
+    found = []
+    for router in ROUTERS:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and not SKIP.search(route.path):
+                action = _action(route.dependant)
+                assert action is not None, route.path
+                for method in sorted(route.methods):
+                    found.append((method, re.sub(r"\{[^}]+\}", "999999", route.path), action))
+    return found
+
+
+def test_policy_matches_the_expected_table() -> None:
+    assert {role: set(actions) for role, actions in ROLE_ACTIONS.items()} == EXPECTED
+
+
+def test_each_role_reaches_exactly_its_routes(admin_client: TestClient, accounts: Any) -> None:
+    county = admin_client.post(
+        "/api/v1/units", json={"name": "丙县教育局", "kind": "county"}
+    ).json()
+    for role in Role:
+        accounts.create(f"u-{role.value}", {role}, unit_id=county["id"])
+    walk = routes()
+    assert len(walk) > 40
+    mismatches = []
+    for role in Role:
+        accounts.login(admin_client, f"u-{role.value}")
+        for method, path, action in walk:
+            if action in (PUBLIC,):
+                continue
+            response = admin_client.request(method, path, follow_redirects=False)
+            allowed = action in (AUTHENTICATED, MFA_PENDING) or action in EXPECTED[role]
+            denied = response.status_code in (401, 403)
+            if allowed == denied:
+                mismatches.append((role.value, method, path, action, response.status_code))
+    assert mismatches == []
+
+
+def test_supervisor_reads_below_and_changes_nothing(
+    admin_client: TestClient, accounts: Any
+) -> None:
+    county = admin_client.post(
+        "/api/v1/units", json={"name": "丙县教育局", "kind": "county"}
+    ).json()
+    school = admin_client.post(
+        "/api/v1/units", json={"name": "丙县一中", "kind": "school", "parent_id": county["id"]}
+    ).json()
+    other = admin_client.post("/api/v1/units", json={"name": "丁县教育局", "kind": "county"}).json()
+    system = admin_client.post(
+        "/api/v1/systems", json={"name": "学籍系统", "unit_id": school["id"]}
+    ).json()
+    elsewhere = admin_client.post(
+        "/api/v1/systems", json={"name": "外县系统", "unit_id": other["id"]}
+    ).json()
+    accounts.create("watcher", {Role.supervisor}, unit_id=county["id"])
+    accounts.login(admin_client, "watcher")
+    assert admin_client.get(f"/api/v1/systems/{system['id']}").status_code == 200
+    assert admin_client.get(f"/api/v1/systems/{elsewhere['id']}").status_code == 404
+    assert [s["name"] for s in admin_client.get("/api/v1/systems").json()] == ["学籍系统"]
+    changed = admin_client.patch(f"/api/v1/systems/{system['id']}", json={"mlps_level": 3})
+    assert changed.status_code == 403
