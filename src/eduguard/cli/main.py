@@ -12,6 +12,7 @@ import typer
 from eduguard import __version__
 from eduguard.cli.audit import audit_app
 from eduguard.cli.common import console, db_session, err_console, fail, friendly_errors
+from eduguard.cli import scan as scan_cli
 from eduguard.cli.orgs import system_app, unit_app
 from eduguard.config import Settings, get_settings
 from eduguard.db import migrate
@@ -31,6 +32,7 @@ app.add_typer(unit_app, name="unit")
 app.add_typer(system_app, name="system")
 user_app = typer.Typer(help="账户管理 (accounts)", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+scan_cli.register(app)
 app.add_typer(audit_app, name="audit")
 
 Host = Annotated[str, typer.Option("--host", help="监听地址")]
