@@ -44,7 +44,12 @@ class Values:
         """Upper-cased, without spaces, dashes and a leading +86/0086: the form identifiers take."""
         # literal removal (Aho-Corasick) is several times faster than a regex replace_all
         stripped = self.raw.str.replace_many([" ", "-", "\t", "\u3000", "\u00a0"], [""] * 5)
-        return stripped.str.replace(r"^(?:\+86|0086|\(\+86\)|（\+86）)", "").str.to_uppercase()
+        # each further pass only when some value needs it (most columns have no +86, no a–z)
+        if stripped.str.contains(r"^(?:\+|00|\(|（)").any():
+            stripped = stripped.str.replace(r"^(?:\+86|0086|\(\+86\)|（\+86）)", "")
+        if stripped.str.contains(r"[a-z]").any():
+            stripped = stripped.str.to_uppercase()
+        return stripped
 
     @cached_property
     def lengths(self) -> pl.Series:

@@ -66,10 +66,12 @@ def check(values: Values) -> pl.Series:
 
 def _check(values: Values) -> pl.Series:
     compact = values.compact
-    is18 = compact.str.contains(fullmatch(SHAPE_18))
-    is15 = compact.str.contains(fullmatch(SHAPE_15))
-    if not (is18.any() or is15.any()):
-        return is18  # nothing shaped like an ID: all False, no date parsing
+    shaped = compact.str.contains(f"^(?:{SHAPE_18}|{SHAPE_15})$")
+    if not shaped.any():
+        return shaped  # nothing shaped like an ID: all False, no date parsing
+    length = compact.str.len_bytes()
+    is18 = shaped & (length == 18)
+    is15 = shaped & (length == 15)
     dated = ymd_dates(_birth_strings(compact)).is_not_null()
     return ((is18 & mod11_2_valid(compact)) | is15) & dated
 
