@@ -228,3 +228,37 @@ def test_bank_card_in_text_is_not_an_id_number() -> None:
     id_number = resident_id("19800101", 3)
     codes = {s.text: s.code for s in find_spans(f"卡号{card}，证件{id_number}")}
     assert codes == {card: "BANK_CARD", id_number: "CN_RESIDENT_ID"}
+
+
+def test_primary_grades_in_a_class_column_mean_minors(rules: Rules) -> None:
+    frame = pl.DataFrame(
+        {"xm": ["张伟", "王芳", "李娜"], "class_name": ["三年级2班", "五年级1班", "三年级2班"]}
+    )
+    report = run(frame, rules, name="students")
+    assert report.minors
+    assert any("年级/班级" in line for line in column(report, "xm").evidence)
+
+
+def test_prose_without_a_telling_name_is_scanned_as_free_text(rules: Rules) -> None:
+    notes = [
+        "今天联系了家长王建国，电话13812345678，说明情况。",
+        "学生李娜同学表现良好，已告知其母亲。",
+    ] * 10
+    answer = column(run(pl.DataFrame({"c9": notes}), rules), "c9")
+    assert set(answer.pi_types) == {"PERSON_NAME", "MOBILE_PHONE"}
+    assert any(line.startswith("自由文本") for line in answer.evidence)
+
+
+def test_numeric_and_temporal_dtypes_are_read_as_text(rules: Rules) -> None:
+    frame = pl.DataFrame(
+        {
+            "csrq": [date(2016, 5, 1), date(2015, 1, 2)],
+            "sjh": [13812345678, 13912345678],
+            "zp": [b"\x89PNG", b"\x89PNG"],
+        }
+    )
+    report = run(frame, rules)
+    assert column(report, "csrq").pi_types == ["BIRTH_DATE"]
+    assert report.minors
+    assert column(report, "sjh").pi_types == ["MOBILE_PHONE"]
+    assert column(report, "zp").pi_types == ["PHOTO"]  # binary portraits: the name decides
