@@ -15,6 +15,7 @@ MODULES = [
     for info in pkgutil.iter_modules(detectors_package.__path__)
 ] + [
     "eduguard.discovery.textscan",
+    "eduguard.discovery.distinct",
     "eduguard.discovery.api",
 ]
 

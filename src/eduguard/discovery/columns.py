@@ -16,6 +16,7 @@ import polars as pl
 from eduguard.discovery.detectors import DETECTORS, Detector, NameHit, Values, match_name
 from eduguard.discovery.detectors.base import normalise_name, share
 from eduguard.discovery.detectors.checks import ages_at
+from eduguard.discovery.distinct import DistinctCounter
 from eduguard.discovery.textscan import CERTAIN_TYPES, extract_spans, looks_like_text, named_as_text
 
 SAMPLE_VALUES = 1000  # values a column's candidate detectors are chosen on
@@ -30,7 +31,6 @@ IDENTIFYING = (
 )  # fmt: skip
 # types whose values are themselves phrases: a prose column matching them is still prose
 _PROSE_TYPES = frozenset({"ADDRESS", "HEALTH", "FINANCIAL", "PERSON_NAME"})
-MAX_HASHES = 5_000_000  # distinct-subject hashes kept per column (40 MB): beyond, an estimate
 
 
 @dataclass
@@ -65,7 +65,9 @@ class ColumnState:
     guards: dict[str, bool] = field(default_factory=dict)
     # per type that carries birth dates: (dates seen, of subjects under 14)
     births: dict[str, list[int]] = field(default_factory=dict)
-    hashes: pl.Series | None = None
+    # distinct values, for the table's number of people: only the engine's chosen column counts
+    count_subjects: bool = True
+    distinct: DistinctCounter | None = None
 
     def __post_init__(self) -> None:
         self.tokens, _ = normalise_name(self.name)
@@ -158,8 +160,10 @@ class ColumnState:
             return
         values = Values(raw)
         candidates = self.candidates or []
-        if any(detector.code in IDENTIFYING for detector in candidates):
-            self._keep_hashes(values.compact)
+        if self.count_subjects and self.identifying_rank() is not None:
+            if self.distinct is None:
+                self.distinct = DistinctCounter()
+            self.distinct.add(values.compact)
         for detector in candidates:
             count = self.counts.setdefault(detector.code, TypeCount())
             count.checked += raw.len()
@@ -189,10 +193,13 @@ class ColumnState:
         seen[0] += valid.len()
         seen[1] += int((ages_at(valid, self.scan_date) < MINOR_AGE).sum())
 
-    def _keep_hashes(self, compact: pl.Series) -> None:
-        hashes = compact.hash(seed=0).unique()
-        merged = hashes if self.hashes is None else pl.concat([self.hashes, hashes]).unique()
-        self.hashes = merged.head(MAX_HASHES)
+    def identifying_rank(self) -> int | None:
+        """How well this column identifies people (0 best), from its chosen detectors."""
+        ranks = [IDENTIFYING.index(d.code) for d in self.candidates or [] if d.code in IDENTIFYING]
+        return min(ranks, default=None)
+
+    def stop_counting(self) -> None:
+        self.count_subjects, self.distinct = False, None
 
     # -- answering ----------------------------------------------------------------------------
     def answer(self) -> list[TypeAnswer]:
@@ -265,4 +272,4 @@ class ColumnState:
         return answers
 
     def subjects(self) -> int | None:
-        return None if self.hashes is None else self.hashes.len()
+        return None if self.distinct is None else self.distinct.estimate()

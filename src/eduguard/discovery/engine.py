@@ -88,6 +88,7 @@ def scan_table(
             states[name].add(values)
             if _GRADE_NAME.search(name.lower()) or _GRADE_NAME.search(states[name].comment or ""):
                 young_grades += int(values.str.contains(_YOUNG_GRADE).sum())
+        _count_subjects_in_best_columns(states)
         if progress is not None:
             progress(table.name, rows, expected)
     for state in states.values():
@@ -96,6 +97,23 @@ def scan_table(
     if row_count is None and (sample is None or rows < sample):
         row_count = rows  # read to the end
     return _report(table, states, rows, row_count, young_grades, rules)
+
+
+def _count_subjects_in_best_columns(states: dict[str, ColumnState], keep: int = 2) -> None:
+    """Only the (two) most identifying columns keep counting distinct values: memory and time."""
+    decided = [
+        state for state in states.values() if state.candidates is not None and state.count_subjects
+    ]
+    ranked = sorted(
+        (rank, index, state)
+        for index, state in enumerate(decided)
+        if (rank := state.identifying_rank()) is not None
+    )
+    for _, _, state in ranked[keep:]:
+        state.stop_counting()
+    for state in decided:
+        if state.identifying_rank() is None:
+            state.stop_counting()
 
 
 def _report(
@@ -206,7 +224,7 @@ def _subjects(
             rank = _SUBJECT_PRIORITY.get(answer.code)
             if (
                 rank is not None
-                and states[name].hashes is not None
+                and states[name].distinct is not None
                 and (best is None or rank < best[0])
             ):
                 best = (rank, name)
