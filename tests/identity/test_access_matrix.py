@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from fastapi.dependencies.models import Dependant
@@ -101,3 +102,24 @@ def test_supervisor_reads_below_and_changes_nothing(
     assert [s["name"] for s in admin_client.get("/api/v1/systems").json()] == ["学籍系统"]
     changed = admin_client.patch(f"/api/v1/systems/{system['id']}", json={"mlps_level": 3})
     assert changed.status_code == 403
+
+
+def test_every_route_requires_the_reviewed_action() -> None:
+    """Pins route → action: a route declared with a weaker action than reviewed fails here
+    (the matrix above checks roles against whatever a route declares)."""
+    manifest = Path(__file__).with_name("route_actions.txt").read_text(encoding="utf-8")
+    expected = {
+        (method, path): action
+        for method, path, action in (
+            line.split() for line in manifest.splitlines() if line and not line.startswith("#")
+        )
+    }
+    actual: dict[tuple[str, str], str] = {}
+    for router in ROUTERS:
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                action = _action(route.dependant)
+                assert action is not None
+                for method in route.methods:
+                    actual[(method, route.path)] = action
+    assert actual == expected
