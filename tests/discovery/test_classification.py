@@ -125,3 +125,17 @@ def test_missing_and_undecodable_files(tmp_path: Path) -> None:
     path.write_bytes("name = '规则'".encode("gbk"))
     with pytest.raises(RulesError, match="UTF-8"):
         load_rules(path)
+
+
+def test_rules_know_exactly_the_detector_codes() -> None:
+    from eduguard.classification.rules import PI_CODES
+    from eduguard.discovery.detectors import DETECTORS
+
+    assert {detector.code for detector in DETECTORS} == PI_CODES
+    assert len(PI_CODES) == 33  # the 32 PI types of pi-types.md and ORG_CODE
+
+
+def test_every_pi_type_has_a_content_group(rules: Rules) -> None:
+    from eduguard.classification.rules import PI_CODES
+
+    assert set(rules.type_groups) == PI_CODES - {"ORG_CODE"}
