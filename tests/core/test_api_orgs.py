@@ -236,3 +236,22 @@ def test_security_headers(app_client: TestClient) -> None:
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert "'unsafe-inline'" not in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_agreement_edit_and_late_document(admin_client: TestClient) -> None:
+    ids = make_tree(admin_client)
+    created = admin_client.post("/api/v1/agreements", data=agreement_form(ids["a"])).json()
+    patched = admin_client.patch(
+        f"/api/v1/agreements/{created['id']}", json={"valid_until": "2028-06-30", "scope": "成绩"}
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["valid_until"] == "2028-06-30"
+    assert patched.json()["scope"] == "成绩"
+    reversed_period = admin_client.patch(
+        f"/api/v1/agreements/{created['id']}", json={"valid_until": "2020-01-01"}
+    )
+    assert_error(reversed_period, 422, "invalid_period")
+    assert (
+        admin_client.get(f"/api/v1/agreements/{created['id']}").json()["valid_until"]
+        == "2028-06-30"
+    )

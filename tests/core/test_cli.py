@@ -115,3 +115,50 @@ def test_demo_prepares_a_fresh_home(tmp_path: Path) -> None:
     precious.mkdir()
     code, out = run("demo", "--home", str(precious), "--no-serve")
     assert code == 1 and "拒绝覆盖" in out
+
+
+def test_agreement_commands(cli_env: dict[str, str], tmp_path: Path) -> None:
+    run("init")
+    run("unit", "create", "甲县一中", "--kind", "school")
+    document = tmp_path / "协议.pdf"
+    document.write_bytes(b"%PDF-1.4 synthetic")
+    code, out = run(
+        "agreement",
+        "create",
+        "示例科技公司",
+        "--unit",
+        "1",
+        "--from",
+        "2026-01-01",
+        "--until",
+        "2027-01-01",
+        "--document",
+        str(document),
+    )
+    assert code == 0, out
+    code, out = run(
+        "agreement",
+        "create",
+        "x",
+        "--unit",
+        "1",
+        "--from",
+        "2026-01-01",
+        "--until",
+        "2027-01-01",
+        "--document",
+        str(tmp_path / "missing.pdf"),
+    )
+    assert code == 1
+    assert "协议文件不存在" in out
+    code, out = run("agreement", "edit", "1", "--until", "2025-01-01")
+    assert code == 1
+    assert "早于" in out
+    code, out = run("agreement", "list", "--json")
+    agreements = json.loads(out)
+    assert [a["document_name"] for a in agreements] == ["协议.pdf"]
+    assert agreements[0]["valid_until"] == "2027-01-01"
+    code, out = run("agreement", "archive", "1")
+    assert code == 0
+    code, out = run("agreement", "list", "--json")
+    assert json.loads(out) == []

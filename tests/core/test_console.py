@@ -165,3 +165,50 @@ def test_api_docs_need_login_and_render(app_client: TestClient, accounts: Any) -
     assert "/api/v1/systems" in spec["paths"]
     docs = app_client.get("/api/docs")
     assert "swagger-ui-bundle.js" in docs.text and "<script>" not in docs.text
+
+
+def test_edit_an_agreement_in_the_console(app_client: TestClient, accounts: Any) -> None:
+    accounts.create("sysadmin", {Role.system_admin})
+    csrf = console_login(app_client, "sysadmin", accounts)
+    unit = app_client.post(
+        "/api/v1/units", json={"name": "甲县一中", "kind": "school"}, headers={"X-CSRF-Token": csrf}
+    ).json()
+    agreement = app_client.post(
+        "/api/v1/agreements",
+        data={
+            "unit_id": str(unit["id"]),
+            "provider": "示例科技公司",
+            "valid_from": "2026-01-01",
+            "valid_until": "2027-01-01",
+        },
+        headers={"X-CSRF-Token": csrf},
+    ).json()
+    form = app_client.get(f"/agreements/{agreement['id']}/edit")
+    assert "编辑协议" in form.text
+    assert 'value="示例科技公司"' in form.text
+    bad = app_client.post(
+        f"/agreements/{agreement['id']}/edit",
+        data={
+            "csrf_token": csrf,
+            "provider": "示例科技公司",
+            "valid_from": "2026-01-01",
+            "valid_until": "2025-01-01",
+        },
+    )
+    assert bad.status_code == 422
+    assert "早于" in bad.text
+    good = app_client.post(
+        f"/agreements/{agreement['id']}/edit",
+        data={
+            "csrf_token": csrf,
+            "provider": "示例教育科技公司",
+            "valid_from": "2026-01-01",
+            "valid_until": "2027-06-30",
+        },
+        files={"document": ("补充协议.pdf", b"%PDF-1.4 synthetic", "application/pdf")},
+        follow_redirects=False,
+    )
+    assert good.status_code == 303, good.text
+    listing = app_client.get("/agreements")
+    assert "示例教育科技公司" in listing.text
+    assert "补充协议.pdf" in listing.text

@@ -169,3 +169,25 @@ def test_field_cipher_binds_context_and_key() -> None:
         cipher.decrypt(token, "users.totp_secret:2")
     with pytest.raises(DecryptionFailed):
         FieldCipher(bytes(range(16))).decrypt(token, "users.totp_secret:1")
+
+
+def test_unknown_user_costs_the_same_argon2_verification(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No timing difference between "no such user" and "wrong password": both verify once."""
+    from eduguard.identity import passwords
+
+    new_user(session)
+    calls: list[str] = []
+    real = passwords.verify
+
+    def counting(stored: str, password: str) -> bool:
+        calls.append(stored)
+        return real(stored, password)
+
+    monkeypatch.setattr(passwords, "verify", counting)
+    for name in ("alice", "nobody"):
+        with pytest.raises(NotAuthenticated):
+            identity_service.authenticate(session, name, "wrong-password")
+    assert len(calls) == 2
+    assert calls[1] == passwords.DUMMY_HASH

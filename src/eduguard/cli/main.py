@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 
 from eduguard import __version__
+from eduguard.cli import scan as scan_cli
 from eduguard.cli.audit import audit_app
 from eduguard.cli.common import console, db_session, err_console, fail, friendly_errors
-from eduguard.cli import scan as scan_cli
-from eduguard.cli.orgs import system_app, unit_app
+from eduguard.cli.orgs import agreement_app, system_app, unit_app
 from eduguard.config import Settings, get_settings
 from eduguard.db import migrate
 from eduguard.db.engine import make_engine, make_session_factory, transaction
@@ -30,6 +30,7 @@ app = typer.Typer(
 )
 app.add_typer(unit_app, name="unit")
 app.add_typer(system_app, name="system")
+app.add_typer(agreement_app, name="agreement")
 user_app = typer.Typer(help="账户管理 (accounts)", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 scan_cli.register(app)

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from eduguard.cli.common import console, db_session, friendly_errors
+from eduguard.config import get_settings
+from eduguard.errors import ValidationFailed
 from eduguard.orgs import service
 from eduguard.orgs.models import StorageLocation, SystemKind, UnitKind
 from eduguard.orgs.schemas import (
+    AgreementCreate,
+    AgreementRead,
+    AgreementUpdate,
     SystemCreate,
     SystemRead,
     SystemUpdate,
@@ -23,6 +29,9 @@ from eduguard.validation import validated
 
 unit_app = typer.Typer(help="单位管理 (units)", no_args_is_help=True)
 system_app = typer.Typer(help="信息系统管理 (information systems)", no_args_is_help=True)
+agreement_app = typer.Typer(
+    help="第三方平台协议管理 (third-party agreements)", no_args_is_help=True
+)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
 Search = Annotated[str | None, typer.Option("--search", "-s", help="按名称搜索")]
@@ -246,3 +255,121 @@ def system_archive(system_id: int) -> None:
     with db_session() as session:
         system = service.archive_system(session, system_id)
         console.print(f"已归档信息系统 [bold]{system.name}[/]")
+
+
+@agreement_app.command("list")
+@friendly_errors
+def agreement_list(
+    unit: Annotated[int | None, typer.Option("--unit", help="单位 ID")] = None,
+    search: Search = None,
+    archived: Archived = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """列出第三方平台协议。"""
+    with db_session() as session:
+        agreements = [
+            AgreementRead.model_validate(a)
+            for a in service.list_agreements(
+                session, unit_id=unit, search=search, include_archived=archived, limit=100_000
+            )
+        ]
+    if as_json:
+        _print_json([a.model_dump(mode="json") for a in agreements])
+        return
+    table = Table("ID", "服务商", "单位ID", "系统ID", "有效期", "协议文件", "状态")
+    for a in agreements:
+        table.add_row(
+            str(a.id),
+            a.provider,
+            str(a.unit_id),
+            str(a.system_id or "—"),
+            f"{a.valid_from} 至 {a.valid_until}",
+            a.document_name or "—",
+            "已归档" if a.archived else "在用",
+        )
+    console.print(table)
+
+
+def _document(path: Path | None) -> tuple[str, bytes] | None:
+    if path is None:
+        return None
+    if not path.is_file():
+        raise ValidationFailed("document_not_found", f"协议文件不存在：{path}")
+    return path.name, path.read_bytes()
+
+
+@agreement_app.command("create")
+@friendly_errors
+def agreement_create(
+    provider: Annotated[str, typer.Argument(help="服务商名称")],
+    unit: Annotated[int, typer.Option("--unit", help="单位 ID")],
+    valid_from: Annotated[str, typer.Option("--from", help="有效期起 YYYY-MM-DD")],
+    valid_until: Annotated[str, typer.Option("--until", help="有效期至 YYYY-MM-DD")],
+    system: Annotated[int | None, typer.Option("--system", help="信息系统 ID")] = None,
+    scope: Annotated[str, typer.Option(help="数据范围")] = "",
+    scenarios: Annotated[str, typer.Option(help="使用场景")] = "",
+    boundaries: Annotated[str, typer.Option(help="使用边界")] = "",
+    document: Annotated[Path | None, typer.Option("--document", help="签署的协议文件")] = None,
+) -> None:
+    """登记第三方平台协议（数据使用和保密协议）。"""
+    settings = get_settings()
+    data = validated(
+        AgreementCreate,
+        {
+            "provider": provider,
+            "unit_id": unit,
+            "system_id": system,
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+            "scope": scope,
+            "scenarios": scenarios,
+            "boundaries": boundaries,
+        },
+    )
+    with db_session() as session:
+        agreement = service.create_agreement(
+            session,
+            data,
+            uploads_dir=settings.uploads_dir,
+            max_bytes=settings.max_upload_bytes,
+            document=_document(document),
+        )
+        console.print(f"已登记协议 [bold]{agreement.provider}[/]（ID {agreement.id}）")
+
+
+@agreement_app.command("edit")
+@friendly_errors
+def agreement_edit(
+    agreement_id: int,
+    provider: Annotated[str | None, typer.Option(help="服务商名称")] = None,
+    valid_until: Annotated[str | None, typer.Option("--until", help="有效期至")] = None,
+    scope: Annotated[str | None, typer.Option(help="数据范围")] = None,
+    document: Annotated[Path | None, typer.Option("--document", help="签署的协议文件")] = None,
+) -> None:
+    """编辑协议（只改给出的字段；可补传协议文件）。"""
+    settings = get_settings()
+    given = {
+        k: v
+        for k, v in {"provider": provider, "valid_until": valid_until, "scope": scope}.items()
+        if v is not None
+    }
+    data = validated(AgreementUpdate, given)
+    with db_session() as session:
+        agreement = service.update_agreement(
+            session,
+            agreement_id,
+            data,
+            uploads_dir=settings.uploads_dir,
+            max_bytes=settings.max_upload_bytes,
+            document=_document(document),
+        )
+        console.print(f"已更新协议 [bold]{agreement.provider}[/]")
+
+
+@agreement_app.command("archive")
+@friendly_errors
+def agreement_archive(agreement_id: int) -> None:
+    """归档协议。"""
+    with db_session() as session:
+        agreement = service.archive_agreement(session, agreement_id)
+        console.print(f"已归档协议 [bold]{agreement.provider}[/]")

@@ -147,6 +147,18 @@ class AgreementCreate(BaseModel):
         return self
 
 
+class AgreementUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    provider: Name | None = None
+    system_id: int | None = None
+    scope: LongText | None = None
+    scenarios: LongText | None = None
+    boundaries: LongText | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
 class AgreementRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -21,6 +21,7 @@ from eduguard.errors import Conflict, NotFound, PayloadTooLarge, ValidationFaile
 from eduguard.orgs.models import ALLOWED_PARENTS, Agreement, InformationSystem, Unit, UnitKind
 from eduguard.orgs.schemas import (
     AgreementCreate,
+    AgreementUpdate,
     SystemCreate,
     SystemUpdate,
     UnitCreate,
@@ -340,6 +341,39 @@ def create_agreement(
         filename, content = document
         _attach_document(agreement, filename, content, uploads_dir=uploads_dir, max_bytes=max_bytes)
     session.add(agreement)
+    session.flush()
+    return agreement
+
+
+def update_agreement(
+    session: Session,
+    agreement_id: int,
+    data: AgreementUpdate,
+    *,
+    uploads_dir: Path | None = None,
+    max_bytes: int = 0,
+    document: tuple[str, bytes] | None = None,
+    scope: str = ALL,
+) -> Agreement:
+    agreement = get_agreement(session, agreement_id, scope=scope)
+    changes = data.model_dump(exclude_unset=True)
+    for key in ("provider", "scope", "scenarios", "boundaries", "valid_from", "valid_until"):
+        if key in changes and changes[key] is None:
+            del changes[key]
+    if changes.get("system_id") is not None:
+        system = get_system(session, changes["system_id"], scope=agreement.unit.path)
+        if system.unit_id != agreement.unit_id:
+            raise ValidationFailed("system_not_in_unit", "所选信息系统不属于该单位")
+    valid_from = changes.get("valid_from", agreement.valid_from)
+    valid_until = changes.get("valid_until", agreement.valid_until)
+    if valid_until < valid_from:
+        raise ValidationFailed("invalid_period", "有效期截止日期早于起始日期")
+    if document is not None:
+        if uploads_dir is None:
+            raise ValueError("uploads_dir is required to store a document")
+        _attach_document(agreement, *document, uploads_dir=uploads_dir, max_bytes=max_bytes)
+    for key, value in changes.items():
+        setattr(agreement, key, value)
     session.flush()
     return agreement
 

@@ -86,6 +86,17 @@ EN: dict[str, str] = {
     "百万级个人信息系统": "Systems with PI of 1,000,000+ people",
     "即将到期的协议（90 天内）": "Agreements expiring within 90 days",
     "API 文档": "API docs",
+    "编辑协议": "Edit agreement",
+    "我的账户": "My account",
+    "双因素认证": "Two-factor authentication",
+    "动态验证码": "One-time code",
+    "验证": "Verify",
+    "已启用": "On",
+    "未启用": "Off",
+    "登录会话": "Sessions",
+    "API 令牌": "API tokens",
+    "修改密码": "Change password",
+    "创建令牌": "Create token",
 }
 
 

@@ -16,6 +16,7 @@ from eduguard.orgs.models import UnitKind
 from eduguard.orgs.schemas import (
     AgreementCreate,
     AgreementRead,
+    AgreementUpdate,
     SystemCreate,
     SystemRead,
     SystemUpdate,
@@ -194,6 +195,14 @@ async def create_agreement(
 @router.get("/agreements/{agreement_id}", tags=["agreements"])
 def read_agreement(agreement_id: int, caller: AgreementReader, session: DbSession) -> AgreementRead:
     agreement = service.get_agreement(session, agreement_id, scope=caller.scope)
+    return AgreementRead.model_validate(agreement)
+
+
+@router.patch("/agreements/{agreement_id}", tags=["agreements"])
+def update_agreement(
+    agreement_id: int, body: AgreementUpdate, caller: AgreementWriter, session: DbSession
+) -> AgreementRead:
+    agreement = service.update_agreement(session, agreement_id, body, scope=caller.scope)
     return AgreementRead.model_validate(agreement)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from eduguard.access.policy import AUTHENTICATED, Principal
 from eduguard.db.base import utcnow
@@ -17,6 +17,7 @@ from eduguard.orgs import service
 from eduguard.orgs.models import StorageLocation, SystemKind, UnitKind
 from eduguard.orgs.schemas import (
     AgreementCreate,
+    AgreementUpdate,
     SystemCreate,
     SystemUpdate,
     UnitCreate,
@@ -295,7 +296,7 @@ def _agreement_form(
 
 @router.get("/agreements/new")
 def agreement_new(request: Request, caller: AgreementWriter, session: DbSession) -> HTMLResponse:
-    return _agreement_form(request, session, caller, values={})
+    return _agreement_form(request, session, caller, values={}, agreement=None)
 
 
 @router.post("/agreements/new")
@@ -303,27 +304,85 @@ async def agreement_create(
     request: Request, caller: AgreementWriter, session: DbSession, settings: AppSettings
 ) -> Response:
     form = await request.form()
-    data, errors = parse(AgreementCreate, form, language(request))
+    try:
+        return await _save_agreement(request, caller, session, settings, form, None)
+    finally:
+        await form.close()  # uploaded files are temporary files: release them
+
+
+async def _save_agreement(
+    request: Request,
+    caller: Principal,
+    session: DbSession,
+    settings: AppSettings,
+    form: FormData,
+    agreement_id: int | None,
+) -> Response:
+    """Create (``agreement_id`` None) or update an agreement from the console form."""
+    agreement = (
+        service.get_agreement(session, agreement_id, scope=caller.scope)
+        if agreement_id is not None
+        else None
+    )
+    data, errors = (
+        parse(AgreementCreate, form, language(request))
+        if agreement is None
+        else parse(AgreementUpdate, form, language(request))
+    )
     upload = form.get("document")
     if data is not None:
         try:
             document = await read_limited(
                 upload if isinstance(upload, UploadFile) else None, settings.max_upload_bytes
             )
+            store = {
+                "uploads_dir": settings.uploads_dir,
+                "max_bytes": settings.max_upload_bytes,
+                "document": document,
+                "scope": caller.scope,
+            }
             with session.begin_nested():
-                service.create_agreement(
-                    session,
-                    data,
-                    uploads_dir=settings.uploads_dir,
-                    max_bytes=settings.max_upload_bytes,
-                    document=document,
-                    scope=caller.scope,
-                )
+                if isinstance(data, AgreementCreate):
+                    service.create_agreement(session, data, **store)  # type: ignore[arg-type]
+                else:
+                    if "system_id" not in data.model_fields_set:
+                        data.system_id = None  # a blank select clears the system
+                    assert agreement is not None
+                    service.update_agreement(session, agreement.id, data, **store)  # type: ignore[arg-type]
             return _see_other("/agreements")
         except EduguardError as exc:
             errors = [exc.message(language(request))]
     values = {k: v for k, v in form.items() if isinstance(v, str)}
-    return _agreement_form(request, session, caller, values=values, errors=errors)
+    return _agreement_form(
+        request, session, caller, values=values, errors=errors, agreement=agreement
+    )
+
+
+@router.get("/agreements/{agreement_id}/edit")
+def agreement_edit(
+    request: Request, agreement_id: int, caller: AgreementWriter, session: DbSession
+) -> HTMLResponse:
+    agreement = service.get_agreement(session, agreement_id, scope=caller.scope)
+    values = {
+        field: getattr(agreement, field) if getattr(agreement, field) is not None else ""
+        for field in (*AgreementUpdate.model_fields, "unit_id")
+    }
+    return _agreement_form(request, session, caller, values=values, agreement=agreement)
+
+
+@router.post("/agreements/{agreement_id}/edit")
+async def agreement_update(
+    request: Request,
+    agreement_id: int,
+    caller: AgreementWriter,
+    session: DbSession,
+    settings: AppSettings,
+) -> Response:
+    form = await request.form()
+    try:
+        return await _save_agreement(request, caller, session, settings, form, agreement_id)
+    finally:
+        await form.close()
 
 
 @router.post("/agreements/{agreement_id}/archive")
