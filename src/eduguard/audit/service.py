@@ -296,7 +296,24 @@ def append(connection: Connection, events: list[EventRecord]) -> None:
             )
         )
         previous = digest
-    connection.exec_driver_sql(_INSERT.get(dialect, _INSERT["postgresql"]), rows)
+    if dialect == "postgresql" and len(rows) >= COPY_THRESHOLD:
+        _copy_rows(connection, rows)
+    else:
+        connection.exec_driver_sql(_INSERT.get(dialect, _INSERT["postgresql"]), rows)
+
+
+COPY_THRESHOLD = 50  # below this a plain executemany is as fast as COPY's extra round trip
+
+
+def _copy_rows(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL COPY through psycopg, inside the caller's transaction."""
+    raw: Any = connection.connection.driver_connection
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY audit_events ({_INSERT_COLUMNS}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 def _before_commit(session: Session) -> None:
