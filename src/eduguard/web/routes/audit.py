@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from eduguard.access.policy import Principal
+from eduguard.access.policy import ROLE_ACTIONS, Principal
 from eduguard.audit import queries, service, verify
 from eduguard.audit.models import AuditCheckpoint, AuditEvent
 from eduguard.audit.service import Actor
@@ -177,8 +177,6 @@ def audit_page(request: Request, caller: AuditReader, session: DbSession) -> HTM
 
 
 def _actions(caller: Principal) -> set[str]:
-    from eduguard.access.policy import ROLE_ACTIONS
-
     return {action for role in caller.roles for action in ROLE_ACTIONS.get(role, ())}
 
 
