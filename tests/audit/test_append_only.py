@@ -219,3 +219,23 @@ def test_a_rolled_back_transaction_never_reaches_the_sink(
         )
         raise RuntimeError("fails before commit")
     assert checkpoints.read_sink(policy.sink) == []
+
+
+def test_a_checkpoint_is_due_after_m_minutes_even_below_n_events(
+    installed: sessionmaker[Session], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eduguard.audit import capture
+
+    policy = CheckpointPolicy(
+        keys_dir=settings.keys_dir,
+        every_events=1000,
+        every_minutes=30,
+        sink=settings.audit_checkpoint_sink_path,
+    )
+    capture.install(installed, policy)
+    write_events(installed, 3)
+    assert checkpoints.read_sink(policy.sink) == []
+    later = datetime.now(UTC) + timedelta(minutes=31)
+    monkeypatch.setattr(checkpoints, "utcnow", lambda: later)
+    write_events(installed, 1)
+    assert [line["last_event_id"] for line in checkpoints.read_sink(policy.sink)] == [4]

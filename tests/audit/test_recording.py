@@ -178,3 +178,27 @@ def test_time_never_decreases_along_the_chain(session_factory: sessionmaker[Sess
     stored = events(session_factory)
     assert [e.object_id for e in stored] == ["late", "early"]
     assert stored[0].time <= stored[1].time
+
+
+def test_concurrent_writers_keep_one_valid_chain(
+    session_factory: sessionmaker[Session], policy: CheckpointPolicy
+) -> None:
+    """Appends from several connections at once serialise on the chain lock: contiguous ids,
+    every prev_hash linking to its predecessor."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def writer(number: int) -> None:
+        for transaction in range(15):
+            with session_factory() as session, session.begin():
+                for item in range(4):
+                    service.record(
+                        session, action="system.read", object_id=f"{number}-{transaction}-{item}"
+                    )
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(writer, range(4)))
+    with session_factory() as session:
+        checked = verify.verify(session.connection(), keys_dir=policy.keys_dir, sink=policy.sink)
+        ids = list(session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)))
+    assert checked.ok, checked.problem
+    assert ids == list(range(1, 4 * 15 * 4 + 1))
