@@ -13,6 +13,10 @@ from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from eduguard.audit import capture as audit_capture
+from eduguard.audit import checkpoints as audit_checkpoints
+from eduguard.audit import service as audit_service
+from eduguard.audit.service import Actor
 from eduguard.config import Settings, get_settings
 from eduguard.db import migrate
 from eduguard.db.engine import make_engine, make_session_factory, transaction
@@ -68,8 +72,11 @@ def open_engine(settings: Settings, *, require_current: bool = True) -> Engine:
 def db_session(settings: Settings | None = None) -> Iterator[Session]:
     settings = settings or get_settings()
     engine = open_engine(settings)
+    factory = make_session_factory(engine)
+    audit_capture.install(factory, audit_checkpoints.CheckpointPolicy.from_settings(settings))
     try:
-        with transaction(make_session_factory(engine)) as session:
+        with transaction(factory) as session:
+            audit_service.bind_actor(session, Actor.cli())
             yield session
     finally:
         engine.dispose()

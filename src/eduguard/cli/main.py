@@ -11,9 +11,13 @@ import typer
 
 from eduguard import __version__
 from eduguard.cli import scan as scan_cli
+from eduguard.cli import mask as mask_cli
 from eduguard.cli.audit import audit_app
 from eduguard.cli.common import console, db_session, err_console, fail, friendly_errors
 from eduguard.cli.orgs import agreement_app, system_app, unit_app
+from eduguard.audit import capture as audit_capture
+from eduguard.audit import service as audit_service
+from eduguard.audit.service import Actor
 from eduguard.config import Settings, get_settings
 from eduguard.db import migrate
 from eduguard.db.engine import make_engine, make_session_factory, transaction
@@ -34,6 +38,7 @@ app.add_typer(agreement_app, name="agreement")
 user_app = typer.Typer(help="账户管理 (accounts)", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 scan_cli.register(app)
+mask_cli.register(app)
 app.add_typer(audit_app, name="audit")
 
 Host = Annotated[str, typer.Option("--host", help="监听地址")]
@@ -131,8 +136,11 @@ def demo(
     settings = Settings(home=home, database_url=None, demo=True)
     _prepare(settings)
     engine = make_engine(settings.effective_database_url)
+    factory = make_session_factory(engine)
+    audit_capture.install(factory)
     try:
-        with transaction(make_session_factory(engine)) as session:
+        with transaction(factory) as session:
+            audit_service.bind_actor(session, Actor.cli("生成演示数据"))
             login = demo_flows.seed(session)
     finally:
         engine.dispose()

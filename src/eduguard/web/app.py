@@ -10,6 +10,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from eduguard import __version__
+from eduguard.audit import capture as audit_capture
+from eduguard.audit import checkpoints as audit_checkpoints
 from eduguard.config import Settings, get_settings
 from eduguard.db.engine import make_engine, make_session_factory
 from eduguard.web import errors
@@ -95,6 +97,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    # Every create/update/delete of audited tables becomes an event in the same transaction.
+    audit_capture.install(
+        app.state.session_factory, audit_checkpoints.CheckpointPolicy.from_settings(settings)
+    )
     app.state.cipher = settings.field_cipher()
     app.state.login_limiter = SlidingWindowLimiter(settings.login_rate_per_minute, 60.0)
     templates = Jinja2Templates(directory=HERE / "templates")

@@ -10,6 +10,8 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from eduguard.access.policy import AUTHENTICATED, MFA_PENDING, PUBLIC, Decision, Principal, decide
+from eduguard.audit import service as audit_service
+from eduguard.audit.service import Actor
 from eduguard.config import Settings
 from eduguard.errors import NotAuthenticated, PermissionDenied
 from eduguard.identity import service as identity_service
@@ -105,6 +107,29 @@ async def _csrf_ok(request: Request, login: LoginSession) -> bool:
     return sent is not None and hmac.compare_digest(sent, login.csrf_token)
 
 
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def audit_actor(request: Request, principal: Principal, reason: str | None) -> Actor:
+    via = "（API 令牌）" if principal.token_scopes is not None else ""
+    return Actor(
+        username=principal.username,
+        user_id=principal.user_id,
+        roles=tuple(sorted(role.value for role in principal.roles)),
+        unit_id=principal.unit_id,
+        unit_path=principal.unit_path,
+        client_address=client_address(request),
+        reason=f"{reason}{via}" if reason else None,
+    )
+
+
+def _object_id(request: Request) -> str | None:
+    """The path's object id (``/systems/{system_id}`` → its value), if any."""
+    ids = [str(value) for key, value in request.path_params.items() if key.endswith("id")]
+    return ",".join(ids) or None
+
+
 def mfa_required_error() -> NotAuthenticated:
     return NotAuthenticated("mfa_required", "请先完成双因素认证", "second factor required")
 
@@ -135,9 +160,29 @@ def permission(action: str) -> Any:
         decision: Decision = decide(principal, action)
         request.state.decision = decision
         request.state.principal = principal
+        actor = audit_actor(request, principal, decision.reason)
+        audit_service.bind_actor(session, actor)
         if not decision.allowed:
+            # The request's transaction rolls back: the denial is recorded in one of its own.
+            audit_service.record_separately(
+                request.app.state.session_factory,
+                actor=actor,
+                action="access.denied",
+                object_type=action,
+                object_id=_object_id(request),
+                result="denied",
+                reason=decision.reason,
+            )
             raise PermissionDenied(
                 "permission_denied", f"无权操作：{decision.reason}", decision.reason
+            )
+        if request.method == "GET" and action.endswith((":read", ":export")):
+            # Queries are data operations too (notice item 6): one event per request.
+            audit_service.record(
+                session,
+                action=action.replace(":", "."),
+                object_type=action.split(":", 1)[0],
+                object_id=_object_id(request),
             )
         if (
             login is not None

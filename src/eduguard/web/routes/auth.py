@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from eduguard.access.policy import AUTHENTICATED, MFA_PENDING, PUBLIC, ROLE_LABELS, Principal
+from eduguard.audit import service as audit_service
+from eduguard.audit.service import Actor
 from eduguard.errors import EduguardError, NotAuthenticated, PermissionDenied, RateLimited
 from eduguard.identity import mfa
 from eduguard.identity import service as identity_service
@@ -99,11 +101,28 @@ def _password_step(
     policy = identity_service.LockoutPolicy(
         settings.login_max_failures, settings.login_lock_minutes
     )
+    attempt = Actor(username=username.strip()[:64] or "-", client_address=_client(request))
     try:
-        return identity_service.authenticate(session, username, password, policy)
-    except EduguardError:
-        session.commit()
+        user = identity_service.authenticate(session, username, password, policy)
+    except EduguardError as exc:
+        audit_service.record(
+            session, action="auth.login_failed", result="failed", reason=exc.code, actor=attempt
+        )
+        session.commit()  # the failure count and its event outlive the failed request
         raise
+    audit_service.bind_actor(
+        session,
+        Actor(
+            username=user.username,
+            user_id=user.id,
+            roles=tuple(sorted(r.value for r in user.role_set)),
+            unit_id=user.unit_id,
+            client_address=_client(request),
+            reason="密码验证通过",
+        ),
+    )
+    audit_service.record(session, action="auth.login", object_type="user", object_id=user.id)
+    return user
 
 
 def _login_form(request: Request, status: int = 200, **context: object) -> HTMLResponse:
@@ -187,6 +206,14 @@ def mfa_submit(
     try:
         mfa.verify(login.user, code, request.app.state.cipher)
     except EduguardError as exc:
+        audit_service.record(
+            session,
+            action="auth.mfa_failed",
+            object_type="user",
+            object_id=login.user_id,
+            result="failed",
+            reason=exc.code,
+        )
         return page(
             request,
             "login_mfa.html",
@@ -194,6 +221,7 @@ def mfa_submit(
             errors=[exc.message(language(request))],
         )
     login.mfa_verified = True
+    audit_service.record(session, action="auth.mfa", object_type="user", object_id=login.user_id)
     session.flush()
     return RedirectResponse("/", status_code=303)
 
@@ -203,6 +231,9 @@ def logout_page(request: Request, _: Pending, session: DbSession) -> RedirectRes
     login = current_login(request, session)
     if login is not None:
         identity_service.end_session(session, login)
+        audit_service.record(
+            session, action="auth.logout", object_type="user", object_id=login.user_id
+        )
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -250,6 +281,9 @@ def api_logout(request: Request, _: Caller, session: DbSession) -> Response:
     login = current_login(request, session)
     if login is not None:
         identity_service.end_session(session, login)
+        audit_service.record(
+            session, action="auth.logout", object_type="user", object_id=login.user_id
+        )
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
