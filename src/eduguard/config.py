@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     field_key: SecretStr | None = Field(
         default=None, description="字段加密 SM4 密钥（十六进制）；缺省为 HOME/keys/field.key"
     )
+    pseudonym_key: SecretStr | None = Field(
+        default=None,
+        description="脱敏假名化（HMAC-SM3）密钥（十六进制）；缺省为 HOME/keys/pseudonym.key",
+    )
     login_max_failures: int = Field(
         default=5, ge=1, le=100, description="连续登录失败几次后锁定账户"
     )
