@@ -18,6 +18,8 @@ from eduguard.discovery.engine import ProgressCallback, scan_table
 from eduguard.discovery.report import ScanReport, TableReport
 from eduguard.discovery.sources import FailedTable, SourceError, TableSource
 
+__all__ = ["DEFAULT_SAMPLE", "ProgressCallback", "scan"]
+
 DEFAULT_SAMPLE = 10_000
 """Rows read per table by default: enough for a confident answer on every column type."""
 
