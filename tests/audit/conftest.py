@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from eduguard.audit import capture, service
@@ -36,9 +36,7 @@ def installed(
 ) -> Iterator[sessionmaker[Session]]:
     capture.install(session_factory, policy)
     yield session_factory
-    service.set_after_append(None)
-    if event.contains(session_factory, "after_flush", capture._after_flush):
-        event.remove(session_factory, "after_flush", capture._after_flush)
+    capture.uninstall(session_factory)
 
 
 def write_events(factory: sessionmaker[Session], count: int, *, per_commit: int = 10) -> None:

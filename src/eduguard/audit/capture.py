@@ -138,8 +138,30 @@ Target = sessionmaker[Session] | type[Session] | Session
 def install(target: Target, policy: checkpoints.CheckpointPolicy | None = None) -> None:
     """Capture changes of audited tables in every session of ``target`` (a sessionmaker, the
     ``Session`` class, or one session), and — with a ``policy`` — write signed checkpoints every
-    N events or M minutes (process-wide). Safe to call more than once."""
+    N events or M minutes in those sessions. Calling it again replaces the policy."""
     if not event.contains(target, "after_flush", _after_flush):
         event.listen(target, "after_flush", _after_flush)
-    if policy is not None:
-        service.set_after_append(checkpoints.automatic(policy))
+    previous = getattr(target, POLICY_LISTENER, None)
+    if previous is not None and event.contains(target, "after_begin", previous):
+        event.remove(target, "after_begin", previous)
+    if policy is None:
+        return
+    hook = checkpoints.automatic(policy)
+
+    def bind_policy(session: Session, _transaction: Any, _connection: Any) -> None:
+        session.info[service.AFTER_APPEND_KEY] = hook
+
+    event.listen(target, "after_begin", bind_policy)
+    setattr(target, POLICY_LISTENER, bind_policy)
+
+
+def uninstall(target: Target) -> None:
+    """Undo :func:`install` (tests; an app being shut down)."""
+    if event.contains(target, "after_flush", _after_flush):
+        event.remove(target, "after_flush", _after_flush)
+    previous = getattr(target, POLICY_LISTENER, None)
+    if previous is not None and event.contains(target, "after_begin", previous):
+        event.remove(target, "after_begin", previous)
+
+
+POLICY_LISTENER = "_eduguard_audit_policy_listener"

@@ -327,19 +327,15 @@ def _before_commit(session: Session) -> None:
     connection = session.connection()
     events = [p.event for p in pending]
     append(connection, events)
-    if _after_append is not None:
-        _after_append(session, connection, events)
+    hook = session.info.get(AFTER_APPEND_KEY)
+    if hook is not None:
+        hook(session, connection, events)
 
 
 AfterAppend = Callable[[Session, Connection, list[EventRecord]], None]
-_after_append: AfterAppend | None = None
-
-
-def set_after_append(hook: AfterAppend | None) -> None:
-    """Process-wide hook run after each append, in the same transaction (automatic
-    checkpoints: see :func:`eduguard.audit.capture.install`)."""
-    global _after_append
-    _after_append = hook
+# session.info key of the hook run after each append, in the same transaction (automatic
+# checkpoints): set on every session of a target by eduguard.audit.capture.install.
+AFTER_APPEND_KEY = "audit_after_append"
 
 
 def record_separately(

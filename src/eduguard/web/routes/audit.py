@@ -207,15 +207,8 @@ def audit_export_download(
 def audit_event_page(
     event_id: int, request: Request, caller: AuditReader, session: DbSession
 ) -> HTMLResponse:
+    # The read itself is recorded by permission("audit:read") (audit.read, this id).
     found = queries.get_event(session, event_id, scope=caller.unit_path)
-    service.record(
-        session,
-        action="audit.read",
-        object_type="audit_event",
-        object_id=event_id,
-        row_count=1,
-        actor=_actor(request, session, caller),
-    )
     return page(request, "audit_event.html", event=found)
 
 
@@ -237,15 +230,8 @@ def api_events(request: Request, caller: AuditReader, session: DbSession) -> dic
 def api_event(
     event_id: int, request: Request, caller: AuditReader, session: DbSession
 ) -> dict[str, Any]:
+    # The read itself is recorded by permission("audit:read") (audit.read, this id).
     found = queries.get_event(session, event_id, scope=caller.unit_path)
-    service.record(
-        session,
-        action="audit.read",
-        object_type="audit_event",
-        object_id=event_id,
-        row_count=1,
-        actor=_actor(request, session, caller),
-    )
     return _event_json(found)
 
 
