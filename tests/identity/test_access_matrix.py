@@ -16,16 +16,22 @@ from eduguard.web.app import ROUTERS
 from eduguard.web.deps import declared_actions
 
 ORGS_READ = {"unit:read", "system:read", "agreement:read"}
+CATALOG = {"catalog:read"}
 EXPECTED: dict[Role, set[str]] = {
     Role.system_admin: ORGS_READ
-    | {"unit:write", "system:write", "agreement:write", "user:read", "user:manage", "user:unlock"},
-    Role.security_admin: ORGS_READ | {"user:read", "user:unlock"},
+    | CATALOG
+    | {"unit:write", "system:write", "agreement:write", "user:read", "user:manage", "user:unlock"}
+    | {"source:write", "catalog:scan"},
+    Role.security_admin: ORGS_READ | CATALOG | {"user:read", "user:unlock"},
     Role.audit_admin: {"audit:read", "audit:export"},
-    Role.data_owner: ORGS_READ | {"system:write", "agreement:write"},
-    Role.data_operator: ORGS_READ,
-    Role.data_user: {"unit:read", "system:read"},
-    Role.pi_officer: ORGS_READ,
-    Role.supervisor: ORGS_READ,
+    Role.data_owner: ORGS_READ
+    | CATALOG
+    | {"system:write", "agreement:write", "source:write", "catalog:scan", "catalog:review"}
+    | {"catalog:export"},
+    Role.data_operator: ORGS_READ | CATALOG | {"catalog:scan"},
+    Role.data_user: {"unit:read", "system:read", "catalog:read"},
+    Role.pi_officer: ORGS_READ | CATALOG | {"catalog:export"},
+    Role.supervisor: ORGS_READ | CATALOG | {"catalog:export"},
 }
 # Routes that end the caller's own session would cut the walk short.
 SKIP = re.compile(r"logout")

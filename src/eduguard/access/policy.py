@@ -28,22 +28,33 @@ ACTIONS: dict[str, str] = {
     "user:read": "查看账户",
     "user:manage": "管理账户与角色",
     "user:unlock": "解除账户锁定",
+    "catalog:read": "查看数据资源目录",
+    "catalog:scan": "扫描信息系统的数据",
+    "catalog:review": "审核分类分级",
+    "catalog:export": "导出数据资源目录",
+    "source:write": "管理数据源（含访问凭据）",
     "audit:read": "查阅审计日志",
     "audit:export": "导出审计日志",
 }
 
 READ_ORGS = frozenset({"unit:read", "system:read", "agreement:read"})
+CATALOG_READ = frozenset({"catalog:read"})
 
 ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.system_admin: READ_ORGS
-    | {"unit:write", "system:write", "agreement:write", "user:read", "user:manage", "user:unlock"},
-    Role.security_admin: READ_ORGS | {"user:read", "user:unlock"},
+    | CATALOG_READ
+    | {"unit:write", "system:write", "agreement:write", "user:read", "user:manage", "user:unlock"}
+    | {"source:write", "catalog:scan"},
+    Role.security_admin: READ_ORGS | CATALOG_READ | {"user:read", "user:unlock"},
     Role.audit_admin: frozenset({"audit:read", "audit:export"}),
-    Role.data_owner: READ_ORGS | {"system:write", "agreement:write"},
-    Role.data_operator: READ_ORGS,
-    Role.data_user: frozenset({"unit:read", "system:read"}),
-    Role.pi_officer: READ_ORGS,
-    Role.supervisor: READ_ORGS,
+    Role.data_owner: READ_ORGS
+    | CATALOG_READ
+    | {"system:write", "agreement:write", "source:write", "catalog:scan", "catalog:review"}
+    | {"catalog:export"},
+    Role.data_operator: READ_ORGS | CATALOG_READ | {"catalog:scan"},
+    Role.data_user: frozenset({"unit:read", "system:read", "catalog:read"}),
+    Role.pi_officer: READ_ORGS | CATALOG_READ | {"catalog:export"},
+    Role.supervisor: READ_ORGS | CATALOG_READ | {"catalog:export"},
 }
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {
