@@ -130,3 +130,27 @@ def test_logout_everywhere_ends_other_sessions(app_client: TestClient, accounts:
     assert len(app_client.get("/api/v1/account/sessions").json()) == 2
     assert app_client.post("/api/v1/account/logout-everywhere").json() == {"sessions_ended": 2}
     assert other.get("/api/v1/auth/me").status_code == 401
+
+
+def test_administrator_resets_a_forgotten_password(admin_client: TestClient, accounts: Any) -> None:
+    accounts.create("forgetful", {Role.data_user})
+    other = TestClient(admin_client.app)
+    accounts.login(other, "forgetful")
+    target = next(
+        u for u in admin_client.get("/api/v1/users").json() if u["username"] == "forgetful"
+    )
+    weak = admin_client.post(
+        f"/api/v1/users/{target['id']}/reset-password", json={"password": "123456"}
+    )
+    assert weak.status_code == 422
+    done = admin_client.post(
+        f"/api/v1/users/{target['id']}/reset-password", json={"password": "Brand-New-Passw0rd-7"}
+    )
+    assert done.status_code == 200, done.text
+    assert other.get("/api/v1/auth/me").status_code == 401  # its sessions ended
+    accounts.login(other, "forgetful", password="Brand-New-Passw0rd-7")
+    me = next(u for u in admin_client.get("/api/v1/users").json() if u["username"] == "sysadmin")
+    own = admin_client.post(
+        f"/api/v1/users/{me['id']}/reset-password", json={"password": "Brand-New-Passw0rd-8"}
+    )
+    assert own.status_code == 403

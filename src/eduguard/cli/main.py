@@ -10,14 +10,14 @@ from typing import Annotated
 import typer
 
 from eduguard import __version__
-from eduguard.cli import scan as scan_cli
-from eduguard.cli import mask as mask_cli
-from eduguard.cli.audit import audit_app
-from eduguard.cli.common import console, db_session, err_console, fail, friendly_errors
-from eduguard.cli.orgs import agreement_app, system_app, unit_app
 from eduguard.audit import capture as audit_capture
 from eduguard.audit import service as audit_service
 from eduguard.audit.service import Actor
+from eduguard.cli import mask as mask_cli
+from eduguard.cli import scan as scan_cli
+from eduguard.cli.audit import audit_app
+from eduguard.cli.common import console, db_session, err_console, fail, friendly_errors
+from eduguard.cli.orgs import agreement_app, system_app, unit_app
 from eduguard.config import Settings, get_settings
 from eduguard.db import migrate
 from eduguard.db.engine import make_engine, make_session_factory, transaction
@@ -243,6 +243,26 @@ def user_reset_mfa(username: Annotated[str, typer.Argument(help="用户名")]) -
         mfa.reset(user)
         identity_service.end_all_sessions(session, user)
         console.print(f"已重置 [bold]{user.username}[/] 的双因素认证，其会话均已注销")
+
+
+@user_app.command("reset-password")
+@friendly_errors
+def user_reset_password(
+    username: Annotated[str, typer.Argument(help="用户名")],
+    password: Annotated[
+        str | None,
+        typer.Option("--password", help="新密码；缺省时交互输入", envvar="EDUGUARD_NEW_PASSWORD"),
+    ] = None,
+) -> None:
+    """为账户设置新密码（如忘记密码）；其全部会话随即注销。"""
+    if password is None:
+        if not sys.stdin.isatty():
+            raise fail("请用 --password 或环境变量 EDUGUARD_NEW_PASSWORD 提供新密码")
+        password = typer.prompt("新密码", hide_input=True, confirmation_prompt=True)
+    with db_session() as session:
+        user = identity_service.find_user(session, username)
+        identity_service.reset_password(session, user, password, by=None)
+        console.print(f"已为 [bold]{user.username}[/] 设置新密码，其会话均已注销")
 
 
 @user_app.command("unlock")

@@ -35,3 +35,8 @@ class UserRead(BaseModel):
     locked_until: datetime | None
     failed_logins: int
     mfa_enrolled: bool
+
+
+class PasswordReset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    password: str = Field(min_length=1, max_length=256)

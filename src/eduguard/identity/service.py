@@ -149,6 +149,18 @@ def change_password(session: Session, user: User, old: str, new: str) -> None:
     session.flush()
 
 
+def reset_password(session: Session, user: User, new: str, *, by: User | None) -> None:
+    """An administrator sets a new password (e.g. forgotten): every session of the account ends."""
+    if by is not None and by.id == user.id:
+        raise PermissionDenied("self_reset", "请在“我的账户”中修改自己的密码")
+    passwords.check_policy(user.username, new)
+    user.password_hash = passwords.hash_password(new)
+    user.password_changed_at = utcnow()
+    user.failed_logins = 0
+    user.locked_until = None
+    end_all_sessions(session, user)
+
+
 def set_active(session: Session, user: User, active: bool, *, by: User | None) -> User:
     if by is not None and by.id == user.id and not active:
         raise PermissionDenied("self_disable", "不能停用自己的账户")

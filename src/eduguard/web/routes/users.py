@@ -14,7 +14,7 @@ from eduguard.identity import flows as identity_flows
 from eduguard.identity import mfa
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import Role, User
-from eduguard.identity.schemas import RolesUpdate, UserCreate, UserRead
+from eduguard.identity.schemas import PasswordReset, RolesUpdate, UserCreate, UserRead
 from eduguard.orgs import service as orgs_service
 from eduguard.web.deps import DbSession, language, permission
 from eduguard.web.render import page
@@ -182,6 +182,16 @@ def api_reset_mfa(user_id: int, caller: Manager, session: DbSession) -> UserRead
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     mfa.reset(user)
     identity_service.end_all_sessions(session, user)
+    return identity_flows.describe(user)
+
+
+@router.post("/api/v1/users/{user_id}/reset-password", tags=["users"])
+def api_reset_password(
+    user_id: int, body: PasswordReset, caller: Manager, session: DbSession
+) -> UserRead:
+    """Set a new password for an account (its sessions end); never one's own."""
+    user = identity_flows.get_account(session, user_id, scope=caller.scope)
+    identity_service.reset_password(session, user, body.password, by=_me(session, caller))
     return identity_flows.describe(user)
 
 
