@@ -108,6 +108,8 @@ def test_demo_prepares_a_fresh_home(tmp_path: Path) -> None:
     code, out = run("demo", "--home", str(home), "--no-serve")
     assert code == 0, out
     assert "登录账号：admin" in out
+    assert "auditor（审计管理员）" in out
+    assert "school-owner" in out
     assert (home / "eduguard.db").is_file()
     code, out = run("demo", "--home", str(home), "--no-serve")
     assert code == 0  # a demo home is rebuilt

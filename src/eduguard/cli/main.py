@@ -146,6 +146,8 @@ def demo(
         engine.dispose()
     console.print(f"[green]演示环境已创建[/]：{home.resolve()}")
     console.print(f"登录账号：[bold]{login.username}[/]  密码：[bold]{login.password}[/]")
+    for username, label in login.others:
+        console.print(f"  其他演示账号：[bold]{username}[/]（{label}），密码同上")
     if no_serve:
         return
     console.print(f"控制台：http://{host}:{port}/  （Ctrl+C 退出）")

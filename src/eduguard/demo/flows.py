@@ -21,6 +21,7 @@ DEMO_ADMIN = "admin"
 class DemoLogin:
     username: str
     password: str
+    others: tuple[tuple[str, str], ...] = ()  # (username, what the account shows)
 
 
 def seed(session: Session, *, today: date | None = None) -> DemoLogin:
@@ -152,7 +153,7 @@ def seed(session: Session, *, today: date | None = None) -> DemoLogin:
         ),
     )
     password = secrets.token_urlsafe(12)
-    identity_service.create_user(
+    admin = identity_service.create_user(
         session,
         username=DEMO_ADMIN,
         password=password,
@@ -160,4 +161,21 @@ def seed(session: Session, *, today: date | None = None) -> DemoLogin:
         unit_id=None,
         display_name="演示系统管理员",
     )
-    return DemoLogin(DEMO_ADMIN, password)
+    # One account per post, so the separation of duties can be tried out (same password).
+    others = (
+        ("security", Role.security_admin, None, "安全管理员"),
+        ("auditor", Role.audit_admin, None, "审计管理员"),
+        ("county-supervisor", Role.supervisor, county.id, "县教育局上级监管（只读本县）"),
+        ("school-owner", Role.data_owner, school_a.id, "第一中学数据主管（只见本校）"),
+    )
+    for username, role, unit_id, label in others:
+        identity_service.create_user(
+            session,
+            username=username,
+            password=password,
+            roles={role},
+            unit_id=unit_id,
+            display_name=label,
+            granted_by=admin,
+        )
+    return DemoLogin(DEMO_ADMIN, password, tuple((o[0], o[3]) for o in others))
