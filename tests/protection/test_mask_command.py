@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from eduguard.cli.mask import register
 from eduguard.config import get_settings
 from eduguard.protection import job as job_module
+from eduguard.protection import writers
 from eduguard.protection.writers import TableWriter
 
 from .conftest import students
@@ -134,22 +135,26 @@ def test_bad_policy_changes_nothing_and_names_the_problem(
     assert {p.name for p in tmp_path.iterdir()} == {"students.csv", "bad.toml"}
 
 
+@pytest.mark.parametrize("stage", ["write", "rename"])
 def test_failure_part_way_leaves_nothing(
     app: typer.Typer,
     source: tuple[Path, pl.DataFrame],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    stage: str,
 ) -> None:
     path, _ = source
     output = tmp_path / "half.csv"
 
-    def broken(self: TableWriter, frame: pl.DataFrame) -> None:
-        raise OSError("disk full")
+    def broken(*args: object) -> None:
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(TableWriter, "write", broken)
-    monkeypatch.setenv("EDUGUARD_DEBUG", "1")
-    result = CliRunner().invoke(app, ["mask", str(path), "--output", str(output)])
-    assert isinstance(result.exception, OSError)
+    if stage == "write":
+        monkeypatch.setattr(TableWriter, "write", broken)
+    else:  # everything written to the temporary file, then the rename fails
+        monkeypatch.setattr(writers.os, "replace", broken)
+    code, text = invoke(app, str(path), "--output", str(output))
+    assert code == 1 and "写入失败" in text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "students.csv"]
 
 

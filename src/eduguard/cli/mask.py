@@ -108,6 +108,9 @@ def mask(
     except EduguardError as error:
         err.print(f"[bold red]错误：[/]{error.message_zh}（{error.code}）", highlight=False)
         raise typer.Exit(EXIT_FAILED) from None
+    except OSError as error:  # disk full, permission denied: nothing was left behind
+        err.print(f"[bold red]错误：[/]写入失败，未留下任何输出：{error.strerror or error}")
+        raise typer.Exit(EXIT_FAILED) from None
     for entry in report["tables"]:
         changed = sum(column["rows_changed"] > 0 for column in entry["columns"])
         err.print(f"{entry['table']}：{entry['rows']} 行，{changed} 列已脱敏 → {entry['output']}")
@@ -122,6 +125,78 @@ def mask(
     err.print(f"报告：{report_path(output)}")
 
 
+def _mean_spec(err: Console, spec: str) -> tuple[str, float, float]:
+    column, _, bounds = spec.partition(":")
+    low, _, high = bounds.partition(":")
+    try:
+        return column, float(low), float(high)
+    except ValueError:
+        raise _usage(err, f"--mean 应写作 列:下界:上界（如 cj:0:150），而不是“{spec}”") from None
+
+
+def dp_stats(
+    source: Annotated[str, typer.Argument(help="文件或数据库地址（只读）")],
+    epsilon: Annotated[
+        float, typer.Option("--epsilon", help="本次发布的隐私预算 ε（各统计量平分）")
+    ] = 1.0,
+    count: Annotated[bool, typer.Option("--count", help="发布总行数")] = False,
+    mean: Annotated[
+        list[str] | None, typer.Option("--mean", help="列:下界:上界，发布均值（可重复）")
+    ] = None,
+    by: Annotated[
+        list[str] | None, typer.Option("--by", help="列:类别1,类别2，发布各类别计数（可重复）")
+    ] = None,
+    table: Annotated[str | None, typer.Option("--table", help="表名（多表来源时必填）")] = None,
+) -> None:
+    """发布差分隐私统计量（计数、均值、分类计数），输出 JSON 并注明 ε。"""
+    import json
+
+    import polars as pl
+
+    from eduguard.discovery.connectors import open_source
+    from eduguard.discovery.sources import FailedTable, SourceError
+    from eduguard.protection import dp
+
+    err = Console(stderr=True, highlight=False)
+    if epsilon <= 0:
+        raise _usage(err, "--epsilon 应为正数")
+    means = [_mean_spec(err, spec) for spec in mean or []]
+    groups = [(spec.partition(":")[0], spec.partition(":")[2].split(",")) for spec in by or []]
+    wanted = int(count) + len(means) + len(groups)
+    if wanted == 0:
+        raise _usage(err, "请至少给出 --count、--mean 或 --by 之一")
+    tables = [t for t in open_source(source) if table is None or t.name == table]
+    if len(tables) != 1 or isinstance(tables[0], FailedTable):
+        raise _usage(err, "请用 --table 指定一个可读取的表")
+    try:
+        frame = pl.concat(list(tables[0].batches()), how="diagonal")
+    except SourceError as error:
+        err.print(f"[bold red]错误：[/]{error.message_zh}", highlight=False)
+        raise typer.Exit(EXIT_FAILED) from None
+    names = [name for name, _, _ in means] + [name for name, _ in groups]
+    missing = [name for name in names if name not in frame.columns]
+    if missing:
+        raise _usage(err, f"表中没有列：{'、'.join(missing)}")
+    share = epsilon / wanted
+    try:
+        dp.dp_count(pl.Series(["probe"]), 1.0)
+    except dp.OpenDPMissing as error:
+        err.print(f"[bold red]错误：[/]{error}", highlight=False)
+        raise typer.Exit(EXIT_FAILED) from None
+    releases = []
+    if count:
+        releases.append(dp.dp_count(frame.to_series(0).alias("*"), share))
+    releases += [dp.dp_mean(frame[name], share, low, high) for name, low, high in means]
+    releases += [dp.dp_counts_by(frame[name], cats, share) for name, cats in groups]
+    body = {
+        "epsilon_total": epsilon,
+        "composition": "sequential: ε split evenly over the statistics",
+        "releases": [release.to_dict() for release in releases],
+    }
+    typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``mask`` to the root ``eduguard`` command."""
+    """Add ``mask`` and ``dp-stats`` to the root ``eduguard`` command."""
     app.command(name="mask")(mask)
+    app.command(name="dp-stats")(dp_stats)

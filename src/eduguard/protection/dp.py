@@ -24,8 +24,15 @@ from eduguard.protection.operators.base import as_number
 PRIVACY_UNIT = "每人至多一行（one row per person）"
 
 
+class OpenDPMissing(ImportError):
+    """OpenDP is not installed: differential privacy is unavailable, nothing else is."""
+
+
 def _opendp() -> Any:
-    import opendp.prelude as dp
+    try:
+        import opendp.prelude as dp  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as error:
+        raise OpenDPMissing("差分隐私统计需要 OpenDP：pip install 'opendp>=0.16,<0.17'") from error
 
     dp.enable_features("contrib")
     return dp

@@ -114,8 +114,26 @@ def mask_text(
     return rewritten, {str(code): int(count) for code, count in counts.items()}
 
 
+def _context(plan: ColumnPlan, context: Context) -> Context:
+    return Context(plan.pi_type, context.pseudonym_key, context.seed, context.extra)
+
+
 def mask_frame(frame: pl.DataFrame, plans: list[ColumnPlan], context: Context) -> pl.DataFrame:
-    """The masked copy of one batch; counts rows and changes on each plan."""
+    """The masked copy of one batch; counts rows and changes on each plan.
+
+    Operators that are expressions run together in one ``select`` (polars spreads the columns
+    over its threads); the others (keyed hashing, free text, noise, shuffling) per Series.
+    """
+    expressions: dict[str, pl.Expr] = {}
+    for plan in plans:
+        if plan.operator is not None and not plan.text:
+            value = pl.col(plan.name).cast(pl.String)
+            expression = plan.operator.expression(value, _context(plan, context))
+            if expression is not None:
+                expressions[plan.name] = expression
+    together = frame.select(
+        expression.cast(pl.String).alias(name) for name, expression in expressions.items()
+    )
     columns: list[pl.Series] = []
     for plan in plans:
         original = frame[plan.name]
@@ -123,17 +141,15 @@ def mask_frame(frame: pl.DataFrame, plans: list[ColumnPlan], context: Context) -
         if plan.operator is None:
             columns.append(original)
             continue
-        if plan.text:
+        if plan.name in expressions:
+            masked = together[plan.name]
+        elif plan.text:
             masked, spans = mask_text(original, plan.operator, context)
             for code, count in spans.items():
                 plan.spans[code] = plan.spans.get(code, 0) + count
         else:
-            column_context = Context(
-                plan.pi_type, context.pseudonym_key, context.seed, context.extra
-            )
-            masked = plan.operator.apply(original, column_context)
+            masked = plan.operator.apply(original, _context(plan, context))
         masked = masked.cast(pl.String).alias(plan.name)
-        before = original.cast(pl.String)
-        plan.changed += int((before.ne_missing(masked)).sum())
+        plan.changed += int(original.cast(pl.String).ne_missing(masked).sum())
         columns.append(masked)
     return pl.DataFrame(columns)

@@ -54,6 +54,14 @@ class Operator(ABC):
     def apply(self, values: pl.Series, context: Context) -> pl.Series:
         """The masked copy of ``values`` (same length, same name, text)."""
 
+    def expression(self, value: pl.Expr, context: Context) -> pl.Expr | None:
+        """The operator as one polars expression over a text column, when it can be one.
+
+        Expression operators of one batch run in a single ``select``, so polars masks the
+        columns in parallel; ``None`` (the default) means: call :meth:`apply` on the Series.
+        """
+        return None
+
     def describe(self) -> dict[str, Any]:
         return {"operator": self.name, "params": dict(self.params)}
 

@@ -105,10 +105,11 @@ class Mask(Operator):
         self.char = char
 
     def apply(self, values: pl.Series, context: Context) -> pl.Series:
-        return on_text(values, lambda value: self.expression(value, context.pi_type))
+        return on_text(values, lambda value: self.expression(value, context))
 
-    def expression(self, value: pl.Expr, pi_type: str | None) -> pl.Expr:
+    def expression(self, value: pl.Expr, context: Context) -> pl.Expr:
         char = self.char
+        pi_type = context.pi_type
         if "keep_start" in self.params or "keep_end" in self.params:
             start = int(self.params.get("keep_start", 0))
             end = int(self.params.get("keep_end", 0))

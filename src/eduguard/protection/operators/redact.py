@@ -30,7 +30,8 @@ class Redact(Operator):
             raise OperatorError("算子“redact”的参数 replacement 应为文本")
 
     def apply(self, values: pl.Series, context: Context) -> pl.Series:
+        return on_text(values, lambda value: self.expression(value, context))
+
+    def expression(self, value: pl.Expr, context: Context) -> pl.Expr:
         text = self.params.get("replacement") or f"[{context.pi_type or 'REDACTED'}]"
-        return on_text(
-            values, lambda value: pl.when(value.is_null()).then(None).otherwise(pl.lit(text))
-        )
+        return pl.when(value.is_null()).then(None).otherwise(pl.lit(text))

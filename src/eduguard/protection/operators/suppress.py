@@ -19,5 +19,8 @@ class Suppress(Operator):
     name: ClassVar[str] = "suppress"
     label: ClassVar[str] = "抑制"
 
+    def expression(self, value: pl.Expr, context: Context) -> pl.Expr:
+        return pl.lit(None, dtype=pl.String)
+
     def apply(self, values: pl.Series, context: Context) -> pl.Series:
         return pl.repeat(None, values.len(), dtype=pl.String, eager=True).alias(values.name)
