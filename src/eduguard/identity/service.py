@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -33,11 +33,6 @@ def bad_login() -> NotAuthenticated:
         "用户名或密码错误；连续多次失败后账户将被临时锁定",
         "wrong username or password; repeated failures lock the account for a while",
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes even for timezone=True columns; they are stored in UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -181,7 +176,7 @@ def unlock(session: Session, user: User) -> User:
 
 def is_locked(user: User, now: datetime | None = None) -> bool:
     now = now or utcnow()
-    return user.locked_until is not None and _aware(user.locked_until) > now
+    return user.locked_until is not None and user.locked_until > now
 
 
 # ---------------------------------------------------------------- login
@@ -250,7 +245,7 @@ def resolve_session(session: Session, token: str | None) -> LoginSession | None:
     if not token:
         return None
     login = session.scalar(select(LoginSession).where(LoginSession.token_hash == _digest(token)))
-    if login is None or login.revoked or _aware(login.expires_at) <= utcnow():
+    if login is None or login.revoked or login.expires_at <= utcnow():
         return None
     if not login.user.active:
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,10 +20,6 @@ MAX_DAYS = 366
 
 def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def create(
@@ -71,7 +67,7 @@ def resolve(session: Session, raw: str) -> ApiToken | None:
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(raw)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
-    if token.expires_at is not None and _aware(token.expires_at) <= utcnow():
+    if token.expires_at is not None and token.expires_at <= utcnow():
         return None
     token.last_used_at = utcnow()
     return token
