@@ -8,6 +8,7 @@ error.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 from typing import Annotated, cast
@@ -50,9 +51,15 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "zh": "不支持的扫描引擎“{value}”，可选：local、spark",
         "en": "unknown engine {value!r}: choose local or spark",
     },
-    "spark_missing": {
-        "zh": "Spark 引擎尚未安装（需要 PySpark），请使用 --engine local",
-        "en": "the Spark engine is not available (needs PySpark): use --engine local",
+    "spark_missing": {  # "\\[" keeps Rich from reading [spark] as markup
+        "zh": "Spark 引擎需要 PySpark：请先安装 pip install 'eduguard\\[spark]'（并安装 Java 17），"
+        "或使用 --engine local",
+        "en": "the Spark engine needs PySpark: pip install 'eduguard\\[spark]' (and Java 17), "
+        "or use --engine local",
+    },
+    "spark_only": {
+        "zh": "{value} 只能与 --engine spark 一起使用",
+        "en": "{value} works only with --engine spark",
     },
     "bad_lang": {"zh": "--lang 应为 zh 或 en", "en": "--lang takes zh or en"},
     "no_source": {
@@ -87,6 +94,11 @@ def _usage_error(err: Console, key: str, lang: str, value: object = "") -> typer
     return typer.Exit(EXIT_USAGE)
 
 
+def _is_spark_url(source: str) -> bool:
+    """A ``jdbc:`` URL or a filesystem URL (``hdfs://``, ``s3a://``, ``file:/`` …)."""
+    return source.startswith(("jdbc:", "file:")) or "://" in source
+
+
 def parse_sample(value: str | None) -> int | None:
     """``all`` → ``None`` (every row); a positive integer → that many rows; else ``ValueError``."""
     if value is None:
@@ -119,9 +131,11 @@ def _validate(
         raise _usage_error(err, "bad_sample", lang, sample) from None
     if engine not in ENGINES:
         raise _usage_error(err, "bad_engine", lang, engine)
-    if engine == "spark":
+    if engine == "spark" and importlib.util.find_spec("pyspark") is None:
         raise _usage_error(err, "spark_missing", lang)
-    if not is_database_url(source) and not Path(source).expanduser().exists():
+    if engine == "spark" and _is_spark_url(source):
+        pass  # a Hadoop filesystem or JDBC URL: Spark reports what it cannot read
+    elif not is_database_url(source) and not Path(source).expanduser().exists():
         raise _usage_error(err, "no_source", lang, source)
     if rules is not None and not rules.exists():
         raise _usage_error(err, "no_rules", lang, rules)
@@ -196,6 +210,26 @@ def _run_scan(
         return api.scan(source, sample=sample_rows, rules=rules, progress=progress)
 
 
+def _run_spark_scan(
+    source: str,
+    sample_rows: int | None,
+    rules: Rules | None,
+    master: str | None,
+    table: str | None,
+    err: Console,
+    lang: str,
+) -> ScanReport:
+    from eduguard.discovery import spark
+
+    with ScanProgressBar(err, lang) as progress:
+        report = spark.scan(
+            source, master=master, sample=sample_rows, rules=rules, table=table, progress=progress
+        )
+    if not _is_spark_url(source) or source.startswith("file:"):
+        report.source = source
+    return report
+
+
 def _emit(report: ScanReport, report_format: ReportFormat, output: Path | None) -> None:
     if output is not None:
         output.expanduser().write_bytes(render_bytes(report, report_format))
@@ -233,15 +267,31 @@ def scan(
         str, typer.Option("--engine", help="扫描引擎：local（默认）或 spark")
     ] = "local",
     lang: Annotated[str, typer.Option("--lang", help="提示信息语言：zh 或 en")] = "zh",
+    master: Annotated[
+        str | None,
+        typer.Option(
+            "--master",
+            help="Spark 集群地址（仅 --engine spark），如 spark://host:7077；默认 local[*]",
+        ),
+    ] = None,
+    table: Annotated[
+        str | None,
+        typer.Option("--table", help="JDBC 数据源中要扫描的表（仅 --engine spark；默认全部表）"),
+    ] = None,
 ) -> None:
     """扫描数据源，发现并分级其中的个人信息（scan a source for personal information）。"""
     err = Console(stderr=True, highlight=False)
     report_format_checked, sample_rows = _validate(
         err, source, report_format, output, sample, rules, engine, lang
     )
+    if engine != "spark" and (master is not None or table is not None):
+        raise _usage_error(err, "spark_only", lang, "--master" if master else "--table")
     loaded_rules = _load_rules(err, rules, lang)
-    report = _run_scan(source, sample_rows, loaded_rules, err, lang)
-    report.source = describe_source(source)
+    if engine == "spark":
+        report = _run_spark_scan(source, sample_rows, loaded_rules, master, table, err, lang)
+    else:
+        report = _run_scan(source, sample_rows, loaded_rules, err, lang)
+        report.source = describe_source(source)
     try:
         _emit(report, report_format_checked, output)
     except OSError as error:

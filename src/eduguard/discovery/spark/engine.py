@@ -1,0 +1,182 @@
+"""The Spark engine: one table in, the same graded ``TableReport`` as the local engine out.
+
+For each table:
+
+1. **Schema and names, on the driver.** Column names and comments are evidence; the table's
+   first rows (read in order, in the local engine's batch size) choose each column's detectors
+   with the local engine's own code (:func:`eduguard.discovery.partials.decide`).
+2. **SQL, in the JVM.** Only the columns that need counting are selected (the scan reads no
+   other column: projection push-down into Parquet/ORC/JDBC); what compiles to Spark SQL is
+   evaluated there (:mod:`.compile`: the primary/kindergarten grade regex as ``RLIKE``).
+3. **Arrow, on the executors.** ``mapInArrow`` hands each partition's Arrow batches to the local
+   engine's per-batch counting (polars frames from ``pl.from_arrow``: check digits, dictionaries,
+   free-text spans, birth dates, distinct-value hashes). With ``--sample N`` each partition stops
+   after its share of N rows, so a sampled scan reads only the start of every partition.
+4. **Aggregation, on the cluster.** Partitions' partial statistics are merged by a group-by
+   (sums; distinct hashes counted once); only the merged summary rows reach the driver, where the
+   local engine's scoring and grading turn them into the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+from pyspark import TaskContext
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as sf
+
+from eduguard.classification import Rules
+from eduguard.discovery.partials import (
+    YOUNG_GRADE_PATTERN,
+    ColumnPlan,
+    MergedRow,
+    PartitionCounter,
+    TableInfo,
+    decide,
+    merged_report,
+)
+from eduguard.discovery.report import TableReport
+from eduguard.discovery.sources import DEFAULT_BATCH_ROWS
+from eduguard.discovery.spark import compile as sql
+from eduguard.discovery.spark.sources import SparkTable
+
+HEAD_MAX_ROWS = 1_000_000  # rows the driver reads at most to choose detectors on
+PARTIAL_SCHEMA = "column string, kind string, key string, a long, b long, c long, h long"
+_ARROW_PARTIAL = pa.schema(
+    [pa.field(name, pa.string()) for name in ("column", "kind", "key")]
+    + [pa.field(name, pa.int64()) for name in ("a", "b", "c", "h")]
+)
+_YOUNG = "__eduguard_young_"
+_ROW = "__eduguard_row"
+
+
+def head_batches(frame: DataFrame, batch_rows: int, limit: int | None) -> Iterator[pl.DataFrame]:
+    """The table's first rows, in order, as batches of ``batch_rows`` rows.
+
+    ``limit`` collects in partition order (Spark scans the first partitions first), so these are
+    the rows the local engine would read first. Each fetch reads four times more than the last,
+    and only while the caller asks for more.
+    """
+    cap = min(limit, HEAD_MAX_ROWS) if limit is not None else HEAD_MAX_ROWS
+    names = frame.columns
+    done = 0
+    wanted = min(batch_rows, cap)
+    while done < cap:
+        rows = frame.limit(wanted).collect()
+        head = pl.DataFrame(
+            [tuple(row) for row in rows[done:]],
+            schema=names,
+            orient="row",
+            infer_schema_length=None,
+        )
+        for offset in range(0, head.height, batch_rows):
+            yield head.slice(offset, batch_rows)
+        done = len(rows)
+        if len(rows) < wanted:
+            return
+        wanted = min(wanted * 4, cap)
+
+
+def _quota(sample: int | None, partitions: int) -> Callable[[int], int | None]:
+    """Rows each partition counts: all, or an even share of ``sample``."""
+    if sample is None:
+        return lambda _partition: None
+    base, extra = divmod(sample, max(partitions, 1))
+    return lambda partition: base + (1 if partition < extra else 0)
+
+
+def count_partitions(
+    plans: Sequence[ColumnPlan], today: date, quota: Callable[[int], int | None], young: int
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The ``mapInArrow`` function: one partition's batches in, its partial statistics out."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        context = TaskContext.get()
+        remaining = quota(context.partitionId() if context is not None else 0)
+        counter = PartitionCounter(plans, today)
+        young_names = [f"{_YOUNG}{index}" for index in range(young)]
+        for batch in batches:
+            if remaining is not None:
+                if remaining <= 0:
+                    break
+                batch = batch.slice(0, remaining)
+                remaining -= batch.num_rows
+            frame = pl.from_arrow(batch)
+            assert isinstance(frame, pl.DataFrame)
+            grades = (
+                int(frame.select(pl.sum_horizontal(young_names).sum()).item()) if young_names else 0
+            )
+            counter.add(frame.drop([*young_names, _ROW], strict=False), grades)
+        table = counter.partials().to_arrow().cast(_ARROW_PARTIAL)
+        yield from table.to_batches()
+
+    return run
+
+
+def _merged(partials: DataFrame, distinct: bool) -> list[MergedRow]:
+    """Merge the partitions' partials on the cluster; only the summary comes back.
+
+    Sums by (column, kind, key); the hashes of the columns that count people are counted
+    distinct (only when some column does: the distinct count costs a second shuffle).
+    """
+    sums = [sf.sum(name).alias(name) for name in ("a", "b", "c")]
+    hashes = [sf.count_distinct("h").alias("h")] if distinct else [sf.lit(0).alias("h")]
+    merged = partials.groupBy("column", "kind", "key").agg(*sums, *hashes)
+    return [
+        (str(row["column"]), str(row["kind"]), str(row["key"]), int(row["a"] or 0),
+         int(row["b"] or 0), int(row["c"] or 0), int(row["h"] or 0))
+        for row in merged.collect()
+    ]  # fmt: skip
+
+
+def scan_spark_table(
+    table: SparkTable,
+    frame: DataFrame,
+    *,
+    sample: int | None,
+    rules: Rules | None,
+    today: date,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+) -> TableReport:
+    """Discover, classify and grade one Spark table (``frame``), as ``engine.scan_table`` does."""
+    comments: dict[str, str] = {}
+    for spark_field in frame.schema.fields:
+        metadata: dict[str, Any] = spark_field.metadata or {}
+        comment = table.column_comments.get(spark_field.name) or metadata.get("comment")
+        if comment:
+            comments[spark_field.name] = str(comment)
+    columns = [(name, comments.get(name)) for name in frame.columns]
+    plans = decide(columns, head_batches(frame, batch_rows, sample), today)
+    row_count: int | None = None
+    quota_sample = sample
+    if sample is not None:
+        row_count = frame.count()
+        if row_count <= sample:
+            quota_sample = None  # the whole table fits in the sample: read it all
+    selected = [sql.column(plan.name) for plan in plans if plan.counted]
+    grade_plans = [plan for plan in plans if plan.grades]
+    young_exprs = [sql.count_matches(plan.name, YOUNG_GRADE_PATTERN) for plan in grade_plans]
+    compiled = [expr for expr in young_exprs if expr is not None]
+    if len(compiled) != len(young_exprs):  # not portable: count in the Arrow stage instead
+        raise RuntimeError("the grade pattern no longer compiles to Spark SQL")
+    projection = selected + [expr.alias(f"{_YOUNG}{i}") for i, expr in enumerate(compiled)]
+    if not projection:
+        projection = [sf.lit(0).alias(_ROW)]
+    source = frame.select(*projection)
+    quota = _quota(quota_sample, source.rdd.getNumPartitions() if quota_sample else 1)
+    partials = source.mapInArrow(
+        count_partitions(plans, today, quota, len(compiled)), PARTIAL_SCHEMA
+    )
+    info = TableInfo(table.name, table.comment, comments, row_count)
+    return merged_report(
+        info,
+        plans,
+        _merged(partials, any(plan.subjects for plan in plans)),
+        today,
+        rules=rules,
+        sample=sample,
+    )
