@@ -8,6 +8,7 @@ MODEL_MODULES = (
     "eduguard.orgs.models",
     "eduguard.identity.models",
     "eduguard.audit.models",
+    "eduguard.catalog.models",
 )
 
 

@@ -1,0 +1,98 @@
+"""The catalog as a department asks for it: 数据资源目录, one row per data item (xlsx, JSON).
+
+Rows are plain dicts built by ``catalog.flows.export_rows``; this module only writes them.
+Cells that would start a formula are written as text (formula injection), since column names
+and comments come from the scanned systems.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from eduguard.errors import ValidationFailed
+
+XLSX_MAX_ROWS = 1_048_575
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("unit", "单位"),
+    ("system", "信息系统"),
+    ("source", "数据源"),
+    ("dataset", "数据集（表/文件）"),
+    ("dataset_comment", "数据集说明"),
+    ("field", "数据项"),
+    ("field_comment", "数据项说明"),
+    ("pi_types", "个人信息类型"),
+    ("category", "数据分类"),
+    ("level", "数据级别"),
+    ("sensitive", "敏感个人信息"),
+    ("minors", "涉及未成年人"),
+    ("row_count", "数据量（条）"),
+    ("subjects", "个人信息主体数（估计）"),
+    ("storage_location", "存储位置"),
+    ("retention_period", "保存期限"),
+    ("owner_unit", "主管单位"),
+    ("operator_unit", "运营单位"),
+    ("user_units", "使用单位"),
+    ("review_status", "审核状态"),
+    ("reviewed_by", "审核人"),
+)
+FORMATS = ("xlsx", "json")
+
+
+def _safe(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return _safe(value)
+
+
+def write_xlsx(rows: Sequence[dict[str, Any]], *, scope_label: str) -> bytes:
+    from openpyxl import Workbook
+
+    if len(rows) > XLSX_MAX_ROWS:
+        raise ValidationFailed(
+            "export_too_large",
+            "超出 Excel 单表行数上限，请按单位缩小范围或改用 JSON",
+            "too many rows for one sheet; narrow by unit or use JSON",
+        )
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("数据资源目录")
+    sheet.append(["序号", *(label for _key, label in COLUMNS)])
+    for number, row in enumerate(rows, start=1):
+        sheet.append([number, *(_cell(row.get(key)) for key, _label in COLUMNS)])
+    about = workbook.create_sheet("说明")
+    about.append(["范围", _safe(scope_label)])
+    about.append(["生成时间（UTC）", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")])
+    about.append(["数据项数", len(rows)])
+    about.append(["依据", "教科信函〔2021〕20号 第3条：形成教育系统数据资源目录"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def write_json(rows: Sequence[dict[str, Any]], *, scope_label: str) -> bytes:
+    document = {
+        "catalog_version": 1,
+        "scope": scope_label,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "items": list(rows),
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+
+
+def render(rows: Sequence[dict[str, Any]], fmt: str, *, scope_label: str) -> bytes:
+    if fmt == "xlsx":
+        return write_xlsx(rows, scope_label=scope_label)
+    if fmt == "json":
+        return write_json(rows, scope_label=scope_label)
+    raise ValidationFailed("format_invalid", "导出格式须为 xlsx 或 json", "format: xlsx or json")

@@ -1,0 +1,434 @@
+"""The catalog across domains: systems and units (orgs), scanning (discovery), the audit log.
+
+The only module of ``catalog`` that imports other domains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from eduguard.audit import capture as audit_capture
+from eduguard.audit import service as audit_service
+from eduguard.catalog import export as catalog_export
+from eduguard.catalog import service, versions
+from eduguard.catalog.models import Dataset, DataSource, Field, ReviewStatus, ScanRun
+from eduguard.catalog.schemas import (
+    BulkAccept,
+    DatasetRead,
+    FieldRead,
+    FieldReview,
+    SourceCreate,
+    SourceUpdate,
+)
+from eduguard.crypto import FieldCipher
+from eduguard.discovery import FailedTable, ScanReport, SourceError, TableReport, scan_table
+from eduguard.discovery.columns import IDENTIFYING
+from eduguard.discovery.connectors import describe_source, open_source
+from eduguard.errors import ValidationFailed
+from eduguard.orgs import service as orgs_service
+from eduguard.orgs.models import InformationSystem, Unit
+
+ALL = "/"
+# A new field with one of these types (or any sensitive type) is a finding for the security
+# administrator: identifiers single people out; a bank card number is sensitive on its own.
+WATCHED_TYPES = frozenset(IDENTIFYING) | {"BANK_CARD"}
+STORAGE_LABELS = {"domestic": "境内", "overseas": "境外"}
+REVIEW_LABELS = {
+    ReviewStatus.proposed: "待审核",
+    ReviewStatus.confirmed: "已确认",
+    ReviewStatus.corrected: "已更正",
+    ReviewStatus.rereview: "待复核",
+}
+
+# Data sources carry credentials: their creation, change and archiving are audited (names of the
+# changed columns only, never values).
+audit_capture.register("catalog_sources", "data_source")
+
+
+def scoped_systems(scope: str) -> Select[Any] | None:
+    """The ids of the systems of units in ``scope`` (None: every system)."""
+    if scope == ALL:
+        return None
+    return (
+        select(InformationSystem.id)
+        .join(Unit, InformationSystem.unit_id == Unit.id)
+        .where(Unit.path.startswith(scope, autoescape=True))
+    )
+
+
+# ---------------------------------------------------------------- sources
+
+
+def add_source(
+    session: Session, system_id: int, data: SourceCreate, cipher: FieldCipher, *, scope: str
+) -> DataSource:
+    system = orgs_service.get_system(session, system_id, scope=scope)
+    if system.archived:
+        raise ValidationFailed("system_archived", "信息系统已归档，不能登记数据源")
+    return service.create_source(session, system.id, data, cipher)
+
+
+def list_sources(session: Session, system_id: int, *, scope: str) -> Sequence[DataSource]:
+    system = orgs_service.get_system(session, system_id, scope=scope)
+    return service.list_sources(session, system_id=system.id)
+
+
+def get_source(session: Session, source_id: int, *, scope: str) -> DataSource:
+    return service.get_source(session, source_id, systems=scoped_systems(scope))
+
+
+def update_source(
+    session: Session, source_id: int, data: SourceUpdate, cipher: FieldCipher, *, scope: str
+) -> DataSource:
+    return service.update_source(session, get_source(session, source_id, scope=scope), data, cipher)
+
+
+def archive_source(session: Session, source_id: int, *, scope: str) -> DataSource:
+    return service.archive_source(session, get_source(session, source_id, scope=scope))
+
+
+# ---------------------------------------------------------------- scans
+
+
+def request_scan(
+    session: Session,
+    system_id: int,
+    *,
+    scope: str,
+    requested_by: str,
+    source_id: int | None = None,
+    sample: int | None = None,
+) -> list[ScanRun]:
+    """Queue one run per source (``source_id``: just that one) for the worker."""
+    system = orgs_service.get_system(session, system_id, scope=scope)
+    if source_id is not None:
+        source = service.get_source(session, source_id, systems=scoped_systems(scope))
+        if source.system_id != system.id:
+            raise ValidationFailed("source_not_in_system", "所选数据源不属于该信息系统")
+        sources: Sequence[DataSource] = [source]
+    else:
+        sources = service.list_sources(session, system_id=system.id)
+    if not sources:
+        raise ValidationFailed(
+            "no_sources", "该信息系统尚未登记数据源，请先登记数据库地址或文件位置"
+        )
+    return [
+        service.queue_run(session, s, requested_by=requested_by, sample=sample) for s in sources
+    ]
+
+
+def list_runs(
+    session: Session, *, scope: str, system_id: int | None = None, limit: int = 50
+) -> Sequence[ScanRun]:
+    if system_id is not None:
+        orgs_service.get_system(session, system_id, scope=scope)
+    return service.list_runs(
+        session, systems=scoped_systems(scope), system_id=system_id, limit=limit
+    )
+
+
+def get_run(session: Session, run_id: int, *, scope: str) -> ScanRun:
+    return service.get_run(session, run_id, systems=scoped_systems(scope))
+
+
+class Progress:
+    """What the worker is told while a source is scanned (the defaults do nothing)."""
+
+    def begin(self, tables: int) -> None:
+        """The number of tables to scan is known."""
+
+    def table(self, name: str, done: int, rows_read: int) -> None:
+        """Now on table ``name``; ``done`` tables finished; ``rows_read`` rows in all."""
+
+
+@dataclass
+class ScanOutcome:
+    report: dict[str, Any]
+    error: tuple[str, str] | None  # (code, Chinese message) of the first failure
+
+
+def scan_source(location: str, *, sample: int | None, progress: Progress) -> ScanOutcome:
+    """Scan every table of ``location`` (which may hold a password: it is never reported).
+
+    Any table that cannot be read makes the outcome an error: the catalog is applied only from
+    complete scans, so a half-read source never removes datasets from it."""
+    shown = describe_source(location)
+    report = ScanReport(source=shown, scanned_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    errors: list[tuple[str, str]] = []
+    try:
+        tables = list(open_source(location))
+    except SourceError as error:
+        report.tables.append(
+            TableReport(name=shown, error={"code": error.code, "message": error.message_zh})
+        )
+        return ScanOutcome(report.to_dict(), (error.code, error.message_zh))
+    progress.begin(len(tables))
+    rows_before = 0
+    for done, table in enumerate(tables):
+        progress.table(table.name, done, rows_before)
+        if isinstance(table, FailedTable):
+            failure = table.error
+        else:
+            current = rows_before
+
+            def on_batch(
+                name: str, rows: int, _expected: int | None, base: int = current, at: int = done
+            ) -> None:
+                progress.table(name, at, base + rows)
+
+            try:
+                result = scan_table(table, sample=sample, progress=on_batch)
+            except SourceError as error:
+                failure = error
+            else:
+                report.tables.append(result)
+                rows_before += result.rows_sampled
+                continue
+        report.tables.append(
+            TableReport(
+                name=table.name, error={"code": failure.code, "message": failure.message_zh}
+            )
+        )
+        # A source-level failure (the database itself) is named by its message already.
+        where = "" if table.name == shown else f"{table.name}："
+        errors.append((failure.code, f"{where}{failure.message_zh}"))
+    progress.table("", len(tables), rows_before)
+    if not tables:
+        errors.append(("no_tables", f"数据源中没有可扫描的表或文件：{shown}"))
+    return ScanOutcome(report.to_dict(), errors[0] if errors else None)
+
+
+def apply_run(session: Session, run: ScanRun, report: dict[str, Any]) -> versions.Applied:
+    """Make a complete scan the new catalog version of the run's system (audited)."""
+    system = orgs_service.get_system(session, run.system_id)
+    applied = versions.apply_report(
+        session, run, report, watched_types=WATCHED_TYPES, system_name=system.name
+    )
+    audit_service.record(
+        session,
+        action="catalog.apply",
+        object_type="catalog_version",
+        object_id=applied.version.id,
+        fields=["datasets", "fields"],
+        row_count=applied.fields,
+        reason=(
+            f"扫描任务 {run.id} 生成目录第 {applied.version.number} 版："
+            f"{len(applied.changes)} 处变化，{len(applied.alerts)} 项发现"
+        ),
+    )
+    return applied
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _system(session: Session, cache: dict[int, InformationSystem], system_id: int) -> Any:
+    if system_id not in cache:
+        cache[system_id] = orgs_service.get_system(session, system_id)
+    return cache[system_id]
+
+
+def dataset_reads(session: Session, datasets: Sequence[Dataset]) -> list[DatasetRead]:
+    cache: dict[int, InformationSystem] = {}
+    out = []
+    for dataset in datasets:
+        system = _system(session, cache, dataset.system_id)
+        fields = [f for f in dataset.fields if f.present]
+        types = sorted({code for f in fields for code in f.pi_types})
+        out.append(
+            DatasetRead(
+                id=dataset.id,
+                system_id=system.id,
+                system=system.name,
+                unit_id=system.unit_id,
+                source_id=dataset.source_id,
+                name=dataset.name,
+                comment=dataset.comment,
+                row_count=dataset.row_count,
+                subjects=dataset.subjects,
+                level=dataset.level,
+                minors=dataset.minors,
+                sensitive=any(f.sensitive for f in fields),
+                pi_types=types,
+                retention_period=dataset.retention_period,
+                storage_location=system.storage_location.value,
+                owner_unit=system.owner_unit.name,
+                operator_unit=(
+                    system.operator_unit.name if system.operator_unit else system.operator_name
+                ),
+                user_units=[u.name for u in system.user_units],
+                fields_count=len(fields),
+            )
+        )
+    return out
+
+
+def field_read(field: Field) -> FieldRead:
+    return FieldRead(
+        id=field.id,
+        dataset_id=field.dataset_id,
+        dataset=field.dataset.name,
+        system_id=field.dataset.system_id,
+        name=field.name,
+        comment=field.comment,
+        pi_types=field.pi_types,
+        category=field.category,
+        level=field.level,
+        sensitive=field.sensitive,
+        minors=field.minors,
+        confidence=field.confidence,
+        evidence=[line for line in field.evidence.splitlines() if line],
+        proposed_pi_types=[c for c in field.proposed_pi_types.split(",") if c],
+        proposed_category=field.proposed_category,
+        proposed_level=field.proposed_level,
+        review_status=field.review_status,
+        review_reason=field.review_reason,
+        reviewed_by=field.reviewed_by,
+        reviewed_at=field.reviewed_at,
+    )
+
+
+def set_retention(
+    session: Session, dataset_id: int, retention_period: str | None, *, scope: str
+) -> Dataset:
+    dataset = service.get_dataset(session, dataset_id, systems=scoped_systems(scope))
+    service.set_retention(session, dataset, retention_period)
+    audit_service.record(
+        session,
+        action="catalog.retention",
+        object_type="catalog_dataset",
+        object_id=dataset.id,
+        fields=["retention_period"],
+        row_count=1,
+    )
+    return dataset
+
+
+# ---------------------------------------------------------------- review
+
+
+def review(
+    session: Session, field_id: int, data: FieldReview, *, scope: str, reviewer: str
+) -> Field:
+    field = service.get_field(session, field_id, systems=scoped_systems(scope))
+    names = service.review_field(session, field, data, reviewer=reviewer)
+    label = "确认" if data.decision == "confirm" else "更正"
+    audit_service.record(
+        session,
+        action=f"catalog.review.{data.decision}",
+        object_type="catalog_field",
+        object_id=field.id,
+        fields=names,
+        row_count=1,
+        reason=f"{label}分类分级：{data.reason}",
+    )
+    return field
+
+
+def bulk_accept(session: Session, data: BulkAccept, *, scope: str, reviewer: str) -> int:
+    """Confirm every pending proposal at least ``min_confidence`` sure; one audit event per
+    field, so each decision can be traced like a single one."""
+    if data.system_id is not None:
+        orgs_service.get_system(session, data.system_id, scope=scope)
+    fields = service.confident_proposals(
+        session,
+        systems=scoped_systems(scope),
+        system_id=data.system_id,
+        min_confidence=data.min_confidence,
+    )
+    decision = FieldReview(decision="confirm", reason=data.reason)
+    for field in fields:
+        names = service.review_field(session, field, decision, reviewer=reviewer)
+        audit_service.record(
+            session,
+            action="catalog.review.bulk_confirm",
+            object_type="catalog_field",
+            object_id=field.id,
+            fields=names,
+            row_count=1,
+            reason=f"批量确认（置信度 ≥ {data.min_confidence}）：{data.reason}",
+        )
+    return len(fields)
+
+
+# ---------------------------------------------------------------- export
+
+
+def export_rows(session: Session, *, scope: str) -> list[dict[str, Any]]:
+    """One row per data item in ``scope``, with its system, unit and the effective grading."""
+    query = (
+        select(Field, Dataset, DataSource)
+        .join(Dataset, Field.dataset_id == Dataset.id)
+        .join(DataSource, Dataset.source_id == DataSource.id)
+        .where(Field.present.is_(True), Dataset.present.is_(True))
+        .order_by(Dataset.system_id, Dataset.name, Field.id)
+    )
+    systems = scoped_systems(scope)
+    if systems is not None:
+        query = query.where(Dataset.system_id.in_(systems))
+    cache: dict[int, InformationSystem] = {}
+    rows = []
+    for field, dataset, source in session.execute(query).unique().all():
+        system = _system(session, cache, dataset.system_id)
+        rows.append(
+            {
+                "unit": system.unit.name,
+                "system": system.name,
+                "source": source.name,
+                "dataset": dataset.name,
+                "dataset_comment": dataset.comment,
+                "field": field.name,
+                "field_comment": field.comment,
+                "pi_types": field.pi_types,
+                "category": field.category,
+                "level": field.level,
+                "sensitive": field.sensitive,
+                "minors": field.minors,
+                "row_count": dataset.row_count,
+                "subjects": dataset.subjects,
+                "storage_location": STORAGE_LABELS.get(system.storage_location.value, "—"),
+                "retention_period": dataset.retention_period,
+                "owner_unit": system.owner_unit.name,
+                "operator_unit": (
+                    system.operator_unit.name if system.operator_unit else system.operator_name
+                ),
+                "user_units": [u.name for u in system.user_units],
+                "review_status": REVIEW_LABELS[field.review_status],
+                "reviewed_by": field.reviewed_by,
+            }
+        )
+    return rows
+
+
+def export(
+    session: Session, fmt: str, *, scope: str, unit_id: int | None = None
+) -> tuple[bytes, int]:
+    """The catalog of ``scope`` (narrowed to ``unit_id`` and below) as xlsx or JSON; audited."""
+    if fmt not in catalog_export.FORMATS:
+        raise ValidationFailed(
+            "format_invalid", "导出格式须为 xlsx 或 json", "format: xlsx or json"
+        )
+    label = "全部单位"
+    if unit_id is not None:
+        unit = orgs_service.get_unit(session, unit_id, scope=scope)
+        scope, label = unit.path, unit.name
+    elif scope != ALL:
+        label = f"单位范围 {scope}"
+    rows = export_rows(session, scope=scope)
+    body = catalog_export.render(rows, fmt, scope_label=label)
+    audit_service.record(
+        session,
+        action="catalog.export",
+        object_type="catalog",
+        object_id=unit_id,
+        fields=[key for key, _label in catalog_export.COLUMNS],
+        row_count=len(rows),
+        reason=f"导出数据资源目录（{fmt}，{label}）",
+    )
+    return body, len(rows)

@@ -1,0 +1,179 @@
+"""The background worker: executes queued scan runs, never inside a web request.
+
+``work()`` polls for queued runs (``eduguard worker``; ``--once`` empties the queue and
+exits). Each run is claimed in a short transaction (PostgreSQL ``FOR UPDATE SKIP LOCKED``,
+SQLite a guarded status update), scanned outside any transaction while its progress is written
+to the run row every ``progress_seconds``, then applied to the catalog in one transaction —
+or marked failed with a Chinese message, leaving the catalog as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from eduguard.audit import service as audit_service
+from eduguard.audit.service import Actor
+from eduguard.catalog import flows, service
+from eduguard.catalog.models import DataSource, RunStatus, ScanRun
+from eduguard.crypto import DecryptionFailed, FieldCipher
+from eduguard.db.base import utcnow
+from eduguard.db.engine import transaction
+
+logger = logging.getLogger("eduguard.catalog.worker")
+WORKER_ACTOR = Actor(username="worker", client_address="local", reason="后台扫描任务")
+MIN_REDACTED = 4  # shorter passwords would blank unrelated text; reports never show them anyway
+
+
+class RowProgress(flows.Progress):
+    """Writes a run's progress to its row, at most every ``interval`` seconds."""
+
+    def __init__(self, factory: sessionmaker[Session], run_id: int, interval: float) -> None:
+        self.factory, self.run_id, self.interval = factory, run_id, interval
+        self.last = 0.0
+        self.values: dict[str, Any] = {}
+
+    def _write(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < self.interval:
+            return
+        self.last = now
+        with transaction(self.factory) as session:
+            session.execute(update(ScanRun).where(ScanRun.id == self.run_id).values(**self.values))
+
+    def begin(self, tables: int) -> None:
+        self.values["tables_total"] = tables
+        self._write(force=True)
+
+    def table(self, name: str, done: int, rows_read: int) -> None:
+        self.values.update(current_table=name[:300] or None, tables_done=done, rows_read=rows_read)
+        self._write(force=not name)
+
+
+def _redact(text: str, secret: str | None) -> str:
+    if not secret or len(secret) < MIN_REDACTED:
+        return text
+    return text.replace(secret, service.MASK)
+
+
+def _finish(
+    factory: sessionmaker[Session],
+    run_id: int,
+    report: dict[str, Any] | None,
+    failure: tuple[str, str] | None,
+) -> None:
+    with transaction(factory) as session:
+        audit_service.bind_actor(session, WORKER_ACTOR)
+        run = session.get(ScanRun, run_id)
+        if run is None:  # pragma: no cover - runs are never deleted
+            return
+        if report is not None:
+            service.store_report(run, report)
+        run.current_table = None
+        if failure is not None or report is None:
+            service.fail_run(session, run, *(failure or ("scan_error", "扫描未完成")))
+            return
+        try:
+            with session.begin_nested():
+                flows.apply_run(session, run, report)
+        except Exception as exc:
+            logger.error("applying run %s failed: %s", run_id, type(exc).__name__)
+            message = f"扫描结果写入数据资源目录失败（{type(exc).__name__}）"
+            service.fail_run(session, run, "apply_failed", message)
+            return
+        run.status, run.finished_at = RunStatus.succeeded, utcnow()
+
+
+def execute(
+    factory: sessionmaker[Session],
+    cipher: FieldCipher,
+    run_id: int,
+    *,
+    progress_seconds: float = 1.0,
+) -> None:
+    """Scan and apply one claimed (running) run. Never raises for a bad source."""
+    location: str | None = None
+    secret: str | None = None
+    with transaction(factory) as session:
+        run = session.get(ScanRun, run_id)
+        source = session.get(DataSource, run.source_id) if run is not None else None
+        if run is None or source is None:  # pragma: no cover - foreign keys prevent it
+            return
+        sample = run.sample
+        try:
+            location = service.connect_location(source, cipher)
+            secret = service.source_password(source, cipher)
+        except DecryptionFailed:
+            location = None
+    if location is None:
+        failure = (
+            "secret_unreadable",
+            "数据源密码无法解密（字段加密密钥可能已更换），请重新填写数据源地址",
+        )
+        _finish(factory, run_id, None, failure)
+        return
+    try:
+        outcome = flows.scan_source(
+            location, sample=sample, progress=RowProgress(factory, run_id, progress_seconds)
+        )
+    except Exception as exc:  # a bug must fail the run, not stop the worker
+        logger.error("scan run %s failed: %s", run_id, type(exc).__name__)
+        _finish(factory, run_id, None, ("scan_error", f"扫描出错（{type(exc).__name__}）"))
+        return
+    report: dict[str, Any] = json.loads(
+        _redact(json.dumps(outcome.report, ensure_ascii=False), secret)
+    )
+    error = outcome.error
+    if error is not None:
+        error = (error[0], _redact(error[1], secret))
+    _finish(factory, run_id, report, error)
+
+
+def run_next(factory: sessionmaker[Session], cipher: FieldCipher, **options: Any) -> int | None:
+    """Claim and execute the oldest queued run; its id, or None when the queue is empty."""
+    with transaction(factory) as session:
+        run = service.claim_next(session)
+        run_id = run.id if run is not None else None
+    if run_id is not None:
+        execute(factory, cipher, run_id, **options)
+    return run_id
+
+
+def run_now(
+    factory: sessionmaker[Session], cipher: FieldCipher, run_id: int, **options: Any
+) -> bool:
+    """Execute one queued run now (``eduguard catalog scan --now``); False if already taken."""
+    with transaction(factory) as session:
+        claimed = service.claim(session, run_id) is not None
+    if claimed:
+        execute(factory, cipher, run_id, **options)
+    return claimed
+
+
+def work(
+    factory: sessionmaker[Session],
+    cipher: FieldCipher,
+    *,
+    once: bool = False,
+    poll_seconds: float = 2.0,
+    on_run: Callable[[int], None] | None = None,
+    **options: Any,
+) -> int:
+    """Execute queued runs; with ``once``, until the queue is empty. Returns how many ran."""
+    done = 0
+    while True:
+        run_id = run_next(factory, cipher, **options)
+        if run_id is None:
+            if once:
+                return done
+            time.sleep(poll_seconds)
+            continue
+        done += 1
+        if on_run is not None:
+            on_run(run_id)

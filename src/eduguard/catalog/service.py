@@ -1,0 +1,453 @@
+"""The catalog's own logic: sources and their secrets, queued runs, applying a scan report,
+review. Services flush, never commit.
+
+Scope: functions that read take ``systems``, a SELECT of the system ids the caller may see
+(built by ``catalog.flows`` from the unit tree), or None for all. An object outside it is
+reported as not found, so its existence is not disclosed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, or_, select, update
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session
+
+from eduguard.catalog.models import (
+    CatalogAlert,
+    CatalogChange,
+    Dataset,
+    DataSource,
+    Field,
+    ReviewStatus,
+    RunStatus,
+    ScanRun,
+    SourceKind,
+)
+from eduguard.catalog.schemas import FieldReview, SourceCreate, SourceUpdate
+from eduguard.crypto import FieldCipher
+from eduguard.db.base import utcnow
+from eduguard.errors import NotFound, ValidationFailed
+
+SystemIds = Select[Any] | None
+MASK = "***"
+MAX_LOCATION = 1000
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# ---------------------------------------------------------------- sources and secrets
+
+
+def split_location(location: str) -> tuple[SourceKind, str, str | None]:
+    """(kind, location without password, password or None). A database URL is recognised by
+    its ``scheme://``; anything else is a file or folder path."""
+    scheme, separator, _rest = location.partition("://")
+    if not (separator and scheme.replace("+", "").isalnum() and len(scheme) > 1):
+        return SourceKind.files, location, None
+    try:
+        url = make_url(location)
+    except (ArgumentError, ValueError) as exc:
+        # The message names no part of the URL: it may hold a password.
+        raise ValidationFailed(
+            "invalid_database_url", "数据库地址格式不正确", "the database URL is not valid"
+        ) from exc
+    password = url.password
+    bare = URL.create(  # URL.set() ignores None: build the URL again, without its password
+        url.drivername, url.username, None, url.host, url.port, url.database, url.query
+    ).render_as_string(hide_password=False)
+    if len(bare) > MAX_LOCATION:
+        raise ValidationFailed("location_too_long", f"数据库地址过长（上限 {MAX_LOCATION} 个字符）")
+    return SourceKind.database, bare, (str(password) if password else None)
+
+
+def _secret_context(source_id: int) -> str:
+    return f"catalog_sources:{source_id}:password"
+
+
+def _set_location(session: Session, source: DataSource, location: str, cipher: FieldCipher) -> None:
+    kind, bare, password = split_location(location)
+    source.kind, source.location = kind, bare
+    if source.id is None:
+        session.flush()
+    source.secret = cipher.encrypt(password, _secret_context(source.id)) if password else None
+
+
+def source_password(source: DataSource, cipher: FieldCipher) -> str | None:
+    if not source.secret:
+        return None
+    return cipher.decrypt(source.secret, _secret_context(source.id))
+
+
+def connect_location(source: DataSource, cipher: FieldCipher) -> str:
+    """The location to open: for a database, the URL with its decrypted password. Never log it."""
+    password = source_password(source, cipher)
+    if source.kind != SourceKind.database or password is None:
+        return source.location
+    return make_url(source.location).set(password=password).render_as_string(hide_password=False)
+
+
+def display_location(source: DataSource) -> str:
+    if source.kind == SourceKind.database and source.secret:
+        # Any placeholder: rendered with hide_password, it shows as ***.
+        shown = make_url(source.location).set(password="x")  # noqa: S106 - a placeholder
+        return shown.render_as_string(hide_password=True)
+    return source.location
+
+
+def source_out(source: DataSource) -> dict[str, Any]:
+    return {
+        "id": source.id,
+        "system_id": source.system_id,
+        "name": source.name,
+        "kind": source.kind,
+        "location": display_location(source),
+        "has_password": bool(source.secret),
+        "archived": source.archived,
+        "created_at": source.created_at,
+        "updated_at": source.updated_at,
+    }
+
+
+def create_source(
+    session: Session, system_id: int, data: SourceCreate, cipher: FieldCipher
+) -> DataSource:
+    source = DataSource(system_id=system_id, name=data.name, kind=SourceKind.files, location="")
+    session.add(source)
+    _set_location(session, source, data.location, cipher)
+    session.flush()
+    return source
+
+
+def get_source(session: Session, source_id: int, *, systems: SystemIds = None) -> DataSource:
+    query = select(DataSource).where(DataSource.id == source_id)
+    if systems is not None:
+        query = query.where(DataSource.system_id.in_(systems))
+    source = session.scalar(query)
+    if source is None:
+        raise NotFound("source_not_found", f"数据源不存在：{source_id}", "data source not found")
+    return source
+
+
+def list_sources(
+    session: Session, *, system_id: int, include_archived: bool = False
+) -> Sequence[DataSource]:
+    query = select(DataSource).where(DataSource.system_id == system_id)
+    if not include_archived:
+        query = query.where(DataSource.archived.is_(False))
+    return session.scalars(query.order_by(DataSource.id)).all()
+
+
+def update_source(
+    session: Session, source: DataSource, data: SourceUpdate, cipher: FieldCipher
+) -> DataSource:
+    if data.name is not None:
+        source.name = data.name
+    if data.location is not None:
+        _set_location(session, source, data.location, cipher)
+    session.flush()
+    return source
+
+
+def archive_source(session: Session, source: DataSource) -> DataSource:
+    source.archived = True
+    session.flush()
+    return source
+
+
+# ---------------------------------------------------------------- runs
+
+
+def queue_run(
+    session: Session, source: DataSource, *, requested_by: str, sample: int | None = None
+) -> ScanRun:
+    if source.archived:
+        raise ValidationFailed("source_archived", "数据源已归档，不能扫描")
+    run = ScanRun(
+        system_id=source.system_id,
+        source_id=source.id,
+        status=RunStatus.queued,
+        requested_by=requested_by[:64],
+        requested_at=utcnow(),
+        sample=sample,
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def get_run(session: Session, run_id: int, *, systems: SystemIds = None) -> ScanRun:
+    query = select(ScanRun).where(ScanRun.id == run_id)
+    if systems is not None:
+        query = query.where(ScanRun.system_id.in_(systems))
+    run = session.scalar(query)
+    if run is None:
+        raise NotFound("run_not_found", f"扫描任务不存在：{run_id}", "scan run not found")
+    return run
+
+
+def list_runs(
+    session: Session,
+    *,
+    systems: SystemIds = None,
+    system_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Sequence[ScanRun]:
+    query = select(ScanRun)
+    if systems is not None:
+        query = query.where(ScanRun.system_id.in_(systems))
+    if system_id is not None:
+        query = query.where(ScanRun.system_id == system_id)
+    return session.scalars(query.order_by(ScanRun.id.desc()).limit(limit).offset(offset)).all()
+
+
+def claim_next(session: Session) -> ScanRun | None:
+    """Take the oldest queued run and mark it running, so no other worker takes it.
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED``. SQLite (one writer at a time): a guarded update
+    ``… WHERE status = 'queued'`` that only one worker can win."""
+    if session.get_bind().dialect.name == "postgresql":
+        query = select(ScanRun).where(ScanRun.status == RunStatus.queued).order_by(ScanRun.id)
+        run = session.scalar(query.limit(1).with_for_update(skip_locked=True))
+        if run is None:
+            return None
+        run.status, run.started_at = RunStatus.running, utcnow()
+        session.flush()
+        return run
+    queued = select(ScanRun.id).where(ScanRun.status == RunStatus.queued).order_by(ScanRun.id)
+    for candidate_id in session.scalars(queued.limit(5)).all():
+        run = claim(session, candidate_id)
+        if run is not None:
+            return run
+    return None
+
+
+def claim(session: Session, run_id: int) -> ScanRun | None:
+    """Mark run ``run_id`` running if it is still queued (one guarded update: of two workers
+    trying, exactly one wins); None when another worker had it already."""
+    won = session.execute(
+        update(ScanRun)
+        .where(ScanRun.id == run_id, ScanRun.status == RunStatus.queued)
+        .values(status=RunStatus.running, started_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(won, "rowcount", 0) != 1:
+        return None
+    run = session.get(ScanRun, run_id)
+    if run is not None:
+        session.refresh(run)
+    return run
+
+
+def fail_run(session: Session, run: ScanRun, code: str, message: str) -> None:
+    run.status = RunStatus.failed
+    run.error_code, run.error_message = code[:64], message
+    run.finished_at = utcnow()
+    session.flush()
+
+
+def store_report(run: ScanRun, report: dict[str, Any]) -> None:
+    run.report_gz = gzip.compress(json.dumps(report, ensure_ascii=False).encode("utf-8"))
+
+
+def run_report(run: ScanRun) -> dict[str, Any] | None:
+    if run.report_gz is None:
+        return None
+    data: dict[str, Any] = json.loads(gzip.decompress(run.report_gz))
+    return data
+
+
+# ---------------------------------------------------------------- reading the catalog
+
+
+def get_dataset(session: Session, dataset_id: int, *, systems: SystemIds = None) -> Dataset:
+    query = select(Dataset).where(Dataset.id == dataset_id)
+    if systems is not None:
+        query = query.where(Dataset.system_id.in_(systems))
+    dataset = session.scalar(query)
+    if dataset is None:
+        raise NotFound("dataset_not_found", f"数据集不存在：{dataset_id}", "dataset not found")
+    return dataset
+
+
+def list_datasets(
+    session: Session,
+    *,
+    systems: SystemIds = None,
+    system_id: int | None = None,
+    search: str | None = None,
+    level: str | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> Sequence[Dataset]:
+    query = select(Dataset).where(Dataset.present.is_(True))
+    if systems is not None:
+        query = query.where(Dataset.system_id.in_(systems))
+    if system_id is not None:
+        query = query.where(Dataset.system_id == system_id)
+    if level:
+        query = query.where(Dataset.level == level)
+    if search:
+        pattern = f"%{_like_escape(search.strip())}%"
+        query = query.where(
+            or_(Dataset.name.like(pattern, escape="\\"), Dataset.comment.like(pattern, escape="\\"))
+        )
+    query = query.order_by(Dataset.system_id, Dataset.name).limit(limit).offset(offset)
+    return session.scalars(query).unique().all()
+
+
+def get_field(session: Session, field_id: int, *, systems: SystemIds = None) -> Field:
+    query = select(Field).join(Dataset).where(Field.id == field_id)
+    if systems is not None:
+        query = query.where(Dataset.system_id.in_(systems))
+    field = session.scalar(query)
+    if field is None:
+        raise NotFound("field_not_found", f"数据项不存在：{field_id}", "field not found")
+    return field
+
+
+def list_fields(
+    session: Session,
+    *,
+    systems: SystemIds = None,
+    system_id: int | None = None,
+    dataset_id: int | None = None,
+    search: str | None = None,
+    pi_type: str | None = None,
+    review_status: ReviewStatus | None = None,
+    personal_only: bool = False,
+    limit: int = 500,
+    offset: int = 0,
+) -> Sequence[Field]:
+    query = select(Field).join(Dataset).where(Field.present.is_(True), Dataset.present.is_(True))
+    if systems is not None:
+        query = query.where(Dataset.system_id.in_(systems))
+    if system_id is not None:
+        query = query.where(Dataset.system_id == system_id)
+    if dataset_id is not None:
+        query = query.where(Field.dataset_id == dataset_id)
+    if search:
+        pattern = f"%{_like_escape(search.strip())}%"
+        query = query.where(
+            or_(
+                Field.name.like(pattern, escape="\\"),
+                Field.comment.like(pattern, escape="\\"),
+                Dataset.name.like(pattern, escape="\\"),
+            )
+        )
+    if pi_type:
+        code = _like_escape(pi_type.strip().upper())
+        query = query.where(
+            or_(
+                Field.proposed_pi_types.like(f"%{code}%", escape="\\"),
+                Field.reviewed_pi_types.like(f"%{code}%", escape="\\"),
+            )
+        )
+    if personal_only:
+        query = query.where(or_(Field.proposed_pi_types != "", Field.reviewed_pi_types != ""))
+    if review_status is not None:
+        query = query.where(Field.review_status == review_status)
+    query = query.order_by(Dataset.system_id, Dataset.name, Field.id).limit(limit).offset(offset)
+    return session.scalars(query).unique().all()
+
+
+def set_retention(session: Session, dataset: Dataset, retention_period: str | None) -> Dataset:
+    dataset.retention_period = retention_period or None
+    session.flush()
+    return dataset
+
+
+# ---------------------------------------------------------------- review
+
+
+def review_field(session: Session, field: Field, data: FieldReview, *, reviewer: str) -> list[str]:
+    """Apply one decision; returns the names of the fields it set (for the audit event)."""
+    if data.decision == "confirm":
+        field.review_status = ReviewStatus.confirmed
+        field.reviewed_pi_types = field.proposed_pi_types
+        field.reviewed_category = field.proposed_category
+        field.reviewed_level = field.proposed_level
+    else:
+        if data.pi_types is None and data.category is None and data.level is None:
+            raise ValidationFailed(
+                "correction_empty", "更正时请至少填写个人信息类型、分类或级别中的一项"
+            )
+        field.review_status = ReviewStatus.corrected
+        field.reviewed_pi_types = (
+            ",".join(sorted(set(data.pi_types)))
+            if data.pi_types is not None
+            else field.proposed_pi_types
+        )
+        field.reviewed_category = (
+            data.category if data.category is not None else field.proposed_category
+        )
+        field.reviewed_level = data.level if data.level is not None else field.proposed_level
+    field.review_reason = data.reason
+    field.reviewed_by = reviewer[:64]
+    field.reviewed_at = utcnow()
+    session.flush()
+    return ["review_status", "reviewed_pi_types", "reviewed_category", "reviewed_level"]
+
+
+def confident_proposals(
+    session: Session, *, systems: SystemIds, system_id: int | None, min_confidence: float
+) -> Sequence[Field]:
+    """Fields still awaiting review whose proposal is at least ``min_confidence`` sure."""
+    query = (
+        select(Field)
+        .join(Dataset)
+        .where(
+            Field.present.is_(True),
+            Field.review_status == ReviewStatus.proposed,
+            Field.confidence >= min_confidence,
+        )
+    )
+    if systems is not None:
+        query = query.where(Dataset.system_id.in_(systems))
+    if system_id is not None:
+        query = query.where(Dataset.system_id == system_id)
+    return session.scalars(query.order_by(Field.id)).unique().all()
+
+
+# ---------------------------------------------------------------- changes and alerts
+
+
+def list_changes(
+    session: Session,
+    *,
+    systems: SystemIds = None,
+    system_id: int | None = None,
+    findings_only: bool = False,
+    limit: int = 200,
+) -> Sequence[CatalogChange]:
+    query = select(CatalogChange)
+    if systems is not None:
+        query = query.where(CatalogChange.system_id.in_(systems))
+    if system_id is not None:
+        query = query.where(CatalogChange.system_id == system_id)
+    if findings_only:
+        query = query.where(CatalogChange.finding.is_(True))
+    return session.scalars(query.order_by(CatalogChange.id.desc()).limit(limit)).all()
+
+
+def list_alerts(
+    session: Session,
+    *,
+    systems: SystemIds = None,
+    status: str | None = "open",
+    limit: int = 200,
+) -> Sequence[CatalogAlert]:
+    query = select(CatalogAlert)
+    if systems is not None:
+        query = query.where(CatalogAlert.system_id.in_(systems))
+    if status:
+        query = query.where(CatalogAlert.status == status)
+    return session.scalars(query.order_by(CatalogAlert.id.desc()).limit(limit)).all()
