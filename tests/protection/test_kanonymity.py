@@ -6,6 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from eduguard.protection import kanonymity
 from eduguard.protection.kanonymity import anonymise, equivalence_classes
 
 from .conftest import students
@@ -96,3 +97,26 @@ def test_bad_arguments() -> None:
         anonymise(data, ["age"], 2, 2)
     with pytest.raises(ValueError, match="sampling"):
         anonymise(data, ["age"], 2, sampling_fraction=0)
+
+
+def test_heavy_ties_are_cut_by_position_and_stay_k_anonymous(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a median cut on value cannot leave k on both sides: 3 × "1", 100 × "2", 3 × "3"
+    data = pl.DataFrame({"age": ["1"] * 3 + ["2"] * 100 + ["3"] * 3, "xb": ["男"] * 106})
+    calls: list[int] = []
+    original = kanonymity._positional_left
+
+    def spy(*args: np.ndarray) -> np.ndarray:
+        calls.append(len(args[2]))
+        return original(*args)
+
+    monkeypatch.setattr(kanonymity, "_positional_left", spy)
+    result = anonymise(data, ["age", "xb"], 5)
+    assert calls  # the positional cut ran
+    table = result.frame.to_pandas()
+    assert anonymity.k_anonymity(table, ["age", "xb"]) == result.k_achieved >= 5
+    assert result.classes >= 2
+    for original_age, published in zip(data["age"], result.frame["age"], strict=True):
+        low, _, high = published.partition("~")
+        assert low <= original_age <= (high or low)

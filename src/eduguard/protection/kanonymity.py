@@ -7,8 +7,8 @@ widest, as long as both halves keep ≥ k records and — for l-diversity (Macha
 sensitive values. Each final partition publishes, per quasi-identifier, the range of its values
 (``2008-01-01~2010-12-31``, ``80~95``) or the single value.
 
-The recursion runs level by level over *all* partitions at once (numpy sorts and bincounts):
-about log₂(n/k) rounds for n records, never a Python loop per partition. Values are ranked per
+The recursion runs level by level over *all* partitions at once (grouped medians in polars,
+bincounts in numpy): about log₂(n/k) rounds for n records, never a Python loop per partition. Values are ranked per
 column (numbers and ISO dates by value, other text in sort order); a tie at the median is cut
 on value when both sides stay large enough, else by position (relaxed Mondrian).
 """
@@ -101,8 +101,42 @@ def _encode(values: pl.Series) -> _Column:
 
 
 def _distinct_per_part(parts: np.ndarray, sensitive: np.ndarray, count: int) -> np.ndarray:
-    pairs = np.unique(parts.astype(np.int64) * (int(sensitive.max()) + 1) + sensitive)
-    return np.bincount(pairs // (int(sensitive.max()) + 1), minlength=count)
+    """How many distinct sensitive values each partition holds (polars, multi-threaded)."""
+    found = (
+        pl.DataFrame({"p": parts, "s": sensitive})
+        .group_by("p")
+        .agg(pl.col("s").n_unique().alias("n"))
+    )
+    distinct = np.zeros(count, dtype=np.int64)
+    distinct[found["p"].to_numpy()] = found["n"].to_numpy()
+    return distinct
+
+
+def _medians(parts: np.ndarray, key: np.ndarray, count: int) -> np.ndarray:
+    """Each partition's median key (the higher one for an even count): a grouped quantile,
+    cheaper than sorting every record by (partition, key)."""
+    found = (
+        pl.DataFrame({"p": parts, "k": key})
+        .group_by("p")
+        .agg(pl.col("k").quantile(0.5, interpolation="higher").alias("m"))
+    )
+    median = np.zeros(count, dtype=np.int64)
+    median[found["p"].to_numpy()] = found["m"].to_numpy().astype(np.int64)
+    return median
+
+
+def _positional_left(
+    parts: np.ndarray, key: np.ndarray, rows: np.ndarray, sizes: np.ndarray
+) -> np.ndarray:
+    """For the records ``rows`` of partitions cut by position: in the lower half by key?"""
+    order = (
+        pl.DataFrame({"p": parts[rows], "k": key[rows]})
+        .select(pl.col("k").rank("ordinal").over("p").alias("r"))
+        .to_series()
+        .to_numpy()
+    )
+    lower: np.ndarray = (order - 1) < (sizes[parts[rows]] // 2)
+    return lower
 
 
 def mondrian_partitions(
@@ -127,20 +161,18 @@ def mondrian_partitions(
         if not splittable.any():
             break
         key = ranks[chosen[parts], np.arange(n)]
-        order = np.lexsort((key, parts))
-        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-        median = key[order[np.minimum(starts + sizes // 2, n - 1)]]
-        position = np.empty(n, dtype=np.int64)
-        position[order] = np.arange(n) - np.repeat(starts, sizes)
+        median = _medians(parts, key, count)
         left = key < median[parts]
         left_size = np.bincount(parts, weights=left, minlength=count)
         bad = (left_size < k) | (sizes - left_size < k)
         left_or_equal = key <= median[parts]
         size_or_equal = np.bincount(parts, weights=left_or_equal, minlength=count)
         use_equal = bad & (size_or_equal >= k) & (sizes - size_or_equal >= k)
-        positional = bad & ~use_equal
+        positional = bad & ~use_equal & splittable
         left = np.where(use_equal[parts], left_or_equal, left)
-        left = np.where(positional[parts], position < (sizes // 2)[parts], left)
+        if positional.any():
+            rows = np.flatnonzero(positional[parts])
+            left[rows] = _positional_left(parts, key, rows, sizes)
         cut = splittable[parts] & ~left
         new_id = np.cumsum(splittable) - 1 + count
         children = np.where(cut, new_id[parts], parts)
@@ -157,7 +189,7 @@ def mondrian_partitions(
         # renumber densely: kept partitions stay, new ones follow
         parts = children
         remap = np.full(total, -1)
-        used = np.unique(parts)
+        used = np.flatnonzero(np.bincount(parts, minlength=total))
         remap[used] = np.arange(used.size)
         parts = remap[parts]
         next_active = np.zeros(used.size, dtype=bool)
