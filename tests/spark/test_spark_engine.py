@@ -246,3 +246,18 @@ def test_docstring_examples() -> None:
     for module in (partials, spark_compile):
         result = doctest.testmod(module)
         assert result.attempted and not result.failed, module.__name__
+
+
+def test_spark_submit_program_writes_the_report(
+    spark: object, corpus: list[LabelledTable], tmp_path: Path
+) -> None:
+    from eduguard.discovery.spark import submit
+
+    data = tmp_path / "data"
+    data.mkdir()
+    write_parquet(corpus[1].table, data / "xs.parquet")
+    output = tmp_path / "report.json"
+    assert submit.main([str(data), "--sample", "all", "--output", str(output)]) == 0
+    report = json.loads(output.read_text(encoding="utf-8"))
+    assert report["tables"] == api.scan(data, sample=None).to_dict()["tables"]
+    assert submit.main([str(tmp_path / "missing"), "--output", str(output)]) == 1

@@ -30,6 +30,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as sf
 
 from eduguard.classification import Rules
+from eduguard.discovery.columns import SAMPLE_VALUES
 from eduguard.discovery.partials import (
     YOUNG_GRADE_PATTERN,
     ColumnPlan,
@@ -38,6 +39,7 @@ from eduguard.discovery.partials import (
     TableInfo,
     decide,
     merged_report,
+    text_frame,
 )
 from eduguard.discovery.report import TableReport
 from eduguard.discovery.sources import DEFAULT_BATCH_ROWS
@@ -45,6 +47,7 @@ from eduguard.discovery.spark import compile as sql
 from eduguard.discovery.spark.sources import SparkTable
 
 HEAD_MAX_ROWS = 1_000_000  # rows the driver reads at most to choose detectors on
+SMALL_HEAD = 4 * SAMPLE_VALUES  # rows read first: usually enough to choose on
 PARTIAL_SCHEMA = "column string, kind string, key string, a long, b long, c long, h long"
 _ARROW_PARTIAL = pa.schema(
     [pa.field(name, pa.string()) for name in ("column", "kind", "key")]
@@ -54,30 +57,51 @@ _YOUNG = "__eduguard_young_"
 _ROW = "__eduguard_row"
 
 
-def head_batches(frame: DataFrame, batch_rows: int, limit: int | None) -> Iterator[pl.DataFrame]:
-    """The table's first rows, in order, as batches of ``batch_rows`` rows.
+def _collect(frame: DataFrame, rows: int) -> pl.DataFrame:
+    """The first ``rows`` rows, in order (``limit`` collects partitions in order)."""
+    collected = frame.limit(rows).collect()
+    return pl.DataFrame(
+        [tuple(row) for row in collected],
+        schema=frame.columns,
+        orient="row",
+        infer_schema_length=None,
+    )
 
-    ``limit`` collects in partition order (Spark scans the first partitions first), so these are
-    the rows the local engine would read first. Each fetch reads four times more than the last,
-    and only while the caller asks for more.
+
+def _enough_to_choose(head: pl.DataFrame) -> bool:
+    """Whether every column has the values detectors are chosen on (``SAMPLE_VALUES``).
+
+    The local engine chooses on a column's first ``SAMPLE_VALUES`` non-empty values; when a small
+    head holds that many in every column, the choice is the same as on a whole first batch.
+    """
+    texts = text_frame(head)
+    nonempty = texts.select(
+        [(pl.col(name).is_not_null() & (pl.col(name) != "")).sum() for name in texts.columns]
+    )
+    return all(int(count) >= SAMPLE_VALUES for count in nonempty.row(0))
+
+
+def head_batches(frame: DataFrame, batch_rows: int, limit: int | None) -> Iterator[pl.DataFrame]:
+    """The table's first rows, in order, as the local engine's first batches.
+
+    First a small head (``SMALL_HEAD`` rows): when it holds enough values in every column to
+    choose on, it is all the driver reads. Otherwise whole batches of ``batch_rows`` rows, each
+    fetch four times larger than the last, and only while the caller asks for more.
     """
     cap = min(limit, HEAD_MAX_ROWS) if limit is not None else HEAD_MAX_ROWS
-    names = frame.columns
+    small = _collect(frame, min(SMALL_HEAD, cap))
+    if cap <= SMALL_HEAD or small.height < SMALL_HEAD or _enough_to_choose(small):
+        yield small
+        return
     done = 0
     wanted = min(batch_rows, cap)
     while done < cap:
-        rows = frame.limit(wanted).collect()
-        head = pl.DataFrame(
-            [tuple(row) for row in rows[done:]],
-            schema=names,
-            orient="row",
-            infer_schema_length=None,
-        )
+        head = _collect(frame, wanted).slice(done)
         for offset in range(0, head.height, batch_rows):
             yield head.slice(offset, batch_rows)
-        done = len(rows)
-        if len(rows) < wanted:
+        if done + head.height < wanted:
             return
+        done = wanted
         wanted = min(wanted * 4, cap)
 
 

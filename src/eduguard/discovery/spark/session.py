@@ -17,8 +17,10 @@ from eduguard.discovery.sources import DEFAULT_BATCH_ROWS
 
 DEFAULT_MASTER = "local[*]"
 
-# Arrow batches as large as the local engine's batches: the same counting per batch.
+# Arrow batches as large as the local engine's batches: the same counting per batch. One
+# polars thread per task: Spark runs one task per core, so more threads would only compete.
 DEFAULTS = {
+    "spark.executorEnv.POLARS_MAX_THREADS": "1",
     "spark.sql.execution.arrow.maxRecordsPerBatch": str(DEFAULT_BATCH_ROWS),
     "spark.sql.session.timeZone": "UTC",
     "spark.ui.showConsoleProgress": "false",
