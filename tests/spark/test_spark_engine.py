@@ -261,3 +261,32 @@ def test_spark_submit_program_writes_the_report(
     report = json.loads(output.read_text(encoding="utf-8"))
     assert report["tables"] == api.scan(data, sample=None).to_dict()["tables"]
     assert submit.main([str(tmp_path / "missing"), "--output", str(output)]) == 1
+
+
+def test_primary_grades_compiled_to_sql_give_the_local_minors(
+    spark: object, tmp_path: Path
+) -> None:
+    grades = [
+        "三年级2班",
+        "初一(3)班",
+        "Grade 3",
+        "小班",
+        "高二(1)班",
+        "七年级(5)班",
+        " 五年级1班 ",
+    ]
+    frame = pl.DataFrame(
+        {
+            "xm": [s + g for s in "王李张刘陈杨黄赵吴周" for g in "伟芳娜敏静丽强磊军洋勇艳杰涛"],
+            "bjmc": [grades[i % len(grades)] for i in range(140)],
+            "class": ["高三(10)班", None, "", "初二(1)班"] * 35,
+        }
+    )
+    frame.write_parquet(tmp_path / "xs_bj.parquet")
+    local = api.scan(tmp_path, sample=None).tables[0]
+    (remote,) = scan_spark(tmp_path, sample=None).tables
+    assert remote.to_dict() == local.to_dict()
+    assert remote.minors
+    assert any(
+        "100 个年级/班级取值为小学或幼儿园" in line for c in remote.columns for line in c.evidence
+    )
