@@ -13,6 +13,7 @@ from eduguard import __version__
 from eduguard.audit import capture as audit_capture
 from eduguard.audit import service as audit_service
 from eduguard.audit.service import Actor
+from eduguard.cli import catalog as catalog_cli
 from eduguard.cli import mask as mask_cli
 from eduguard.cli import scan as scan_cli
 from eduguard.cli.audit import audit_app
@@ -38,6 +39,7 @@ app.add_typer(agreement_app, name="agreement")
 user_app = typer.Typer(help="账户管理 (accounts)", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 scan_cli.register(app)
+catalog_cli.register(app)
 mask_cli.register(app)
 app.add_typer(audit_app, name="audit")
 

@@ -1,0 +1,190 @@
+"""``eduguard catalog …`` (sources, scans, export) and ``eduguard worker``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy.engine import make_url
+
+from eduguard.audit import capture as audit_capture
+from eduguard.audit import checkpoints as audit_checkpoints
+from eduguard.catalog import flows, jobs, service
+from eduguard.catalog.schemas import RunRead, SourceCreate
+from eduguard.cli.common import console, db_session, fail, friendly_errors, open_engine
+from eduguard.config import get_settings
+from eduguard.db.engine import make_session_factory
+
+catalog_app = typer.Typer(help="数据资源目录 (data resource catalog)", no_args_is_help=True)
+source_app = typer.Typer(help="信息系统的数据源 (data sources)", no_args_is_help=True)
+catalog_app.add_typer(source_app, name="source")
+ALL = "/"
+RUN_LABELS = {"queued": "排队中", "running": "扫描中", "succeeded": "已完成", "failed": "失败"}
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(catalog_app, name="catalog")
+    app.command("worker")(worker)
+
+
+@source_app.command("add")
+@friendly_errors
+def source_add(
+    system_id: Annotated[int, typer.Argument(help="信息系统 ID")],
+    location: Annotated[str, typer.Argument(help="数据库 URL 或文件/文件夹路径")],
+    name: Annotated[str, typer.Option("--name", help="数据源名称")] = "主数据库",
+    ask_password: Annotated[
+        bool, typer.Option("--ask-password", help="交互输入数据库密码（不出现在命令行历史中）")
+    ] = False,
+) -> None:
+    """登记数据源；URL 中的密码单独以 SM4 加密保存，之后不再显示。"""
+    if ask_password:
+        password = typer.prompt("数据库密码", hide_input=True)
+        location = make_url(location).set(password=password).render_as_string(hide_password=False)
+    settings = get_settings()
+    with db_session(settings) as session:
+        source = flows.add_source(
+            session,
+            system_id,
+            SourceCreate(name=name, location=location),
+            settings.field_cipher(),
+            scope=ALL,
+        )
+        shown = service.display_location(source)
+        console.print(f"已登记数据源 [bold]{source.id}[/]：{shown}")
+
+
+@source_app.command("list")
+@friendly_errors
+def source_list(system_id: Annotated[int, typer.Argument(help="信息系统 ID")]) -> None:
+    """列出信息系统的数据源（不显示密码）。"""
+    with db_session() as session:
+        table = Table("ID", "名称", "类型", "地址")
+        for source in flows.list_sources(session, system_id, scope=ALL):
+            table.add_row(
+                str(source.id), source.name, source.kind.value, service.display_location(source)
+            )
+        console.print(table)
+
+
+def _print_runs(runs: list[RunRead]) -> None:
+    table = Table("任务", "数据源", "状态", "表", "已读行数", "数据集", "数据项", "变化", "发现")
+    for run in runs:
+        table.add_row(
+            str(run.id),
+            str(run.source_id),
+            RUN_LABELS[run.status.value],
+            f"{run.tables_done}/{run.tables_total if run.tables_total is not None else '?'}",
+            f"{run.rows_read:,}",
+            str(run.datasets_count),
+            str(run.fields_count),
+            str(run.changes_count),
+            str(run.findings_count),
+        )
+    console.print(table)
+    for run in runs:
+        if run.error_message:
+            console.print(f"任务 {run.id} 失败：{run.error_message}", soft_wrap=True)
+
+
+@catalog_app.command("scan")
+@friendly_errors
+def scan(
+    system_id: Annotated[int, typer.Argument(help="信息系统 ID")],
+    now: Annotated[
+        bool, typer.Option("--now", help="立即在本进程中执行，而不是交给后台任务")
+    ] = False,
+    source_id: Annotated[int | None, typer.Option("--source", help="只扫描这个数据源")] = None,
+    sample: Annotated[int | None, typer.Option("--sample", min=1, help="每表读取行数")] = None,
+) -> None:
+    """为信息系统的数据源排队扫描任务（由 eduguard worker 执行）；--now 立即执行。"""
+    settings = get_settings()
+    with db_session(settings) as session:
+        runs = flows.request_scan(
+            session,
+            system_id,
+            scope=ALL,
+            requested_by="cli",
+            source_id=source_id,
+            sample=sample,
+        )
+        run_ids = [run.id for run in runs]
+    if not now:
+        console.print(f"已排队 {len(run_ids)} 个扫描任务：{run_ids}；请运行 eduguard worker")
+        return
+    engine = open_engine(settings)
+    try:
+        factory = make_session_factory(engine)
+        audit_capture.install(factory, audit_checkpoints.CheckpointPolicy.from_settings(settings))
+        for run_id in run_ids:
+            jobs.run_now(factory, settings.field_cipher(), run_id)
+        with factory() as session:
+            done = [RunRead.model_validate(service.get_run(session, i)) for i in run_ids]
+    finally:
+        engine.dispose()
+    _print_runs(done)
+    if any(run.status.value == "failed" for run in done):
+        raise typer.Exit(1)
+
+
+@catalog_app.command("runs")
+@friendly_errors
+def runs(
+    system_id: Annotated[int | None, typer.Option("--system", help="信息系统 ID")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20,
+) -> None:
+    """列出扫描任务及其进度与结果。"""
+    with db_session() as session:
+        found = flows.list_runs(session, scope=ALL, system_id=system_id, limit=limit)
+        _print_runs([RunRead.model_validate(r) for r in found])
+
+
+@catalog_app.command("export")
+@friendly_errors
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="xlsx 或 json")],
+    output: Annotated[Path, typer.Option("--output", help="输出文件")],
+    unit: Annotated[int | None, typer.Option("--unit", help="只导出该单位及其下级单位")] = None,
+) -> None:
+    """导出数据资源目录（每个数据项一行：所属系统、分类、级别、主管单位……）；导出记入审计日志。"""
+    if fmt not in ("xlsx", "json"):
+        raise fail("导出格式须为 xlsx 或 json")
+    with db_session() as session:
+        body, count = flows.export(session, fmt, scope=ALL, unit_id=unit)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(body)
+    console.print(f"已导出 {count} 个数据项到 {output}")
+
+
+@friendly_errors
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="执行完队列中的任务后退出")] = False,
+    poll: Annotated[
+        float, typer.Option("--poll", min=0.1, help="队列为空时的轮询间隔（秒）")
+    ] = 2.0,
+) -> None:
+    """后台任务：执行排队的扫描任务（数据资源目录）。"""
+    settings = get_settings()
+    engine = open_engine(settings)
+    factory = make_session_factory(engine)
+    audit_capture.install(factory, audit_checkpoints.CheckpointPolicy.from_settings(settings))
+
+    def report(run_id: int) -> None:
+        with factory() as session:
+            run = service.get_run(session, run_id)
+            state = RUN_LABELS[run.status.value]
+            detail = f"（{run.error_message}）" if run.error_message else ""
+            console.print(f"扫描任务 {run.id}：{state}{detail}")
+
+    try:
+        count = jobs.work(
+            factory, settings.field_cipher(), once=once, poll_seconds=poll, on_run=report
+        )
+    except KeyboardInterrupt:
+        count = -1
+    finally:
+        engine.dispose()
+    if count >= 0:
+        console.print(f"已执行 {count} 个扫描任务")

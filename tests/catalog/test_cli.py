@@ -1,0 +1,73 @@
+"""``eduguard catalog …`` and ``eduguard worker`` on both databases."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from eduguard.cli.main import app
+from eduguard.config import get_settings
+
+from .conftest import make_school_db
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("EDUGUARD_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("EDUGUARD_DATABASE_URL", db_url)
+    monkeypatch.setenv("EDUGUARD_SECRET_KEY", secrets.token_urlsafe(48))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_source_scan_worker_and_export(cli_env: None, tmp_path: Path) -> None:
+    assert run("init")[0] == 0
+    assert run("unit", "create", "丙县教育局", "--kind", "county")[0] == 0
+    assert run("unit", "create", "丙县一小", "--kind", "school", "--parent", "1")[0] == 0
+    assert run("system", "create", "学籍系统", "--unit", "2")[0] == 0
+    db = make_school_db(tmp_path / "school.db")
+    code, out = run("catalog", "source", "add", "1", f"sqlite:///{db}", "--name", "学籍库")
+    assert code == 0, out
+    code, out = run("catalog", "scan", "1")
+    assert code == 0 and "已排队 1 个扫描任务" in out, out
+    code, out = run("worker", "--once")
+    assert code == 0 and "已完成" in out and "已执行 1 个扫描任务" in out, out
+    code, out = run("catalog", "scan", "1", "--now")
+    assert code == 0 and "已完成" in out, out
+    target = tmp_path / "out" / "catalog.xlsx"
+    code, out = run("catalog", "export", "--format", "xlsx", "--output", str(target))
+    assert code == 0 and "已导出 5 个数据项" in out, out
+    rows = list(load_workbook(target)["数据资源目录"].iter_rows(values_only=True))
+    assert len(rows) == 6 and rows[1][2] == "学籍系统"
+    as_json = tmp_path / "catalog.json"
+    code, out = run(
+        "catalog", "export", "--format", "json", "--output", str(as_json), "--unit", "2"
+    )
+    assert code == 0, out
+    assert len(json.loads(as_json.read_text(encoding="utf-8"))["items"]) == 5
+
+
+def test_a_refused_connection_fails_in_chinese(cli_env: None) -> None:
+    run("init")
+    run("unit", "create", "丙县一小", "--kind", "school")
+    run("system", "create", "学籍系统", "--unit", "1")
+    code, out = run("catalog", "source", "add", "1", "postgresql://u:Secret-1234@127.0.0.1:1/x")
+    assert code == 0 and "Secret-1234" not in out and "***" in out, out
+    code, out = run("catalog", "scan", "1", "--now")
+    assert code == 1 and "无法连接数据库" in out and "Secret-1234" not in out, out
+    code, out = run("catalog", "scan", "9")
+    assert code == 1 and "信息系统不存在" in out
