@@ -109,6 +109,11 @@ def test_csv_file_and_spark_dataset_folder(
     assert [c.pi_types for c in report.columns] == [c.pi_types for c in expected.columns]
     assert [c.level for c in report.columns] == [c.level for c in expected.columns]
 
+    # ORC the same way
+    spark.createDataFrame(table.frame.to_arrow()).write.orc(str(tmp_path / "orc" / "xs_jbxx"))
+    (orc,) = scan_spark(tmp_path / "orc", sample=None).tables
+    assert orc.to_dict() == report.to_dict()
+
 
 def test_sample_takes_a_share_of_every_partition(spark: Any, tmp_path: Path) -> None:
     frame = pl.concat([item.table.frame for item in build_corpus(rows=300)[:1]] * 10)
