@@ -149,18 +149,40 @@ def test_a_denial_outlives_the_rolled_back_request(
 ) -> None:
     def denied_request() -> None:
         with session_factory() as session, session.begin():
+            service.bind_actor(session, Actor(username="t.sysadmin", roles=("system_admin",)))
+            # The request has already written (SQLite: it holds the database's write lock).
+            orgs_service.create_unit(session, UnitCreate(name="写入后被拒", kind=UnitKind.county))
+            session.flush()
             service.record_separately(
                 session_factory,
+                session=session,
                 action="access.denied",
                 result="denied",
                 reason="角色（系统管理员）无“查阅审计日志”权限",
-                actor=Actor(username="t.sysadmin", roles=("system_admin",)),
             )
             raise PermissionError("403")
 
     with pytest.raises(PermissionError, match="403"):
         denied_request()
-    assert [(e.action, e.result) for e in events(session_factory)] == [("access.denied", "denied")]
+    recorded = events(session_factory)
+    assert [(e.action, e.result, e.username) for e in recorded] == [
+        ("access.denied", "denied", "t.sysadmin")
+    ]
+    with session_factory() as session:
+        assert orgs_service.list_units(session) == []
+
+
+def test_a_separate_event_without_a_request_session_commits_at_once(
+    session_factory: sessionmaker[Session],
+) -> None:
+    written = service.record_separately(
+        session_factory,
+        action="auth.login_failed",
+        result="denied",
+        actor=Actor(username="nobody", client_address="203.0.113.9"),
+    )
+    assert written is not None and written.id == 1
+    assert [e.action for e in events(session_factory)] == ["auth.login_failed"]
 
 
 def test_time_never_decreases_along_the_chain(session_factory: sessionmaker[Session]) -> None:

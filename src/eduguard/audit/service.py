@@ -339,10 +339,42 @@ AFTER_APPEND_KEY = "audit_after_append"
 
 
 def record_separately(
-    factory: Callable[[], Session], *, actor: Actor | None = None, **event: Any
-) -> EventRecord:
-    """Record and commit in a transaction of its own: for events that must outlive the failure
-    of the request they describe (a denied access, a failed login), whose own transaction is
-    rolled back. Takes the same keyword arguments as :func:`record`."""
-    with factory() as session, session.begin():
-        return record(session, actor=actor, **event)
+    factory: Callable[[], Session],
+    *,
+    actor: Actor | None = None,
+    session: Session | None = None,
+    **details: Any,
+) -> EventRecord | None:
+    """Record an event that must outlive the failure of the request it describes (a denied
+    access, a failed login), whose own transaction is rolled back.
+
+    With ``session`` (the request's session, which is about to roll back), the event is written
+    in a transaction of its own **when that session's transaction ends** — after its rollback
+    has released its locks. Pass it whenever the request may already have written: on SQLite a
+    second connection cannot write while the first holds the write lock ("database is locked").
+    Without ``session`` the event is committed at once and returned.
+    ``details`` are the keyword arguments of :func:`record`.
+    """
+    who = actor or (bound_actor(session) if session is not None else None)
+    if session is None or session.get_transaction() is None:
+        with factory() as own, own.begin():
+            return record(own, actor=who, **details)
+    queued: list[tuple[Callable[[], Session], Actor | None, dict[str, Any]]] = (
+        session.info.setdefault(SURVIVING_KEY, [])
+    )
+    if not event.contains(session, "after_soft_rollback", _write_surviving):
+        event.listen(session, "after_soft_rollback", _write_surviving)
+        event.listen(session, "after_commit", _write_surviving)
+    queued.append((factory, who, details))
+    return None
+
+
+SURVIVING_KEY = "audit_surviving"
+
+
+def _write_surviving(session: Session, previous: SessionTransaction | None = None) -> None:
+    if previous is not None and previous.parent is not None:
+        return  # a savepoint: wait for the real end of the transaction
+    for factory, who, details in session.info.pop(SURVIVING_KEY, []):
+        with factory() as own, own.begin():
+            record(own, actor=who, **details)
