@@ -166,6 +166,7 @@ def permission(action: str) -> Any:
             # The request's transaction rolls back: the denial is recorded in one of its own.
             audit_service.record_separately(
                 request.app.state.session_factory,
+                session=session,  # written after this request's rollback releases its locks
                 actor=actor,
                 action="access.denied",
                 object_type=action,
