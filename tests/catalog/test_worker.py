@@ -240,3 +240,34 @@ def test_a_correction_survives_rescans_and_a_changed_proposal_asks_for_rereview(
         assert field.proposed_pi_types == "MOBILE_PHONE"
         assert field.review_status.value == "rereview"
         assert (field.pi_types, field.level) == (["EDUCATION_RECORD"], "general-3")
+
+
+def test_a_queued_run_is_claimed_by_one_worker_only(
+    audited_factory: sessionmaker[Session], cipher: FieldCipher, world: World, tmp_path: Path
+) -> None:
+    db = make_school_db(tmp_path / "school.db")
+    _add_source(audited_factory, cipher, world.system, f"sqlite:///{db}")
+    (first,) = _scan(audited_factory, world.system)
+    (second,) = _scan(audited_factory, world.system)
+    postgres = audited_factory.kw["bind"].dialect.name == "postgresql"
+    holder = audited_factory()
+    try:
+        holder.begin()
+        taken = service.claim_next(holder)
+        assert taken is not None and taken.id == first
+        if not postgres:  # SQLite has one writer: the claim is decided when it commits
+            holder.commit()
+        with audited_factory() as other, other.begin():
+            if not postgres:
+                assert service.claim(other, first) is None  # already running
+            # PostgreSQL: the first run's row is locked by the open claim and skipped.
+            nxt = service.claim_next(other)
+            assert nxt is not None and nxt.id == second
+        if postgres:
+            holder.commit()
+    finally:
+        holder.close()
+    with audited_factory() as session:
+        statuses = {r.id: r.status for r in session.scalars(select(ScanRun))}
+        assert statuses == {first: RunStatus.running, second: RunStatus.running}
+        assert service.claim(session, first) is None
