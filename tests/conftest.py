@@ -106,6 +106,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         secret_key=secrets.token_urlsafe(48),
         demo=False,
         max_upload_bytes=64 * 1024,
+        scan_roots=str(tmp_path),  # file sources of the catalog tests live in tmp_path
     )
 
 

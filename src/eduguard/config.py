@@ -88,6 +88,10 @@ class Settings(BaseSettings):
         default=None,
         description="脱敏假名化（HMAC-SM3）密钥（十六进制）；缺省为 HOME/keys/pseudonym.key",
     )
+    scan_roots: str = Field(
+        default="",
+        description="允许登记为文件数据源的目录（逗号分隔）；缺省不允许文件与 SQLite 数据源",
+    )
     login_max_failures: int = Field(
         default=5, ge=1, le=100, description="连续登录失败几次后锁定账户"
     )
@@ -122,6 +126,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'eduguard.db').resolve()}"
+
+    @property
+    def scan_root_paths(self) -> tuple[Path, ...]:
+        return tuple(Path(p.strip()) for p in self.scan_roots.split(",") if p.strip())
 
     @property
     def uploads_dir(self) -> Path:

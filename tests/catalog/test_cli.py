@@ -22,6 +22,7 @@ runner = CliRunner()
 @pytest.fixture
 def cli_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("EDUGUARD_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("EDUGUARD_SCAN_ROOTS", str(tmp_path))
     monkeypatch.setenv("EDUGUARD_DATABASE_URL", db_url)
     monkeypatch.setenv("EDUGUARD_SECRET_KEY", secrets.token_urlsafe(48))
     get_settings.cache_clear()

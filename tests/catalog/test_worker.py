@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from eduguard.catalog.models import (
     ScanRun,
 )
 from eduguard.catalog.schemas import SourceCreate
+from eduguard.catalog.service import LocationPolicy
 from eduguard.crypto import DecryptionFailed, FieldCipher
 
 from .conftest import World, make_school_db
@@ -34,7 +36,12 @@ def _add_source(
 ) -> int:
     with factory() as session, session.begin():
         source = flows.add_source(
-            session, system_id, SourceCreate(name="学籍库", location=location), cipher, scope=ALL
+            session,
+            system_id,
+            SourceCreate(name="学籍库", location=location),
+            cipher,
+            scope=ALL,
+            policy=LocationPolicy((Path(tempfile.gettempdir()),)),
         )
         return source.id
 

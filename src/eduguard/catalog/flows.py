@@ -66,12 +66,18 @@ def scoped_systems(scope: str) -> Select[Any] | None:
 
 
 def add_source(
-    session: Session, system_id: int, data: SourceCreate, cipher: FieldCipher, *, scope: str
+    session: Session,
+    system_id: int,
+    data: SourceCreate,
+    cipher: FieldCipher,
+    *,
+    scope: str,
+    policy: service.LocationPolicy,
 ) -> DataSource:
     system = orgs_service.get_system(session, system_id, scope=scope)
     if system.archived:
         raise ValidationFailed("system_archived", "信息系统已归档，不能登记数据源")
-    return service.create_source(session, system.id, data, cipher)
+    return service.create_source(session, system.id, data, cipher, policy)
 
 
 def list_sources(session: Session, system_id: int, *, scope: str) -> Sequence[DataSource]:
@@ -84,9 +90,16 @@ def get_source(session: Session, source_id: int, *, scope: str) -> DataSource:
 
 
 def update_source(
-    session: Session, source_id: int, data: SourceUpdate, cipher: FieldCipher, *, scope: str
+    session: Session,
+    source_id: int,
+    data: SourceUpdate,
+    cipher: FieldCipher,
+    *,
+    scope: str,
+    policy: service.LocationPolicy,
 ) -> DataSource:
-    return service.update_source(session, get_source(session, source_id, scope=scope), data, cipher)
+    source = get_source(session, source_id, scope=scope)
+    return service.update_source(session, source, data, cipher, policy)
 
 
 def archive_source(session: Session, source_id: int, *, scope: str) -> DataSource:

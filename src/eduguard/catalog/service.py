@@ -11,6 +11,8 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, or_, select, update
@@ -72,8 +74,50 @@ def _secret_context(source_id: int) -> str:
     return f"catalog_sources:{source_id}:password"
 
 
-def _set_location(session: Session, source: DataSource, location: str, cipher: FieldCipher) -> None:
+@dataclass(frozen=True)
+class LocationPolicy:
+    """Where file (and SQLite) sources may point: inside one of ``roots`` and never inside
+    eduguard's own home (its database, keys and uploads). Without roots, none may be added."""
+
+    roots: tuple[Path, ...] = ()
+    home: Path | None = None
+
+    def check(self, kind: SourceKind, bare: str) -> None:
+        path = _local_path(kind, bare)
+        if path is None:
+            return
+        resolved = path.expanduser().resolve()
+        if self.home is not None and resolved.is_relative_to(self.home.expanduser().resolve()):
+            raise ValidationFailed(
+                "source_forbidden", "不能把 eduguard 自己的数据目录登记为数据源", details=None
+            )
+        if not any(resolved.is_relative_to(root.expanduser().resolve()) for root in self.roots):
+            allowed = "、".join(str(r) for r in self.roots) or "（未配置 EDUGUARD_SCAN_ROOTS）"
+            raise ValidationFailed(
+                "source_outside_roots",
+                f"文件数据源须位于允许扫描的目录内：{allowed}",
+                "file sources must lie inside EDUGUARD_SCAN_ROOTS",
+            )
+
+
+def _local_path(kind: SourceKind, bare: str) -> Path | None:
+    if kind == SourceKind.files:
+        return Path(bare)
+    parsed = make_url(bare)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return Path(str(parsed.database))
+    return None
+
+
+def _set_location(
+    session: Session,
+    source: DataSource,
+    location: str,
+    cipher: FieldCipher,
+    policy: LocationPolicy,
+) -> None:
     kind, bare, password = split_location(location)
+    policy.check(kind, bare)
     source.kind, source.location = kind, bare
     if source.id is None:
         session.flush()
@@ -117,11 +161,17 @@ def source_out(source: DataSource) -> dict[str, Any]:
 
 
 def create_source(
-    session: Session, system_id: int, data: SourceCreate, cipher: FieldCipher
+    session: Session,
+    system_id: int,
+    data: SourceCreate,
+    cipher: FieldCipher,
+    policy: LocationPolicy,
 ) -> DataSource:
+    kind, bare, _password = split_location(data.location)
+    policy.check(kind, bare)  # before anything is added: a refused location changes nothing
     source = DataSource(system_id=system_id, name=data.name, kind=SourceKind.files, location="")
     session.add(source)
-    _set_location(session, source, data.location, cipher)
+    _set_location(session, source, data.location, cipher, policy)
     session.flush()
     return source
 
@@ -146,12 +196,19 @@ def list_sources(
 
 
 def update_source(
-    session: Session, source: DataSource, data: SourceUpdate, cipher: FieldCipher
+    session: Session,
+    source: DataSource,
+    data: SourceUpdate,
+    cipher: FieldCipher,
+    policy: LocationPolicy,
 ) -> DataSource:
+    if data.location is not None:
+        kind, bare, _password = split_location(data.location)
+        policy.check(kind, bare)
     if data.name is not None:
         source.name = data.name
     if data.location is not None:
-        _set_location(session, source, data.location, cipher)
+        _set_location(session, source, data.location, cipher, policy)
     session.flush()
     return source
 

@@ -51,6 +51,7 @@ def source_add(
             SourceCreate(name=name, location=location),
             settings.field_cipher(),
             scope=ALL,
+            policy=service.LocationPolicy(settings.scan_root_paths, settings.home),
         )
         shown = service.display_location(source)
         console.print(f"已登记数据源 [bold]{source.id}[/]：{shown}")

@@ -68,6 +68,11 @@ MEDIA = {
 }
 
 
+def _policy(request: Request) -> service.LocationPolicy:
+    settings = request.app.state.settings
+    return service.LocationPolicy(settings.scan_root_paths, settings.home)
+
+
 def _cipher(request: Request) -> FieldCipher:
     cipher: FieldCipher = request.app.state.cipher
     return cipher
@@ -90,7 +95,9 @@ def create_source(
     system_id: Id, body: SourceCreate, request: Request, caller: SourceWriter, session: DbSession
 ) -> SourceRead:
     """Register a data source. A password in a database URL is stored encrypted, never shown."""
-    source = flows.add_source(session, system_id, body, _cipher(request), scope=caller.scope)
+    source = flows.add_source(
+        session, system_id, body, _cipher(request), scope=caller.scope, policy=_policy(request)
+    )
     return _source(source)
 
 
@@ -103,7 +110,9 @@ def read_source(source_id: Id, caller: Reader, session: DbSession) -> SourceRead
 def update_source(
     source_id: Id, body: SourceUpdate, request: Request, caller: SourceWriter, session: DbSession
 ) -> SourceRead:
-    source = flows.update_source(session, source_id, body, _cipher(request), scope=caller.scope)
+    source = flows.update_source(
+        session, source_id, body, _cipher(request), scope=caller.scope, policy=_policy(request)
+    )
     return _source(source)
 
 
@@ -392,7 +401,14 @@ async def source_add(
     if data is not None:
         try:
             with session.begin_nested():
-                flows.add_source(session, system_id, data, _cipher(request), scope=caller.scope)
+                flows.add_source(
+                    session,
+                    system_id,
+                    data,
+                    _cipher(request),
+                    scope=caller.scope,
+                    policy=_policy(request),
+                )
             return _see_other(f"/catalog/systems/{system_id}")
         except EduguardError as exc:
             errors = [exc.message(language(request))]

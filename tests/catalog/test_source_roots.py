@@ -1,0 +1,38 @@
+"""File and SQLite sources may only point inside EDUGUARD_SCAN_ROOTS, never at eduguard's home."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from eduguard.config import Settings
+
+
+def system_id(client: TestClient) -> int:
+    unit = client.post("/api/v1/units", json={"name": "甲县一中", "kind": "school"}).json()
+    system = client.post("/api/v1/systems", json={"name": "学籍", "unit_id": unit["id"]}).json()
+    return int(system["id"])
+
+
+def test_sources_outside_the_roots_are_refused(
+    admin_client: TestClient, settings: Settings, tmp_path: Path
+) -> None:
+    url = f"/api/v1/systems/{system_id(admin_client)}/sources"
+    outside = admin_client.post(url, json={"name": "passwd", "location": "/etc"})
+    assert outside.status_code == 422
+    assert outside.json()["error"]["code"] == "source_outside_roots"
+    own_db = admin_client.post(
+        url, json={"name": "自身", "location": f"sqlite:///{settings.home / 'eduguard.db'}"}
+    )
+    assert own_db.status_code == 422
+    assert own_db.json()["error"]["code"] == "source_forbidden"
+    keys = admin_client.post(url, json={"name": "keys", "location": str(settings.home / "keys")})
+    assert keys.json()["error"]["code"] == "source_forbidden"
+    escape = admin_client.post(url, json={"name": "up", "location": str(tmp_path / ".." / "..")})
+    assert escape.json()["error"]["code"] == "source_outside_roots"
+    inside = tmp_path / "exports"
+    inside.mkdir()
+    ok = admin_client.post(url, json={"name": "导出", "location": str(inside)})
+    assert ok.status_code == 201, ok.text
+    assert [s["name"] for s in admin_client.get(url).json()] == ["导出"]
