@@ -12,8 +12,9 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,6 +47,12 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _contains(search: str, *columns: Any) -> ColumnElement[bool]:
+    """Any of ``columns`` contains ``search`` literally (LIKE wildcards escaped)."""
+    pattern = f"%{_like_escape(search.strip())}%"
+    return or_(*(column.like(pattern, escape="\\") for column in columns))
+
+
 # ---------------------------------------------------------------- units
 
 
@@ -68,8 +75,7 @@ def list_units(
 ) -> Sequence[Unit]:
     query = select(Unit).where(Unit.path.startswith(scope, autoescape=True))
     if search:
-        pattern = f"%{_like_escape(search.strip())}%"
-        query = query.where(or_(Unit.name.like(pattern, escape="\\"), Unit.code == search.strip()))
+        query = query.where(or_(_contains(search, Unit.name), Unit.code == search.strip()))
     if kind is not None:
         query = query.where(Unit.kind == kind)
     if not include_archived:
@@ -204,13 +210,7 @@ def list_systems(
     if unit_id is not None:
         query = query.where(InformationSystem.unit_id == unit_id)
     if search:
-        pattern = f"%{_like_escape(search.strip())}%"
-        query = query.where(
-            or_(
-                InformationSystem.name.like(pattern, escape="\\"),
-                InformationSystem.purpose.like(pattern, escape="\\"),
-            )
-        )
+        query = query.where(_contains(search, InformationSystem.name, InformationSystem.purpose))
     if not include_archived:
         query = query.where(InformationSystem.archived.is_(False))
     query = query.order_by(InformationSystem.unit_id, InformationSystem.id)
@@ -313,8 +313,7 @@ def list_agreements(
     if unit_id is not None:
         query = query.where(Agreement.unit_id == unit_id)
     if search:
-        pattern = f"%{_like_escape(search.strip())}%"
-        query = query.where(Agreement.provider.like(pattern, escape="\\"))
+        query = query.where(_contains(search, Agreement.provider))
     if not include_archived:
         query = query.where(Agreement.archived.is_(False))
     return session.scalars(query.order_by(Agreement.id).limit(limit).offset(offset)).unique().all()

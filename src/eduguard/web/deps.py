@@ -16,7 +16,7 @@ from eduguard.config import Settings
 from eduguard.errors import NotAuthenticated, PermissionDenied
 from eduguard.identity import service as identity_service
 from eduguard.identity import tokens as identity_tokens
-from eduguard.identity.models import LoginSession
+from eduguard.identity.models import LoginSession, User
 from eduguard.orgs import service as orgs_service
 
 SESSION_COOKIE = "eg_session"
@@ -74,26 +74,24 @@ def _unit_path(session: Session, unit_id: int | None) -> str:
     return "/" if unit_id is None else orgs_service.get_unit(session, unit_id).path
 
 
-def principal_of(session: Session, login: LoginSession) -> Principal:
-    user = login.user
+def _principal(
+    session: Session, user: User, token_scopes: frozenset[str] | None = None
+) -> Principal:
+    unit_path = _unit_path(session, user.unit_id)
     return Principal(
-        user.id, user.username, user.role_set, _unit_path(session, user.unit_id), user.unit_id
+        user.id, user.username, user.role_set, unit_path, user.unit_id, token_scopes=token_scopes
     )
+
+
+def principal_of(session: Session, login: LoginSession) -> Principal:
+    return _principal(session, login.user)
 
 
 def _token_principal(session: Session, raw: str) -> Principal:
     token = identity_tokens.resolve(session, raw)
     if token is None:
         raise NotAuthenticated("bad_token", "API 令牌无效、已过期或已撤销", "invalid API token")
-    user = token.user
-    return Principal(
-        user.id,
-        user.username,
-        user.role_set,
-        _unit_path(session, user.unit_id),
-        user.unit_id,
-        token_scopes=token.scope_set,
-    )
+    return _principal(session, token.user, token.scope_set)
 
 
 async def _csrf_ok(request: Request, login: LoginSession) -> bool:

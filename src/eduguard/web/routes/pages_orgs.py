@@ -335,20 +335,29 @@ async def _save_agreement(
             document = await read_limited(
                 upload if isinstance(upload, UploadFile) else None, settings.max_upload_bytes
             )
-            store = {
-                "uploads_dir": settings.uploads_dir,
-                "max_bytes": settings.max_upload_bytes,
-                "document": document,
-                "scope": caller.scope,
-            }
             with session.begin_nested():
                 if isinstance(data, AgreementCreate):
-                    service.create_agreement(session, data, **store)  # type: ignore[arg-type]
+                    service.create_agreement(
+                        session,
+                        data,
+                        uploads_dir=settings.uploads_dir,
+                        max_bytes=settings.max_upload_bytes,
+                        document=document,
+                        scope=caller.scope,
+                    )
                 else:
                     if "system_id" not in data.model_fields_set:
                         data.system_id = None  # a blank select clears the system
                     assert agreement is not None
-                    service.update_agreement(session, agreement.id, data, **store)  # type: ignore[arg-type]
+                    service.update_agreement(
+                        session,
+                        agreement.id,
+                        data,
+                        uploads_dir=settings.uploads_dir,
+                        max_bytes=settings.max_upload_bytes,
+                        document=document,
+                        scope=caller.scope,
+                    )
             return _see_other("/agreements")
         except EduguardError as exc:
             errors = [exc.message(language(request))]
