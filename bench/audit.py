@@ -6,7 +6,9 @@ and PostgreSQL in one run.
 
 * append: ``record()`` through the real writer (chain lock, SM3, one executemany per commit),
   ``--batch`` events per transaction.
-* verify: ``verify()`` over the events just appended (real chain, checkpoints checked).
+* verify: ``verify()`` over the events just appended (real chain, checkpoints checked), by
+  each path: row batches in this process, and columnar (ADBC + polars) in 1 and 2 worker
+  processes; ratios against the row path.
 * search: a table of ``--search-rows`` synthetic events loaded **in the database** with
   generate_series / a recursive CTE (hashes are placeholders: search latency does not depend on
   them, and computing a valid chain for 10M rows would only slow the set-up). Then the real
@@ -90,14 +92,26 @@ def bench_append(backend: Backend, events: int, batch: int) -> float:
     return events / (time.perf_counter() - started)
 
 
-def bench_verify(backend: Backend, keys_dir: Path, events: int) -> tuple[float, bool]:
+# How verify reads and checks: the row-batch path, and the columnar path in 1 and 2 workers.
+VERIFY_PATHS = (
+    ("rows", {"fast": False}),
+    ("columns, 1 worker", {"workers": 1}),
+    ("columns, 2 workers", {"workers": 2}),
+)
+
+
+def bench_verify(backend: Backend, keys_dir: Path, events: int) -> list[tuple[str, float, bool]]:
+    """Events/s of each verify path over the same log (start-up of worker processes included)."""
     policy = checkpoints.CheckpointPolicy(keys_dir=keys_dir, sink=None)
     with backend.factory() as session, session.begin():
         checkpoints.checkpoint_now(session, policy)
-    with backend.factory() as session:
-        result = verify.verify(session.connection(), keys_dir=keys_dir)
-    assert result.events_checked >= events, result
-    return result.events_per_second, result.ok
+    rates = []
+    for label, options in VERIFY_PATHS:
+        with backend.factory() as session:
+            result = verify.verify(session.connection(), keys_dir=keys_dir, **options)  # type: ignore[arg-type]
+        assert result.events_checked >= events, result
+        rates.append((label, result.events_per_second, result.ok))
+    return rates
 
 
 LOAD_PG = """
@@ -212,14 +226,15 @@ def main() -> None:
             table.append(
                 (name, f"append ({args.batch}/tx, {args.events:,} events)", f"{rate:,.0f} events/s")
             )
-            speed, ok = bench_verify(backend, keys_dir, args.events)
-            table.append(
-                (
-                    name,
-                    f"verify ({args.events:,} events{'' if ok else ', FAILED'})",
-                    f"{speed:,.0f} events/s",
+            rates = bench_verify(backend, keys_dir, args.events)
+            for label, speed, ok in rates:
+                table.append(
+                    (
+                        name,
+                        f"verify {label} ({args.events:,} events{'' if ok else ', FAILED'})",
+                        f"{speed:,.0f} events/s ({speed / rates[0][1]:.1f}× rows)",
+                    )
                 )
-            )
             if name in args.search_backends.split(","):
                 seconds = load_search_table(backend, args.search_rows)
                 table.append(

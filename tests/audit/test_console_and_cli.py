@@ -166,5 +166,9 @@ def test_cli_verify_exit_codes_and_the_other_commands(
         result = runner.invoke(cli_app, ["audit", "verify"])
         assert result.exit_code == 1
         assert "校验失败" in result.output and "#11" in result.output
+        # The parallel columnar path names the same event.
+        result = runner.invoke(cli_app, ["audit", "verify", "--workers", "2"])
+        assert result.exit_code == 1
+        assert "校验失败" in result.output and "#11" in result.output
     finally:
         restore_protection(engine)

@@ -4,10 +4,11 @@ rolled-back ones never do; automatic capture records column names, never values.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from eduguard.audit import service, verify
+from eduguard.audit import fastverify, service, verify
+from eduguard.audit.chain import GENESIS_HASH
 from eduguard.audit.checkpoints import CheckpointPolicy
 from eduguard.audit.models import AuditEvent
 from eduguard.audit.service import Actor
@@ -124,10 +125,11 @@ def test_many_events_in_one_transaction_chain_in_one_go(
     ],
 )
 def test_tricky_strings_verify_on_every_backend(
-    session_factory: sessionmaker[Session], policy: CheckpointPolicy, text: str
+    engine: Engine, session_factory: sessionmaker[Session], policy: CheckpointPolicy, text: str
 ) -> None:
-    """The database builds the canonical JSON during verify: its string quoting must agree with
-    Python's for every character an event can hold."""
+    """The database (row path) and polars (columnar path) build the canonical JSON during
+    verify: their string quoting must agree with Python's for every character an event can
+    hold."""
     with session_factory() as session, session.begin():
         service.record(
             session,
@@ -142,6 +144,12 @@ def test_tricky_strings_verify_on_every_backend(
         checked = verify.verify(session.connection(), keys_dir=policy.keys_dir, sink=policy.sink)
     assert checked.ok, checked.problem
     assert checked.events_checked == 1
+    # The columnar worker finds the same row clean by itself (no fallback to the row path).
+    source = fastverify.source_for(engine.url)
+    assert source is not None
+    ranges = fastverify.verify_ranges(source, [(0, 1)], [(1, GENESIS_HASH)], {})
+    assert ranges is not None
+    assert (ranges[0].count, ranges[0].bad) == (1, None)
 
 
 def test_a_denial_outlives_the_rolled_back_request(

@@ -59,6 +59,15 @@ def _filter(
 @friendly_errors
 def verify_command(
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="并行校验进程数（默认：日志较长时每个 CPU 核一个）",
+        ),
+    ] = None,
 ) -> None:
     """校验哈希链与签名检查点：完好退出 0；被篡改退出 1，并指出第一个异常事件。"""
     settings = get_settings()
@@ -67,6 +76,7 @@ def verify_command(
             session.connection(),
             keys_dir=settings.keys_dir,
             sink=settings.audit_checkpoint_sink_path,
+            workers=workers,
         )
     if as_json:
         console.print_json(json.dumps(checked.as_dict(), ensure_ascii=False))
