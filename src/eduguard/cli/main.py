@@ -17,11 +17,20 @@ from eduguard.cli import catalog as catalog_cli
 from eduguard.cli import mask as mask_cli
 from eduguard.cli import scan as scan_cli
 from eduguard.cli.audit import audit_app
-from eduguard.cli.common import console, db_session, err_console, fail, friendly_errors
+from eduguard.cli.common import (
+    console,
+    db_session,
+    err_console,
+    fail,
+    friendly_errors,
+    session_factory,
+)
+from eduguard.cli.keys import keys_app
+from eduguard.cli.keys import migrate_command as keys_migrate
 from eduguard.cli.orgs import agreement_app, system_app, unit_app
 from eduguard.config import Settings, get_settings
 from eduguard.db import migrate
-from eduguard.db.engine import make_engine, make_session_factory, transaction
+from eduguard.db.engine import make_engine, transaction
 from eduguard.demo import flows as demo_flows
 from eduguard.errors import EduguardError
 from eduguard.identity import service as identity_service
@@ -42,6 +51,7 @@ scan_cli.register(app)
 catalog_cli.register(app)
 mask_cli.register(app)
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 
 Host = Annotated[str, typer.Option("--host", help="监听地址")]
 Port = Annotated[int, typer.Option("--port", help="监听端口", min=1, max=65535)]
@@ -80,6 +90,7 @@ def init() -> None:
     settings = get_settings()
     _prepare(settings)
     console.print(f"数据库已就绪：{_display_url(settings)}")
+    keys_migrate()  # values stored before envelope encryption: encrypted now (needs the key)
     with db_session(settings) as session:
         if identity_service.count_users(session) == 0:
             console.print(
@@ -138,7 +149,7 @@ def demo(
     settings = Settings(home=home, database_url=None, demo=True)
     _prepare(settings)
     engine = make_engine(settings.effective_database_url)
-    factory = make_session_factory(engine)
+    factory = session_factory(settings, engine)
     audit_capture.install(factory)
     try:
         with transaction(factory) as session:
