@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any, Protocol
 
-from sqlalchemy import Column, Table, event, inspect, update
+from sqlalchemy import Column, Table, bindparam, event, inspect, update
 from sqlalchemy.orm import Mapper, QueryContext, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -137,19 +137,23 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
 
 def _after_flush_postexec(session: Session, _context: Any) -> None:
     new_rows, restore = session.info.pop(PENDING_KEY, ([], []))
+    tokens: dict[Column[Any], list[dict[str, Any]]] = {}
     for instance, key, spec, column, value in new_rows:
         row_id = _row_id(instance)
         if row_id is None:  # pragma: no cover - an insert always yields the id
             raise RuntimeError(f"no row id after insert into {spec.table}")
         token = keyring_of(session).seal(session, spec, row_id, value)
+        tokens.setdefault(column, []).append({"row_id": row_id, "token": token})
+        set_committed_value(instance, key, value)
+    for column, rows in tokens.items():  # one executemany per column
         table = column.table
         assert isinstance(table, Table)
         (pk,) = table.primary_key.columns
-        statement = update(table).where(pk == row_id).values({column.name: token})
+        values: dict[str, Any] = {column.name: bindparam("token")}
         if "updated_at" in table.c:  # keep the timestamp the insert wrote
-            statement = statement.values(updated_at=table.c.updated_at)
-        session.connection().execute(statement)
-        set_committed_value(instance, key, value)
+            values["updated_at"] = table.c.updated_at
+        statement = update(table).where(pk == bindparam("row_id")).values(values)
+        session.connection().execute(statement, rows)
     for instance, key, value in restore:
         set_committed_value(instance, key, value)
 

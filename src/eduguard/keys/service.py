@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, func, not_, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, not_, select, update
 from sqlalchemy.orm import Session
 
 from eduguard.crypto import MasterKey
@@ -151,18 +151,30 @@ def reencrypt_batch(
         .order_by(pk)
         .limit(limit)
     ).all()
-    rewritten = 0
-    for row in rows:
-        plaintext = keyring.open(session, spec, row.id, row.value)
-        token = keyring.seal(session, spec, row.id, plaintext, key_id=target)
-        values: dict[str, Any] = {spec.column: token}
-        if "updated_at" in table.c:
-            values["updated_at"] = table.c.updated_at
-        result = connection.execute(
-            update(table).where(pk == row.id, column == row.value).values(values)
-        )
-        rewritten += result.rowcount
-    return BatchResult(rows[-1].id if rows else after_id, len(rows), rewritten)
+    if not rows:
+        return BatchResult(after_id, 0, 0)
+    changes = [
+        {
+            "row_id": row.id,
+            "old": row.value,
+            "new": keyring.seal(
+                session, spec, row.id, keyring.open(session, spec, row.id, row.value), key_id=target
+            ),
+        }
+        for row in rows
+    ]
+    values: dict[str, Any] = {spec.column: bindparam("new")}
+    if "updated_at" in table.c:
+        values["updated_at"] = table.c.updated_at
+    statement = (
+        update(table)
+        .where(pk == bindparam("row_id"), column == bindparam("old"))
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    result = connection.execute(statement, changes)  # one executemany per batch
+    exact = connection.dialect.supports_sane_multi_rowcount and result.rowcount >= 0
+    return BatchResult(rows[-1].id, len(rows), result.rowcount if exact else len(rows))
 
 
 def rewrap_all(session: Session, keyring: Keyring, new_master: MasterKey) -> int:
