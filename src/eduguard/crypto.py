@@ -26,7 +26,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from eduguard.errors import ConfigurationError
+from eduguard.errors import ConfigurationError, EduguardError
 
 PREFIX = "sm4gcm:v1:"
 KEY_BYTES = 16
@@ -37,8 +37,17 @@ PENDING_MASTER_FILE = "master.key.next"
 LEGACY_FILE = "field.key"
 
 
-class DecryptionFailed(Exception):
+class DecryptionFailed(EduguardError):
     """The ciphertext was altered, bound to another context, or made with another key."""
+
+    status_code = 500
+
+    def __init__(self, detail: str = "ciphertext does not verify") -> None:
+        super().__init__(
+            "decryption_failed",
+            "加密字段无法解密（密文被改动或被复制到别处，或密钥不对）",
+            f"an encrypted field does not decrypt ({detail})",
+        )
 
 
 def seal_bytes(key: bytes, plaintext: bytes, aad: bytes) -> bytes:

@@ -66,7 +66,12 @@ def test_a_wrong_master_key_is_one_chinese_line(
     before = raw_values(engine)
     monkeypatch.setenv("EDUGUARD_MASTER_KEY", new_key_hex())
     get_settings.cache_clear()
-    for args in (("keys", "rotate"), ("keys", "status"), ("unit", "list")):
+
+    def must_not_serve(*_args: object) -> None:
+        raise AssertionError("the server started with a wrong master key")
+
+    monkeypatch.setattr("eduguard.cli.main._serve", must_not_serve)
+    for args in (("keys", "rotate"), ("keys", "status"), ("unit", "list"), ("serve",)):
         code, out = run(*args)
         assert code == 1, (args, out)
         assert "主密钥不正确" in out and "Traceback" not in out, out

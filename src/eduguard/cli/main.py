@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session
 
 from eduguard import __version__
 from eduguard.audit import capture as audit_capture
@@ -35,6 +36,7 @@ from eduguard.demo import flows as demo_flows
 from eduguard.errors import EduguardError
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import Role
+from eduguard.keys.keyring import Keyring
 
 app = typer.Typer(
     name="eduguard",
@@ -122,7 +124,12 @@ def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     settings.check_secrets()
     from eduguard.cli.common import open_engine
 
-    open_engine(settings).dispose()
+    engine = open_engine(settings)
+    try:  # a wrong master key refuses to start (nothing is read or changed)
+        with Session(engine) as session:
+            Keyring(settings.master_key_source()).check_master(session)
+    finally:
+        engine.dispose()
     console.print(f"控制台：http://{host}:{port}/   API 文档：http://{host}:{port}/api/docs")
     _serve(settings, host, port)
 

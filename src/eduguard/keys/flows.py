@@ -17,10 +17,12 @@ from eduguard.audit import service as audit_service
 from eduguard.audit.service import Actor
 from eduguard.crypto import MasterKey, write_key_file
 from eduguard.db.engine import transaction
+from eduguard.errors import Conflict
 from eduguard.keys import service
 from eduguard.keys.keyring import Keyring
 from eduguard.keys.models import KeyState
 
+MAX_PASSES = 10  # a pass leaves a value only when a writer changed it meanwhile
 Progress = Callable[[str, int], None]  # column name, values rewritten in the batch
 
 
@@ -145,7 +147,7 @@ def rotate_data_key(
                 row_count=len(old),
             )
     rewritten = 0
-    while True:
+    for _pass in range(MAX_PASSES):
         rewritten += _reencrypt(
             factory,
             keyring,
@@ -169,6 +171,11 @@ def rotate_data_key(
                 row_count=rewritten,
             )
         return RotationResult(target, resumed, rewritten, retired)
+    raise Conflict(
+        "rotation_unfinished",
+        "仍有字段被并发修改、未能改用新数据密钥；请稍后再次运行 eduguard keys rotate 继续",
+        "values keep changing under the old data key; run eduguard keys rotate again later",
+    )
 
 
 @dataclass(frozen=True)
