@@ -213,8 +213,14 @@ class MasterKeySource:
         return parse_key_hex(path.read_text(), str(path))
 
     def candidates(self) -> list[MasterKey]:
-        """The master key, then a key a master rotation wrote but has not installed yet."""
-        keys = [self.load()]
-        if self.from_file and self.pending_path.exists():
-            keys.append(parse_key_hex(self.pending_path.read_text(), str(self.pending_path)))
-        return keys
+        """The master key, then a key a master rotation wrote but has not installed yet.
+
+        The pending file is read *before* master.key: a rotation writes it before its commit and
+        renames it over master.key after, so whoever saw the commit finds the new key in one of
+        the two even while the rename happens."""
+        pending = None
+        if self.from_file:
+            with contextlib.suppress(FileNotFoundError):
+                pending = parse_key_hex(self.pending_path.read_text(), str(self.pending_path))
+        current = self.load()
+        return [current] if pending is None else [current, pending]

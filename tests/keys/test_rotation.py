@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from eduguard.audit.models import AuditEvent
 from eduguard.crypto import MasterKeySource, new_key_hex, parse_key_hex
+from eduguard.db.engine import make_session_factory
 from eduguard.keys import flows, service
 from eduguard.keys.keyring import Keyring, token_key_id
 from eduguard.keys.models import DataKey, KeyState
@@ -135,7 +136,32 @@ def test_master_rotation_rewraps_data_keys_only(
     old_fingerprint = keyring.master.fingerprint
     before = raw_values(engine)
     new = parse_key_hex(new_key_hex(), "test")
-    result = flows.rotate_master(audited_factory, keyring, new)
+    # Processes starting throughout the rotation (a fresh keyring each) read correctly.
+    stop, reads, failures = threading.Event(), [0], []
+
+    def starting_processes() -> None:
+        while not stop.is_set():
+            try:
+                fresh = Keyring(MasterKeySource(keys_dir))
+                check_readable(make_session_factory(engine, fresh), planted)
+                reads[0] += 1
+            except Exception as exc:  # pragma: no cover - reported below
+                failures.append(repr(exc))
+                return
+
+    thread = threading.Thread(target=starting_processes)
+    thread.start()
+    try:
+        while reads[0] < 2 and not failures:
+            stop.wait(0.01)
+        result = flows.rotate_master(audited_factory, keyring, new)
+        seen = reads[0]
+        while reads[0] < seen + 2 and not failures:
+            stop.wait(0.01)
+    finally:
+        stop.set()
+        thread.join()
+    assert failures == []
     assert result.rewrapped == 1 and result.installed == keys_dir / "master.key"
     assert (keys_dir / "master.key").read_text().strip() == new.key.hex()
     assert (keys_dir / "master.key").stat().st_mode & 0o077 == 0
