@@ -224,5 +224,5 @@ def rotate_master(
         if legacy:  # an old install's field.key was the master; it protects nothing now
             source.legacy_path.unlink(missing_ok=True)
         installed = source.file_path
-    keyring.forget()
+    keyring.reload_master()
     return MasterRotation(count, old.fingerprint, new_master.fingerprint, installed)

@@ -50,29 +50,36 @@ def master_mismatch(key_id: str, expected: str, current: MasterKey) -> Configura
 
 
 class Keyring:
+    """Seals and opens values. The master key is read when the keyring is made — before any
+    data key is read from the database — and re-read when a data key names a master key not
+    in memory; keys once read stay known. So a process starting during a master rotation finds
+    the right key whichever side of the commit its database reads fall on."""
+
     def __init__(self, source: MasterKeySource) -> None:
         self.source = source
-        self._masters: list[MasterKey] | None = None
+        self._masters: list[MasterKey] = source.candidates()
         self._ciphers: dict[str, FieldCipher] = {}
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ master key
 
     def masters(self, *, reload: bool = False) -> list[MasterKey]:
+        """The current master key first, then others this process has read."""
         with self._lock:
-            if self._masters is None or reload:
-                self._masters = self.source.candidates()
-            return self._masters
+            if reload:
+                fresh = self.source.candidates()
+                known = {key.fingerprint for key in fresh}
+                self._masters = fresh + [k for k in self._masters if k.fingerprint not in known]
+            return list(self._masters)
 
     @property
     def master(self) -> MasterKey:
         return self.masters()[0]
 
-    def forget(self) -> None:
-        """Drop cached keys (after a master rotation in this process)."""
-        with self._lock:
-            self._masters = None
-            self._ciphers.clear()
+    def reload_master(self) -> None:
+        """Re-read the master key (after a master rotation in this process). Unwrapped data keys
+        stay: a master rotation does not change them."""
+        self.masters(reload=True)
 
     def unwrap(self, key_id: str, wrapped: str, fingerprint: str) -> bytes:
         """The data key, unwrapped by the master key that wrapped it. A master key file replaced
