@@ -6,7 +6,9 @@ its table, column and row id; on load it is decrypted. A new row gets its id fro
 its sealed values are written as a placeholder and encrypted by an UPDATE right after, inside
 the same flush and transaction — plaintext never reaches the database.
 
-Queries cannot filter on sealed columns (each value is randomised); none do.
+Queries cannot filter on sealed columns (each value is randomised); none do. Bulk
+``update()``/``insert()`` statements bypass the ORM and so the sealing: sealed columns are written
+through ORM objects only (``eduguard.keys`` rewrites ciphertexts with Core on purpose).
 """
 
 from __future__ import annotations
