@@ -21,12 +21,13 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from eduguard.config import Settings
-from eduguard.crypto import FieldCipher
+from eduguard.crypto import MasterKeySource
 from eduguard.db import migrate
 from eduguard.db.engine import make_engine, make_session_factory
 from eduguard.identity import mfa
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import Role
+from eduguard.keys.keyring import Keyring
 from eduguard.web.app import create_app
 
 PG_SERVER = os.environ.get("EDUGUARD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -87,8 +88,14 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return make_session_factory(engine)
+def keyring(tmp_path: Path) -> Keyring:
+    """The keyring of the ``settings`` fixture's home (same master key file as the app's)."""
+    return Keyring(MasterKeySource(tmp_path / "home" / "keys"))
+
+
+@pytest.fixture
+def session_factory(engine: Engine, keyring: Keyring) -> sessionmaker[Session]:
+    return make_session_factory(engine, keyring)
 
 
 @pytest.fixture
@@ -121,9 +128,8 @@ def app_client(settings: Settings) -> Iterator[TestClient]:
 class Accounts:
     """Create accounts (with TOTP enrolled where the role requires it) and log clients in."""
 
-    def __init__(self, factory: sessionmaker[Session], cipher: FieldCipher) -> None:
+    def __init__(self, factory: sessionmaker[Session]) -> None:
         self.factory = factory
-        self.cipher = cipher
         self.totp_secrets: dict[str, str] = {}
 
     def create(
@@ -139,9 +145,9 @@ class Accounts:
                 session, username=username, password=password, roles=roles, unit_id=unit_id
             )
             if enrol_mfa if enrol_mfa is not None else mfa.required_for(user):
-                uri = mfa.begin_enrolment(user, self.cipher)
+                uri = mfa.begin_enrolment(user)
                 secret = pyotp.parse_uri(uri).secret
-                mfa.confirm_enrolment(user, pyotp.TOTP(secret).now(), self.cipher)
+                mfa.confirm_enrolment(user, pyotp.TOTP(secret).now())
                 self.totp_secrets[username] = secret
             return user.id
 
@@ -170,7 +176,7 @@ class Accounts:
 @pytest.fixture
 def accounts(app_client: TestClient) -> Accounts:
     state = app_client.app.state  # type: ignore[attr-defined]
-    return Accounts(state.session_factory, state.cipher)
+    return Accounts(state.session_factory)
 
 
 @pytest.fixture

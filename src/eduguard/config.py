@@ -19,7 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from eduguard.crypto import FieldCipher, load_field_cipher
+from eduguard.crypto import MasterKeySource
 from eduguard.errors import ConfigurationError
 
 PLACEHOLDER_SECRETS = frozenset(
@@ -81,8 +81,13 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, description="上传文件大小上限（字节）")
     session_hours: int = Field(default=8, description="登录会话有效期（小时）")
     cookie_secure: bool = Field(default=False, description="仅通过 HTTPS 发送会话 Cookie")
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="主密钥（SM4，32 位十六进制），只用于加密数据密钥；缺省为 HOME/keys/master.key",
+    )
     field_key: SecretStr | None = Field(
-        default=None, description="字段加密 SM4 密钥（十六进制）；缺省为 HOME/keys/field.key"
+        default=None,
+        description="旧版字段密钥（十六进制）：未设置主密钥时作为主密钥沿用；缺省为 HOME/keys/field.key",
     )
     pseudonym_key: SecretStr | None = Field(
         default=None,
@@ -143,9 +148,13 @@ class Settings(BaseSettings):
     def keys_dir(self) -> Path:
         return self.home / "keys"
 
-    def field_cipher(self) -> FieldCipher:
-        key = self.field_key.get_secret_value() if self.field_key else None
-        return load_field_cipher(self.keys_dir, key)
+    def master_key_source(self) -> MasterKeySource:
+        """Where the master key of envelope encryption comes from (see eduguard.crypto)."""
+        return MasterKeySource(
+            self.keys_dir,
+            from_env=self.master_key.get_secret_value() if self.master_key else None,
+            legacy_env=self.field_key.get_secret_value() if self.field_key else None,
+        )
 
     def check_secrets(self) -> None:
         """Refuse to start with a missing or placeholder secret, unless in demo mode."""

@@ -14,8 +14,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from eduguard.audit import capture as audit_capture
 from eduguard.catalog import jobs
-from eduguard.config import Settings
-from eduguard.crypto import FieldCipher
 from eduguard.orgs import service as orgs_service
 from eduguard.orgs.models import UnitKind
 from eduguard.orgs.schemas import SystemCreate, UnitCreate
@@ -93,11 +91,6 @@ def make_world(session: Session) -> World:
 
 
 @pytest.fixture
-def cipher(settings: Settings) -> FieldCipher:
-    return settings.field_cipher()
-
-
-@pytest.fixture
 def audited_factory(session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
     audit_capture.install(session_factory)
     return session_factory
@@ -110,8 +103,8 @@ def world(audited_factory: sessionmaker[Session]) -> World:
 
 
 @pytest.fixture
-def run_worker(audited_factory: sessionmaker[Session], cipher: FieldCipher) -> Callable[[], int]:
+def run_worker(audited_factory: sessionmaker[Session]) -> Callable[[], int]:
     def run() -> int:
-        return jobs.work(audited_factory, cipher, once=True, progress_seconds=0.0)
+        return jobs.work(audited_factory, once=True, progress_seconds=0.0)
 
     return run

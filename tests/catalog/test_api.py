@@ -26,7 +26,7 @@ def _factory(client: TestClient) -> sessionmaker[Session]:
 
 def _work(client: TestClient) -> int:
     state = client.app.state  # type: ignore[attr-defined]
-    return jobs.work(state.session_factory, state.cipher, once=True, progress_seconds=0.0)
+    return jobs.work(state.session_factory, once=True, progress_seconds=0.0)
 
 
 def _setup(admin: TestClient, accounts: Any, tmp_path: Path) -> dict[str, Any]:

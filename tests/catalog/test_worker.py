@@ -24,22 +24,19 @@ from eduguard.catalog.models import (
 )
 from eduguard.catalog.schemas import SourceCreate
 from eduguard.catalog.service import LocationPolicy
-from eduguard.crypto import DecryptionFailed, FieldCipher
+from eduguard.crypto import DecryptionFailed
 
 from .conftest import World, make_school_db
 
 ALL = "/"
 
 
-def _add_source(
-    factory: sessionmaker[Session], cipher: FieldCipher, system_id: int, location: str
-) -> int:
+def _add_source(factory: sessionmaker[Session], system_id: int, location: str) -> int:
     with factory() as session, session.begin():
         source = flows.add_source(
             session,
             system_id,
             SourceCreate(name="学籍库", location=location),
-            cipher,
             scope=ALL,
             policy=LocationPolicy((Path(tempfile.gettempdir()),)),
         )
@@ -61,13 +58,12 @@ def _fields(session: Session, system_id: int) -> dict[tuple[str, str], Field]:
 
 def test_the_worker_scans_a_sqlite_source_into_the_catalog(
     audited_factory: sessionmaker[Session],
-    cipher: FieldCipher,
     world: World,
     run_worker: Callable[[], int],
     tmp_path: Path,
 ) -> None:
     db = make_school_db(tmp_path / "school.db")
-    _add_source(audited_factory, cipher, world.system, f"sqlite:///{db}")
+    _add_source(audited_factory, world.system, f"sqlite:///{db}")
     (run_id,) = _scan(audited_factory, world.system)
     with audited_factory() as session:
         assert session.get(ScanRun, run_id).status == RunStatus.queued  # nothing runs in-request
@@ -94,41 +90,44 @@ def test_the_worker_scans_a_sqlite_source_into_the_catalog(
 
 
 def test_a_password_is_stored_encrypted_and_never_shown(
-    audited_factory: sessionmaker[Session], cipher: FieldCipher, world: World
+    audited_factory: sessionmaker[Session], world: World
 ) -> None:
     password = "Sch00l-DB-pass-synthetic"
     url = f"postgresql://reader:{password}@db.school.example:5432/xj"
-    source_id = _add_source(audited_factory, cipher, world.system, url)
+    source_id = _add_source(audited_factory, world.system, url)
     with audited_factory() as session:
         raw = session.execute(text("SELECT location, secret FROM catalog_sources")).one()
         assert password not in raw.location and password not in (raw.secret or "")
-        assert raw.secret.startswith("sm4gcm:v1:")
+        assert raw.secret.startswith("sm4gcm:v2:")
         source = session.get(DataSource, source_id)
-        assert service.connect_location(source, cipher) == url
+        assert service.connect_location(source) == url
         shown = service.source_out(source)
         assert shown["location"] == "postgresql://reader:***@db.school.example:5432/xj"
         assert password not in str(shown)
-        # The ciphertext is bound to its source: copied to another row it does not decrypt.
+    # The ciphertext is bound to its source: copied to another row it does not decrypt.
+    with audited_factory() as session, session.begin():
         other = DataSource(
             system_id=world.system, name="copy", kind=source.kind, location=source.location
         )
-        other.secret = source.secret
         session.add(other)
         session.flush()
-        with pytest.raises(DecryptionFailed):
-            service.connect_location(other, cipher)
-        session.rollback()
+        session.execute(
+            text("UPDATE catalog_sources SET secret = :secret WHERE id = :id"),
+            {"secret": raw.secret, "id": other.id},
+        )
+        other_id = other.id
+    with audited_factory() as session, pytest.raises(DecryptionFailed):
+        session.get(DataSource, other_id)
 
 
 def test_a_new_id_number_column_is_a_version_change_and_an_alert(
     audited_factory: sessionmaker[Session],
-    cipher: FieldCipher,
     world: World,
     run_worker: Callable[[], int],
     tmp_path: Path,
 ) -> None:
     db = make_school_db(tmp_path / "school.db")
-    _add_source(audited_factory, cipher, world.system, f"sqlite:///{db}")
+    _add_source(audited_factory, world.system, f"sqlite:///{db}")
     _scan(audited_factory, world.system)
     run_worker()
     make_school_db(db, with_id_column=True)
@@ -166,13 +165,12 @@ def test_a_new_id_number_column_is_a_version_change_and_an_alert(
 
 def test_a_refused_connection_fails_the_run_and_leaves_the_catalog(
     audited_factory: sessionmaker[Session],
-    cipher: FieldCipher,
     world: World,
     run_worker: Callable[[], int],
     tmp_path: Path,
 ) -> None:
     db = make_school_db(tmp_path / "school.db")
-    _add_source(audited_factory, cipher, world.system, f"sqlite:///{db}")
+    _add_source(audited_factory, world.system, f"sqlite:///{db}")
     _scan(audited_factory, world.system)
     run_worker()
     with audited_factory() as session:
@@ -195,7 +193,6 @@ def test_a_refused_connection_fails_the_run_and_leaves_the_catalog(
 
 def test_a_correction_survives_rescans_and_a_changed_proposal_asks_for_rereview(
     audited_factory: sessionmaker[Session],
-    cipher: FieldCipher,
     world: World,
     run_worker: Callable[[], int],
     tmp_path: Path,
@@ -203,7 +200,7 @@ def test_a_correction_survives_rescans_and_a_changed_proposal_asks_for_rereview(
     from eduguard.catalog.schemas import FieldReview
 
     db = make_school_db(tmp_path / "school.db")
-    _add_source(audited_factory, cipher, world.system, f"sqlite:///{db}")
+    _add_source(audited_factory, world.system, f"sqlite:///{db}")
     _scan(audited_factory, world.system)
     run_worker()
     with audited_factory() as session, session.begin():
@@ -250,10 +247,10 @@ def test_a_correction_survives_rescans_and_a_changed_proposal_asks_for_rereview(
 
 
 def test_a_queued_run_is_claimed_by_one_worker_only(
-    audited_factory: sessionmaker[Session], cipher: FieldCipher, world: World, tmp_path: Path
+    audited_factory: sessionmaker[Session], world: World, tmp_path: Path
 ) -> None:
     db = make_school_db(tmp_path / "school.db")
-    _add_source(audited_factory, cipher, world.system, f"sqlite:///{db}")
+    _add_source(audited_factory, world.system, f"sqlite:///{db}")
     (first,) = _scan(audited_factory, world.system)
     (second,) = _scan(audited_factory, world.system)
     postgres = audited_factory.kw["bind"].dialect.name == "postgresql"

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from eduguard.crypto import DecryptionFailed, FieldCipher, load_field_cipher
+from eduguard.crypto import DecryptionFailed, FieldCipher
 from eduguard.db.base import utcnow
 from eduguard.errors import NotAuthenticated, PermissionDenied, ValidationFailed
 from eduguard.identity import mfa, tokens
@@ -132,33 +132,34 @@ def test_tokens_are_scoped_hashed_and_expire(session: Session) -> None:
     assert tokens.resolve(session, "egt_forged") is None
 
 
-def test_totp_codes_are_single_use(session: Session, tmp_path: Path) -> None:
-    cipher = load_field_cipher(tmp_path / "keys")
+def test_totp_codes_are_single_use(session: Session) -> None:
     user = new_user(session, roles={Role.audit_admin})
     assert mfa.required_for(user)
-    uri = mfa.begin_enrolment(user, cipher)
+    uri = mfa.begin_enrolment(user)
     totp = pyotp.TOTP(pyotp.parse_uri(uri).secret)
     with pytest.raises(ValidationFailed):
-        mfa.confirm_enrolment(user, "000000" if totp.now() != "000000" else "111111", cipher)
+        mfa.confirm_enrolment(user, "000000" if totp.now() != "000000" else "111111")
     now = 1_800_000_000.0
-    mfa.confirm_enrolment(user, totp.at(now), cipher, now=now)
+    mfa.confirm_enrolment(user, totp.at(now), now=now)
     assert mfa.enrolled(user)
     with pytest.raises(ValidationFailed):  # the same code again: refused
-        mfa.verify(user, totp.at(now), cipher, now=now)
-    mfa.verify(user, totp.at(now + 30), cipher, now=now + 30)
+        mfa.verify(user, totp.at(now), now=now)
+    mfa.verify(user, totp.at(now + 30), now=now + 30)
 
 
 def test_totp_secret_is_not_stored_in_plaintext(session: Session, tmp_path: Path) -> None:
-    cipher = load_field_cipher(tmp_path / "keys")
     user = new_user(session, roles={Role.pi_officer})
-    secret = pyotp.parse_uri(mfa.begin_enrolment(user, cipher)).secret
+    secret = pyotp.parse_uri(mfa.begin_enrolment(user)).secret
     session.flush()
     stored = session.execute(
         text("SELECT totp_secret_encrypted FROM users WHERE id = :id"), {"id": user.id}
     ).scalar_one()
     assert secret not in stored
-    assert stored.startswith("sm4gcm:v1:")
-    assert (tmp_path / "keys" / "field.key").stat().st_mode & 0o077 == 0
+    assert stored.startswith("sm4gcm:v2:")
+    assert user.totp_secret == secret
+    session.expire(user)  # read back from the database: decrypted on load
+    assert user.totp_secret == secret
+    assert (tmp_path / "home" / "keys" / "master.key").stat().st_mode & 0o077 == 0
 
 
 def test_field_cipher_binds_context_and_key() -> None:

@@ -26,7 +26,6 @@ from eduguard.catalog.schemas import (
     SourceCreate,
     SourceUpdate,
 )
-from eduguard.crypto import FieldCipher
 from eduguard.discovery import FailedTable, ScanReport, SourceError, TableReport, scan_table
 from eduguard.discovery.columns import IDENTIFYING
 from eduguard.discovery.connectors import describe_source, open_source
@@ -69,7 +68,6 @@ def add_source(
     session: Session,
     system_id: int,
     data: SourceCreate,
-    cipher: FieldCipher,
     *,
     scope: str,
     policy: service.LocationPolicy,
@@ -77,7 +75,7 @@ def add_source(
     system = orgs_service.get_system(session, system_id, scope=scope)
     if system.archived:
         raise ValidationFailed("system_archived", "信息系统已归档，不能登记数据源")
-    return service.create_source(session, system.id, data, cipher, policy)
+    return service.create_source(session, system.id, data, policy)
 
 
 def list_sources(session: Session, system_id: int, *, scope: str) -> Sequence[DataSource]:
@@ -93,13 +91,12 @@ def update_source(
     session: Session,
     source_id: int,
     data: SourceUpdate,
-    cipher: FieldCipher,
     *,
     scope: str,
     policy: service.LocationPolicy,
 ) -> DataSource:
     source = get_source(session, source_id, scope=scope)
-    return service.update_source(session, source, data, cipher, policy)
+    return service.update_source(session, source, data, policy)
 
 
 def archive_source(session: Session, source_id: int, *, scope: str) -> DataSource:

@@ -22,9 +22,10 @@ from eduguard.audit import service as audit_service
 from eduguard.audit.service import Actor
 from eduguard.catalog import flows, service
 from eduguard.catalog.models import DataSource, RunStatus, ScanRun
-from eduguard.crypto import DecryptionFailed, FieldCipher
+from eduguard.crypto import DecryptionFailed
 from eduguard.db.base import utcnow
 from eduguard.db.engine import transaction
+from eduguard.errors import ConfigurationError
 
 logger = logging.getLogger("eduguard.catalog.worker")
 WORKER_ACTOR = Actor(username="worker", client_address="local", reason="后台扫描任务")
@@ -92,7 +93,6 @@ def _finish(
 
 def execute(
     factory: sessionmaker[Session],
-    cipher: FieldCipher,
     run_id: int,
     *,
     progress_seconds: float = 1.0,
@@ -102,19 +102,22 @@ def execute(
     secret: str | None = None
     with transaction(factory) as session:
         run = session.get(ScanRun, run_id)
-        source = session.get(DataSource, run.source_id) if run is not None else None
-        if run is None or source is None:  # pragma: no cover - foreign keys prevent it
+        if run is None:  # pragma: no cover - foreign keys prevent it
             return
-        sample = run.sample
-        try:
-            location = service.connect_location(source, cipher)
-            secret = service.source_password(source, cipher)
-        except DecryptionFailed:
-            location = None
+        sample, source_id = run.sample, run.source_id
+    try:
+        with transaction(factory) as session:  # the password is decrypted as the row loads
+            source = session.get(DataSource, source_id)
+            if source is None:  # pragma: no cover - foreign keys prevent it
+                return
+            location = service.connect_location(source)
+            secret = service.source_password(source)
+    except (DecryptionFailed, ConfigurationError):
+        location = None
     if location is None:
         failure = (
             "secret_unreadable",
-            "数据源密码无法解密（字段加密密钥可能已更换），请重新填写数据源地址",
+            "数据源密码无法解密（主密钥不正确或密文已被改动），请重新填写数据源地址",
         )
         _finish(factory, run_id, None, failure)
         return
@@ -135,30 +138,27 @@ def execute(
     _finish(factory, run_id, report, error)
 
 
-def run_next(factory: sessionmaker[Session], cipher: FieldCipher, **options: Any) -> int | None:
+def run_next(factory: sessionmaker[Session], **options: Any) -> int | None:
     """Claim and execute the oldest queued run; its id, or None when the queue is empty."""
     with transaction(factory) as session:
         run = service.claim_next(session)
         run_id = run.id if run is not None else None
     if run_id is not None:
-        execute(factory, cipher, run_id, **options)
+        execute(factory, run_id, **options)
     return run_id
 
 
-def run_now(
-    factory: sessionmaker[Session], cipher: FieldCipher, run_id: int, **options: Any
-) -> bool:
+def run_now(factory: sessionmaker[Session], run_id: int, **options: Any) -> bool:
     """Execute one queued run now (``eduguard catalog scan --now``); False if already taken."""
     with transaction(factory) as session:
         claimed = service.claim(session, run_id) is not None
     if claimed:
-        execute(factory, cipher, run_id, **options)
+        execute(factory, run_id, **options)
     return claimed
 
 
 def work(
     factory: sessionmaker[Session],
-    cipher: FieldCipher,
     *,
     once: bool = False,
     poll_seconds: float = 2.0,
@@ -168,7 +168,7 @@ def work(
     """Execute queued runs; with ``once``, until the queue is empty. Returns how many ran."""
     done = 0
     while True:
-        run_id = run_next(factory, cipher, **options)
+        run_id = run_next(factory, **options)
         if run_id is None:
             if once:
                 return done

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduguard.db.base import Base, IdMixin, TimestampMixin, UTCDateTime, utcnow
+from eduguard.db.sealed import sealed
 
 Count = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -57,7 +58,7 @@ class ChangeKind(enum.StrEnum):
 
 class DataSource(IdMixin, TimestampMixin, Base):
     """Where a system's data is: a database URL (without its password) or a file/folder path.
-    A password is kept SM4-GCM encrypted in ``secret``, bound to the source id."""
+    A password is kept in ``secret``, sealed (SM4-GCM with a data key) and bound to the row."""
 
     __tablename__ = "catalog_sources"
 
@@ -65,7 +66,9 @@ class DataSource(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[SourceKind] = mapped_column(Enum(SourceKind, native_enum=False, length=20))
     location: Mapped[str] = mapped_column(String(1000))
-    secret: Mapped[str | None] = mapped_column(Text)
+    secret: Mapped[str | None] = mapped_column(
+        Text, info=sealed(legacy_context="catalog_sources:{id}:password")
+    )
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

@@ -32,7 +32,6 @@ from eduguard.catalog.models import (
     SourceKind,
 )
 from eduguard.catalog.schemas import FieldReview, SourceCreate, SourceUpdate
-from eduguard.crypto import FieldCipher
 from eduguard.db.base import utcnow
 from eduguard.errors import NotFound, ValidationFailed
 
@@ -68,10 +67,6 @@ def split_location(location: str) -> tuple[SourceKind, str, str | None]:
     if len(bare) > MAX_LOCATION:
         raise ValidationFailed("location_too_long", f"数据库地址过长（上限 {MAX_LOCATION} 个字符）")
     return SourceKind.database, bare, (str(password) if password else None)
-
-
-def _secret_context(source_id: int) -> str:
-    return f"catalog_sources:{source_id}:password"
 
 
 @dataclass(frozen=True)
@@ -110,29 +105,23 @@ def _local_path(kind: SourceKind, bare: str) -> Path | None:
 
 
 def _set_location(
-    session: Session,
     source: DataSource,
     location: str,
-    cipher: FieldCipher,
     policy: LocationPolicy,
 ) -> None:
     kind, bare, password = split_location(location)
     policy.check(kind, bare)
     source.kind, source.location = kind, bare
-    if source.id is None:
-        session.flush()
-    source.secret = cipher.encrypt(password, _secret_context(source.id)) if password else None
+    source.secret = password or None  # a sealed column: encrypted on flush, bound to the row
 
 
-def source_password(source: DataSource, cipher: FieldCipher) -> str | None:
-    if not source.secret:
-        return None
-    return cipher.decrypt(source.secret, _secret_context(source.id))
+def source_password(source: DataSource) -> str | None:
+    return source.secret or None
 
 
-def connect_location(source: DataSource, cipher: FieldCipher) -> str:
+def connect_location(source: DataSource) -> str:
     """The location to open: for a database, the URL with its decrypted password. Never log it."""
-    password = source_password(source, cipher)
+    password = source_password(source)
     if source.kind != SourceKind.database or password is None:
         return source.location
     return make_url(source.location).set(password=password).render_as_string(hide_password=False)
@@ -164,14 +153,13 @@ def create_source(
     session: Session,
     system_id: int,
     data: SourceCreate,
-    cipher: FieldCipher,
     policy: LocationPolicy,
 ) -> DataSource:
     kind, bare, _password = split_location(data.location)
     policy.check(kind, bare)  # before anything is added: a refused location changes nothing
     source = DataSource(system_id=system_id, name=data.name, kind=SourceKind.files, location="")
     session.add(source)
-    _set_location(session, source, data.location, cipher, policy)
+    _set_location(source, data.location, policy)
     session.flush()
     return source
 
@@ -199,7 +187,6 @@ def update_source(
     session: Session,
     source: DataSource,
     data: SourceUpdate,
-    cipher: FieldCipher,
     policy: LocationPolicy,
 ) -> DataSource:
     if data.location is not None:
@@ -208,7 +195,7 @@ def update_source(
     if data.name is not None:
         source.name = data.name
     if data.location is not None:
-        _set_location(session, source, data.location, cipher, policy)
+        _set_location(source, data.location, policy)
     session.flush()
     return source
 

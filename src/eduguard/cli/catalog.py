@@ -13,9 +13,15 @@ from eduguard.audit import capture as audit_capture
 from eduguard.audit import checkpoints as audit_checkpoints
 from eduguard.catalog import flows, jobs, service
 from eduguard.catalog.schemas import RunRead, SourceCreate
-from eduguard.cli.common import console, db_session, fail, friendly_errors, open_engine
+from eduguard.cli.common import (
+    console,
+    db_session,
+    fail,
+    friendly_errors,
+    open_engine,
+    session_factory,
+)
 from eduguard.config import get_settings
-from eduguard.db.engine import make_session_factory
 
 catalog_app = typer.Typer(help="数据资源目录 (data resource catalog)", no_args_is_help=True)
 source_app = typer.Typer(help="信息系统的数据源 (data sources)", no_args_is_help=True)
@@ -49,7 +55,6 @@ def source_add(
             session,
             system_id,
             SourceCreate(name=name, location=location),
-            settings.field_cipher(),
             scope=ALL,
             policy=service.LocationPolicy(settings.scan_root_paths, settings.home),
         )
@@ -117,10 +122,10 @@ def scan(
         return
     engine = open_engine(settings)
     try:
-        factory = make_session_factory(engine)
+        factory = session_factory(settings, engine)
         audit_capture.install(factory, audit_checkpoints.CheckpointPolicy.from_settings(settings))
         for run_id in run_ids:
-            jobs.run_now(factory, settings.field_cipher(), run_id)
+            jobs.run_now(factory, run_id)
         with factory() as session:
             done = [RunRead.model_validate(service.get_run(session, i)) for i in run_ids]
     finally:
@@ -169,7 +174,7 @@ def worker(
     """后台任务：执行排队的扫描任务（数据资源目录）。"""
     settings = get_settings()
     engine = open_engine(settings)
-    factory = make_session_factory(engine)
+    factory = session_factory(settings, engine)
     audit_capture.install(factory, audit_checkpoints.CheckpointPolicy.from_settings(settings))
 
     def report(run_id: int) -> None:
@@ -180,9 +185,7 @@ def worker(
             console.print(f"扫描任务 {run.id}：{state}{detail}")
 
     try:
-        count = jobs.work(
-            factory, settings.field_cipher(), once=once, poll_seconds=poll, on_run=report
-        )
+        count = jobs.work(factory, once=once, poll_seconds=poll, on_run=report)
     except KeyboardInterrupt:
         count = -1
     finally:

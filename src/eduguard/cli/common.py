@@ -11,7 +11,7 @@ from typing import ParamSpec, TypeVar
 import typer
 from rich.console import Console
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from eduguard.audit import capture as audit_capture
 from eduguard.audit import checkpoints as audit_checkpoints
@@ -21,6 +21,7 @@ from eduguard.config import Settings, get_settings
 from eduguard.db import migrate
 from eduguard.db.engine import make_engine, make_session_factory, transaction
 from eduguard.errors import EduguardError
+from eduguard.keys.keyring import Keyring
 
 console = Console()
 err_console = Console(stderr=True)
@@ -68,11 +69,16 @@ def open_engine(settings: Settings, *, require_current: bool = True) -> Engine:
     return engine
 
 
+def session_factory(settings: Settings, engine: Engine) -> sessionmaker[Session]:
+    """Sessions that read and write sealed columns with the master key of ``settings``."""
+    return make_session_factory(engine, Keyring(settings.master_key_source()))
+
+
 @contextmanager
 def db_session(settings: Settings | None = None) -> Iterator[Session]:
     settings = settings or get_settings()
     engine = open_engine(settings)
-    factory = make_session_factory(engine)
+    factory = session_factory(settings, engine)
     audit_capture.install(factory, audit_checkpoints.CheckpointPolicy.from_settings(settings))
     try:
         with transaction(factory) as session:

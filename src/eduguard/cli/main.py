@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session
 
 from eduguard import __version__
 from eduguard.audit import capture as audit_capture
@@ -17,15 +18,25 @@ from eduguard.cli import catalog as catalog_cli
 from eduguard.cli import mask as mask_cli
 from eduguard.cli import scan as scan_cli
 from eduguard.cli.audit import audit_app
-from eduguard.cli.common import console, db_session, err_console, fail, friendly_errors
+from eduguard.cli.common import (
+    console,
+    db_session,
+    err_console,
+    fail,
+    friendly_errors,
+    session_factory,
+)
+from eduguard.cli.keys import keys_app
+from eduguard.cli.keys import migrate_command as keys_migrate
 from eduguard.cli.orgs import agreement_app, system_app, unit_app
 from eduguard.config import Settings, get_settings
 from eduguard.db import migrate
-from eduguard.db.engine import make_engine, make_session_factory, transaction
+from eduguard.db.engine import make_engine, transaction
 from eduguard.demo import flows as demo_flows
 from eduguard.errors import EduguardError
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import Role
+from eduguard.keys.keyring import Keyring
 
 app = typer.Typer(
     name="eduguard",
@@ -42,6 +53,7 @@ scan_cli.register(app)
 catalog_cli.register(app)
 mask_cli.register(app)
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 
 Host = Annotated[str, typer.Option("--host", help="监听地址")]
 Port = Annotated[int, typer.Option("--port", help="监听端口", min=1, max=65535)]
@@ -80,6 +92,7 @@ def init() -> None:
     settings = get_settings()
     _prepare(settings)
     console.print(f"数据库已就绪：{_display_url(settings)}")
+    keys_migrate()  # values stored before envelope encryption: encrypted now (needs the key)
     with db_session(settings) as session:
         if identity_service.count_users(session) == 0:
             console.print(
@@ -111,7 +124,12 @@ def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     settings.check_secrets()
     from eduguard.cli.common import open_engine
 
-    open_engine(settings).dispose()
+    engine = open_engine(settings)
+    try:  # a wrong master key refuses to start (nothing is read or changed)
+        with Session(engine) as session:
+            Keyring(settings.master_key_source()).check_master(session)
+    finally:
+        engine.dispose()
     console.print(f"控制台：http://{host}:{port}/   API 文档：http://{host}:{port}/api/docs")
     _serve(settings, host, port)
 
@@ -138,7 +156,7 @@ def demo(
     settings = Settings(home=home, database_url=None, demo=True)
     _prepare(settings)
     engine = make_engine(settings.effective_database_url)
-    factory = make_session_factory(engine)
+    factory = session_factory(settings, engine)
     audit_capture.install(factory)
     try:
         with transaction(factory) as session:

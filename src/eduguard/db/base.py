@@ -56,3 +56,12 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow, server_default=func.now()
     )
+
+
+def _install_sealing() -> None:
+    from eduguard.db import sealed
+
+    sealed.install(Base)
+
+
+_install_sealing()

@@ -12,6 +12,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from eduguard.db.sealed import KEYRING_KEY, SealingKeyring
+
 
 def _normalise_url(url: str) -> str:
     """Let users write ``postgresql://`` and get the psycopg 3 driver we ship."""
@@ -50,8 +52,12 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def make_session_factory(
+    engine: Engine, keyring: SealingKeyring | None = None
+) -> sessionmaker[Session]:
+    """Sessions of ``engine``; with ``keyring`` they read and write sealed (encrypted) columns."""
+    info = {KEYRING_KEY: keyring} if keyring is not None else {}
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info)
 
 
 @contextmanager

@@ -1,7 +1,8 @@
 """TOTP multi-factor authentication (RFC 6238 via pyotp), with an enrolment QR code (segno).
 
-The shared secret is stored SM4-GCM encrypted with the field key (kept outside the database);
-a code is accepted once only (the last used time step is remembered).
+The shared secret is a sealed column (SM4-GCM with a data key under the master key, which is kept
+outside the database; see eduguard.db.sealed); a code is accepted once only (the last used time
+step is remembered).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import time
 import pyotp
 import segno
 
-from eduguard.crypto import FieldCipher
 from eduguard.db.base import utcnow
 from eduguard.errors import ValidationFailed
 from eduguard.identity.models import Role, User
@@ -29,26 +29,22 @@ def required_for(user: User) -> bool:
 
 
 def enrolled(user: User) -> bool:
-    return user.totp_confirmed_at is not None and user.totp_secret_encrypted is not None
+    return user.totp_confirmed_at is not None and user.totp_secret is not None
 
 
-def _context(user: User) -> str:
-    return f"users.totp_secret:{user.id}"
-
-
-def begin_enrolment(user: User, cipher: FieldCipher) -> str:
+def begin_enrolment(user: User) -> str:
     """A fresh secret (unconfirmed until a code from it is verified); returns the otpauth URI."""
     secret = pyotp.random_base32()
-    user.totp_secret_encrypted = cipher.encrypt(secret, _context(user))
+    user.totp_secret = secret
     user.totp_confirmed_at = None
     user.totp_last_step = None
     return str(pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER))
 
 
-def provisioning_uri(user: User, cipher: FieldCipher) -> str:
-    if user.totp_secret_encrypted is None:
+def provisioning_uri(user: User) -> str:
+    if user.totp_secret is None:
         raise ValidationFailed("mfa_not_started", "尚未开始绑定动态验证码")
-    secret = cipher.decrypt(user.totp_secret_encrypted, _context(user))
+    secret = user.totp_secret
     return str(pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER))
 
 
@@ -58,10 +54,10 @@ def qr_svg(uri: str) -> str:
     return buffer.getvalue().decode()
 
 
-def _accept(user: User, code: str, cipher: FieldCipher, now: float | None = None) -> None:
-    if user.totp_secret_encrypted is None or not code.strip().isdigit():
+def _accept(user: User, code: str, now: float | None = None) -> None:
+    if user.totp_secret is None or not code.strip().isdigit():
         raise BAD_CODE
-    totp = pyotp.TOTP(cipher.decrypt(user.totp_secret_encrypted, _context(user)))
+    totp = pyotp.TOTP(user.totp_secret)
     moment = time.time() if now is None else now
     current = int(moment // totp.interval)
     for step in (current - 1, current, current + 1):  # one step of clock drift either way
@@ -71,18 +67,18 @@ def _accept(user: User, code: str, cipher: FieldCipher, now: float | None = None
     raise BAD_CODE
 
 
-def confirm_enrolment(user: User, code: str, cipher: FieldCipher, now: float | None = None) -> None:
-    _accept(user, code, cipher, now)
+def confirm_enrolment(user: User, code: str, now: float | None = None) -> None:
+    _accept(user, code, now)
     user.totp_confirmed_at = utcnow()
 
 
-def verify(user: User, code: str, cipher: FieldCipher, now: float | None = None) -> None:
+def verify(user: User, code: str, now: float | None = None) -> None:
     if not enrolled(user):
         raise BAD_CODE
-    _accept(user, code, cipher, now)
+    _accept(user, code, now)
 
 
 def reset(user: User) -> None:
-    user.totp_secret_encrypted = None
+    user.totp_secret = None
     user.totp_confirmed_at = None
     user.totp_last_step = None

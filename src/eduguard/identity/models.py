@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduguard.db.base import Base, IdMixin, TimestampMixin, UTCDateTime, utcnow
+from eduguard.db.sealed import sealed
 
 
 class Role(enum.StrEnum):
@@ -32,9 +33,10 @@ class User(IdMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    totp_secret_encrypted: Mapped[str | None] = mapped_column(
-        String(255)
-    )  # SM4-GCM, key outside DB
+    # Sealed (SM4-GCM with a data key, eduguard.db.sealed): plaintext only in memory.
+    totp_secret: Mapped[str | None] = mapped_column(
+        "totp_secret_encrypted", String(255), info=sealed(legacy_context="users.totp_secret:{id}")
+    )
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a code is accepted only once
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -20,6 +20,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduguard.db.base import Base, IdMixin, TimestampMixin
+from eduguard.db.sealed import sealed
+
+_CONTACT = sealed(legacy_plaintext=True)  # stored in plaintext before revision 0004
 
 
 class UnitKind(enum.StrEnum):
@@ -67,10 +70,11 @@ class Unit(IdMixin, TimestampMixin, Base):
     code: Mapped[str | None] = mapped_column(String(18), unique=True)  # 统一社会信用代码
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     path: Mapped[str] = mapped_column(String(400), index=True, default="/")
-    principal_leader: Mapped[str | None] = mapped_column(String(100))  # 主要负责人
-    leader_in_charge: Mapped[str | None] = mapped_column(String(100))  # 分管负责人
+    # Contacts are personal information: sealed (SM4-GCM with a data key, eduguard.db.sealed).
+    principal_leader: Mapped[str | None] = mapped_column(Text, info=_CONTACT)  # 主要负责人
+    leader_in_charge: Mapped[str | None] = mapped_column(Text, info=_CONTACT)  # 分管负责人
     security_department: Mapped[str | None] = mapped_column(String(200))  # 网络安全部门
-    security_contact: Mapped[str | None] = mapped_column(String(100))
+    security_contact: Mapped[str | None] = mapped_column(Text, info=_CONTACT)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
 
     parent: Mapped[Unit | None] = relationship(remote_side="Unit.id", lazy="joined")

@@ -14,6 +14,7 @@ from eduguard.audit import capture as audit_capture
 from eduguard.audit import checkpoints as audit_checkpoints
 from eduguard.config import Settings, get_settings
 from eduguard.db.engine import make_engine, make_session_factory
+from eduguard.keys.keyring import Keyring
 from eduguard.web import errors
 from eduguard.web.i18n import translator
 from eduguard.web.ratelimit import SlidingWindowLimiter
@@ -97,12 +98,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.effective_database_url)
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
+    app.state.keyring = Keyring(settings.master_key_source())
+    app.state.session_factory = make_session_factory(engine, app.state.keyring)
     # Every create/update/delete of audited tables becomes an event in the same transaction.
     audit_capture.install(
         app.state.session_factory, audit_checkpoints.CheckpointPolicy.from_settings(settings)
     )
-    app.state.cipher = settings.field_cipher()
     app.state.login_limiter = SlidingWindowLimiter(settings.login_rate_per_minute, 60.0)
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["version"] = __version__

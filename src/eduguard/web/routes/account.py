@@ -179,7 +179,7 @@ def mfa_enrol_page(request: Request, caller: Pending, session: DbSession) -> Res
         # Enrolled already: a pending session proves the code on /login/mfa, never re-enrols.
         target = "/login/mfa" if not login.mfa_verified else "/account"
         return RedirectResponse(target, status_code=303)
-    uri = mfa.begin_enrolment(user, request.app.state.cipher)
+    uri = mfa.begin_enrolment(user)
     session.flush()
     return page(request, "mfa_enrol.html", qr_svg=mfa.qr_svg(uri), uri=uri)
 
@@ -196,9 +196,9 @@ def mfa_enrol_confirm(
     if mfa.enrolled(user):
         return RedirectResponse("/account", status_code=303)
     try:
-        mfa.confirm_enrolment(user, code, request.app.state.cipher)
+        mfa.confirm_enrolment(user, code)
     except EduguardError as exc:
-        uri = mfa.provisioning_uri(user, request.app.state.cipher)
+        uri = mfa.provisioning_uri(user)
         return page(
             request,
             "mfa_enrol.html",

@@ -204,7 +204,7 @@ def mfa_submit(
     assert login is not None  # guaranteed by the permission dependency
     _throttle(request)
     try:
-        mfa.verify(login.user, code, request.app.state.cipher)
+        mfa.verify(login.user, code)
     except EduguardError as exc:
         audit_service.record(
             session,
@@ -250,7 +250,7 @@ def api_login(
         if not body.totp:
             raise NotAuthenticated("mfa_required", "请提供动态验证码（totp）", "TOTP code required")
         try:
-            mfa.verify(user, body.totp, request.app.state.cipher)
+            mfa.verify(user, body.totp)
         except EduguardError:
             session.commit()  # keep the used-step record
             raise

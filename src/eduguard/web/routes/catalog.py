@@ -32,7 +32,6 @@ from eduguard.catalog.schemas import (
     SourceRead,
     SourceUpdate,
 )
-from eduguard.crypto import FieldCipher
 from eduguard.errors import EduguardError
 from eduguard.orgs import service as orgs_service
 from eduguard.validation import validation_details
@@ -73,11 +72,6 @@ def _policy(request: Request) -> service.LocationPolicy:
     return service.LocationPolicy(settings.scan_root_paths, settings.home)
 
 
-def _cipher(request: Request) -> FieldCipher:
-    cipher: FieldCipher = request.app.state.cipher
-    return cipher
-
-
 def _source(source: DataSource) -> SourceRead:
     return SourceRead.model_validate(service.source_out(source))
 
@@ -95,9 +89,7 @@ def create_source(
     system_id: Id, body: SourceCreate, request: Request, caller: SourceWriter, session: DbSession
 ) -> SourceRead:
     """Register a data source. A password in a database URL is stored encrypted, never shown."""
-    source = flows.add_source(
-        session, system_id, body, _cipher(request), scope=caller.scope, policy=_policy(request)
-    )
+    source = flows.add_source(session, system_id, body, scope=caller.scope, policy=_policy(request))
     return _source(source)
 
 
@@ -111,7 +103,7 @@ def update_source(
     source_id: Id, body: SourceUpdate, request: Request, caller: SourceWriter, session: DbSession
 ) -> SourceRead:
     source = flows.update_source(
-        session, source_id, body, _cipher(request), scope=caller.scope, policy=_policy(request)
+        session, source_id, body, scope=caller.scope, policy=_policy(request)
     )
     return _source(source)
 
@@ -405,7 +397,6 @@ async def source_add(
                     session,
                     system_id,
                     data,
-                    _cipher(request),
                     scope=caller.scope,
                     policy=_policy(request),
                 )

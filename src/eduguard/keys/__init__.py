@@ -1,0 +1,1 @@
+"""Envelope keys: data keys wrapped by the master key, field sealing, rotation."""
