@@ -9,6 +9,8 @@ MODEL_MODULES = (
     "eduguard.identity.models",
     "eduguard.audit.models",
     "eduguard.catalog.models",
+    "eduguard.reviews.models",
+    "eduguard.release.models",
 )
 
 
