@@ -150,8 +150,8 @@ def test_out_of_scope_is_not_found(world: World) -> None:
     assert world.client.get(path).status_code == 200
     assert [r["id"] for r in world.client.get("/api/v1/releases").json()] == [release["id"]]
     assert world.client.post(f"{path}/decision", json=REASON).status_code == 403
-    # A 数据主管 of the right unit type but not the step's unit cannot decide either.
-    world.login("pio1")  # decides only sensitive requests' second step: not this one
+    # The PI officer decides the second step only, once the owner has approved.
+    world.login("pio1")
     assert world.client.get(path).status_code == 200  # watcher of its own unit's requests
     refused = world.client.post(f"{path}/decision", json=REASON)
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "not_decider"

@@ -137,7 +137,9 @@ def test_request_approve_produce_and_download(world: World) -> None:
     assert all("用途明确" in (e.reason or "") for e in approvals)
     downloads = [e for e in events if e.action == "release.download"]
     assert len(downloads) == 2 and downloads[0].username == "researcher"
-    assert sorted(downloads[0].field_list) == sorted(APPROVED) and downloads[0].row_count == len(world.rows)
+    assert sorted(downloads[0].field_list) == sorted(APPROVED) and downloads[0].row_count == len(
+        world.rows
+    )
     produced = next(e for e in events if e.action == "release.produce")
     assert sorted(produced.field_list) == sorted(APPROVED) and produced.row_count == len(world.rows)
     # Events carry field names only, never values.
@@ -147,9 +149,7 @@ def test_request_approve_produce_and_download(world: World) -> None:
 
 
 def test_k_anonymity_on_quasi_identifiers(world: World) -> None:
-    release = _request(
-        world, fields=["xb", "csrq", "cj"], quasi_identifiers=["xb", "csrq"], k=5
-    )
+    release = _request(world, fields=["xb", "csrq", "cj"], quasi_identifiers=["xb", "csrq"], k=5)
     sensitive = any(world.fields[name]["sensitive"] for name in ("xb", "csrq", "cj"))
     roles = ["data_owner", "pi_officer"] if sensitive else ["data_owner"]
     assert [s["role"] for s in release["steps"]] == roles, {
