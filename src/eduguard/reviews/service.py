@@ -172,9 +172,8 @@ def _note(
     reason: str,
     step: int | None = None,
 ) -> None:
-    session.add(
+    request.decisions.append(  # the loaded timeline stays current within the transaction
         ReviewDecision(
-            request_id=request.id,
             step_position=step,
             action=action,
             actor_id=person.user_id,
