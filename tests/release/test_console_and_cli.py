@@ -33,6 +33,8 @@ def test_console_request_decide_and_download(world: World) -> None:
     world.login("researcher")
     listing = client.get("/releases")
     assert listing.status_code == 200 and "申请数据发布" in listing.text
+    choose = client.get("/releases/new")
+    assert choose.status_code == 200 and "一小学籍系统 · students.csv" in choose.text
     form = client.get("/releases/new", params={"dataset_id": world.dataset})
     assert form.status_code == 200 and 'value="sfzjh"' in form.text
     token = _csrf(form.text)

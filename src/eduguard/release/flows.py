@@ -5,7 +5,6 @@ audit log. The only module of ``release`` that imports other domains.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -18,6 +17,7 @@ from eduguard.audit import service as audit_service
 from eduguard.catalog import flows as catalog_flows
 from eduguard.catalog import service as catalog_service
 from eduguard.catalog.models import Dataset
+from eduguard.catalog.schemas import DatasetRead
 from eduguard.crypto import FieldCipher
 from eduguard.db.base import utcnow
 from eduguard.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -76,11 +76,12 @@ def _get(session: Session, release_id: int, person: Person) -> tuple[ReleaseRequ
 # ---------------------------------------------------------------- requesting and deciding
 
 
-def datasets(session: Session, person: Person) -> Sequence[Dataset]:
+def datasets(session: Session, person: Person) -> list[DatasetRead]:
     """The catalog datasets the requester may ask for (those of systems in scope)."""
-    return catalog_service.list_datasets(
+    found = catalog_service.list_datasets(
         session, systems=catalog_flows.scoped_systems(person.unit_path), limit=1000
     )
+    return catalog_flows.dataset_reads(session, found)
 
 
 def dataset(session: Session, dataset_id: int, person: Person) -> Dataset:
@@ -304,7 +305,6 @@ def produce(job: JobInput, keys_dir: Path, pseudonym_key: str | None) -> dict[st
             job.output,
             fmt,
             load_pseudonym_key(keys_dir, pseudonym_key),
-            sample=None,
             deidentify=job.deidentify,
             tables_wanted=[job.table],
             columns_wanted=job.fields,
