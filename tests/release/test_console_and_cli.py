@@ -82,6 +82,10 @@ def test_console_request_decide_and_download(world: World) -> None:
     world.login("researcher")
     page = client.get(detail_url)
     assert "已完成" in page.text and 'id="download-data"' in page.text
+    fulfilled = client.get("/releases", params={"state": "fulfilled"})
+    assert f'href="/releases/{release_id}"' in fulfilled.text
+    drafts = client.get("/releases", params={"state": "draft"})
+    assert f'href="/releases/{release_id}"' not in drafts.text
     assert "同意发布" in page.text  # the timeline shows the reasons
     got = client.get(f"{detail_url}/download")
     assert got.status_code == 200

@@ -149,6 +149,9 @@ def test_out_of_scope_is_not_found(world: World) -> None:
     world.login("county-sup")
     assert world.client.get(path).status_code == 200
     assert [r["id"] for r in world.client.get("/api/v1/releases").json()] == [release["id"]]
+    pending = world.client.get("/api/v1/releases", params={"state": "submitted"}).json()
+    assert [r["id"] for r in pending] == [release["id"]]
+    assert world.client.get("/api/v1/releases", params={"state": "approved"}).json() == []
     assert world.client.post(f"{path}/decision", json=REASON).status_code == 403
     # The PI officer decides the second step only, once the owner has approved.
     world.login("pio1")

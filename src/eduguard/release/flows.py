@@ -167,9 +167,11 @@ def decide(
     return release
 
 
-def list_releases(session: Session, person: Person, *, limit: int = 200) -> list[ReleaseRead]:
+def list_releases(
+    session: Session, person: Person, *, state: ReviewState | None = None, limit: int = 200
+) -> list[ReleaseRead]:
     releases = service.list_releases(
-        session, reviews=reviews_flows.visible_ids(person, KIND), limit=limit
+        session, reviews=reviews_flows.visible_ids(person, KIND, state), limit=limit
     )
     return [read(session, r.id, person) for r in releases]
 

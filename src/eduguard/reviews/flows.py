@@ -46,9 +46,10 @@ def _visible(person: Person, kind: ReviewKind) -> ColumnElement[bool]:
     return or_(*conditions) if conditions else false()
 
 
-def visible_ids(person: Person, kind: ReviewKind) -> Any:
-    """A SELECT of the ids of ``kind``'s requests ``person`` may see."""
-    return select(ReviewRequest.id).where(ReviewRequest.kind == kind.name, _visible(person, kind))
+def visible_ids(person: Person, kind: ReviewKind, state: ReviewState | None = None) -> Any:
+    """A SELECT of the ids of ``kind``'s requests ``person`` may see (in ``state``)."""
+    query = select(ReviewRequest.id).where(ReviewRequest.kind == kind.name, _visible(person, kind))
+    return query if state is None else query.where(ReviewRequest.state == state)
 
 
 def get(session: Session, request_id: int, person: Person, kind: ReviewKind) -> ReviewRequest:

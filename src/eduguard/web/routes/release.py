@@ -16,7 +16,8 @@ from eduguard.access.policy import Principal, decide
 from eduguard.errors import EduguardError
 from eduguard.release import flows
 from eduguard.release.schemas import DecisionCreate, ReleaseCreate, ReleaseRead
-from eduguard.reviews.service import Person
+from eduguard.reviews.models import ReviewState
+from eduguard.reviews.service import STATE_LABELS, Person
 from eduguard.validation import validation_details
 from eduguard.web.deps import DbSession, language, permission
 from eduguard.web.render import page
@@ -56,9 +57,11 @@ def person(principal: Principal) -> Person:
 
 
 @router.get("/api/v1/releases", tags=["release"])
-def list_releases(caller: Reader, session: DbSession) -> list[ReleaseRead]:
-    """Release requests the caller made, decides, or supervises (unit tree)."""
-    return flows.list_releases(session, person(caller))
+def list_releases(
+    caller: Reader, session: DbSession, state: ReviewState | None = None
+) -> list[ReleaseRead]:
+    """Release requests the caller made, decides, or supervises (unit tree), newest first."""
+    return flows.list_releases(session, person(caller), state=state)
 
 
 @router.post("/api/v1/releases", tags=["release"], status_code=201)
@@ -129,10 +132,18 @@ def _messages(exc: ValidationError, lang: str) -> list[str]:
 
 
 @router.get("/releases", include_in_schema=False)
-def releases_page(request: Request, caller: Reader, session: DbSession) -> HTMLResponse:
-    releases = flows.list_releases(session, person(caller))
-    may_request = decide(caller, "release:request").allowed
-    return page(request, "releases.html", releases=releases, may_request=may_request)
+def releases_page(
+    request: Request, caller: Reader, session: DbSession, state: ReviewState | None = None
+) -> HTMLResponse:
+    releases = flows.list_releases(session, person(caller), state=state)
+    return page(
+        request,
+        "releases.html",
+        releases=releases,
+        state=state.value if state else "",
+        states=STATE_LABELS,
+        may_request=decide(caller, "release:request").allowed,
+    )
 
 
 def _new_page(
