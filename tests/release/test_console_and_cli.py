@@ -94,6 +94,9 @@ def test_console_request_decide_and_download(world: World) -> None:
     world.login("county-sup")
     page = client.get(detail_url)
     assert page.status_code == 200 and 'id="download-data"' not in page.text
+    client.get("/lang/en", follow_redirects=False)
+    english = client.get(detail_url)
+    assert "Timeline" in english.text and "Fulfilled" in english.text
 
 
 @pytest.fixture
