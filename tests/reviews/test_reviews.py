@@ -84,6 +84,29 @@ def test_kinds_are_data_and_bad_data_is_refused() -> None:
         load_kind('name = "x"\n[[steps]]\nrole = "data_owner"', "missing keys")
 
 
+def test_a_request_needs_an_applicable_step_and_a_known_unit(session: Session) -> None:
+    people = _people(session)
+    only_conditional = load_kind(
+        'name = "x"\nlabel = "仅条件步骤"\n[[steps]]\nrole = "supervisor"\nunit = "parent"\n'
+        'label = "备案"\nwhen = "large"',
+        "test",
+    )
+    units = people["_units"]
+    common = {
+        "object_type": "collection",
+        "object_id": 1,
+        "title": "t",
+        "unit_id": units.unit_id or 0,
+        "requester": people["asker"],
+    }
+    with pytest.raises(ValidationFailed) as raised:
+        flows.create(session, only_conditional, units={"parent": 1}, **common)  # type: ignore[arg-type]
+    assert raised.value.code == "review_no_steps"
+    with pytest.raises(ValidationFailed) as raised:
+        flows.create(session, KIND, units={}, **common)  # type: ignore[arg-type]
+    assert raised.value.code == "review_unit_missing"
+
+
 def test_conditional_steps_states_and_visibility(session: Session) -> None:
     people = _people(session)
     small = _create(session, people, frozenset())

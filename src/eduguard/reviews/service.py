@@ -159,6 +159,10 @@ def create(
                 status=StepStatus.waiting,
             )
         )
+    if position == 0:
+        raise ValidationFailed(
+            "review_no_steps", f"“{kind.label}”没有适用的审批步骤，申请未创建", details=None
+        )
     session.flush()
     session.refresh(request)
     return request
