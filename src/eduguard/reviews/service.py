@@ -169,7 +169,6 @@ def create(
 
 
 def _note(
-    session: Session,
     request: ReviewRequest,
     action: DecisionKind,
     person: Person,
@@ -216,7 +215,7 @@ def submit(session: Session, request: ReviewRequest, person: Person, reason: str
     request.steps[0].status = StepStatus.pending
     request.state, request.current_step = ReviewState.submitted, 1
     request.submitted_at = utcnow()
-    _note(session, request, DecisionKind.submit, person, _reason(reason, required=False))
+    _note(request, DecisionKind.submit, person, _reason(reason, required=False))
     session.flush()
 
 
@@ -273,7 +272,7 @@ def decide(
     else:
         step.status = StepStatus.returned
         request.state, request.current_step = ReviewState.draft, 0
-    _note(session, request, action, person, text, step.position)
+    _note(request, action, person, text, step.position)
     session.flush()
     return step
 
@@ -283,7 +282,7 @@ def withdraw(session: Session, request: ReviewRequest, person: Person, reason: s
     if request.state not in OPEN:
         raise Conflict("review_closed", f"申请当前状态为“{STATE_LABELS[request.state]}”，不能撤回")
     request.state, request.current_step, request.closed_at = ReviewState.withdrawn, 0, utcnow()
-    _note(session, request, DecisionKind.withdraw, person, _reason(reason, required=False))
+    _note(request, DecisionKind.withdraw, person, _reason(reason, required=False))
     session.flush()
 
 
@@ -292,5 +291,5 @@ def fulfil(session: Session, request: ReviewRequest, person: Person, note: str) 
     if request.state != ReviewState.approved:
         raise Conflict("review_not_approved", "申请尚未批准")
     request.state, request.closed_at = ReviewState.fulfilled, utcnow()
-    _note(session, request, DecisionKind.fulfil, person, note[:MAX_REASON])
+    _note(request, DecisionKind.fulfil, person, note[:MAX_REASON])
     session.flush()
