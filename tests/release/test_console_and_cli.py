@@ -115,7 +115,9 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_cli_request_approve_run_download(cli_env: None, tmp_path: Path) -> None:
+def test_cli_request_approve_run_download(
+    cli_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A SQLite database source, end to end on the command line, in accounts' names."""
     assert run("init")[0] == 0
     assert run("unit", "create", "己县教育局", "--kind", "county")[0] == 0
@@ -150,8 +152,15 @@ def test_cli_request_approve_run_download(cli_env: None, tmp_path: Path) -> None
     target = tmp_path / "out" / "data.csv"
     code, out = run("release", "download", "1", "--user", "yan", "--output", str(target))
     assert code == 1 and "尚未生成" in out and not target.exists(), out
-    code, out = run("release", "run")
+
+    def stop(_seconds: float) -> None:
+        raise KeyboardInterrupt  # --watch ends with Ctrl+C after one round
+
+    monkeypatch.setattr("eduguard.cli.release.time.sleep", stop)
+    code, out = run("release", "run", "--watch")
     assert code == 0 and "已处理 1 个" in out and "已生成" in out, out
+    code, out = run("release", "run")
+    assert code == 0 and "已处理 0 个" in out, out
     code, out = run("release", "download", "1", "--user", "zhu", "--output", str(target))
     assert code == 1 and "只有申请人" in out, out
     code, out = run("release", "download", "1", "--user", "yan", "--output", str(target))

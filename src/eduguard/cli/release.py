@@ -8,6 +8,7 @@ download), and the audit events name that account. ``run`` produces approved rel
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -215,6 +216,10 @@ def withdraw(release_id: Annotated[int, typer.Argument(help="申请 ID")], user:
 def run(
     release_id: Annotated[int | None, typer.Argument(help="只处理这个申请（缺省为全部）")] = None,
     retry: Annotated[bool, typer.Option("--retry", help="重新排队生成失败的申请")] = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="持续运行：队列为空时等待新批准的申请（Ctrl+C 退出）")
+    ] = False,
+    poll: Annotated[float, typer.Option("--poll", min=0.1, help="--watch 的轮询间隔（秒）")] = 5.0,
 ) -> None:
     """生成已批准申请的脱敏数据与报告（写入 EDUGUARD_HOME/releases）。"""
     settings = get_settings()
@@ -235,6 +240,17 @@ def run(
             done = [r for r in [jobs.run_next(runtime, release_id)] if r is not None]
             if not done:
                 raise fail(f"申请 {release_id} 不在待生成队列中（须已批准且尚未生成）")
+        elif watch:
+            done = []
+            try:
+                while True:
+                    produced = jobs.work(runtime)
+                    for produced_id in produced:
+                        console.print(f"数据发布申请 {produced_id} 已处理")
+                    done += produced
+                    time.sleep(poll)
+            except KeyboardInterrupt:
+                pass
         else:
             done = jobs.work(runtime)
         failed = False
