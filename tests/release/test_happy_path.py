@@ -112,6 +112,11 @@ def test_request_approve_produce_and_download(world: World) -> None:
     assert columns["sfzjh"]["operator"] and columns["sfzjh"]["rows_changed"] == len(world.rows)
     assert columns["xm"]["operator"] and columns["xm"]["rows_changed"] == len(world.rows)
     assert "lxdh" not in report.text
+    assert body["release"]["fields"] == APPROVED
+    assert [a["decided_by"] for a in body["release"]["approvals"]] == ["owner1", "pio1"]
+    assert body["release"]["recipient"] == "某师范大学教育统计课题组"
+    assert str(world.home) not in report.text and "students.csv" in body["source"]
+    assert str(world.home.parent) not in report.text  # no server paths for the recipient
 
     # Only the requester downloads: not the owner who approved it, not a supervisor.
     for other in ("owner1", "county-sup"):

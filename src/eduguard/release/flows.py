@@ -5,6 +5,7 @@ audit log. The only module of ``release`` that imports other domains.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -26,6 +27,7 @@ from eduguard.orgs import service as orgs_service
 from eduguard.protection import job as mask_job
 from eduguard.protection.keys import load_pseudonym_key
 from eduguard.protection.policy import load_policy
+from eduguard.protection.writers import write_text_atomically
 from eduguard.release import service
 from eduguard.release.models import JobStatus, ReleaseRequest
 from eduguard.release.schemas import (
@@ -328,6 +330,7 @@ def job_succeeded(
     review = session.get(ReviewRequest, release.review_id)
     if review is None:  # pragma: no cover - foreign key
         raise NotFound("review_not_found", "审批记录不存在")
+    _write_release_report(session, release, review, output, report)
     model = entry.get("k_anonymity")
     extra = f"，k={model['k_achieved']}" if model else ""
     note = f"已生成脱敏数据：{release.rows_exported} 行，{len(release.field_list)} 个字段{extra}"
@@ -340,6 +343,50 @@ def job_succeeded(
         fields=[column["column"] for column in entry["columns"]],
         row_count=release.rows_exported,
         reason=note,
+    )
+
+
+def _write_release_report(
+    session: Session,
+    release: ReleaseRequest,
+    review: ReviewRequest,
+    output: Path,
+    report: dict[str, Any],
+) -> None:
+    """Rewrite the masking job's report for the recipient: what was approved, by whom and why,
+    and no server paths or database addresses (file names only)."""
+    system = orgs_service.get_system(session, release.system_id)
+    tables = [{**table, "output": output.name} for table in report.get("tables", [])]
+    body = {
+        "release": {
+            "id": release.id,
+            "system": system.name,
+            "owner_unit": system.owner_unit.name,
+            "dataset": release.dataset_name,
+            "fields": release.field_list,
+            "purpose": release.purpose,
+            "recipient": release.recipient,
+            "legal_basis": release.legal_basis,
+            "ethics_note": release.ethics_note,
+            "requester": review.requester_name,
+            "approvals": [
+                {
+                    "step": step.position,
+                    "label": step.label,
+                    "decided_by": step.decided_by_name,
+                    "decided_at": step.decided_at.isoformat() if step.decided_at else None,
+                    "reason": step.reason,
+                }
+                for step in review.steps
+            ],
+        },
+        **{key: value for key, value in report.items() if key not in ("source", "output")},
+        "source": release.dataset_name,
+        "output": output.name,
+        "tables": tables,
+    }
+    write_text_atomically(
+        mask_job.report_path(output), json.dumps(body, ensure_ascii=False, indent=2)
     )
 
 
