@@ -205,3 +205,39 @@ def test_sqlite_source_exports_only_approved_columns(
     assert lines[0] == "sfzjh,cj" and len(lines) == 31
     for row in world.rows:
         assert row["sfzjh"] not in text and row["xm"] not in text and row["lxdh"] not in text
+
+
+def test_console_draft_submit_and_withdraw(world: World) -> None:
+    client = world.client
+    world.login("researcher")
+    draft = client.post(
+        "/api/v1/releases",
+        json={
+            "dataset_id": world.dataset,
+            "fields": ["cj"],
+            "purpose": "成绩分布草稿",
+            "recipient": "县教研室",
+            "legal_basis": "教研工作职责",
+            "submit": False,
+        },
+    ).json()
+    assert draft["state"] == "draft" and draft["steps"][0]["status"] == "waiting"
+    url = f"/releases/{draft['id']}"
+    world.login("owner1")  # a decider sees the draft but has nothing to decide yet
+    assert 'id="decision-form"' not in client.get(url).text
+    world.login("researcher")
+    page = client.get(url)
+    assert 'id="resubmit"' in page.text and 'id="withdraw"' in page.text
+    token = _csrf(page.text)
+    sent = client.post(f"{url}/submit", data={"csrf_token": token}, follow_redirects=False)
+    assert sent.status_code == 303
+    assert "审批中" in client.get(url).text
+    gone = client.post(f"{url}/withdraw", data={"csrf_token": token}, follow_redirects=False)
+    assert gone.status_code == 303
+    page = client.get(url)
+    assert "已撤回" in page.text and 'id="withdraw"' not in page.text
+    again = client.post(f"{url}/withdraw", data={"csrf_token": token})
+    assert again.status_code == 422 and "不能撤回" in again.text
+    client.headers.pop("X-CSRF-Token")
+    forged = client.post(f"{url}/submit", data={})
+    assert forged.status_code == 403  # no CSRF token: nothing changes
