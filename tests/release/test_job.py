@@ -12,7 +12,7 @@ from sqlalchemy import select
 from eduguard.audit.models import AuditEvent
 from eduguard.protection import job as mask_job
 from eduguard.protection.policy import load_policy
-from eduguard.release import flows
+from eduguard.release import flows, jobs, service
 
 from .conftest import World, write_csv
 
@@ -57,7 +57,16 @@ def test_a_failed_export_leaves_nothing_and_can_be_retried(world: World, tmp_pat
     write_csv(source, world.rows)
     with factory() as session, session.begin():
         flows.retry(session, made["id"])
-    assert world.work() == [made["id"]]
+    # Two workers: the first claim takes the release, the second finds nothing to take.
+    with factory() as first, first.begin():
+        assert service.claim(first, made["id"]) is not None
+    with factory() as second, second.begin():
+        assert service.claim(second, made["id"]) is None
+        assert service.claim(second) is None
+    assert world.work() == []
+    state = world.client.app.state  # type: ignore[attr-defined]
+    runtime = jobs.Runtime(factory, state.cipher, state.settings.home, state.settings.keys_dir)
+    jobs.execute(runtime, made["id"])
     done = world.client.get(f"/api/v1/releases/{made['id']}").json()
     assert done["job_status"] == "succeeded" and done["state"] == "fulfilled"
     assert world.work() == []  # produced once
