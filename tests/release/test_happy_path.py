@@ -125,6 +125,12 @@ def test_request_approve_produce_and_download(world: World) -> None:
         denied = world.client.get(f"/api/v1/releases/{release['id']}/download")
         assert denied.status_code == 403, (other, denied.text)
 
+    # both1 may download releases (数据使用) and sees this one (数据主管 of the owner unit),
+    # but did not request it.
+    world.login("both1")
+    foreign = world.client.get(f"/api/v1/releases/{release['id']}/download")
+    assert foreign.status_code == 403 and foreign.json()["error"]["code"] == "not_requester"
+
     events = _events(world, release["id"], release["review_id"])
     actions = [e.action for e in events]
     for expected in (
@@ -140,7 +146,19 @@ def test_request_approve_produce_and_download(world: World) -> None:
     approvals = [e for e in events if e.action == "review.approve"]
     assert {e.username for e in approvals} == {"owner1", "pio1"}
     assert all("用途明确" in (e.reason or "") for e in approvals)
-    downloads = [e for e in events if e.action == "release.download"]
+    refused = [e for e in events if e.action == "release.download" and e.result == "denied"]
+    assert [e.username for e in refused] == ["researcher", "both1"]  # too early; not theirs
+    factory = world.client.app.state.session_factory  # type: ignore[attr-defined]
+    with factory() as session:  # roles without release:export are refused before the route
+        denied = session.scalars(
+            select(AuditEvent.username).where(
+                AuditEvent.action == "access.denied",
+                AuditEvent.object_type == "release:export",
+                AuditEvent.object_id == str(release["id"]),
+            )
+        ).all()
+    assert sorted(denied) == ["county-sup", "owner1"]
+    downloads = [e for e in events if e.action == "release.download" and e.result == "ok"]
     assert len(downloads) == 2 and downloads[0].username == "researcher"
     assert sorted(downloads[0].field_list) == sorted(APPROVED) and downloads[0].row_count == len(
         world.rows

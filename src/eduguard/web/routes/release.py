@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from eduguard.access.policy import Principal, decide
-from eduguard.errors import EduguardError
+from eduguard.audit import service as audit_service
+from eduguard.errors import Conflict, EduguardError, PermissionDenied
 from eduguard.release import flows
 from eduguard.release.schemas import DecisionCreate, ReleaseCreate, ReleaseRead
 from eduguard.reviews.models import ReviewState
@@ -101,9 +102,22 @@ def decide_release(
 def _file(
     request: Request, session: DbSession, caller: Principal, release_id: int, report: bool
 ) -> Response:
-    path, name = flows.download(
-        session, release_id, person(caller), request.app.state.settings.home, report=report
-    )
+    try:
+        path, name = flows.download(
+            session, release_id, person(caller), request.app.state.settings.home, report=report
+        )
+    except (PermissionDenied, Conflict) as exc:
+        # A refused download is recorded too; the request's own transaction rolls back.
+        audit_service.record_separately(
+            request.app.state.session_factory,
+            session=session,
+            action="release.download",
+            object_type=flows.OBJECT_TYPE,
+            object_id=release_id,
+            result="denied",
+            reason=exc.message_zh,
+        )
+        raise
     media = "application/json" if report else "application/octet-stream"
     return FileResponse(path, media_type=media, filename=name)
 
