@@ -27,11 +27,13 @@ EXPECTED: dict[Role, set[str]] = {
     Role.data_owner: ORGS_READ
     | CATALOG
     | {"system:write", "agreement:write", "source:write", "catalog:scan", "catalog:review"}
-    | {"catalog:export"},
+    | {"catalog:export"}
+    | {"release:read", "release:approve"},
     Role.data_operator: ORGS_READ | CATALOG | {"catalog:scan"},
-    Role.data_user: {"unit:read", "system:read", "catalog:read"},
-    Role.pi_officer: ORGS_READ | CATALOG | {"catalog:export"},
-    Role.supervisor: ORGS_READ | CATALOG | {"catalog:export"},
+    Role.data_user: {"unit:read", "system:read", "catalog:read"}
+    | {"release:read", "release:request", "release:export"},
+    Role.pi_officer: ORGS_READ | CATALOG | {"catalog:export"} | {"release:read", "release:approve"},
+    Role.supervisor: ORGS_READ | CATALOG | {"catalog:export"} | {"release:read"},
 }
 # Routes that end the caller's own session would cut the walk short.
 SKIP = re.compile(r"logout")

@@ -33,6 +33,10 @@ ACTIONS: dict[str, str] = {
     "catalog:review": "审核分类分级",
     "catalog:export": "导出数据资源目录",
     "source:write": "管理数据源（含访问凭据）",
+    "release:read": "查看科研与统计数据发布申请",
+    "release:request": "申请科研与统计数据发布",
+    "release:approve": "审批科研与统计数据发布",
+    "release:export": "下载已批准发布的脱敏数据",
     "audit:read": "查阅审计日志",
     "audit:export": "导出审计日志",
 }
@@ -50,11 +54,16 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.data_owner: READ_ORGS
     | CATALOG_READ
     | {"system:write", "agreement:write", "source:write", "catalog:scan", "catalog:review"}
-    | {"catalog:export"},
+    | {"catalog:export"}
+    | {"release:read", "release:approve"},
     Role.data_operator: READ_ORGS | CATALOG_READ | {"catalog:scan"},
-    Role.data_user: frozenset({"unit:read", "system:read", "catalog:read"}),
-    Role.pi_officer: READ_ORGS | CATALOG_READ | {"catalog:export"},
-    Role.supervisor: READ_ORGS | CATALOG_READ | {"catalog:export"},
+    Role.data_user: frozenset({"unit:read", "system:read", "catalog:read"})
+    | {"release:read", "release:request", "release:export"},
+    Role.pi_officer: READ_ORGS
+    | CATALOG_READ
+    | {"catalog:export"}
+    | {"release:read", "release:approve"},
+    Role.supervisor: READ_ORGS | CATALOG_READ | {"catalog:export"} | {"release:read"},
 }
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {

@@ -16,6 +16,7 @@ from eduguard.audit import service as audit_service
 from eduguard.audit.service import Actor
 from eduguard.cli import catalog as catalog_cli
 from eduguard.cli import mask as mask_cli
+from eduguard.cli import release as release_cli
 from eduguard.cli import scan as scan_cli
 from eduguard.cli.audit import audit_app
 from eduguard.cli.common import (
@@ -52,6 +53,7 @@ app.add_typer(user_app, name="user")
 scan_cli.register(app)
 catalog_cli.register(app)
 mask_cli.register(app)
+release_cli.register(app)
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 

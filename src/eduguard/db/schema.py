@@ -10,6 +10,8 @@ MODEL_MODULES = (
     "eduguard.audit.models",
     "eduguard.catalog.models",
     "eduguard.keys.models",
+    "eduguard.reviews.models",
+    "eduguard.release.models",
 )
 
 

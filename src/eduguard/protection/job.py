@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,12 @@ import polars as pl
 from eduguard.discovery import api
 from eduguard.discovery.connectors import describe_source, is_database_url, open_source
 from eduguard.discovery.report import TableReport
-from eduguard.discovery.sources import FailedTable, SourceError, TableSource
+from eduguard.discovery.sources import (
+    DEFAULT_BATCH_ROWS,
+    FailedTable,
+    SourceError,
+    TableSource,
+)
 from eduguard.errors import ValidationFailed
 from eduguard.protection.kanonymity import anonymise
 from eduguard.protection.masking import ColumnPlan, mask_frame, plan_table
@@ -54,6 +60,9 @@ class MaskJob:
     deidentify: Deidentification | None = None
     seed: int | None = None
     tables_wanted: list[str] | None = None
+    # Only these columns are read, scanned and written (every table must have them all): an
+    # approved release exports its approved fields and nothing else.
+    columns_wanted: list[str] | None = None
     tables: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -104,6 +113,8 @@ def run(job: MaskJob) -> dict[str, Any]:
         first = failed[0]
         raise MaskFailed("source_unreadable", f"无法读取“{first.name}”：{first.error.message_zh}")
     readable = [table for table in tables if not isinstance(table, FailedTable)]
+    if job.columns_wanted is not None:
+        readable = [_Projected(table, job.columns_wanted) for table in readable]
     scan = api.scan(readable, sample=job.sample)
     reports = {table.name: table for table in scan.tables}
     several = len(readable) > 1
@@ -144,6 +155,28 @@ def run(job: MaskJob) -> dict[str, Any]:
     }
     write_text_atomically(report_path(job.output), json.dumps(report, ensure_ascii=False, indent=2))
     return report
+
+
+class _Projected:
+    """A table narrowed to ``columns``, in that order; a missing column fails the job."""
+
+    def __init__(self, table: TableSource, columns: list[str]) -> None:
+        self.table, self.columns = table, columns
+        self.name = table.name
+        self.comment = table.comment
+        self.column_comments = {k: v for k, v in table.column_comments.items() if k in columns}
+        self.row_count = table.row_count
+
+    def batches(
+        self, batch_rows: int = DEFAULT_BATCH_ROWS, limit: int | None = None
+    ) -> Iterator[pl.DataFrame]:
+        for batch in self.table.batches(batch_rows, limit):
+            missing = [name for name in self.columns if name not in batch.columns]
+            if missing:
+                raise SourceError(
+                    "column_unknown", f"表“{self.name}”中没有列：{'、'.join(missing)}"
+                )
+            yield batch.select(self.columns)
 
 
 def _abort(writers: list[TableWriter]) -> None:

@@ -18,7 +18,17 @@ from eduguard.keys.keyring import Keyring
 from eduguard.web import errors
 from eduguard.web.i18n import translator
 from eduguard.web.ratelimit import SlidingWindowLimiter
-from eduguard.web.routes import account, api_orgs, audit, auth, catalog, pages_orgs, system, users
+from eduguard.web.routes import (
+    account,
+    api_orgs,
+    audit,
+    auth,
+    catalog,
+    pages_orgs,
+    release,
+    system,
+    users,
+)
 
 HERE = Path(__file__).parent
 # Every router of the app; the route-declaration tests walk these.
@@ -31,6 +41,7 @@ ROUTERS = (
     pages_orgs.router,
     audit.router,
     catalog.router,
+    release.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
