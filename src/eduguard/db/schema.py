@@ -9,6 +9,7 @@ MODEL_MODULES = (
     "eduguard.identity.models",
     "eduguard.audit.models",
     "eduguard.catalog.models",
+    "eduguard.compliance.models",
 )
 
 
