@@ -35,26 +35,40 @@ ACTIONS: dict[str, str] = {
     "source:write": "管理数据源（含访问凭据）",
     "audit:read": "查阅审计日志",
     "audit:export": "导出审计日志",
+    "compliance:read": "查看合规发现与整改任务",
+    "compliance:evaluate": "执行合规评估",
+    "compliance:export": "导出合规报告",
+    "compliance:write": "登记合规事实、处理整改任务",
 }
 
 READ_ORGS = frozenset({"unit:read", "system:read", "agreement:read"})
 CATALOG_READ = frozenset({"catalog:read"})
+COMPLIANCE_MANAGE = frozenset(
+    {"compliance:read", "compliance:evaluate", "compliance:export", "compliance:write"}
+)
 
 ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.system_admin: READ_ORGS
     | CATALOG_READ
     | {"unit:write", "system:write", "agreement:write", "user:read", "user:manage", "user:unlock"}
-    | {"source:write", "catalog:scan"},
-    Role.security_admin: READ_ORGS | CATALOG_READ | {"user:read", "user:unlock"},
+    | {"source:write", "catalog:scan"}
+    | {"compliance:read", "compliance:evaluate"},
+    Role.security_admin: READ_ORGS
+    | CATALOG_READ
+    | {"user:read", "user:unlock"}
+    | COMPLIANCE_MANAGE,
     Role.audit_admin: frozenset({"audit:read", "audit:export"}),
     Role.data_owner: READ_ORGS
     | CATALOG_READ
     | {"system:write", "agreement:write", "source:write", "catalog:scan", "catalog:review"}
-    | {"catalog:export"},
-    Role.data_operator: READ_ORGS | CATALOG_READ | {"catalog:scan"},
+    | {"catalog:export"}
+    | COMPLIANCE_MANAGE,
+    Role.data_operator: READ_ORGS | CATALOG_READ | {"catalog:scan", "compliance:read"},
     Role.data_user: frozenset({"unit:read", "system:read", "catalog:read"}),
-    Role.pi_officer: READ_ORGS | CATALOG_READ | {"catalog:export"},
-    Role.supervisor: READ_ORGS | CATALOG_READ | {"catalog:export"},
+    Role.pi_officer: READ_ORGS | CATALOG_READ | {"catalog:export"} | COMPLIANCE_MANAGE,
+    Role.supervisor: READ_ORGS
+    | CATALOG_READ
+    | {"catalog:export", "compliance:read", "compliance:export"},
 }
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {
