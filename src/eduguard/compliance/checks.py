@@ -20,12 +20,12 @@ FACTS: dict[str, tuple[str, str]] = {
     "last_security_audit_date": ("最近一次个人信息处理安全审计日期", "date"),
     "cross_border_assessment_ref": ("数据出境安全评估（文号）", "text"),
     "cross_border_assessment_date": ("数据出境安全评估日期", "date"),
-    "guardian_consent_recorded": ("已记录监护人同意依据", "bool"),
-    "minors_access_logged": ("已采取技术措施记录儿童信息访问情况", "bool"),
-    "separate_consent_recorded": ("已记录个人单独同意依据", "bool"),
+    "guardian_consent_recorded": ("监护人同意依据", "bool"),
+    "minors_access_logged": ("记录儿童信息访问情况的技术措施", "bool"),
+    "separate_consent_recorded": ("个人单独同意依据", "bool"),
     "collective_decision_ref": ("领导班子集体决策（会议纪要文号）", "text"),
     "collective_decision_date": ("领导班子集体决策日期", "date"),
-    "sensitive_fields_encrypted": ("敏感个人信息字段已加密存储", "bool"),
+    "sensitive_fields_encrypted": ("敏感个人信息字段加密措施", "bool"),
 }
 
 ADMIN_ROLES = {

@@ -118,11 +118,13 @@ class _Reader:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def error(self, key: str, problem_zh: str, problem_en: str) -> ValidationFailed:
+    def error(self, key: str | None, problem_zh: str, problem_en: str) -> ValidationFailed:
+        where_zh = f" 中 {key} " if key else " "
+        where_en = f": {key} " if key else " "
         return ValidationFailed(
             "rules_invalid",
-            f"合规规则文件 {self.path} 中 {key} {problem_zh}",
-            f"compliance rules file {self.path}: {key} {problem_en}",
+            f"合规规则文件 {self.path}{where_zh}{problem_zh}",
+            f"compliance rules file {self.path}{where_en}{problem_en}",
             details={"file": str(self.path), "key": key},
         )
 
@@ -271,15 +273,11 @@ class _Reader:
         try:
             document = tomllib.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise self.error("（文件）", "不存在", "does not exist") from None
+            raise self.error(None, "不存在", "does not exist") from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise self.error(
-                "（文件）", f"无法读取（{type(exc).__name__}）", "unreadable"
-            ) from None
+            raise self.error(None, f"无法读取（{type(exc).__name__}）", "unreadable") from None
         except tomllib.TOMLDecodeError as exc:
-            raise self.error(
-                "（语法）", f"不是有效的 TOML：{exc}", f"is not valid TOML: {exc}"
-            ) from None
+            raise self.error(None, f"不是有效的 TOML：{exc}", f"is not valid TOML: {exc}") from None
         unknown = sorted(set(document) - {"version", "title", "weights", "rule"})
         if unknown:
             raise self.error(unknown[0], "是未知的键", "is an unknown key")
