@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from eduguard.audit import capture as audit_capture
 from eduguard.catalog import flows as catalog_flows
 from eduguard.catalog import service as catalog_service
 from eduguard.catalog.models import Dataset, RunStatus
@@ -136,6 +137,7 @@ def make_world(session: Session) -> World:
 
 @pytest.fixture
 def world(session: Session) -> World:
+    audit_capture.install(session)  # as the app and the CLI do for their sessions
     built = make_world(session)
     session.commit()
     return built
