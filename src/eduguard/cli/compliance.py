@@ -51,6 +51,17 @@ def _validated(model: type[M], values: dict[str, object]) -> M:
         raise fail(f"{where}{first['message']}") from None
 
 
+def _table(*headers: str, keep: int = 1) -> Table:
+    """A table whose first ``keep`` columns (ids) never wrap; the others wrap, never cut."""
+    table = Table(*headers)
+    for index, column in enumerate(table.columns):
+        if index < keep:
+            column.no_wrap = True
+        else:
+            column.overflow = "fold"
+    return table
+
+
 def _ruleset(path: Path | None) -> rules.RuleSet:
     return rules.load(path) if path is not None else rules.default_rules()
 
@@ -73,7 +84,7 @@ def list_rules(rules_path: RulesPath = None) -> None:
     """列出（并校验）合规规则：编号、条款、严重性、适用对象、检查项。"""
     ruleset = _ruleset(rules_path)
     console.print(f"{ruleset.title}（版本 {ruleset.version}，{len(ruleset.rules)} 条）")
-    table = Table("规则", "标题", "条款", "严重性", "对象", "检查", "负责", "期限（天）")
+    table = _table("规则", "标题", "条款", "严重性", "对象", "检查", "负责", "期限（天）")
     for rule in ruleset.rules:
         table.add_row(
             rule.id,
@@ -120,7 +131,7 @@ def findings(
     wanted = None if status == "all" else FindingStatus(status)
     with db_session() as session:
         rows = flows.findings(session, ALL, unit_id=unit, status=wanted, limit=100_000)
-        table = Table("ID", "规则", "条款", "严重性", "单位 / 系统", "状态", "证据", "整改")
+        table = _table("ID", "规则", "条款", "严重性", "单位 / 系统", "状态", "证据", "整改", keep=2)
         for r in rows:
             where = r.unit + (f" / {r.system}" if r.system else "")
             task = ""
@@ -200,7 +211,7 @@ def facts(
             )
         else:
             shown = flows.get_facts(session, system_id, scope=ALL)
-        table = Table("事实项", "说明", "值")
+        table = _table("事实项", "说明", "值")
         for name, (label, _kind) in FACTS.items():
             value = getattr(shown, name)
             text = ("是" if value else "否") if isinstance(value, bool) else str(value or "—")

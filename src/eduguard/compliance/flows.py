@@ -72,7 +72,10 @@ def narrow(session: Session, scope: str, unit_id: int | None) -> tuple[str, str]
     if unit_id is not None:
         unit = orgs_service.get_unit(session, unit_id, scope=scope)
         return unit.path, unit.name
-    return scope, "全部单位" if scope == ALL else f"单位范围 {scope}"
+    if scope == ALL:
+        return scope, "全部单位"
+    name = session.scalar(select(Unit.name).where(Unit.path == scope))
+    return scope, name or f"单位范围 {scope}"
 
 
 # ---------------------------------------------------------------- facts
@@ -503,7 +506,7 @@ def report(
     body = compliance_report.render(fmt, rows, scores, scope_label=label, ruleset=ruleset)
     audit_service.record(
         session,
-        action="compliance.export",
+        action="compliance.report.export",
         object_type="compliance_report",
         object_id=unit_id,
         fields=["rule_id", "clause", "severity", "unit", "system", "status", "evidence"],
