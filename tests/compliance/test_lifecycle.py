@@ -303,3 +303,23 @@ def test_another_rule_file_is_used_for_evaluation(
     assert open_keys(session) == {("T-RETENTION", f"dataset:{dataset.id}")}
     finding = session.scalar(select(Finding))
     assert finding is not None and finding.severity == "low" and finding.rules_version == "t-1"
+
+
+def test_a_subject_moved_into_the_scope_keeps_its_finding(session: Session, world: World) -> None:
+    orgs_service.update_system(
+        session, world.school_a_system, SystemUpdate(storage_location=StorageLocation.overseas)
+    )
+    flows.evaluate(session, today=TODAY)
+    session.commit()
+    before = session.scalar(select(Finding).where(Finding.rule_id == "N5-DOMESTIC-STORAGE"))
+    assert before is not None and before.task is not None
+    finding_id, task_id = before.id, before.task.id
+    # Registry repair outside the services: the system belongs to school B after all.
+    orgs_service.get_system(session, world.school_a_system).unit_id = world.school_b
+    session.commit()
+    flows.evaluate(session, unit_id=world.school_b, today=TODAY)
+    session.commit()
+    after = session.scalar(select(Finding).where(Finding.rule_id == "N5-DOMESTIC-STORAGE"))
+    assert after is not None and after.id == finding_id and after.unit_id == world.school_b
+    assert after.task is not None and after.task.id == task_id
+    assert after.status == FindingStatus.open

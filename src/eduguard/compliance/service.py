@@ -102,7 +102,7 @@ def sync(
     ruleset: RuleSet,
     failures: Sequence[Failure],
     *,
-    unit_ids: UnitIds,
+    unit_ids: Collection[int] | None,
     today: date,
 ) -> SyncCounts:
     """Make the findings of ``ruleset``'s rules in ``unit_ids`` match ``failures``: new
@@ -117,6 +117,18 @@ def sync(
             _in_units(select(Finding).where(Finding.rule_id.in_(rule_ids)), unit_ids)
         )
     }
+    # A subject that moved into the scope from another unit keeps its finding (and task).
+    subjects = sorted({failure.subject_key for failure in failures})
+    for start in range(0, len(subjects), 500):
+        for f in session.scalars(
+            select(Finding).where(
+                Finding.rule_id.in_(rule_ids),
+                Finding.subject_key.in_(subjects[start : start + 500]),
+            )
+        ):
+            existing.setdefault((f.rule_id, f.subject_key), f)
+    scope = None if unit_ids is None else set(unit_ids)
+    in_scope = {key for key, f in existing.items() if scope is None or f.unit_id in scope}
     seen: set[tuple[str, str]] = set()
     for failure in failures:
         key = (failure.rule.id, failure.subject_key)
@@ -164,11 +176,14 @@ def sync(
                     status=TaskStatus.open,
                 )
             )
-        elif task.status == TaskStatus.resolved:
-            task.status = TaskStatus.open
-            task.due_date = max(task.due_date, today + timedelta(days=rule.due_in_days))
+        else:
+            if task.status == TaskStatus.resolved:
+                task.status = TaskStatus.open
+                task.due_date = max(task.due_date, today + timedelta(days=rule.due_in_days))
+            if task.owner_user_id is None and failure.owner_user_id is not None:
+                task.owner_user_id = failure.owner_user_id
     for key, finding in existing.items():
-        if key not in seen and finding.status == FindingStatus.open:
+        if key in in_scope and key not in seen and finding.status == FindingStatus.open:
             finding.status = FindingStatus.resolved
             finding.resolved_at = now
             if finding.task is not None and finding.task.status == TaskStatus.open:
