@@ -106,4 +106,4 @@ class RemediationTask(IdMixin, TimestampMixin, Base):
     closed_by: Mapped[str | None] = mapped_column(String(64))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    finding: Mapped[Finding] = relationship(back_populates="task", lazy="joined")
+    finding: Mapped[Finding] = relationship(back_populates="task")

@@ -28,6 +28,7 @@ MEDIA = {
 STATUS_LABELS = {"open": "未整改", "resolved": "已整改"}
 TASK_LABELS = {"open": "待整改", "closed": "已关闭", "resolved": "已完成"}
 FONT = "STSong-Light"
+CHUNK = 25  # findings per PDF table
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
@@ -102,6 +103,8 @@ def to_pdf(rows: Sequence[FindingRead], scores: Sequence[UnitScore], meta: dict[
             ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("FONTNAME", (0, 0), (-1, -1), FONT),
+            ("FONTSIZE", (0, 0), (-1, -1), 8.5),
         ]
     )
     story: list[Any] = [
@@ -126,8 +129,10 @@ def to_pdf(rows: Sequence[FindingRead], scores: Sequence[UnitScore], meta: dict[
     widths = [90 * mm, 20 * mm, 15 * mm, 15 * mm, 15 * mm, 22 * mm, 22 * mm]
     story += [Table(score_rows, colWidths=widths, repeatRows=1, style=grid), Spacer(1, 4 * mm)]
     story.append(p(f"二、合规发现（共 {len(rows)} 项）", sub))
-    head = ("规则", "条款", "严重性", "单位 / 系统", "状态", "证据", "整改任务")
-    table_rows = [[p(h) for h in head]]
+    head: list[Paragraph | str] = [
+        p(h) for h in ("规则", "条款", "严重性", "单位 / 系统", "状态", "证据", "整改任务")
+    ]
+    table_rows: list[list[Paragraph | str]] = []
     for r in rows:
         where = (
             r.unit
@@ -145,15 +150,18 @@ def to_pdf(rows: Sequence[FindingRead], scores: Sequence[UnitScore], meta: dict[
             [
                 p(f"{r.rule_id}\n{r.title}"),
                 p("\n".join(r.clauses)),
-                p(SEVERITIES.get(r.severity, r.severity)),
+                SEVERITIES.get(r.severity, r.severity),  # short: a plain cell, no wrapping
                 p(where),
-                p(STATUS_LABELS.get(r.status.value, r.status.value)),
+                STATUS_LABELS.get(r.status.value, r.status.value),
                 p(r.evidence),
                 p(task),
             ]
         )
     widths = [42 * mm, 34 * mm, 13 * mm, 38 * mm, 15 * mm, 60 * mm, 65 * mm]
-    story.append(Table(table_rows, colWidths=widths, repeatRows=1, style=grid))
+    # One table per CHUNK rows: splitting one huge table across pages is quadratic in reportlab.
+    for start in range(0, len(table_rows), CHUNK):
+        chunk: list[list[Paragraph | str]] = [head, *table_rows[start : start + CHUNK]]
+        story.append(Table(chunk, colWidths=widths, repeatRows=1, style=grid))
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,

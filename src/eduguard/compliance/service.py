@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eduguard.compliance.checks import FACTS
 from eduguard.compliance.models import (
@@ -91,6 +92,12 @@ class SyncCounts:
     still_open: int = 0
 
 
+def _set(target: object, name: str, value: object) -> None:
+    """Assign only a changed value (an unchanged finding issues no UPDATE, no audit event)."""
+    if getattr(target, name) != value:
+        setattr(target, name, value)
+
+
 def _in_units(query: Select[Any], unit_ids: UnitIds) -> Select[Any]:
     if unit_ids is None:
         return query
@@ -130,58 +137,75 @@ def sync(
     scope = None if unit_ids is None else set(unit_ids)
     in_scope = {key for key, f in existing.items() if scope is None or f.unit_id in scope}
     seen: set[tuple[str, str]] = set()
+    needs_task: list[tuple[Finding, Failure]] = []
+    touched: list[Finding] = []
     for failure in failures:
         key = (failure.rule.id, failure.subject_key)
         seen.add(key)
+        rule = failure.rule
         finding = existing.get(key)
-        fields = ",".join(failure.fields)[:1000] or None
         if finding is None:
             finding = Finding(
-                rule_id=failure.rule.id,
+                rule_id=rule.id,
                 subject_key=failure.subject_key,
                 first_seen_at=now,
+                last_seen_at=now,
                 status=FindingStatus.open,
             )
             session.add(finding)
+            needs_task.append((finding, failure))
             counts.new += 1
-        elif finding.status == FindingStatus.resolved:
-            finding.status = FindingStatus.open
-            finding.resolved_at = None
-            counts.reopened += 1
         else:
-            counts.still_open += 1
-        rule = failure.rule
-        finding.rules_version = ruleset.version
-        finding.title_zh = rule.title_zh[:300]
-        finding.title_en = rule.title_en[:300]
-        finding.clauses = "\n".join(rule.clauses)[:1000]
-        finding.severity = rule.severity
-        finding.unit_id = failure.unit_id
-        finding.system_id = failure.system_id
-        finding.dataset_id = failure.dataset_id
-        finding.dataset_name = failure.dataset_name
-        finding.field_names = fields
-        finding.evidence = failure.evidence
-        finding.last_seen_at = now
-        session.flush()
-        task = finding.task
-        if task is None:
-            session.add(
-                RemediationTask(
-                    finding_id=finding.id,
-                    description=rule.remediation_zh,
-                    owner_role=rule.owner_role,
-                    owner_user_id=failure.owner_user_id,
-                    due_date=today + timedelta(days=rule.due_in_days),
-                    status=TaskStatus.open,
-                )
+            touched.append(finding)
+            if finding.status == FindingStatus.resolved:
+                finding.status = FindingStatus.open
+                finding.resolved_at = None
+                counts.reopened += 1
+            else:
+                counts.still_open += 1
+            task = finding.task
+            if task is None:
+                needs_task.append((finding, failure))
+            else:
+                if task.status == TaskStatus.resolved:
+                    task.status = TaskStatus.open
+                    task.due_date = max(task.due_date, today + timedelta(days=rule.due_in_days))
+                if task.owner_user_id is None and failure.owner_user_id is not None:
+                    task.owner_user_id = failure.owner_user_id
+        _set(finding, "rules_version", ruleset.version)
+        _set(finding, "title_zh", rule.title_zh[:300])
+        _set(finding, "title_en", rule.title_en[:300])
+        _set(finding, "clauses", "\n".join(rule.clauses)[:1000])
+        _set(finding, "severity", rule.severity)
+        _set(finding, "unit_id", failure.unit_id)
+        _set(finding, "system_id", failure.system_id)
+        _set(finding, "dataset_id", failure.dataset_id)
+        _set(finding, "dataset_name", failure.dataset_name)
+        _set(finding, "field_names", ",".join(failure.fields)[:1000] or None)
+        _set(finding, "evidence", failure.evidence)
+    session.flush()  # new findings get their ids
+    for finding, failure in needs_task:
+        session.add(
+            RemediationTask(
+                finding_id=finding.id,
+                description=failure.rule.remediation_zh,
+                owner_role=failure.rule.owner_role,
+                owner_user_id=failure.owner_user_id,
+                due_date=today + timedelta(days=failure.rule.due_in_days),
+                status=TaskStatus.open,
             )
-        else:
-            if task.status == TaskStatus.resolved:
-                task.status = TaskStatus.open
-                task.due_date = max(task.due_date, today + timedelta(days=rule.due_in_days))
-            if task.owner_user_id is None and failure.owner_user_id is not None:
-                task.owner_user_id = failure.owner_user_id
+        )
+    # "Still failing" is one UPDATE per 500 findings, not one per finding.
+    ids = [f.id for f in touched]
+    for start in range(0, len(ids), 500):
+        session.execute(
+            update(Finding)
+            .where(Finding.id.in_(ids[start : start + 500]))
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    for finding in touched:
+        set_committed_value(finding, "last_seen_at", now)
     for key, finding in existing.items():
         if key in in_scope and key not in seen and finding.status == FindingStatus.open:
             finding.status = FindingStatus.resolved
