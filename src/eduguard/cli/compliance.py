@@ -131,7 +131,9 @@ def findings(
     wanted = None if status == "all" else FindingStatus(status)
     with db_session() as session:
         rows = flows.findings(session, ALL, unit_id=unit, status=wanted, limit=100_000)
-        table = _table("ID", "规则", "条款", "严重性", "单位 / 系统", "状态", "证据", "整改", keep=2)
+        table = _table(
+            "ID", "规则", "条款", "严重性", "单位 / 系统", "状态", "证据", "整改", keep=2
+        )
         for r in rows:
             where = r.unit + (f" / {r.system}" if r.system else "")
             task = ""
