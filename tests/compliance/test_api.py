@@ -170,4 +170,15 @@ def test_console_page_lists_findings_with_evidence_and_tasks(
     assert saved.status_code == 303, saved.text
     facts = admin_client.get(f"/api/v1/systems/{ids['b_system']}/compliance-facts").json()
     assert facts["pi_officer_name"] == "周示例" and facts["guardian_consent_recorded"] is True
+    future = admin_client.post(
+        f"/compliance/systems/{ids['b_system']}",
+        data={
+            "csrf_token": admin_client.headers["X-CSRF-Token"],
+            "pi_officer_name": "吴示例",
+            "last_security_audit_date": "2999-01-01",
+        },
+    )
+    assert future.status_code == 422 and "晚于今天" in future.text
+    unchanged = admin_client.get(f"/api/v1/systems/{ids['b_system']}/compliance-facts").json()
+    assert unchanged["pi_officer_name"] == "周示例"  # bad input changes nothing
     assert admin_client.get(f"/compliance/systems/{ids['a_system']}").status_code == 404

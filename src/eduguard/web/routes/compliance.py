@@ -286,5 +286,9 @@ async def facts_submit(
         errors = [exc.message(language(request))]
     except ValidationError as exc:
         details = validation_details(exc.errors(), language(request))
-        errors = [f"{d['field']}：{d['message']}" for d in details]
+        labels = {name: label for name, (label, _kind) in FACTS.items()} | {"notes": "备注"}
+        errors = [
+            f"{labels.get(d['field'], d['field'])}：{d['message']}" if d["field"] else d["message"]
+            for d in details
+        ]
     return _facts_page(request, session, caller, system_id, errors)
