@@ -49,14 +49,9 @@ from eduguard.orgs.models import Agreement, InformationSystem, Unit
 ALL = "/"
 PENDING = (ReviewStatus.proposed, ReviewStatus.rereview)
 
-# Facts and tasks are edited by people: their changes are audited (column names only). A
-# finding's evidence and last-seen time change on every evaluation and are not events of their own.
+# Facts and tasks are edited by people: their changes are audited (column names only).
+# Findings are the rules' output: each evaluation is one event with its counts.
 audit_capture.register("compliance_facts", "compliance_facts")
-audit_capture.register(
-    "compliance_findings",
-    "compliance_finding",
-    frozenset({"last_seen_at", "evidence", "rules_version", "field_names"}),
-)
 audit_capture.register("compliance_tasks", "compliance_task")
 
 
