@@ -94,6 +94,7 @@ def to_pdf(rows: Sequence[FindingRead], scores: Sequence[UnitScore], meta: dict[
     body = ParagraphStyle("zh", fontName=FONT, fontSize=8.5, leading=11, wordWrap="CJK")
     heading = ParagraphStyle("h", parent=body, fontSize=16, leading=22, spaceAfter=6)
     sub = ParagraphStyle("h2", parent=body, fontSize=11.5, leading=16, spaceBefore=8, spaceAfter=4)
+    rule_style = ParagraphStyle("h3", parent=body, fontSize=10, leading=14, spaceBefore=4)
 
     def p(text: object, style: ParagraphStyle = body) -> Paragraph:
         return Paragraph(html.escape(str(text), quote=False).replace("\n", "<br/>"), style)
@@ -129,39 +130,44 @@ def to_pdf(rows: Sequence[FindingRead], scores: Sequence[UnitScore], meta: dict[
     widths = [90 * mm, 20 * mm, 15 * mm, 15 * mm, 15 * mm, 22 * mm, 22 * mm]
     story += [Table(score_rows, colWidths=widths, repeatRows=1, style=grid), Spacer(1, 4 * mm)]
     story.append(p(f"二、合规发现（共 {len(rows)} 项）", sub))
+    # Grouped by rule: the rule's title, clauses and remediation once, then its findings. One
+    # table per CHUNK rows (splitting one huge table across pages is quadratic in reportlab).
     head: list[Paragraph | str] = [
-        p(h) for h in ("规则", "条款", "严重性", "单位 / 系统", "状态", "证据", "整改任务")
+        p(h) for h in ("单位 / 系统 / 数据集", "状态", "证据", "整改任务")
     ]
-    table_rows: list[list[Paragraph | str]] = []
+    widths = [70 * mm, 16 * mm, 110 * mm, 81 * mm]
+    groups: dict[str, list[FindingRead]] = {}
     for r in rows:
-        where = (
-            r.unit
-            + (f" / {r.system}" if r.system else "")
-            + (f" / {r.dataset}" if r.dataset else "")
+        groups.setdefault(r.rule_id, []).append(r)
+    for rule_id, group in groups.items():
+        first = group[0]
+        severity = SEVERITIES.get(first.severity, first.severity)
+        story.append(
+            p(f"{rule_id}　{first.title}（严重性：{severity}，{len(group)} 项）", rule_style)
         )
-        task = ""
-        if r.task is not None:
-            owner = r.task.owner_username or r.task.owner_role_label
-            task = (
-                f"{r.task.description}\n负责：{owner}　期限：{r.task.due_date.isoformat()}"
-                f"　{TASK_LABELS.get(r.task.status.value, r.task.status.value)}"
+        story.append(p(f"依据：{'；'.join(first.clauses)}"))
+        if first.task is not None:
+            story.append(p(f"整改要求：{first.task.description}"))
+        table_rows: list[list[Paragraph | str]] = []
+        for r in group:
+            where = " / ".join(part for part in (r.unit, r.system, r.dataset) if part)
+            task = ""
+            if r.task is not None:
+                owner = r.task.owner_username or r.task.owner_role_label
+                status = TASK_LABELS.get(r.task.status.value, r.task.status.value)
+                task = f"负责：{owner}　期限：{r.task.due_date.isoformat()}　{status}"
+            table_rows.append(
+                [
+                    p(where),
+                    STATUS_LABELS.get(r.status.value, r.status.value),  # short: no wrapping
+                    p(r.evidence),
+                    p(task),
+                ]
             )
-        table_rows.append(
-            [
-                p(f"{r.rule_id}\n{r.title}"),
-                p("\n".join(r.clauses)),
-                SEVERITIES.get(r.severity, r.severity),  # short: a plain cell, no wrapping
-                p(where),
-                STATUS_LABELS.get(r.status.value, r.status.value),
-                p(r.evidence),
-                p(task),
-            ]
-        )
-    widths = [42 * mm, 34 * mm, 13 * mm, 38 * mm, 15 * mm, 60 * mm, 65 * mm]
-    # One table per CHUNK rows: splitting one huge table across pages is quadratic in reportlab.
-    for start in range(0, len(table_rows), CHUNK):
-        chunk: list[list[Paragraph | str]] = [head, *table_rows[start : start + CHUNK]]
-        story.append(Table(chunk, colWidths=widths, repeatRows=1, style=grid))
+        for begin in range(0, len(table_rows), CHUNK):
+            chunk: list[list[Paragraph | str]] = [head, *table_rows[begin : begin + CHUNK]]
+            story.append(Table(chunk, colWidths=widths, repeatRows=1, style=grid))
+        story.append(Spacer(1, 3 * mm))
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
