@@ -156,6 +156,10 @@ def test_console_page_lists_findings_with_evidence_and_tasks(
     assert "N5-DOMESTIC-STORAGE" in page.text and "数据存储于境外" in page.text
     assert "未登记数据使用和保密协议" in page.text and "关闭任务" in page.text
     assert "戊县一小" not in page.text
+    admin_client.cookies.set("lang", "en")
+    english = admin_client.get("/compliance")
+    assert "Findings" in english.text and "Non-public data stays in China" in english.text
+    admin_client.cookies.set("lang", "zh")
     form = admin_client.get(f"/compliance/systems/{ids['b_system']}")
     assert form.status_code == 200 and "个人信息保护负责人" in form.text
     saved = admin_client.post(
