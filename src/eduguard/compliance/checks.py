@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 # Facts people record per system: name → (Chinese label, kind).
@@ -343,7 +343,3 @@ CONDITIONS: dict[str, ConditionSpec] = {
         ("ministry", "province", "city", "county", "school", "university", "affiliated"),
     ),
 }
-
-
-def days_ago(today: date, days: int) -> date:
-    return today - timedelta(days=days)
