@@ -17,23 +17,33 @@ from eduguard.web.deps import declared_actions
 
 ORGS_READ = {"unit:read", "system:read", "agreement:read"}
 CATALOG = {"catalog:read"}
+COMPLIANCE = {"compliance:read", "compliance:evaluate", "compliance:export", "compliance:write"}
 EXPECTED: dict[Role, set[str]] = {
     Role.system_admin: ORGS_READ
     | CATALOG
     | {"unit:write", "system:write", "agreement:write", "user:read", "user:manage", "user:unlock"}
-    | {"source:write", "catalog:scan"},
-    Role.security_admin: ORGS_READ | CATALOG | {"user:read", "user:unlock"},
+    | {"source:write", "catalog:scan"}
+    | {"compliance:read", "compliance:evaluate"},
+    Role.security_admin: ORGS_READ | CATALOG | {"user:read", "user:unlock"} | COMPLIANCE,
     Role.audit_admin: {"audit:read", "audit:export"},
     Role.data_owner: ORGS_READ
     | CATALOG
     | {"system:write", "agreement:write", "source:write", "catalog:scan", "catalog:review"}
     | {"catalog:export"}
-    | {"release:read", "release:approve"},
-    Role.data_operator: ORGS_READ | CATALOG | {"catalog:scan"},
+    | {"release:read", "release:approve"}
+    | COMPLIANCE,
+    Role.data_operator: ORGS_READ | CATALOG | {"catalog:scan", "compliance:read"},
     Role.data_user: {"unit:read", "system:read", "catalog:read"}
     | {"release:read", "release:request", "release:export"},
-    Role.pi_officer: ORGS_READ | CATALOG | {"catalog:export"} | {"release:read", "release:approve"},
-    Role.supervisor: ORGS_READ | CATALOG | {"catalog:export"} | {"release:read"},
+    Role.pi_officer: ORGS_READ
+    | CATALOG
+    | {"catalog:export"}
+    | {"release:read", "release:approve"}
+    | COMPLIANCE,
+    Role.supervisor: ORGS_READ
+    | CATALOG
+    | {"catalog:export", "compliance:read", "compliance:export"}
+    | {"release:read"},
 }
 # Routes that end the caller's own session would cut the walk short.
 SKIP = re.compile(r"logout")

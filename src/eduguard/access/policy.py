@@ -39,31 +39,47 @@ ACTIONS: dict[str, str] = {
     "release:export": "下载已批准发布的脱敏数据",
     "audit:read": "查阅审计日志",
     "audit:export": "导出审计日志",
+    "compliance:read": "查看合规发现与整改任务",
+    "compliance:evaluate": "执行合规评估",
+    "compliance:export": "导出合规报告",
+    "compliance:write": "登记合规事实、处理整改任务",
 }
 
 READ_ORGS = frozenset({"unit:read", "system:read", "agreement:read"})
 CATALOG_READ = frozenset({"catalog:read"})
+COMPLIANCE_MANAGE = frozenset(
+    {"compliance:read", "compliance:evaluate", "compliance:export", "compliance:write"}
+)
 
 ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.system_admin: READ_ORGS
     | CATALOG_READ
     | {"unit:write", "system:write", "agreement:write", "user:read", "user:manage", "user:unlock"}
-    | {"source:write", "catalog:scan"},
-    Role.security_admin: READ_ORGS | CATALOG_READ | {"user:read", "user:unlock"},
+    | {"source:write", "catalog:scan"}
+    | {"compliance:read", "compliance:evaluate"},
+    Role.security_admin: READ_ORGS
+    | CATALOG_READ
+    | {"user:read", "user:unlock"}
+    | COMPLIANCE_MANAGE,
     Role.audit_admin: frozenset({"audit:read", "audit:export"}),
     Role.data_owner: READ_ORGS
     | CATALOG_READ
     | {"system:write", "agreement:write", "source:write", "catalog:scan", "catalog:review"}
     | {"catalog:export"}
-    | {"release:read", "release:approve"},
-    Role.data_operator: READ_ORGS | CATALOG_READ | {"catalog:scan"},
+    | {"release:read", "release:approve"}
+    | COMPLIANCE_MANAGE,
+    Role.data_operator: READ_ORGS | CATALOG_READ | {"catalog:scan", "compliance:read"},
     Role.data_user: frozenset({"unit:read", "system:read", "catalog:read"})
     | {"release:read", "release:request", "release:export"},
     Role.pi_officer: READ_ORGS
     | CATALOG_READ
     | {"catalog:export"}
-    | {"release:read", "release:approve"},
-    Role.supervisor: READ_ORGS | CATALOG_READ | {"catalog:export"} | {"release:read"},
+    | {"release:read", "release:approve"}
+    | COMPLIANCE_MANAGE,
+    Role.supervisor: READ_ORGS
+    | CATALOG_READ
+    | {"catalog:export", "compliance:read", "compliance:export"}
+    | {"release:read"},
 }
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {

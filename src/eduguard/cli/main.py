@@ -15,6 +15,7 @@ from eduguard.audit import capture as audit_capture
 from eduguard.audit import service as audit_service
 from eduguard.audit.service import Actor
 from eduguard.cli import catalog as catalog_cli
+from eduguard.cli import compliance as compliance_cli
 from eduguard.cli import mask as mask_cli
 from eduguard.cli import release as release_cli
 from eduguard.cli import scan as scan_cli
@@ -52,6 +53,7 @@ user_app = typer.Typer(help="账户管理 (accounts)", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 scan_cli.register(app)
 catalog_cli.register(app)
+compliance_cli.register(app)
 mask_cli.register(app)
 release_cli.register(app)
 app.add_typer(audit_app, name="audit")

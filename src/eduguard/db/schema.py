@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "eduguard.keys.models",
     "eduguard.reviews.models",
     "eduguard.release.models",
+    "eduguard.compliance.models",
 )
 
 

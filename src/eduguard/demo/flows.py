@@ -5,9 +5,18 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from eduguard.catalog import flows as catalog_flows
+from eduguard.catalog import service as catalog_service
+from eduguard.catalog.models import RunStatus
+from eduguard.catalog.schemas import FieldReview, SourceCreate
+from eduguard.compliance import flows as compliance_flows
+from eduguard.compliance.schemas import FactsUpdate
+from eduguard.crypto import FieldCipher
+from eduguard.db.base import utcnow
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import Role
 from eduguard.orgs import service as orgs_service
@@ -178,4 +187,199 @@ def seed(session: Session, *, today: date | None = None) -> DemoLogin:
             display_name=label,
             granted_by=admin,
         )
+    seed_compliance(session, today=today)
     return DemoLogin(DEMO_ADMIN, password, tuple((o[0], o[3]) for o in others))
+
+
+# ---------------------------------------------------------------- compliance posture
+
+
+def _column(name: str, comment: str, types: list[str], **flags: bool) -> dict[str, Any]:
+    sensitive, minors = flags.get("sensitive", False), flags.get("minors", False)
+    level = "general-4" if sensitive or minors else ("general-3" if types else "general-2")
+    return {
+        "name": name,
+        "comment": comment,
+        "pi_types": types,
+        "sensitive": sensitive,
+        "minors": minors,
+        "level": level,
+        "confidence": 0.96 if types else 0.9,
+        "evidence": [f"列名 {name} = {comment}"],
+    }
+
+
+def _table(name: str, comment: str, rows: int, columns: list[dict[str, Any]]) -> dict[str, Any]:
+    minors = any(c["minors"] for c in columns)
+    return {
+        "name": name,
+        "comment": comment,
+        "row_count": rows,
+        "rows_sampled": min(rows, 1000),
+        "subjects": rows if any(c["pi_types"] for c in columns) else None,
+        "minors": minors,
+        "level": max((c["level"] for c in columns), default="general-1"),
+        "columns": columns,
+    }
+
+
+def _demo_catalog(
+    session: Session, system_id: int, location: str, tables: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A system's catalog as a scan of ``location`` would leave it (applied by the catalog
+    flows; nothing is scanned: the demo's databases do not exist)."""
+    source = catalog_flows.add_source(
+        session,
+        system_id,
+        SourceCreate(name="业务数据库", location=location),
+        FieldCipher(secrets.token_bytes(16)),  # no password in the URL: never used
+        scope="/",
+        policy=catalog_service.LocationPolicy(),
+    )
+    run = catalog_service.queue_run(session, source, requested_by="demo")
+    run.status, run.started_at, run.finished_at = RunStatus.succeeded, utcnow(), utcnow()
+    catalog_flows.apply_run(session, run, {"report_version": 1, "tables": tables})
+    datasets = catalog_service.list_datasets(session, system_id=system_id, limit=100)
+    return {d.name: d for d in datasets}
+
+
+def _review_all(session: Session, dataset: Any) -> None:
+    for field in dataset.fields:
+        catalog_flows.review(
+            session,
+            field.id,
+            FieldReview(decision="confirm", reason="演示：人工核对无误"),
+            scope="/",
+            reviewer="demo",
+        )
+
+
+def seed_compliance(session: Session, *, today: date) -> None:
+    """Catalog data, partly filled compliance facts and one evaluation, so the compliance page
+    shows findings of several kinds in the county, both schools and the province."""
+    systems = {s.name: s for s in orgs_service.list_systems(session, limit=1000)}
+    register = systems["县域学籍与成绩管理系统"]
+    identity = systems["省级教育身份认证平台"]
+    family_app = systems["第一中学家校沟通 App"]
+    canteen = systems["实验小学智慧食堂"]
+
+    # County register: children's and health data; reviewed in part; one dataset without a
+    # retention period; guardian consent and encryption recorded, access logging not.
+    register_data = _demo_catalog(
+        session,
+        register.id,
+        "postgresql://xj-db.county.example/xueji",
+        [
+            _table(
+                "xs_jbxx",
+                "学生基本信息",
+                48_000,
+                [
+                    _column("xh", "学号", ["STUDENT_NO"], minors=True),
+                    _column("xm", "姓名", ["PERSON_NAME"], minors=True),
+                    _column("sfzjh", "身份证件号", ["CN_RESIDENT_ID"], minors=True),
+                    _column("jtzz", "家庭住址", ["ADDRESS"], minors=True),
+                    _column("jkzk", "健康状况", ["HEALTH"], sensitive=True, minors=True),
+                ],
+            ),
+            _table(
+                "xs_cj",
+                "学生成绩",
+                410_000,
+                [
+                    _column("xh", "学号", ["STUDENT_NO"], minors=True),
+                    _column("kcmc", "课程名称", []),
+                    _column("cj", "成绩", ["EDUCATION_RECORD"], minors=True),
+                ],
+            ),
+        ],
+    )
+    _review_all(session, register_data["xs_jbxx"])
+    catalog_flows.set_retention(session, register_data["xs_jbxx"].id, "学生毕业后 3 年", scope="/")
+    compliance_flows.save_facts(
+        session,
+        register.id,
+        FactsUpdate(
+            guardian_consent_recorded=True,
+            separate_consent_recorded=True,
+            sensitive_fields_encrypted=True,
+            notes="监护人同意书随入学登记表收集",
+        ),
+        scope="/",
+        by="demo",
+    )
+
+    # Province identity platform (6,200,000 people): filed and graded, but no PI protection
+    # officer named and the last security audit is more than a year old.
+    compliance_flows.save_facts(
+        session,
+        identity.id,
+        FactsUpdate(
+            provincial_filing_no="示例教备〔2025〕012号",
+            provincial_filing_date=today - timedelta(days=420),
+            last_security_audit_date=today - timedelta(days=430),
+        ),
+        scope="/",
+        by="demo",
+    )
+
+    # School A's parent app: stored overseas without an assessment, run by a company without
+    # an agreement, children's data with no consent basis; catalog not reviewed yet.
+    _demo_catalog(
+        session,
+        family_app.id,
+        "mysql+pymysql://app-db.vendor.example/jxt",
+        [
+            _table(
+                "jz_lxr",
+                "家长联系人",
+                3_100,
+                [
+                    _column("xsxm", "学生姓名", ["PERSON_NAME"], minors=True),
+                    _column("jzxm", "家长姓名", ["PERSON_NAME"]),
+                    _column("sjhm", "手机号码", ["MOBILE_PHONE"]),
+                    _column("gx", "关系", ["FAMILY_RELATION"]),
+                ],
+            ),
+            _table(
+                "qj_jl",
+                "请假记录",
+                9_800,
+                [
+                    _column("xsxm", "学生姓名", ["PERSON_NAME"], minors=True),
+                    _column("qjyy", "请假原因", ["HEALTH"], sensitive=True, minors=True),
+                    _column("qjrq", "请假日期", []),
+                ],
+            ),
+        ],
+    )
+
+    # School B's canteen: bank card numbers of pupils' families; separate consent recorded,
+    # no collective decision, no encryption; catalog reviewed, retention set.
+    canteen_data = _demo_catalog(
+        session,
+        canteen.id,
+        "postgresql://canteen.school-b.example/ykt",
+        [
+            _table(
+                "ykt_kh",
+                "一卡通账户",
+                1_450,
+                [
+                    _column("xm", "姓名", ["PERSON_NAME"], minors=True),
+                    _column("kh", "卡号", []),
+                    _column("yhkh", "绑定银行卡号", ["BANK_CARD"], sensitive=True),
+                ],
+            ),
+        ],
+    )
+    _review_all(session, canteen_data["ykt_kh"])
+    catalog_flows.set_retention(session, canteen_data["ykt_kh"].id, "离校后 1 年", scope="/")
+    compliance_flows.save_facts(
+        session,
+        canteen.id,
+        FactsUpdate(separate_consent_recorded=True, guardian_consent_recorded=True),
+        scope="/",
+        by="demo",
+    )
+    compliance_flows.evaluate(session, today=today)

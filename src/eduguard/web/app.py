@@ -24,6 +24,7 @@ from eduguard.web.routes import (
     audit,
     auth,
     catalog,
+    compliance,
     pages_orgs,
     release,
     system,
@@ -42,6 +43,7 @@ ROUTERS = (
     audit.router,
     catalog.router,
     release.router,
+    compliance.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -1,0 +1,1 @@
+"""Compliance: the notice's requirements as versioned rules, findings and remediation tasks."""

@@ -1,0 +1,345 @@
+"""The checks rules choose by name, over plain snapshots of a unit, a system or a dataset.
+
+Nothing here touches the database: ``compliance.flows`` builds the snapshots from the registry,
+the catalog and the accounts; a rule file picks a check and its parameters; a check answers
+``None`` (the rule holds) or an :class:`Outcome` with Chinese evidence (names only, never values).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+# Facts people record per system: name → (Chinese label, kind).
+FACTS: dict[str, tuple[str, str]] = {
+    "pi_officer_name": ("个人信息保护负责人", "text"),
+    "provincial_filing_no": ("省级教育行政部门备案号", "text"),
+    "provincial_filing_date": ("省级教育行政部门备案日期", "date"),
+    "last_security_audit_date": ("最近一次个人信息处理安全审计日期", "date"),
+    "cross_border_assessment_ref": ("数据出境安全评估（文号）", "text"),
+    "cross_border_assessment_date": ("数据出境安全评估日期", "date"),
+    "guardian_consent_recorded": ("监护人同意依据", "bool"),
+    "minors_access_logged": ("记录儿童信息访问情况的技术措施", "bool"),
+    "separate_consent_recorded": ("个人单独同意依据", "bool"),
+    "collective_decision_ref": ("领导班子集体决策（会议纪要文号）", "text"),
+    "collective_decision_date": ("领导班子集体决策日期", "date"),
+    "sensitive_fields_encrypted": ("敏感个人信息字段加密措施", "bool"),
+}
+
+ADMIN_ROLES = {
+    "system_admin": "系统管理员",
+    "security_admin": "安全管理员",
+    "audit_admin": "审计管理员",
+}
+
+
+@dataclass(frozen=True)
+class AgreementSnap:
+    provider: str
+    system_id: int | None
+    valid_from: date
+    valid_until: date
+
+
+@dataclass
+class DatasetSnap:
+    id: int
+    name: str
+    system_id: int
+    system_name: str
+    unit_id: int
+    retention_period: str | None
+    minors: bool
+    pi_fields: list[str] = field(default_factory=list)
+
+    @property
+    def has_pi(self) -> bool:
+        return bool(self.pi_fields)
+
+
+@dataclass
+class SystemSnap:
+    id: int
+    name: str
+    unit_id: int
+    storage_location: str
+    mlps_level: int | None
+    pi_subjects: int
+    operator_name: str | None
+    facts: dict[str, Any] = field(default_factory=dict)
+    agreements: list[AgreementSnap] = field(default_factory=list)
+    datasets: list[DatasetSnap] = field(default_factory=list)
+    sensitive_fields: list[str] = field(default_factory=list)  # "dataset.field"
+    minors_fields: list[str] = field(default_factory=list)
+    pending_review: list[str] = field(default_factory=list)
+    last_reviewed_at: datetime | None = None
+
+    @property
+    def has_pi(self) -> bool:
+        return self.pi_subjects > 0 or any(d.has_pi for d in self.datasets)
+
+    @property
+    def has_minors(self) -> bool:
+        return bool(self.minors_fields) or any(d.minors for d in self.datasets)
+
+
+@dataclass
+class UnitSnap:
+    id: int
+    name: str
+    path: str
+    kind: str
+    system_count: int
+    admin_holders: dict[str, list[str]] = field(default_factory=dict)  # role → usernames
+    combined_admins: list[str] = field(default_factory=list)  # accounts holding two or more
+
+
+@dataclass(frozen=True)
+class Context:
+    today: date
+    audit_retention_days: int
+
+
+@dataclass
+class Outcome:
+    evidence: str
+    fields: list[str] = field(default_factory=list)
+
+
+Subject = UnitSnap | SystemSnap | DatasetSnap
+
+
+def _names(items: list[str], limit: int = 8) -> str:
+    shown = "、".join(items[:limit])
+    return shown + (f" 等 {len(items)} 项" if len(items) > limit else "")
+
+
+def _filled(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None and value is not False
+
+
+# ---------------------------------------------------------------- system checks
+
+
+def fact_present(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    system: SystemSnap = s
+    missing = [FACTS[name][0] for name in p["facts"] if not _filled(system.facts.get(name))]
+    return Outcome(f"未登记：{'、'.join(missing)}") if missing else None
+
+
+def fact_within_days(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    system: SystemSnap = s
+    label = FACTS[p["fact"]][0]
+    value = system.facts.get(p["fact"])
+    if not isinstance(value, date):
+        return Outcome(f"未登记{label}")
+    age = (ctx.today - value).days
+    if age > p["max_age_days"]:
+        return Outcome(f"{label}为 {value.isoformat()}，距今 {age} 天，超过 {p['max_age_days']} 天")
+    return None
+
+
+def mlps_at_least(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    system: SystemSnap = s
+    level = system.mlps_level
+    if level is None:
+        return Outcome(f"未确定网络安全等级保护级别（要求第{p['level']}级以上）")
+    if level < p["level"]:
+        return Outcome(f"网络安全等级保护定级为第{level}级，要求第{p['level']}级以上")
+    return None
+
+
+def domestic_or_fact(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    system: SystemSnap = s
+    if system.storage_location == "domestic" or _filled(system.facts.get(p["fact"])):
+        return None
+    return Outcome(f"数据存储于境外，未登记{FACTS[p['fact']][0]}")
+
+
+def agreement_valid(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    system: SystemSnap = s
+    operator = (system.operator_name or "").strip()
+    covering = [
+        a
+        for a in system.agreements
+        if a.system_id == system.id or (a.system_id is None and a.provider.strip() == operator)
+    ]
+    if any(a.valid_from <= ctx.today <= a.valid_until for a in covering):
+        return None
+    who = f"由第三方“{operator}”运营" if operator else "使用第三方平台"
+    if covering:
+        last = max(a.valid_until for a in covering)
+        if last < ctx.today:
+            return Outcome(f"{who}，数据使用和保密协议已于 {last.isoformat()} 到期")
+        return Outcome(f"{who}，数据使用和保密协议尚未生效")
+    return Outcome(f"{who}，未登记数据使用和保密协议")
+
+
+def catalog_reviewed(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    system: SystemSnap = s
+    if not system.datasets:
+        return Outcome("尚未形成数据资源目录（未登记数据源或尚未扫描）")
+    problems: list[str] = []
+    if system.pending_review:
+        problems.append(
+            f"{len(system.pending_review)} 个数据项的分类分级待审核（{_names(system.pending_review)}）"
+        )
+    limit = p["max_age_days"]
+    if system.last_reviewed_at is None:
+        problems.append("数据资源目录从未经人工审核")
+    elif (ctx.today - system.last_reviewed_at.date()).days > limit:
+        when = system.last_reviewed_at.date().isoformat()
+        problems.append(f"最近一次审核为 {when}，超过 {limit} 天")
+    if not problems:
+        return None
+    return Outcome("；".join(problems), fields=list(system.pending_review[:20]))
+
+
+# ---------------------------------------------------------------- dataset checks
+
+
+def retention_set(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    dataset: DatasetSnap = s
+    if dataset.retention_period and dataset.retention_period.strip():
+        return None
+    return Outcome(
+        f"数据集“{dataset.name}”含个人信息（{_names(dataset.pi_fields)}），未设定保存期限",
+        fields=list(dataset.pi_fields),
+    )
+
+
+# ---------------------------------------------------------------- unit checks
+
+
+def audit_retention_at_least(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    if ctx.audit_retention_days >= p["min_days"]:
+        return None
+    return Outcome(
+        f"审计日志保留期为 {ctx.audit_retention_days} 天，少于 {p['min_days']} 天"
+        "（EDUGUARD_AUDIT_RETENTION_DAYS）"
+    )
+
+
+def admin_roles_separated(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    unit: UnitSnap = s
+    problems = [
+        f"无人担任{label}"
+        for role, label in ADMIN_ROLES.items()
+        if not unit.admin_holders.get(role)
+    ]
+    if unit.combined_admins:
+        problems.append(f"账户 {_names(unit.combined_admins)} 兼任两个以上管理员角色")
+    return Outcome("；".join(problems)) if problems else None
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    target: str  # "system" | "dataset" | "unit"
+    params: dict[str, str]  # name → "int" | "str" | "bool" | "facts" | "fact" | "date_fact"
+    run: Callable[[Any, Mapping[str, Any], Context], Outcome | None]
+
+
+CHECKS: dict[str, CheckSpec] = {
+    "fact_present": CheckSpec("system", {"facts": "facts"}, fact_present),
+    "fact_within_days": CheckSpec(
+        "system", {"fact": "date_fact", "max_age_days": "int"}, fact_within_days
+    ),
+    "mlps_at_least": CheckSpec("system", {"level": "int"}, mlps_at_least),
+    "domestic_or_fact": CheckSpec("system", {"fact": "fact"}, domestic_or_fact),
+    "agreement_valid": CheckSpec("system", {}, agreement_valid),
+    "catalog_reviewed": CheckSpec("system", {"max_age_days": "int"}, catalog_reviewed),
+    "retention_set": CheckSpec("dataset", {}, retention_set),
+    "audit_retention_at_least": CheckSpec("unit", {"min_days": "int"}, audit_retention_at_least),
+    "admin_roles_separated": CheckSpec("unit", {}, admin_roles_separated),
+}
+
+
+# ---------------------------------------------------------------- applies-to conditions
+
+
+def _min_pi_subjects(s: Any, value: Any) -> str | None:
+    system: SystemSnap = s
+    if system.pi_subjects >= value:
+        return f"存储约 {system.pi_subjects:,} 人的个人信息（≥ {value:,} 人）"
+    return None
+
+
+def _has_pi(s: Any, value: Any) -> str | None:
+    if bool(s.has_pi) != bool(value):
+        return None
+    return "含个人信息" if value else "不含个人信息"
+
+
+def _has_minors(s: Any, value: Any) -> str | None:
+    system: SystemSnap = s
+    if system.has_minors != bool(value):
+        return None
+    if not value:
+        return "不含儿童个人信息"
+    detail = f"：{_names(system.minors_fields)}" if system.minors_fields else ""
+    return f"含不满十四周岁儿童的个人信息{detail}"
+
+
+def _has_sensitive(s: Any, value: Any) -> str | None:
+    system: SystemSnap = s
+    if bool(system.sensitive_fields) != bool(value):
+        return None
+    if not value:
+        return "不含敏感个人信息"
+    return f"含敏感个人信息字段：{_names(system.sensitive_fields)}"
+
+
+def _has_operator(s: Any, value: Any) -> str | None:
+    system: SystemSnap = s
+    has = bool((system.operator_name or "").strip())
+    if has != bool(value):
+        return None
+    return f"由第三方“{system.operator_name}”运营" if value else "由本单位运营"
+
+
+def _storage_location(s: Any, value: Any) -> str | None:
+    system: SystemSnap = s
+    if system.storage_location != value:
+        return None
+    return "数据存储于境外" if value == "overseas" else "数据存储于境内"
+
+
+def _has_systems(s: Any, value: Any) -> str | None:
+    unit: UnitSnap = s
+    if (unit.system_count > 0) != bool(value):
+        return None
+    return f"登记了 {unit.system_count} 个信息系统" if value else "未登记信息系统"
+
+
+def _unit_kinds(s: Any, value: Any) -> str | None:
+    unit: UnitSnap = s
+    return "" if unit.kind in value else None
+
+
+@dataclass(frozen=True)
+class ConditionSpec:
+    target: str
+    kind: str  # "int" | "bool" | "str" | "list"
+    test: Callable[[Any, Any], str | None]  # None: does not apply; else why it applies ("" ok)
+    choices: tuple[str, ...] = ()
+
+
+CONDITIONS: dict[str, ConditionSpec] = {
+    "min_pi_subjects": ConditionSpec("system", "int", _min_pi_subjects),
+    "has_pi": ConditionSpec("system|dataset", "bool", _has_pi),
+    "has_minors": ConditionSpec("system", "bool", _has_minors),
+    "has_sensitive": ConditionSpec("system", "bool", _has_sensitive),
+    "has_operator": ConditionSpec("system", "bool", _has_operator),
+    "storage_location": ConditionSpec("system", "str", _storage_location, ("domestic", "overseas")),
+    "has_systems": ConditionSpec("unit", "bool", _has_systems),
+    "unit_kinds": ConditionSpec(
+        "unit",
+        "list",
+        _unit_kinds,
+        ("ministry", "province", "city", "county", "school", "university", "affiliated"),
+    ),
+}

@@ -1,0 +1,511 @@
+"""Compliance across domains: snapshots of the registry (orgs), the catalog and the accounts
+(identity), evaluated by the rules; findings, scores and reports for a unit scope.
+
+The only module of ``compliance`` that imports other domains.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from eduguard.audit import capture as audit_capture
+from eduguard.audit import service as audit_service
+from eduguard.catalog.models import Dataset, ReviewStatus
+from eduguard.compliance import report as compliance_report
+from eduguard.compliance import rules as compliance_rules
+from eduguard.compliance import service
+from eduguard.compliance.checks import (
+    ADMIN_ROLES,
+    FACTS,
+    AgreementSnap,
+    Context,
+    DatasetSnap,
+    SystemSnap,
+    UnitSnap,
+)
+from eduguard.compliance.models import Finding, FindingStatus, RemediationTask
+from eduguard.compliance.rules import OWNER_ROLES, SEVERITIES, RuleSet
+from eduguard.compliance.schemas import (
+    EvaluationSummary,
+    FactsRead,
+    FactsUpdate,
+    FindingRead,
+    TaskRead,
+    TaskUpdate,
+    UnitScore,
+)
+from eduguard.config import MIN_AUDIT_RETENTION_DAYS
+from eduguard.identity.models import User, UserRole
+from eduguard.orgs import service as orgs_service
+from eduguard.orgs.models import Agreement, InformationSystem, Unit
+
+ALL = "/"
+PENDING = (ReviewStatus.proposed, ReviewStatus.rereview)
+
+# Facts and tasks are edited by people: their changes are audited (column names only).
+# Findings are the rules' output: each evaluation is one event with its counts.
+audit_capture.register("compliance_facts", "compliance_facts")
+audit_capture.register("compliance_tasks", "compliance_task")
+
+
+def scope_units(scope: str) -> Select[Any] | None:
+    """The ids of the units in ``scope`` (None: every unit)."""
+    if scope == ALL:
+        return None
+    return select(Unit.id).where(Unit.path.startswith(scope, autoescape=True))
+
+
+def narrow(session: Session, scope: str, unit_id: int | None) -> tuple[str, str]:
+    """``scope`` narrowed to ``unit_id`` and below (404 outside scope), with a label."""
+    if unit_id is not None:
+        unit = orgs_service.get_unit(session, unit_id, scope=scope)
+        return unit.path, unit.name
+    if scope == ALL:
+        return scope, "全部单位"
+    name = session.scalar(select(Unit.name).where(Unit.path == scope))
+    return scope, name or f"单位范围 {scope}"
+
+
+# ---------------------------------------------------------------- facts
+
+
+def get_facts(session: Session, system_id: int, *, scope: str) -> FactsRead:
+    system = orgs_service.get_system(session, system_id, scope=scope)
+    facts = service.get_facts(session, system.id)
+    if facts is None:
+        return FactsRead(system_id=system.id)
+    return FactsRead.model_validate(facts)
+
+
+def save_facts(
+    session: Session, system_id: int, data: FactsUpdate, *, scope: str, by: str
+) -> FactsRead:
+    system = orgs_service.get_system(session, system_id, scope=scope)
+    return FactsRead.model_validate(service.save_facts(session, system.id, data, by=by))
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+@dataclass
+class Snapshot:
+    units: list[UnitSnap]
+    systems: list[SystemSnap]
+    datasets: list[DatasetSnap]
+    unit_paths: dict[int, str]
+
+
+def _units(session: Session, scope: str) -> list[Unit]:
+    query = select(Unit).where(Unit.archived.is_(False)).order_by(Unit.path)
+    if scope != ALL:
+        query = query.where(Unit.path.startswith(scope, autoescape=True))
+    return list(session.scalars(query).unique())
+
+
+def _admin_holders(session: Session) -> tuple[dict[int | None, dict[str, set[str]]], set[str]]:
+    """unit id (None: platform-wide) → admin role → usernames; accounts holding two or more."""
+    rows = session.execute(
+        select(User.username, User.unit_id, UserRole.role)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.active.is_(True), UserRole.role.in_(list(ADMIN_ROLES)))
+    ).all()
+    holders: dict[int | None, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    per_user: Counter[str] = Counter()
+    for username, unit_id, role in rows:
+        holders[unit_id][str(role)].add(username)
+        per_user[username] += 1
+    return holders, {name for name, count in per_user.items() if count > 1}
+
+
+def snapshot(session: Session, scope: str) -> Snapshot:
+    """Everything the rules look at for the units of ``scope`` and their systems."""
+    units = _units(session, scope)
+    unit_ids = {u.id for u in units}
+    paths = {u.id: u.path for u in units}
+    systems = list(
+        session.scalars(
+            select(InformationSystem)
+            .where(InformationSystem.archived.is_(False))
+            .where(InformationSystem.unit_id.in_(unit_ids))
+            .order_by(InformationSystem.id)
+        ).unique()
+    )
+    system_ids = [s.id for s in systems]
+    facts = service.facts_of(session, system_ids)
+    agreements: dict[int, list[AgreementSnap]] = defaultdict(list)
+    by_unit: dict[int, list[AgreementSnap]] = defaultdict(list)
+    if system_ids:
+        for a in session.scalars(
+            select(Agreement).where(Agreement.archived.is_(False), Agreement.unit_id.in_(unit_ids))
+        ).unique():
+            covered = AgreementSnap(a.provider, a.system_id, a.valid_from, a.valid_until)
+            if a.system_id is not None:
+                agreements[a.system_id].append(covered)
+            else:
+                by_unit[a.unit_id].append(covered)
+        for a in session.scalars(
+            select(Agreement).where(
+                Agreement.archived.is_(False),
+                Agreement.system_id.in_(system_ids),
+                Agreement.unit_id.not_in(unit_ids),
+            )
+        ).unique():
+            agreements[a.system_id or 0].append(
+                AgreementSnap(a.provider, a.system_id, a.valid_from, a.valid_until)
+            )
+    snaps: dict[int, SystemSnap] = {}
+    for s in systems:
+        row = facts.get(s.id)
+        snaps[s.id] = SystemSnap(
+            id=s.id,
+            name=s.name,
+            unit_id=s.unit_id,
+            storage_location=s.storage_location.value,
+            mlps_level=s.mlps_level,
+            pi_subjects=s.pi_subject_count or 0,
+            operator_name=s.operator_name,
+            facts={name: getattr(row, name) if row else None for name in FACTS},
+            agreements=agreements[s.id] + by_unit[s.unit_id],
+        )
+    datasets: list[DatasetSnap] = []
+    if system_ids:
+        ds_rows = session.scalars(
+            select(Dataset)
+            .where(Dataset.system_id.in_(system_ids), Dataset.present.is_(True))
+            .order_by(Dataset.system_id, Dataset.name)
+        ).all()
+        for d in ds_rows:
+            system = snaps[d.system_id]
+            snap = DatasetSnap(
+                id=d.id,
+                name=d.name,
+                system_id=d.system_id,
+                system_name=system.name,
+                unit_id=system.unit_id,
+                retention_period=d.retention_period,
+                minors=d.minors,
+            )
+            system.pi_subjects = max(system.pi_subjects, d.subjects or 0)
+            for f in d.fields:
+                if not f.present:
+                    continue
+                label = f"{d.name}.{f.name}"
+                if f.pi_types:
+                    snap.pi_fields.append(f.name)
+                if f.sensitive:
+                    system.sensitive_fields.append(label)
+                if f.minors:
+                    system.minors_fields.append(label)
+                if f.review_status in PENDING and (f.pi_types or f.sensitive):
+                    system.pending_review.append(label)
+                if f.reviewed_at is not None and (
+                    system.last_reviewed_at is None or f.reviewed_at > system.last_reviewed_at
+                ):
+                    system.last_reviewed_at = f.reviewed_at
+            system.datasets.append(snap)
+            datasets.append(snap)
+    holders, combined = _admin_holders(session)
+    system_count = Counter(s.unit_id for s in systems)
+    unit_snaps = []
+    for u in units:
+        ancestry: list[int | None] = [None, *(int(p) for p in u.path.strip("/").split("/") if p)]
+        held: dict[str, list[str]] = {}
+        for role in ADMIN_ROLES:
+            names = set().union(*(holders.get(a, {}).get(role, set()) for a in ancestry))
+            held[role] = sorted(names)
+        doubled = sorted({n for names in held.values() for n in names} & combined)
+        unit_snaps.append(
+            UnitSnap(u.id, u.name, u.path, u.kind.value, system_count[u.id], held, doubled)
+        )
+    return Snapshot(unit_snaps, list(snaps.values()), datasets, paths)
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def _owners(session: Session, unit_ids: Sequence[int]) -> dict[tuple[int, str], int]:
+    """(unit id, role) → the first active account of that unit holding the role."""
+    rows = session.execute(
+        select(User.unit_id, UserRole.role, User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.active.is_(True), User.unit_id.in_(unit_ids))
+        .order_by(User.id)
+    ).all()
+    owners: dict[tuple[int, str], int] = {}
+    for unit_id, role, user_id in rows:
+        if unit_id is not None:
+            owners.setdefault((unit_id, str(role)), user_id)
+    return owners
+
+
+def failures(snap: Snapshot, ruleset: RuleSet, context: Context) -> list[service.Failure]:
+    found: list[service.Failure] = []
+    for rule in ruleset.rules:
+        if rule.target == "unit":
+            for unit in snap.units:
+                outcome = rule.evaluate(unit, context)
+                if outcome is not None:
+                    found.append(
+                        service.Failure(rule, f"unit:{unit.id}", unit.id, outcome.evidence)
+                    )
+        elif rule.target == "system":
+            for system in snap.systems:
+                outcome = rule.evaluate(system, context)
+                if outcome is not None:
+                    found.append(
+                        service.Failure(
+                            rule,
+                            f"system:{system.id}",
+                            system.unit_id,
+                            outcome.evidence,
+                            system_id=system.id,
+                            fields=outcome.fields,
+                        )
+                    )
+        else:
+            for dataset in snap.datasets:
+                outcome = rule.evaluate(dataset, context)
+                if outcome is not None:
+                    found.append(
+                        service.Failure(
+                            rule,
+                            f"dataset:{dataset.id}",
+                            dataset.unit_id,
+                            outcome.evidence,
+                            system_id=dataset.system_id,
+                            dataset_id=dataset.id,
+                            dataset_name=dataset.name,
+                            fields=outcome.fields,
+                        )
+                    )
+    return found
+
+
+def evaluate(
+    session: Session,
+    *,
+    scope: str = ALL,
+    unit_id: int | None = None,
+    ruleset: RuleSet | None = None,
+    today: date | None = None,
+    audit_retention_days: int = MIN_AUDIT_RETENTION_DAYS,
+) -> EvaluationSummary:
+    """Evaluate the rules over the units of ``scope`` (narrowed to ``unit_id`` and below) and
+    persist the findings: tasks for new ones, resolution of fixed ones. Audited."""
+    ruleset = ruleset or compliance_rules.default_rules()
+    today = today or date.today()
+    path, label = narrow(session, scope, unit_id)
+    snap = snapshot(session, path)
+    found = failures(snap, ruleset, Context(today, audit_retention_days))
+    owners = _owners(session, list(snap.unit_paths))
+    for failure in found:
+        failure.owner_user_id = owners.get((failure.unit_id, failure.rule.owner_role))
+    counts = service.sync(session, ruleset, found, unit_ids=list(snap.unit_paths), today=today)
+    open_total = len(found)
+    audit_service.record(
+        session,
+        action="compliance.evaluate",
+        object_type="compliance",
+        object_id=unit_id,
+        row_count=open_total,
+        reason=(
+            f"合规评估（规则 {ruleset.version}，{label}）：新增 {counts.new} 项，"
+            f"重新出现 {counts.reopened} 项，已整改 {counts.resolved} 项"
+        ),
+    )
+    return EvaluationSummary(
+        rules_version=ruleset.version,
+        scope=path,
+        subjects=len(snap.units) + len(snap.systems) + len(snap.datasets),
+        failing=len(found),
+        new_findings=counts.new,
+        reopened=counts.reopened,
+        resolved=counts.resolved,
+        open_total=open_total,
+    )
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _names(session: Session, findings: Sequence[Finding]) -> tuple[dict[int, str], ...]:
+    unit_ids = {f.unit_id for f in findings}
+    system_ids = {f.system_id for f in findings if f.system_id is not None}
+    user_ids = {f.task.owner_user_id for f in findings if f.task and f.task.owner_user_id}
+    units = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all())
+    systems = dict(
+        session.execute(
+            select(InformationSystem.id, InformationSystem.name).where(
+                InformationSystem.id.in_(system_ids)
+            )
+        ).all()
+    )
+    users = dict(session.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all())
+    return units, systems, users
+
+
+def task_read(task: RemediationTask, usernames: dict[int, str], today: date) -> TaskRead:
+    return TaskRead(
+        id=task.id,
+        description=task.description,
+        owner_role=task.owner_role,
+        owner_role_label=OWNER_ROLES.get(task.owner_role, task.owner_role),
+        owner_user_id=task.owner_user_id,
+        owner_username=usernames.get(task.owner_user_id) if task.owner_user_id else None,
+        due_date=task.due_date,
+        overdue=task.status == "open" and task.due_date < today,
+        status=task.status,
+        close_reason=task.close_reason,
+        closed_by=task.closed_by,
+        closed_at=task.closed_at,
+    )
+
+
+def finding_reads(
+    session: Session, found: Sequence[Finding], *, lang: str = "zh", today: date | None = None
+) -> list[FindingRead]:
+    today = today or date.today()
+    units, systems, users = _names(session, found)
+    return [
+        FindingRead(
+            id=f.id,
+            rule_id=f.rule_id,
+            rules_version=f.rules_version,
+            title=f.title_en if lang == "en" else f.title_zh,
+            clause="；".join(f.clause_list),
+            clauses=f.clause_list,
+            severity=f.severity,
+            unit_id=f.unit_id,
+            unit=units.get(f.unit_id, str(f.unit_id)),
+            system_id=f.system_id,
+            system=systems.get(f.system_id) if f.system_id else None,
+            dataset=f.dataset_name,
+            fields=[n for n in (f.field_names or "").split(",") if n],
+            evidence=f.evidence,
+            status=f.status,
+            first_seen_at=f.first_seen_at,
+            last_seen_at=f.last_seen_at,
+            resolved_at=f.resolved_at,
+            task=task_read(f.task, users, today) if f.task else None,
+        )
+        for f in sorted(found, key=service.sort_key)
+    ]
+
+
+def findings(
+    session: Session,
+    scope_path: str = ALL,
+    *,
+    unit_id: int | None = None,
+    status: FindingStatus | None = None,
+    severity: str | None = None,
+    rule_id: str | None = None,
+    system_id: int | None = None,
+    limit: int = 500,
+    offset: int = 0,
+    lang: str = "zh",
+) -> list[FindingRead]:
+    """The findings of the units in ``scope_path`` (narrowed to ``unit_id`` and below)."""
+    path, _label = narrow(session, scope_path, unit_id)
+    found = service.query_findings(
+        session,
+        unit_ids=scope_units(path),
+        status=status,
+        severity=severity,
+        rule_id=rule_id,
+        system_id=system_id,
+        limit=limit,
+        offset=offset,
+    )
+    return finding_reads(session, found, lang=lang)
+
+
+def unit_scores(
+    session: Session, scope_path: str = ALL, *, ruleset: RuleSet | None = None
+) -> list[UnitScore]:
+    """Per unit of ``scope_path`` (its own findings): the score (100 minus the weighted open
+    findings), open findings by severity, and open findings by the clause they cite."""
+    ruleset = ruleset or compliance_rules.default_rules()
+    units = _units(session, scope_path)
+    found = service.query_findings(session, unit_ids=[u.id for u in units], limit=1_000_000)
+    per_unit: dict[int, list[Finding]] = defaultdict(list)
+    for f in found:
+        per_unit[f.unit_id].append(f)
+    scores = []
+    for unit in units:
+        own = per_unit.get(unit.id, [])
+        open_ = [f for f in own if f.status == FindingStatus.open]
+        by_severity = {sev: sum(1 for f in open_ if f.severity == sev) for sev in SEVERITIES}
+        by_clause: Counter[str] = Counter(c for f in open_ for c in f.clause_list)
+        scores.append(
+            UnitScore(
+                unit_id=unit.id,
+                unit=unit.name,
+                path=unit.path,
+                score=service.score(by_severity, dict(ruleset.weights)),
+                open_by_severity=by_severity,
+                findings_by_clause=dict(sorted(by_clause.items())),
+                open_findings=len(open_),
+                resolved_findings=len(own) - len(open_),
+            )
+        )
+    return scores
+
+
+# ---------------------------------------------------------------- tasks
+
+
+def update_task(
+    session: Session, task_id: int, data: TaskUpdate, *, scope: str, by: str
+) -> FindingRead:
+    task = service.get_task(session, task_id, unit_ids=scope_units(scope))
+    unit = orgs_service.get_unit(session, task.finding.unit_id)
+    ancestry = [int(p) for p in unit.path.strip("/").split("/") if p]
+
+    def owner_ok(user_id: int) -> bool:
+        user = session.get(User, user_id)
+        return (
+            user is not None and user.active and (user.unit_id is None or user.unit_id in ancestry)
+        )
+
+    service.update_task(session, task, data, by=by, owner_ok=owner_ok)
+    return finding_reads(session, [task.finding])[0]
+
+
+# ---------------------------------------------------------------- report
+
+
+def report(
+    session: Session,
+    fmt: str,
+    *,
+    scope: str = ALL,
+    unit_id: int | None = None,
+    ruleset: RuleSet | None = None,
+) -> tuple[bytes, int]:
+    """The compliance report of ``scope`` (narrowed to ``unit_id``) as JSON, HTML or PDF;
+    the export is audited."""
+    if fmt not in compliance_report.FORMATS:
+        raise compliance_report.format_error()
+    ruleset = ruleset or compliance_rules.default_rules()
+    path, label = narrow(session, scope, unit_id)
+    rows = findings(session, path, limit=1_000_000)
+    scores = unit_scores(session, path, ruleset=ruleset)
+    body = compliance_report.render(fmt, rows, scores, scope_label=label, ruleset=ruleset)
+    audit_service.record(
+        session,
+        action="compliance.report.export",
+        object_type="compliance_report",
+        object_id=unit_id,
+        fields=["rule_id", "clause", "severity", "unit", "system", "status", "evidence"],
+        row_count=len(rows),
+        reason=f"导出合规报告（{fmt}，{label}）",
+    )
+    return body, len(rows)

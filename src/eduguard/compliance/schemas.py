@@ -1,0 +1,147 @@
+"""Pydantic shapes: system facts, findings, remediation tasks, unit scores."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from eduguard.compliance.models import FindingStatus, TaskStatus
+
+Ref = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+FilingNo = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000)]
+
+
+class FactsUpdate(BaseModel):
+    """Facts about a system recorded by people; omitted keys stay as they are, null clears."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pi_officer_name: PersonName | None = None
+    provincial_filing_no: FilingNo | None = None
+    provincial_filing_date: date | None = None
+    last_security_audit_date: date | None = None
+    cross_border_assessment_ref: Ref | None = None
+    cross_border_assessment_date: date | None = None
+    guardian_consent_recorded: bool | None = None
+    minors_access_logged: bool | None = None
+    separate_consent_recorded: bool | None = None
+    collective_decision_ref: Ref | None = None
+    collective_decision_date: date | None = None
+    sensitive_fields_encrypted: bool | None = None
+    notes: Notes | None = None
+
+    @model_validator(mode="after")
+    def _no_future_dates(self) -> FactsUpdate:
+        today = date.today()
+        for name in (
+            "provincial_filing_date",
+            "last_security_audit_date",
+            "cross_border_assessment_date",
+            "collective_decision_date",
+        ):
+            value = getattr(self, name)
+            if value is not None and value > today:
+                raise ValueError(f"{name}: 日期不能晚于今天")
+        return self
+
+
+class FactsRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    system_id: int
+    pi_officer_name: str | None = None
+    provincial_filing_no: str | None = None
+    provincial_filing_date: date | None = None
+    last_security_audit_date: date | None = None
+    cross_border_assessment_ref: str | None = None
+    cross_border_assessment_date: date | None = None
+    guardian_consent_recorded: bool = False
+    minors_access_logged: bool = False
+    separate_consent_recorded: bool = False
+    collective_decision_ref: str | None = None
+    collective_decision_date: date | None = None
+    sensitive_fields_encrypted: bool = False
+    notes: str = ""
+    updated_by: str = ""
+    updated_at: datetime | None = None
+
+
+class TaskRead(BaseModel):
+    id: int
+    description: str
+    owner_role: str
+    owner_role_label: str
+    owner_user_id: int | None
+    owner_username: str | None
+    due_date: date
+    overdue: bool
+    status: TaskStatus
+    close_reason: str | None
+    closed_by: str | None
+    closed_at: datetime | None
+
+
+class FindingRead(BaseModel):
+    id: int
+    rule_id: str
+    rules_version: str
+    title: str
+    clause: str  # the citations joined by "；"
+    clauses: list[str]
+    severity: str
+    unit_id: int
+    unit: str
+    system_id: int | None
+    system: str | None
+    dataset: str | None
+    fields: list[str]
+    evidence: str
+    status: FindingStatus
+    first_seen_at: datetime
+    last_seen_at: datetime
+    resolved_at: datetime | None
+    task: TaskRead | None
+
+
+class TaskUpdate(BaseModel):
+    """Assign (an account of the unit), move the due date, close with a reason, or reopen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    owner_user_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    due_date: date | None = None
+    action: Literal["close", "reopen"] | None = None
+    reason: Reason | None = None
+
+    @model_validator(mode="after")
+    def _reason_to_close(self) -> TaskUpdate:
+        if self.action == "close" and not self.reason:
+            raise ValueError("关闭整改任务须填写理由")
+        return self
+
+
+class UnitScore(BaseModel):
+    unit_id: int
+    unit: str
+    path: str
+    score: int
+    open_by_severity: dict[str, int]
+    findings_by_clause: dict[str, int]
+    open_findings: int
+    resolved_findings: int
+
+
+class EvaluationSummary(BaseModel):
+    rules_version: str
+    scope: str
+    subjects: int
+    failing: int
+    new_findings: int
+    reopened: int
+    resolved: int
+    open_total: int

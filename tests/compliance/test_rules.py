@@ -1,0 +1,180 @@
+"""Each rule of the packaged rule file: a case where it holds and one where it fails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from eduguard.catalog import flows as catalog_flows
+from eduguard.compliance import flows, rules
+from eduguard.compliance.models import Finding, FindingStatus
+from eduguard.compliance.schemas import FactsUpdate
+from eduguard.identity import service as identity_service
+from eduguard.identity.models import Role
+from eduguard.orgs import service as orgs_service
+from eduguard.orgs.models import StorageLocation
+from eduguard.orgs.schemas import SystemUpdate
+
+from .conftest import TODAY, World, add_catalog, admins, agreement, students_table
+
+Setup = Callable[[Session, World, bool], tuple[str, int]]
+RETENTION = 180
+
+
+def facts(session: Session, system_id: int, **values: object) -> None:
+    flows.save_facts(session, system_id, FactsUpdate(**values), scope="/", by="tester")
+
+
+def large(session: Session, w: World) -> int:
+    orgs_service.update_system(
+        session, w.school_a_system, SystemUpdate(pi_subject_count=1_200_000, mlps_level=3)
+    )
+    return w.school_a_system
+
+
+def pi_officer(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    system = large(session, w)
+    if holds:
+        facts(session, system, pi_officer_name="张示例")
+    return f"system:{system}", RETENTION
+
+
+def filing(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    system = large(session, w)
+    facts(session, system, provincial_filing_no="示例备-2026-001")
+    if holds:
+        facts(session, system, provincial_filing_date=TODAY - timedelta(days=20))
+    return f"system:{system}", RETENTION
+
+
+def mlps(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    system = large(session, w)
+    if not holds:
+        orgs_service.update_system(session, system, SystemUpdate(mlps_level=2))
+    return f"system:{system}", RETENTION
+
+
+def annual_audit(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    system = large(session, w)
+    age = 30 if holds else 400
+    facts(session, system, last_security_audit_date=TODAY - timedelta(days=age))
+    return f"system:{system}", RETENTION
+
+
+def minors_fact(name: str) -> Setup:
+    def setup(session: Session, w: World, holds: bool) -> tuple[str, int]:
+        add_catalog(session, w.school_a_system, [students_table(minors=True)])
+        if holds:
+            facts(session, w.school_a_system, **{name: True})
+        return f"system:{w.school_a_system}", RETENTION
+
+    return setup
+
+
+def sensitive_fact(**values: object) -> Setup:
+    def setup(session: Session, w: World, holds: bool) -> tuple[str, int]:
+        add_catalog(session, w.school_a_system, [students_table(minors=False, sensitive=True)])
+        if holds:
+            facts(session, w.school_a_system, **values)
+        else:  # half-filled is not enough
+            first = next(iter(values))
+            if isinstance(values[first], str):
+                facts(session, w.school_a_system, **{first: values[first]})
+        return f"system:{w.school_a_system}", RETENTION
+
+    return setup
+
+
+def domestic(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    orgs_service.update_system(
+        session, w.school_a_system, SystemUpdate(storage_location=StorageLocation.overseas)
+    )
+    if holds:
+        facts(session, w.school_a_system, cross_border_assessment_ref="示例评估〔2026〕1号")
+    return f"system:{w.school_a_system}", RETENTION
+
+
+def retention(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    [dataset] = add_catalog(session, w.school_a_system, [students_table()])
+    if holds:
+        catalog_flows.set_retention(session, dataset.id, "毕业后 3 年", scope="/")
+    return f"dataset:{dataset.id}", RETENTION
+
+
+def third_party(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    orgs_service.update_system(session, w.school_a_system, SystemUpdate(operator_name="示例科技"))
+    agreement(session, w.school_a, w.school_a_system, "示例科技", 60 if holds else -10)
+    return f"system:{w.school_a_system}", RETENTION
+
+
+def log_retention(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    return f"unit:{w.school_a}", 180 if holds else 90
+
+
+def separation(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    if holds:
+        admins(session, w.county)  # held above the school counts for it
+    else:
+        identity_service.create_user(
+            session,
+            username="only-sys",
+            password="Xx-Passw0rd-12345",
+            roles={Role.system_admin},
+            unit_id=None,
+        )
+    return f"unit:{w.school_a}", RETENTION
+
+
+def catalog_review(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    add_catalog(session, w.school_a_system, [students_table()], review=holds)
+    return f"system:{w.school_a_system}", RETENTION
+
+
+CASES: dict[str, Setup] = {
+    "N9-PI-OFFICER": pi_officer,
+    "N9-PROVINCIAL-FILING": filing,
+    "N9-MLPS-LEVEL3": mlps,
+    "N9-ANNUAL-AUDIT": annual_audit,
+    "N10-GUARDIAN-CONSENT": minors_fact("guardian_consent_recorded"),
+    "N10-ACCESS-LOGGED": minors_fact("minors_access_logged"),
+    "N11-SEPARATE-CONSENT": sensitive_fact(separate_consent_recorded=True),
+    "N11-COLLECTIVE-DECISION": sensitive_fact(
+        collective_decision_ref="校务会纪要〔2026〕3号",
+        collective_decision_date=TODAY - timedelta(days=10),
+    ),
+    "N5-DOMESTIC-STORAGE": domestic,
+    "N5-RETENTION": retention,
+    "N8-ENCRYPTION": sensitive_fact(sensitive_fields_encrypted=True),
+    "N2-THIRD-PARTY-AGREEMENT": third_party,
+    "N6-AUDIT-LOG-RETENTION": log_retention,
+    "N6-ADMIN-SEPARATION": separation,
+    "N3-CATALOG-REVIEWED": catalog_review,
+}
+
+
+def test_every_packaged_rule_has_a_case() -> None:
+    assert {rule.id for rule in rules.default_rules().rules} == set(CASES)
+
+
+@pytest.mark.parametrize("holds", [True, False], ids=["holds", "fails"])
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_rule(session: Session, world: World, rule_id: str, holds: bool) -> None:
+    subject, retention_days = CASES[rule_id](session, world, holds)
+    flows.evaluate(session, today=TODAY, audit_retention_days=retention_days)
+    session.commit()
+    finding = session.scalar(
+        select(Finding).where(Finding.rule_id == rule_id, Finding.subject_key == subject)
+    )
+    if holds:
+        assert finding is None
+    else:
+        assert finding is not None
+        assert finding.status == FindingStatus.open
+        assert finding.evidence
+        assert finding.task is not None and finding.task.due_date > TODAY
+        rule = rules.default_rules().by_id(rule_id)
+        assert rule is not None and finding.clause_list == list(rule.clauses)
