@@ -96,7 +96,7 @@ def test_console_request_decide_and_download(world: World) -> None:
     assert page.status_code == 200 and 'id="download-data"' not in page.text
     client.get("/lang/en", follow_redirects=False)
     english = client.get(detail_url)
-    assert "Timeline" in english.text and "Fulfilled" in english.text
+    assert "Timeline" in english.text and "Done" in english.text
 
 
 @pytest.fixture

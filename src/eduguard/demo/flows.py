@@ -15,7 +15,6 @@ from eduguard.catalog.models import RunStatus
 from eduguard.catalog.schemas import FieldReview, SourceCreate
 from eduguard.compliance import flows as compliance_flows
 from eduguard.compliance.schemas import FactsUpdate
-from eduguard.crypto import FieldCipher
 from eduguard.db.base import utcnow
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import Role
@@ -232,7 +231,6 @@ def _demo_catalog(
         session,
         system_id,
         SourceCreate(name="业务数据库", location=location),
-        FieldCipher(secrets.token_bytes(16)),  # no password in the URL: never used
         scope="/",
         policy=catalog_service.LocationPolicy(),
     )

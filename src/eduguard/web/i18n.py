@@ -76,7 +76,6 @@ EN: dict[str, str] = {
     "已批准": "Approved",
     "已驳回": "Rejected",
     "已撤回": "Withdrawn",
-    "已完成": "Fulfilled",
     "待审批": "Awaiting decision",
     "未开始": "Not yet due",
     "数据主管单位审批": "Owner unit's data owner approves",
