@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -16,7 +15,6 @@ from eduguard.catalog import flows as catalog_flows
 from eduguard.catalog import service as catalog_service
 from eduguard.catalog.models import Dataset, RunStatus
 from eduguard.catalog.schemas import FieldReview, SourceCreate
-from eduguard.crypto import FieldCipher
 from eduguard.db.base import utcnow
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import Role
@@ -49,7 +47,6 @@ def add_catalog(
         session,
         system_id,
         SourceCreate(name=f"数据库{system_id}", location=f"postgresql://db{system_id}.example/x"),
-        FieldCipher(os.urandom(16)),
         scope="/",
         policy=catalog_service.LocationPolicy(),
     )
