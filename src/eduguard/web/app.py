@@ -17,7 +17,17 @@ from eduguard.db.engine import make_engine, make_session_factory
 from eduguard.web import errors
 from eduguard.web.i18n import translator
 from eduguard.web.ratelimit import SlidingWindowLimiter
-from eduguard.web.routes import account, api_orgs, audit, auth, catalog, pages_orgs, system, users
+from eduguard.web.routes import (
+    account,
+    api_orgs,
+    audit,
+    auth,
+    catalog,
+    dashboard,
+    pages_orgs,
+    system,
+    users,
+)
 
 HERE = Path(__file__).parent
 # Every router of the app; the route-declaration tests walk these.
@@ -30,6 +40,7 @@ ROUTERS = (
     pages_orgs.router,
     audit.router,
     catalog.router,
+    dashboard.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
