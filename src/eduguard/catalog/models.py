@@ -15,6 +15,7 @@ from sqlalchemy import (
     Enum,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -26,6 +27,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from eduguard.db.base import Base, IdMixin, TimestampMixin, UTCDateTime, utcnow
 
 Count = BigInteger().with_variant(Integer(), "sqlite")
+TRGM = "public.gin_trgm_ops"  # pg_trgm, installed in schema public by migration 0007
+
+
+def contains_index(name: str, column: str) -> Index:
+    """An index for ``LIKE '%term%'`` on ``column``: a trigram GIN index on PostgreSQL (a
+    plain one elsewhere, where it does not help contains-searches but keeps one schema)."""
+    return Index(name, column, postgresql_using="gin", postgresql_ops={column: TRGM})
 
 
 class SourceKind(enum.StrEnum):
@@ -116,6 +124,7 @@ class Dataset(IdMixin, TimestampMixin, Base):
     __tablename__ = "catalog_datasets"
     __table_args__ = (
         UniqueConstraint("source_id", "name", name="uq_catalog_datasets_source_name"),
+        contains_index("ix_catalog_datasets_name_trgm", "name"),
     )
 
     system_id: Mapped[int] = mapped_column(ForeignKey("information_systems.id"), index=True)
@@ -143,7 +152,15 @@ class Field(IdMixin, TimestampMixin, Base):
     proposal only, and flags a reviewed field whose proposal changed for re-review."""
 
     __tablename__ = "catalog_fields"
-    __table_args__ = (UniqueConstraint("dataset_id", "name", name="uq_catalog_fields_name"),)
+    __table_args__ = (
+        UniqueConstraint("dataset_id", "name", name="uq_catalog_fields_name"),
+        contains_index("ix_catalog_fields_name_trgm", "name"),
+        contains_index("ix_catalog_fields_comment_trgm", "comment"),
+        contains_index("ix_catalog_fields_proposed_types_trgm", "proposed_pi_types"),
+        contains_index("ix_catalog_fields_reviewed_types_trgm", "reviewed_pi_types"),
+        Index("ix_catalog_fields_proposed_level", "proposed_level"),
+        Index("ix_catalog_fields_reviewed_level", "reviewed_level"),
+    )
 
     dataset_id: Mapped[int] = mapped_column(ForeignKey("catalog_datasets.id"), index=True)
     name: Mapped[str] = mapped_column(String(300))

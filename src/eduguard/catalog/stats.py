@@ -137,7 +137,7 @@ def refresh(session: Session, system_ids: Iterable[int]) -> None:
 
 def refresh_all(session: Session) -> int:
     """Recompute every system's counts (after a bulk load, or to repair); returns systems."""
-    ids = list(session.scalars(select(distinct(Dataset.system_id))).all())
+    ids = list(session.scalars(select(Dataset.system_id).distinct()).all())
     session.execute(delete(SystemStats))
     refresh(session, ids)
     return len(ids)

@@ -24,6 +24,40 @@ COUNTS = (
 )  # fmt: skip
 
 
+CONTAINS = (  # (index, table, column): trigram GIN on PostgreSQL, for LIKE '%term%'
+    ("ix_catalog_datasets_name_trgm", "catalog_datasets", "name"),
+    ("ix_catalog_fields_name_trgm", "catalog_fields", "name"),
+    ("ix_catalog_fields_comment_trgm", "catalog_fields", "comment"),
+    ("ix_catalog_fields_proposed_types_trgm", "catalog_fields", "proposed_pi_types"),
+    ("ix_catalog_fields_reviewed_types_trgm", "catalog_fields", "reviewed_pi_types"),
+)
+PLAIN = (
+    ("ix_catalog_fields_proposed_level", "catalog_fields", "proposed_level"),
+    ("ix_catalog_fields_reviewed_level", "catalog_fields", "reviewed_level"),
+)
+
+
+def _search_indexes() -> None:
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        # pg_trgm is a trusted extension (PostgreSQL 13+): a database owner may create it.
+        # In schema public, so every schema's indexes find its operator class there.
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
+    for name, table, column in CONTAINS:
+        if postgresql:
+            op.create_index(
+                name,
+                table,
+                [column],
+                postgresql_using="gin",
+                postgresql_ops={column: "public.gin_trgm_ops"},
+            )
+        else:
+            op.create_index(name, table, [column])
+    for name, table, column in PLAIN:
+        op.create_index(name, table, [column])
+
+
 def upgrade() -> None:
     op.create_table(
         "catalog_system_stats",
@@ -80,8 +114,12 @@ def upgrade() -> None:
         unique=False,
     )
 
+    _search_indexes()
+
 
 def downgrade() -> None:
+    for name, table, _column in CONTAINS + PLAIN:
+        op.drop_index(name, table_name=table)
     op.drop_index(op.f("ix_catalog_field_sketches_system_id"), table_name="catalog_field_sketches")
     op.drop_table("catalog_field_sketches")
     op.drop_table("catalog_system_stats")
