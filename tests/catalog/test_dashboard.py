@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from eduguard.catalog import dashboard, flows, stats
+from eduguard.catalog import dashboard, flows, service, stats
 from eduguard.catalog.models import (
     Dataset,
     DataSource,
@@ -290,3 +290,25 @@ def test_the_county_sees_both_schools_and_their_duplicate(
     assert "<script>" not in page.text  # charts come from data- attributes, no inline script
     duplicates_page = client.get("/catalog/duplicates")
     assert duplicates_page.status_code == 200 and "居民身份证" in duplicates_page.text
+
+
+def test_catalog_search_by_name_type_and_level(session: Session, seeded: Seeded) -> None:
+    """The indexed forms of the search filters find what the plain ones would."""
+
+    def names(**filters: Any) -> list[str]:
+        return [f.name for f in service.list_fields(session, **filters)]
+
+    assert names(search="sfz") == ["sfzjh"]  # f8's dataset is gone, f7 is gone
+    assert names(search="jz_lx") == ["lxdh"]  # by dataset name
+    assert names(search="no_such") == []
+    assert names(pi_type="cn_resident_id") == ["sfzjh", "zjhm"]
+    assert names(level="important") == ["lxdh"]  # the reviewed level, not the proposed
+    assert names(level="general-3") == ["xm"]
+    assert names(level="general-4") == ["sfzjh", "jkzk", "zjhm"]  # rereview: no reviewed level
+    two = flows.scoped_systems(dashboard.resolve(session, scope="/", unit_id=seeded.two).path)
+    assert names(systems=two, pi_type="CN_RESIDENT_ID") == ["zjhm"]
+    service.FEW_DATASETS, before = 0, service.FEW_DATASETS  # the subquery form, as for many
+    try:
+        assert names(search="jz_lx") == ["lxdh"]
+    finally:
+        service.FEW_DATASETS = before
