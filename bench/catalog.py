@@ -4,7 +4,7 @@
     .venv/bin/python bench/catalog.py --systems 1000 --repeats 10  # quicker
 
 A unit tree of 1 province, 14 cities, 100 counties and 3,000 schools; ``--systems`` information
-systems (one in ten at a county, the rest at schools), each with one source, 20 datasets and
+systems (one in ten at a county, the rest spread evenly over the schools), each with one source, 20 datasets and
 10 fields a dataset (``--systems`` × 200 fields), generated **in the database** with
 generate_series (the field names, PI types, levels and review states cycle through a fixed
 vocabulary). The per-system counts are then computed by the real ``stats.refresh_all``.
@@ -100,7 +100,7 @@ def generate(engine: Engine, systems: int) -> float:
         " pi_subject_count, owner_unit_id, archived, created_at, updated_at)"
         " SELECT 1 + s, '信息系统' || s, 'system', u, '', 'domestic', 0, u, false, now(), now()"
         f" FROM (SELECT s, CASE WHEN s % 10 = 0 THEN {FIRST_COUNTY} + (s / 10) % {COUNTIES}"
-        f" ELSE {FIRST_SCHOOL} + s % {SCHOOLS} END AS u"
+        f" ELSE {FIRST_SCHOOL} + (s - s / 10 - 1) % {SCHOOLS} END AS u"
         f" FROM generate_series(0, {systems - 1}) s) t",
         "INSERT INTO catalog_sources (id, system_id, name, kind, location, archived, created_at,"
         " updated_at) SELECT 1 + s, 1 + s, '主数据库', 'database', 'postgresql://db/x', false,"

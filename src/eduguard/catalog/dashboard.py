@@ -16,8 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, select
+from sqlalchemy import ColumnElement, Integer, func, literal, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from eduguard.catalog import overlap
 from eduguard.catalog.flows import ALL, scoped_systems
@@ -69,8 +71,27 @@ def _sums() -> list[ColumnElement[Any]]:
     return [func.coalesce(func.sum(getattr(SystemStats, c)), 0).label(c) for c in COUNT_COLUMNS]
 
 
-def _in_subtree(path: str, unit: Any = Unit) -> ColumnElement[bool]:
-    return literal(True) if path == ALL else unit.path.startswith(path, autoescape=True)
+def _in_subtree(path: str) -> ColumnElement[bool]:
+    return literal(True) if path == ALL else Unit.path.startswith(path, autoescape=True)
+
+
+class _Position(FunctionElement[int]):
+    """1-based position of ``needle`` in ``haystack`` (0 if absent): strpos / instr."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_Position)
+def _position_default(element: _Position, compiler: Any, **kw: Any) -> str:
+    needle, haystack = list(element.clauses)
+    return f"instr({compiler.process(haystack, **kw)}, {compiler.process(needle, **kw)})"
+
+
+@compiles(_Position, "postgresql")
+def _position_postgresql(element: _Position, compiler: Any, **kw: Any) -> str:
+    needle, haystack = list(element.clauses)
+    return f"strpos({compiler.process(haystack, **kw)}, {compiler.process(needle, **kw)})"
 
 
 def totals(session: Session, path: str) -> dict[str, int]:
@@ -171,36 +192,37 @@ def rollup(
     subtree, ranked by ``sort`` (most first); units without any catalog are listed too."""
     if sort not in SORTS:
         raise ValidationFailed("sort_invalid", f"排序字段须为：{'、'.join(SORTS)}")
-    child = aliased(Unit, name="child")
-    below = aliased(Unit, name="below")
-    parent = child.parent_id.is_(None) if scope.unit is None else child.parent_id == scope.unit.id
-    query: Select[Any] = (
+    # One GROUP BY over the subtree's systems, by the path of the child whose subtree holds
+    # each system's unit: the scope's path plus the next segment of the unit's path.
+    prefix = len(scope.path)
+    rest = func.substr(Unit.path, prefix + 1)
+    child_path = func.substr(Unit.path, 1, prefix + _Position("/", rest))
+    per_child = (
         select(
-            child.id,
-            child.name,
-            child.kind,
-            child.path,
+            child_path.label("child_path"),
             func.count(InformationSystem.id).label("systems"),
             func.count(SystemStats.system_id).label("catalogued"),
             *_sums(),
         )
-        .select_from(child)
-        # a prefix test by plain comparison: LIKE with a per-row pattern is several times slower
-        .outerjoin(
-            below,
-            and_(
-                func.substr(below.path, 1, func.length(child.path)) == child.path,
-                _in_subtree(scope.path, below),  # a constant prefix: the index narrows it first
-            ),
-        )
-        .outerjoin(
-            InformationSystem,
-            and_(InformationSystem.unit_id == below.id, InformationSystem.archived.is_(False)),
-        )
+        .select_from(InformationSystem)
+        .join(Unit, InformationSystem.unit_id == Unit.id)
         .outerjoin(SystemStats, SystemStats.system_id == InformationSystem.id)
+        .where(_in_subtree(scope.path), InformationSystem.archived.is_(False))
+        .where(Unit.path != scope.path)  # the scope unit's own systems are in no child
+        .group_by(child_path)
+        .subquery("per_child")
+    )
+    child = aliased(Unit, name="child")
+    parent = child.parent_id.is_(None) if scope.unit is None else child.parent_id == scope.unit.id
+    counts = [
+        func.coalesce(per_child.c[c], 0).label(c) for c in ("systems", "catalogued", *COUNT_COLUMNS)
+    ]
+    query = (
+        select(child.id, child.name, child.kind, child.path, *counts)
+        .select_from(child)
+        .outerjoin(per_child, per_child.c.child_path == child.path)
         .where(parent, child.archived.is_(False))
-        .group_by(child.id, child.name, child.kind, child.path)
-        .order_by(func.coalesce(func.sum(getattr(SystemStats, sort)), 0).desc(), child.id)
+        .order_by(func.coalesce(per_child.c[sort], 0).desc(), child.id)
         .limit(limit)
     )
     rows = []
