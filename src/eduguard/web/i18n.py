@@ -21,7 +21,6 @@ EN: dict[str, str] = {
     "数据安全态势": "Data security posture",
     "一数一源": "One data, one source",
     "下级单位排名": "Units below, ranked",
-    "上级单位": "Parent unit",
     "排序": "Sort by",
     "一数一源：多个系统重复采集的个人信息": "One data, one source: personal data collected by several systems",
     "敏感与未成年人个人信息最多的信息系统": "Systems with the most sensitive and minors' data",
