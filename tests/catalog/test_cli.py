@@ -72,3 +72,35 @@ def test_a_refused_connection_fails_in_chinese(cli_env: None) -> None:
     assert code == 1 and "无法连接数据库" in out and "Secret-1234" not in out, out
     code, out = run("catalog", "scan", "9")
     assert code == 1 and "信息系统不存在" in out
+
+
+def test_duplicates_and_stats_from_the_command_line(cli_env: None, tmp_path: Path) -> None:
+    """Two schools' systems holding the same 120 pupils: the worker sketches their identifiers
+    (key from HOME/keys), ``catalog duplicates`` reports the overlap, exact below k values."""
+    assert run("init")[0] == 0
+    assert run("unit", "create", "丁县教育局", "--kind", "county")[0] == 0
+    assert run("unit", "create", "丁县一小", "--kind", "school", "--parent", "1")[0] == 0
+    assert run("unit", "create", "丁县二小", "--kind", "school", "--parent", "1")[0] == 0
+    assert run("system", "create", "一小学籍", "--unit", "2")[0] == 0
+    assert run("system", "create", "二小学籍", "--unit", "3")[0] == 0
+    for system, name in (("1", "one.db"), ("2", "two.db")):
+        db = make_school_db(tmp_path / name, with_id_column=True)
+        assert run("catalog", "source", "add", system, f"sqlite:///{db}")[0] == 0
+        assert run("catalog", "scan", system)[0] == 0
+    code, out = run("worker", "--once")
+    assert code == 0 and "已执行 2 个扫描任务" in out, out
+    code, out = run("catalog", "duplicates", "--format", "json")
+    assert code == 0, out
+    found = {d["pi_type"]: d for d in json.loads(out)}
+    assert found["CN_RESIDENT_ID"]["overlap"] == 120 and found["CN_RESIDENT_ID"]["exact"]
+    assert {found["MOBILE_PHONE"]["a"]["system"], found["MOBILE_PHONE"]["b"]["system"]} == {
+        "一小学籍",
+        "二小学籍",
+    }
+    code, out = run("catalog", "duplicates", "--unit", "2")
+    assert code == 0 and "发现 0 处重复采集" in out, out
+    code, out = run("catalog", "duplicates")
+    assert code == 0 and "一小学籍" in out, out
+    assert run("catalog", "duplicates", "--format", "xml")[0] == 1
+    code, out = run("catalog", "refresh-stats")
+    assert code == 0 and "已重新计算 2 个信息系统" in out, out

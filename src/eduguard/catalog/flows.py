@@ -5,9 +5,11 @@ The only module of ``catalog`` that imports other domains.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 from eduguard.audit import capture as audit_capture
 from eduguard.audit import service as audit_service
 from eduguard.catalog import export as catalog_export
-from eduguard.catalog import service, versions
+from eduguard.catalog import overlap, service, stats, versions
 from eduguard.catalog.models import Dataset, DataSource, Field, ReviewStatus, ScanRun
 from eduguard.catalog.schemas import (
     BulkAccept,
@@ -29,9 +31,11 @@ from eduguard.catalog.schemas import (
 from eduguard.discovery import FailedTable, ScanReport, SourceError, TableReport, scan_table
 from eduguard.discovery.columns import IDENTIFYING
 from eduguard.discovery.connectors import describe_source, open_source
+from eduguard.discovery.sketch import derive_key
 from eduguard.errors import ValidationFailed
 from eduguard.orgs import service as orgs_service
 from eduguard.orgs.models import InformationSystem, Unit
+from eduguard.protection.keys import load_pseudonym_key
 
 ALL = "/"
 # A new field with one of these types (or any sensitive type) is a finding for the security
@@ -157,20 +161,49 @@ class Progress:
         """Now on table ``name``; ``done`` tables finished; ``rows_read`` rows in all."""
 
 
+SketchKey = tuple[str, str]  # (dataset name, field name)
+
+
 @dataclass
 class ScanOutcome:
     report: dict[str, Any]
     error: tuple[str, str] | None  # (code, Chinese message) of the first failure
+    sketches: dict[SketchKey, overlap.SketchData] = dataclasses.field(default_factory=dict)
 
 
-def scan_source(location: str, *, sample: int | None, progress: Progress) -> ScanOutcome:
+def sketch_key(keys_dir: Path, from_setting: str | None = None) -> bytes:
+    """The key of the overlap sketches: derived from the pseudonymisation key (outside the
+    database: ``EDUGUARD_PSEUDONYM_KEY`` or ``HOME/keys/pseudonym.key``) for this use only."""
+    return derive_key(load_pseudonym_key(keys_dir, from_setting))
+
+
+def _sketches(result: TableReport) -> dict[SketchKey, overlap.SketchData]:
+    out = {}
+    for column in result.columns:
+        if column.sketch is not None:
+            out[(result.name, column.name)] = overlap.SketchData(
+                key_id=column.sketch.key_id,
+                k=column.sketch.k,
+                exact=column.sketch.exact,
+                distinct_values=column.sketch.distinct(),
+                rows_read=result.rows_sampled,
+                hashes=column.sketch.to_bytes(),
+            )
+    return out
+
+
+def scan_source(
+    location: str, *, sample: int | None, progress: Progress, sketch_key: bytes | None = None
+) -> ScanOutcome:
     """Scan every table of ``location`` (which may hold a password: it is never reported).
 
     Any table that cannot be read makes the outcome an error: the catalog is applied only from
-    complete scans, so a half-read source never removes datasets from it."""
+    complete scans, so a half-read source never removes datasets from it. With ``sketch_key``,
+    identifying columns also get keyed-hash sketches (one data, one source)."""
     shown = describe_source(location)
     report = ScanReport(source=shown, scanned_at=datetime.now(UTC).isoformat(timespec="seconds"))
     errors: list[tuple[str, str]] = []
+    sketches: dict[SketchKey, overlap.SketchData] = {}
     try:
         tables = list(open_source(location))
     except SourceError as error:
@@ -193,11 +226,12 @@ def scan_source(location: str, *, sample: int | None, progress: Progress) -> Sca
                 progress.table(name, at, base + rows)
 
             try:
-                result = scan_table(table, sample=sample, progress=on_batch)
+                result = scan_table(table, sample=sample, progress=on_batch, sketch_key=sketch_key)
             except SourceError as error:
                 failure = error
             else:
                 report.tables.append(result)
+                sketches.update(_sketches(result))
                 rows_before += result.rows_sampled
                 continue
         report.tables.append(
@@ -211,15 +245,30 @@ def scan_source(location: str, *, sample: int | None, progress: Progress) -> Sca
     progress.table("", len(tables), rows_before)
     if not tables:
         errors.append(("no_tables", f"数据源中没有可扫描的表或文件：{shown}"))
-    return ScanOutcome(report.to_dict(), errors[0] if errors else None)
+    return ScanOutcome(report.to_dict(), errors[0] if errors else None, sketches)
 
 
-def apply_run(session: Session, run: ScanRun, report: dict[str, Any]) -> versions.Applied:
-    """Make a complete scan the new catalog version of the run's system (audited)."""
+def apply_run(
+    session: Session,
+    run: ScanRun,
+    report: dict[str, Any],
+    sketches: dict[SketchKey, overlap.SketchData] | None = None,
+) -> versions.Applied:
+    """Make a complete scan the new catalog version of the run's system (audited); with
+    ``sketches`` (a scan made with a sketch key), replace its fields' overlap sketches."""
     system = orgs_service.get_system(session, run.system_id)
     applied = versions.apply_report(
         session, run, report, watched_types=WATCHED_TYPES, system_name=system.name
     )
+    if sketches is not None:
+        present = session.execute(
+            select(Dataset.name, Field)
+            .join(Field, Field.dataset_id == Dataset.id)
+            .where(Dataset.source_id == run.source_id, Field.present.is_(True))
+        ).all()
+        fields = {(dataset_name, f.name): f for dataset_name, f in present}
+        overlap.store(session, system_id=run.system_id, fields=fields, sketches=sketches)
+    stats.refresh(session, [run.system_id])
     audit_service.record(
         session,
         action="catalog.apply",
@@ -309,6 +358,7 @@ def set_retention(
 ) -> Dataset:
     dataset = service.get_dataset(session, dataset_id, systems=scoped_systems(scope))
     service.set_retention(session, dataset, retention_period)
+    stats.refresh(session, [dataset.system_id])
     audit_service.record(
         session,
         action="catalog.retention",
@@ -328,6 +378,7 @@ def review(
 ) -> Field:
     field = service.get_field(session, field_id, systems=scoped_systems(scope))
     names = service.review_field(session, field, data, reviewer=reviewer)
+    stats.refresh(session, [field.dataset.system_id])
     label = "确认" if data.decision == "confirm" else "更正"
     audit_service.record(
         session,
@@ -364,6 +415,7 @@ def bulk_accept(session: Session, data: BulkAccept, *, scope: str, reviewer: str
             row_count=1,
             reason=f"批量确认（置信度 ≥ {data.min_confidence}）：{data.reason}",
         )
+    stats.refresh(session, {field.dataset.system_id for field in fields})
     return len(fields)
 
 

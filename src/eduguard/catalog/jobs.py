@@ -68,6 +68,7 @@ def _finish(
     run_id: int,
     report: dict[str, Any] | None,
     failure: tuple[str, str] | None,
+    sketches: dict[flows.SketchKey, Any] | None = None,
 ) -> None:
     with transaction(factory) as session:
         audit_service.bind_actor(session, WORKER_ACTOR)
@@ -82,7 +83,7 @@ def _finish(
             return
         try:
             with session.begin_nested():
-                flows.apply_run(session, run, report)
+                flows.apply_run(session, run, report, sketches)
         except Exception as exc:
             logger.error("applying run %s failed: %s", run_id, type(exc).__name__)
             message = f"扫描结果写入数据资源目录失败（{type(exc).__name__}）"
@@ -96,8 +97,10 @@ def execute(
     run_id: int,
     *,
     progress_seconds: float = 1.0,
+    sketch_key: bytes | None = None,
 ) -> None:
-    """Scan and apply one claimed (running) run. Never raises for a bad source."""
+    """Scan and apply one claimed (running) run. Never raises for a bad source. With
+    ``sketch_key`` (``flows.sketch_key``), identifying fields get overlap sketches."""
     location: str | None = None
     secret: str | None = None
     with transaction(factory) as session:
@@ -123,7 +126,10 @@ def execute(
         return
     try:
         outcome = flows.scan_source(
-            location, sample=sample, progress=RowProgress(factory, run_id, progress_seconds)
+            location,
+            sample=sample,
+            progress=RowProgress(factory, run_id, progress_seconds),
+            sketch_key=sketch_key,
         )
     except Exception as exc:  # a bug must fail the run, not stop the worker
         logger.error("scan run %s failed: %s", run_id, type(exc).__name__)
@@ -135,7 +141,7 @@ def execute(
     error = outcome.error
     if error is not None:
         error = (error[0], _redact(error[1], secret))
-    _finish(factory, run_id, report, error)
+    _finish(factory, run_id, report, error, outcome.sketches if sketch_key else None)
 
 
 def run_next(factory: sessionmaker[Session], **options: Any) -> int | None:

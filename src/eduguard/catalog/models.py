@@ -15,6 +15,7 @@ from sqlalchemy import (
     Enum,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -27,6 +28,13 @@ from eduguard.db.base import Base, IdMixin, TimestampMixin, UTCDateTime, utcnow
 from eduguard.db.sealed import sealed
 
 Count = BigInteger().with_variant(Integer(), "sqlite")
+TRGM = "public.gin_trgm_ops"  # pg_trgm, installed in schema public by migration 0007
+
+
+def contains_index(name: str, column: str) -> Index:
+    """An index for ``LIKE '%term%'`` on ``column``: a trigram GIN index on PostgreSQL (a
+    plain one elsewhere, where it does not help contains-searches but keeps one schema)."""
+    return Index(name, column, postgresql_using="gin", postgresql_ops={column: TRGM})
 
 
 class SourceKind(enum.StrEnum):
@@ -119,6 +127,7 @@ class Dataset(IdMixin, TimestampMixin, Base):
     __tablename__ = "catalog_datasets"
     __table_args__ = (
         UniqueConstraint("source_id", "name", name="uq_catalog_datasets_source_name"),
+        contains_index("ix_catalog_datasets_name_trgm", "name"),
     )
 
     system_id: Mapped[int] = mapped_column(ForeignKey("information_systems.id"), index=True)
@@ -146,7 +155,15 @@ class Field(IdMixin, TimestampMixin, Base):
     proposal only, and flags a reviewed field whose proposal changed for re-review."""
 
     __tablename__ = "catalog_fields"
-    __table_args__ = (UniqueConstraint("dataset_id", "name", name="uq_catalog_fields_name"),)
+    __table_args__ = (
+        UniqueConstraint("dataset_id", "name", name="uq_catalog_fields_name"),
+        contains_index("ix_catalog_fields_name_trgm", "name"),
+        contains_index("ix_catalog_fields_comment_trgm", "comment"),
+        contains_index("ix_catalog_fields_proposed_types_trgm", "proposed_pi_types"),
+        contains_index("ix_catalog_fields_reviewed_types_trgm", "reviewed_pi_types"),
+        Index("ix_catalog_fields_proposed_level", "proposed_level"),
+        Index("ix_catalog_fields_reviewed_level", "reviewed_level"),
+    )
 
     dataset_id: Mapped[int] = mapped_column(ForeignKey("catalog_datasets.id"), index=True)
     name: Mapped[str] = mapped_column(String(300))
@@ -222,3 +239,46 @@ class CatalogAlert(IdMixin, Base):
     audience: Mapped[str] = mapped_column(String(40), default="security_admin")
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FieldSketch(IdMixin, TimestampMixin, Base):
+    """A field's identifying values as a bottom-k sketch of keyed hashes (HMAC-SM3, key outside
+    the database): compared across systems to find the same people collected twice."""
+
+    __tablename__ = "catalog_field_sketches"
+
+    field_id: Mapped[int] = mapped_column(ForeignKey("catalog_fields.id"), unique=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("information_systems.id"), index=True)
+    key_id: Mapped[str] = mapped_column(String(16))  # fingerprint of the key, not the key
+    k: Mapped[int] = mapped_column(Integer)
+    exact: Mapped[bool] = mapped_column(Boolean)  # every distinct value read is in the sketch
+    distinct_values: Mapped[int] = mapped_column(Count)  # distinct values read (KMV estimate)
+    rows_read: Mapped[int] = mapped_column(Count, default=0)
+    hashes: Mapped[bytes] = mapped_column(LargeBinary)  # ascending big-endian uint64
+
+
+class SystemStats(Base):
+    """One system's catalog counts, refreshed by SQL after every change to its catalog, so the
+    dashboard rolls units up over systems instead of over millions of fields."""
+
+    __tablename__ = "catalog_system_stats"
+
+    system_id: Mapped[int] = mapped_column(ForeignKey("information_systems.id"), primary_key=True)
+    datasets: Mapped[int] = mapped_column(Integer, default=0)
+    datasets_personal: Mapped[int] = mapped_column(Integer, default=0)
+    datasets_no_retention: Mapped[int] = mapped_column(Integer, default=0)  # personal ones
+    fields: Mapped[int] = mapped_column(Integer, default=0)
+    personal: Mapped[int] = mapped_column(Integer, default=0)
+    sensitive: Mapped[int] = mapped_column(Integer, default=0)
+    minors: Mapped[int] = mapped_column(Integer, default=0)
+    pending: Mapped[int] = mapped_column(Integer, default=0)  # proposals awaiting review
+    rereview: Mapped[int] = mapped_column(Integer, default=0)
+    reviewed: Mapped[int] = mapped_column(Integer, default=0)
+    sensitive_unreviewed: Mapped[int] = mapped_column(Integer, default=0)
+    level_core: Mapped[int] = mapped_column(Integer, default=0)
+    level_important: Mapped[int] = mapped_column(Integer, default=0)
+    level_general_4: Mapped[int] = mapped_column(Integer, default=0)
+    level_general_3: Mapped[int] = mapped_column(Integer, default=0)
+    level_general_2: Mapped[int] = mapped_column(Integer, default=0)
+    level_general_1: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

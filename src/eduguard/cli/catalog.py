@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,7 @@ from sqlalchemy.engine import make_url
 
 from eduguard.audit import capture as audit_capture
 from eduguard.audit import checkpoints as audit_checkpoints
-from eduguard.catalog import flows, jobs, service
+from eduguard.catalog import dashboard, flows, jobs, service, stats
 from eduguard.catalog.schemas import RunRead, SourceCreate
 from eduguard.cli.common import (
     console,
@@ -21,13 +22,18 @@ from eduguard.cli.common import (
     open_engine,
     session_factory,
 )
-from eduguard.config import get_settings
+from eduguard.config import Settings, get_settings
 
 catalog_app = typer.Typer(help="数据资源目录 (data resource catalog)", no_args_is_help=True)
 source_app = typer.Typer(help="信息系统的数据源 (data sources)", no_args_is_help=True)
 catalog_app.add_typer(source_app, name="source")
 ALL = "/"
 RUN_LABELS = {"queued": "排队中", "running": "扫描中", "succeeded": "已完成", "failed": "失败"}
+
+
+def _sketch_key(settings: Settings) -> bytes:
+    secret = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
+    return flows.sketch_key(settings.keys_dir, secret)
 
 
 def register(app: typer.Typer) -> None:
@@ -125,7 +131,7 @@ def scan(
         factory = session_factory(settings, engine)
         audit_capture.install(factory, audit_checkpoints.CheckpointPolicy.from_settings(settings))
         for run_id in run_ids:
-            jobs.run_now(factory, run_id)
+            jobs.run_now(factory, run_id, sketch_key=_sketch_key(settings))
         with factory() as session:
             done = [RunRead.model_validate(service.get_run(session, i)) for i in run_ids]
     finally:
@@ -164,6 +170,50 @@ def export(
     console.print(f"已导出 {count} 个数据项到 {output}")
 
 
+@catalog_app.command("duplicates")
+@friendly_errors
+def duplicates(
+    unit: Annotated[int | None, typer.Option("--unit", help="只看该单位及其下级单位")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table 或 json")] = "table",
+    min_overlap: Annotated[
+        int, typer.Option("--min-overlap", min=1, help="至少重叠多少个取值才报告")
+    ] = 10,
+) -> None:
+    """一数一源：列出多个信息系统重复采集的同类个人信息（按密钥哈希草图估计重叠，不读原值）。"""
+    if fmt not in ("table", "json"):
+        raise fail("输出格式须为 table 或 json")
+    with db_session() as session:
+        scope = dashboard.resolve(session, scope=ALL, unit_id=unit)
+        found = dashboard.duplicates(session, scope, min_overlap=min_overlap)
+    if fmt == "json":
+        typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    table = Table(
+        "类型", "系统甲（数据集.数据项）", "系统乙（数据集.数据项）", "重叠（95% 区间）", "Jaccard"
+    )
+    for d in found:
+        a, b = d["a"], d["b"]
+        interval = "精确" if d["exact"] else f"{d['overlap_low']:,}–{d['overlap_high']:,}"
+        table.add_row(
+            d["pi_type"],
+            f"{a['system']}（{a['dataset']}.{a['field']}）",
+            f"{b['system']}（{b['dataset']}.{b['field']}）",
+            f"{d['overlap']:,}（{interval}）",
+            f"{d['jaccard']:.2f}",
+        )
+    console.print(table)
+    console.print(f"{scope.name}：发现 {len(found)} 处重复采集")
+
+
+@catalog_app.command("refresh-stats")
+@friendly_errors
+def refresh_stats() -> None:
+    """重新计算各信息系统的目录统计（态势看板的数据；批量导入或升级后运行）。"""
+    with db_session() as session:
+        count = stats.refresh_all(session)
+    console.print(f"已重新计算 {count} 个信息系统的目录统计")
+
+
 @friendly_errors
 def worker(
     once: Annotated[bool, typer.Option("--once", help="执行完队列中的任务后退出")] = False,
@@ -185,7 +235,13 @@ def worker(
             console.print(f"扫描任务 {run.id}：{state}{detail}")
 
     try:
-        count = jobs.work(factory, once=once, poll_seconds=poll, on_run=report)
+        count = jobs.work(
+            factory,
+            once=once,
+            poll_seconds=poll,
+            on_run=report,
+            sketch_key=_sketch_key(settings),
+        )
     except KeyboardInterrupt:
         count = -1
     finally:

@@ -17,6 +17,7 @@ from eduguard.discovery.detectors import DETECTORS, Detector, NameHit, Values, m
 from eduguard.discovery.detectors.base import normalise_name, share
 from eduguard.discovery.detectors.checks import ages_at
 from eduguard.discovery.distinct import DistinctCounter
+from eduguard.discovery.sketch import SKETCHED_TYPES, KeyedSketch
 from eduguard.discovery.textscan import CERTAIN_TYPES, extract_spans, looks_like_text, named_as_text
 
 SAMPLE_VALUES = 1000  # values a column's candidate detectors are chosen on
@@ -68,6 +69,9 @@ class ColumnState:
     # distinct values, for the table's number of people: only the engine's chosen column counts
     count_subjects: bool = True
     distinct: DistinctCounter | None = None
+    # keyed-hash sketch of identifying values (one data, one source); only given a key
+    sketch_key: bytes | None = None
+    sketch: KeyedSketch | None = None
 
     def __post_init__(self) -> None:
         self.tokens, _ = normalise_name(self.name)
@@ -164,6 +168,10 @@ class ColumnState:
             if self.distinct is None:
                 self.distinct = DistinctCounter()
             self.distinct.add(values.compact)
+        if self.sketch_key is not None and any(d.code in SKETCHED_TYPES for d in candidates):
+            if self.sketch is None:
+                self.sketch = KeyedSketch(self.sketch_key)
+            self.sketch.add(values.compact)
         for detector in candidates:
             count = self.counts.setdefault(detector.code, TypeCount())
             count.checked += raw.len()

@@ -18,6 +18,7 @@ from eduguard.classification import ColumnContext, Rules, classify, load_rules
 from eduguard.classification.grading import subject_of
 from eduguard.discovery.columns import IDENTIFYING, ColumnState, TypeAnswer
 from eduguard.discovery.report import ColumnReport, TableReport, highest_level
+from eduguard.discovery.sketch import SKETCHED_TYPES
 from eduguard.discovery.sources import DEFAULT_BATCH_ROWS, TableSource
 
 ProgressCallback = Callable[[str, int, int | None], None]
@@ -50,12 +51,18 @@ def _text_frame(batch: pl.DataFrame) -> pl.DataFrame:
 
 
 def _columns_of(
-    table: TableSource, batch: pl.DataFrame, states: dict[str, ColumnState], today: date
+    table: TableSource,
+    batch: pl.DataFrame,
+    states: dict[str, ColumnState],
+    today: date,
+    sketch_key: bytes | None = None,
 ) -> None:
     for name in batch.columns:
         if name not in states:
             comment = table.column_comments.get(name) if table.column_comments else None
-            states[name] = ColumnState(name=name, comment=comment, scan_date=today)
+            states[name] = ColumnState(
+                name=name, comment=comment, scan_date=today, sketch_key=sketch_key
+            )
 
 
 def scan_table(
@@ -66,8 +73,12 @@ def scan_table(
     progress: ProgressCallback | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     today: date | None = None,
+    sketch_key: bytes | None = None,
 ) -> TableReport:
     """Discover, classify and grade one table, reading at most ``sample`` rows (None: all).
+
+    With ``sketch_key``, each column of identifying values also gets a keyed-hash sketch
+    (:mod:`eduguard.discovery.sketch`) on its report, never in the report's JSON.
 
     Raises :class:`~eduguard.discovery.sources.SourceError` when the table cannot be read; the
     caller (``discovery.api.scan``) records it and goes on.
@@ -80,7 +91,7 @@ def scan_table(
     expected = table.row_count if sample is None else min(sample, table.row_count or sample)
     for batch in table.batches(batch_rows=batch_rows, limit=sample):
         rows += batch.height
-        _columns_of(table, batch, states, today)
+        _columns_of(table, batch, states, today, sketch_key)
         texts = _text_frame(batch)
         for name in texts.columns:
             column = texts.get_column(name)
@@ -163,6 +174,7 @@ def _report(
                 level=graded.level,
                 confidence=round(min(confidence, 0.99), 4),
                 evidence=list(dict.fromkeys(evidence)),
+                sketch=state.sketch if set(codes) & SKETCHED_TYPES else None,
             )
         )
     return TableReport(

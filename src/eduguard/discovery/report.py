@@ -6,7 +6,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from eduguard.discovery.sketch import KeyedSketch
 
 REPORT_VERSION = 1
 LEVELS = ("core", "important", "general-4", "general-3", "general-2", "general-1")
@@ -29,6 +32,8 @@ class ColumnReport:
     level: str = "general-1"
     confidence: float = 0.0
     evidence: list[str] = field(default_factory=list)
+    # keyed hashes of the values (scan_table(sketch_key=…)); never part of the JSON report
+    sketch: KeyedSketch | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

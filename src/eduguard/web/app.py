@@ -25,6 +25,7 @@ from eduguard.web.routes import (
     auth,
     catalog,
     compliance,
+    dashboard,
     pages_orgs,
     release,
     system,
@@ -44,6 +45,7 @@ ROUTERS = (
     catalog.router,
     release.router,
     compliance.router,
+    dashboard.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -195,9 +195,11 @@ def list_fields(
     pi_type: TypeFilter = None,
     review_status: ReviewStatus | None = None,
     personal_only: bool = False,
+    level: LevelFilter = None,
     limit: Limit = 500,
     offset: Offset = 0,
 ) -> list[FieldRead]:
+    """Search the catalog's data items (name, type, review status, effective level)."""
     fields = service.list_fields(
         session,
         systems=flows.scoped_systems(caller.scope),
@@ -207,6 +209,7 @@ def list_fields(
         pi_type=pi_type,
         review_status=review_status,
         personal_only=personal_only,
+        level=level or None,
         limit=limit,
         offset=offset,
     )
