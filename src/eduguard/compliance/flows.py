@@ -509,3 +509,54 @@ def report(
         reason=f"导出合规报告（{fmt}，{label}）",
     )
     return body, len(rows)
+
+
+# ---------------------------------------------------------------- dashboard roll-up
+
+
+@dataclass(frozen=True)
+class SubtreePosture:
+    """Open findings of a unit **and every unit below it**, and the score they give."""
+
+    score: int
+    open_findings: int
+    open_by_severity: dict[str, int]
+    findings_by_clause: dict[str, int]
+
+
+def subtree_postures(
+    session: Session, paths: Sequence[str], *, ruleset: RuleSet | None = None
+) -> dict[str, SubtreePosture]:
+    """For each unit path: the open findings over its subtree (a county: its own and its
+    schools'), counted in one query over the paths' common scope. A supervisor's ranking of
+    the units below it uses this; ``unit_scores`` counts a unit's own findings only."""
+    ruleset = ruleset or compliance_rules.default_rules()
+    wanted = set(paths)
+    severities: dict[str, Counter[str]] = {path: Counter() for path in wanted}
+    clauses: dict[str, Counter[str]] = {path: Counter() for path in wanted}
+    if wanted:
+        common = min(wanted, key=len)
+        while not all(path.startswith(common) for path in wanted):
+            common = common[: common.rstrip("/").rfind("/") + 1]
+        rows = session.execute(
+            select(Unit.path, Finding.severity, Finding.clauses)
+            .join(Unit, Finding.unit_id == Unit.id)
+            .where(Finding.status == FindingStatus.open, Unit.path.startswith(common))
+        ).all()
+        for unit_path, severity, cited in rows:
+            segments = unit_path.strip("/").split("/")
+            for depth in range(1, len(segments) + 1):
+                ancestor = "/" + "/".join(segments[:depth]) + "/"
+                if ancestor in wanted:
+                    severities[ancestor][severity] += 1
+                    clauses[ancestor].update(c for c in cited.splitlines() if c.strip())
+    weights = dict(ruleset.weights)
+    return {
+        path: SubtreePosture(
+            score=service.score(dict(severities[path]), weights),
+            open_findings=sum(severities[path].values()),
+            open_by_severity={sev: severities[path][sev] for sev in SEVERITIES},
+            findings_by_clause=dict(clauses[path].most_common()),
+        )
+        for path in wanted
+    }

@@ -13,8 +13,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from eduguard.access.policy import Principal
+from eduguard.access.policy import Principal, decide
 from eduguard.catalog import dashboard, overlap
+from eduguard.compliance import flows as compliance_flows
+from eduguard.compliance.rules import SEVERITIES
 from eduguard.discovery.detectors import DETECTORS
 from eduguard.web.deps import DbSession, permission
 from eduguard.web.render import page
@@ -39,6 +41,66 @@ KPIS = (
 )
 
 
+SCORE_SORT = "score"
+
+
+def _sees_compliance(caller: Principal) -> bool:
+    """Compliance figures join the dashboard only for callers who may read compliance."""
+    return decide(caller, "compliance:read", caller.scope).allowed
+
+
+def _compliance_charts(session: DbSession, path: str) -> tuple[dict[str, Any], list[Any]]:
+    """The unit's compliance posture over its subtree, and its charts (by clause, severity)."""
+    posture = compliance_flows.subtree_postures(session, [path])[path]
+    top = list(posture.findings_by_clause.items())[:12]
+    charts = [
+        {
+            "id": "clauses",
+            "kind": "bar",
+            "title": "未整改的合规发现（按引用条款）",
+            "categories": [clause for clause, _ in top],
+            "series": [{"name": "合规发现", "data": [count for _, count in top]}],
+            "links": ["/compliance" for _ in top],
+        },
+        {
+            "id": "severity",
+            "kind": "pie",
+            "title": f"合规得分 {posture.score}：未整改发现的严重性",
+            "data": [
+                {"name": label, "value": posture.open_by_severity.get(sev, 0)}
+                for sev, label in SEVERITIES.items()
+            ],
+        },
+    ]
+    summary = {
+        "score": posture.score,
+        "open_findings": posture.open_findings,
+        "open_by_severity": posture.open_by_severity,
+        "findings_by_clause": posture.findings_by_clause,
+    }
+    return summary, charts
+
+
+def _ranked(
+    session: DbSession, caller: Principal, scope: dashboard.Scope, sort: str, limit: int
+) -> list[dict[str, Any]]:
+    """The units below ``scope``, with their compliance score when the caller may see it;
+    ``sort=score`` ranks the lowest score first."""
+    compliance = _sees_compliance(caller)
+    by_score = sort == SCORE_SORT and compliance
+    rows = dashboard.rollup(
+        session, scope, sort="sensitive_unreviewed" if by_score else sort, limit=limit
+    )
+    if compliance:
+        postures = compliance_flows.subtree_postures(session, [r["path"] for r in rows])
+        for row in rows:
+            posture = postures[row["path"]]
+            row["score"], row["open_findings"] = posture.score, posture.open_findings
+    if by_score:
+        rows.sort(key=lambda r: (r["score"], -r["open_findings"], r["id"]))
+    return rows
+
+
 def _unit_out(scope: dashboard.Scope) -> dict[str, Any]:
     unit = scope.unit
     return {
@@ -54,7 +116,11 @@ def dashboard_data(caller: Reader, session: DbSession, unit: UnitId = None) -> d
     """A unit's posture: totals and chart data (levels, sensitive and minors' fields by system,
     review progress, retention) over the unit and the units below it."""
     scope = dashboard.resolve(session, scope=caller.scope, unit_id=unit)
-    return {"unit": _unit_out(scope), **dashboard.charts(session, scope.path)}
+    data = dashboard.charts(session, scope.path)
+    if _sees_compliance(caller):
+        data["compliance"], charts = _compliance_charts(session, scope.path)
+        data["charts"] = [*data["charts"], *charts]
+    return {"unit": _unit_out(scope), **data}
 
 
 @router.get("/api/v1/dashboard/units", tags=["dashboard"])
@@ -66,9 +132,10 @@ def dashboard_units(
     limit: Limit = 500,
 ) -> dict[str, Any]:
     """The units directly below ``unit`` (default: the caller's), each rolled up over its
-    subtree, ranked by ``sort`` (most first)."""
+    subtree, ranked by ``sort`` (most first; ``score``: lowest compliance score first), with
+    the compliance score and open findings when the caller may read compliance."""
     scope = dashboard.resolve(session, scope=caller.scope, unit_id=unit)
-    rows = dashboard.rollup(session, scope, sort=sort, limit=limit)
+    rows = _ranked(session, caller, scope, sort, limit)
     return {"unit": _unit_out(scope), "sort": sort, "units": rows}
 
 
@@ -97,7 +164,14 @@ def dashboard_page(
 ) -> HTMLResponse:
     scope = dashboard.resolve(session, scope=caller.scope, unit_id=unit)
     data = dashboard.charts(session, scope.path)
-    units = dashboard.rollup(session, scope, sort=sort)
+    compliance = _sees_compliance(caller)
+    if compliance:
+        data["compliance"], charts = _compliance_charts(session, scope.path)
+        data["charts"] = [*data["charts"], *charts]
+    units = _ranked(session, caller, scope, sort, 500)
+    sorts = dict(dashboard.SORTS)
+    if compliance:
+        sorts[SCORE_SORT] = "合规得分（低者在前）"
     return page(
         request,
         "dashboard.html",
@@ -106,7 +180,8 @@ def dashboard_page(
         kpis=KPIS,
         units=units,
         sort=sort,
-        sorts=dashboard.SORTS,
+        sorts=sorts,
+        compliance=compliance,
         rank_columns=[(key, label) for key, label, _ in dashboard.RANK_COLUMNS],
         parent_id=(
             scope.unit.parent_id
