@@ -29,6 +29,7 @@ from eduguard.errors import ConfigurationError
 
 logger = logging.getLogger("eduguard.catalog.worker")
 WORKER_ACTOR = Actor(username="worker", client_address="local", reason="后台扫描任务")
+DEFAULT_STALE_MINUTES = 30  # progress is written about once a second while a run is alive
 MIN_REDACTED = 4  # shorter passwords would blank unrelated text; reports never show them anyway
 
 
@@ -46,7 +47,8 @@ class RowProgress(flows.Progress):
             return
         self.last = now
         with transaction(self.factory) as session:
-            session.execute(update(ScanRun).where(ScanRun.id == self.run_id).values(**self.values))
+            values = {**self.values, "heartbeat_at": utcnow()}
+            session.execute(update(ScanRun).where(ScanRun.id == self.run_id).values(**values))
 
     def begin(self, tables: int) -> None:
         self.values["tables_total"] = tables
@@ -163,22 +165,60 @@ def run_now(factory: sessionmaker[Session], run_id: int, **options: Any) -> bool
     return claimed
 
 
+def housekeeping(
+    factory: sessionmaker[Session], *, stale_minutes: int = DEFAULT_STALE_MINUTES
+) -> tuple[int, int]:
+    """Fail runs whose worker died, queue the scheduled scans that are due; (failed, queued).
+    Both are recorded in the audit log as the worker's changes."""
+    with transaction(factory) as session:
+        audit_service.bind_actor(session, WORKER_ACTOR)
+        now = utcnow()
+        failed = service.fail_stale(session, now=now, stale_minutes=stale_minutes)
+        queued = service.queue_due(session, now=now)
+        for run in failed:
+            logger.warning("scan run %s failed: its worker stopped reporting progress", run.id)
+            audit_service.record(
+                session,
+                action="catalog.scan.worker_lost",
+                object_type="scan_run",
+                object_id=run.id,
+                fields=("status", "error_code"),
+                result="failed",
+                reason=f"{stale_minutes} 分钟没有进展",
+            )
+        for run in queued:
+            audit_service.record(
+                session,
+                action="catalog.scan.scheduled",
+                object_type="scan_run",
+                object_id=run.id,
+                reason=f"数据源 {run.source_id} 的定期扫描到期",
+            )
+        return len(failed), len(queued)
+
+
 def work(
     factory: sessionmaker[Session],
     *,
     once: bool = False,
     poll_seconds: float = 2.0,
     on_run: Callable[[int], None] | None = None,
+    stale_minutes: int = DEFAULT_STALE_MINUTES,
     **options: Any,
 ) -> int:
-    """Execute queued runs; with ``once``, until the queue is empty. Returns how many ran."""
+    """Execute queued runs; with ``once``, until the queue is empty. Returns how many ran.
+
+    Before looking for work (and whenever the queue runs dry) the worker does its
+    housekeeping: runs left ``running`` by a dead worker are failed, scheduled scans queued."""
     done = 0
+    housekeeping(factory, stale_minutes=stale_minutes)
     while True:
         run_id = run_next(factory, **options)
         if run_id is None:
             if once:
                 return done
             time.sleep(poll_seconds)
+            housekeeping(factory, stale_minutes=stale_minutes)
             continue
         done += 1
         if on_run is not None:

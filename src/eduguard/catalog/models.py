@@ -78,6 +78,9 @@ class DataSource(IdMixin, TimestampMixin, Base):
         Text, info=sealed(legacy_context="catalog_sources:{id}:password")
     )
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Scan on a schedule: the worker queues a run when the last one was requested this many
+    # days ago (None: on demand only).
+    scan_every_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class ScanRun(IdMixin, Base):
@@ -93,6 +96,9 @@ class ScanRun(IdMixin, Base):
     requested_by: Mapped[str] = mapped_column(String(64), default="")
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Last sign of life from the worker running it (progress writes); a run whose worker died
+    # is recognised by a stale heartbeat and failed, so it can be scanned again.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sample: Mapped[int | None] = mapped_column(Integer)
     tables_total: Mapped[int | None] = mapped_column(Integer)

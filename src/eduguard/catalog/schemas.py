@@ -63,6 +63,9 @@ class SourceCreate(BaseModel):
     location: Location = Field(
         description="数据库 URL（SQLAlchemy 形式，可含密码：密码单独加密保存）或文件/文件夹路径"
     )
+    scan_every_days: int | None = Field(
+        default=None, ge=1, le=366, description="定期扫描间隔（天）；缺省：仅按需扫描"
+    )
 
 
 class SourceUpdate(BaseModel):
@@ -70,6 +73,9 @@ class SourceUpdate(BaseModel):
 
     name: Text200 | None = None
     location: Location | None = None
+    scan_every_days: int | None = Field(
+        default=None, ge=0, le=366, description="定期扫描间隔（天）；0 表示取消定期扫描"
+    )
 
 
 class SourceRead(BaseModel):
@@ -80,6 +86,7 @@ class SourceRead(BaseModel):
     location: str = Field(description="显示用地址：密码以 *** 代替")
     has_password: bool
     archived: bool
+    scan_every_days: int | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -12,10 +12,11 @@ import gzip
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, defaultload
@@ -144,6 +145,7 @@ def source_out(source: DataSource) -> dict[str, Any]:
         "location": display_location(source),
         "has_password": bool(source.secret),
         "archived": source.archived,
+        "scan_every_days": source.scan_every_days,
         "created_at": source.created_at,
         "updated_at": source.updated_at,
     }
@@ -157,7 +159,13 @@ def create_source(
 ) -> DataSource:
     kind, bare, _password = split_location(data.location)
     policy.check(kind, bare)  # before anything is added: a refused location changes nothing
-    source = DataSource(system_id=system_id, name=data.name, kind=SourceKind.files, location="")
+    source = DataSource(
+        system_id=system_id,
+        name=data.name,
+        kind=SourceKind.files,
+        location="",
+        scan_every_days=data.scan_every_days,
+    )
     session.add(source)
     _set_location(source, data.location, policy)
     session.flush()
@@ -196,6 +204,8 @@ def update_source(
         source.name = data.name
     if data.location is not None:
         _set_location(source, data.location, policy)
+    if data.scan_every_days is not None:
+        source.scan_every_days = data.scan_every_days or None
     session.flush()
     return source
 
@@ -253,6 +263,53 @@ def list_runs(
     return session.scalars(query.order_by(ScanRun.id.desc()).limit(limit).offset(offset)).all()
 
 
+def queue_due(session: Session, *, now: datetime) -> list[ScanRun]:
+    """Queue a run for every scheduled source whose last run was requested at least
+    ``scan_every_days`` ago (or that never ran) and that has none queued or running."""
+    last = (
+        select(ScanRun.source_id, func.max(ScanRun.requested_at).label("last"))
+        .group_by(ScanRun.source_id)
+        .subquery()
+    )
+    busy = select(ScanRun.source_id).where(
+        ScanRun.status.in_((RunStatus.queued, RunStatus.running))
+    )
+    candidates = session.execute(
+        select(DataSource, last.c.last)
+        .outerjoin(last, last.c.source_id == DataSource.id)
+        .where(
+            DataSource.scan_every_days.is_not(None),
+            DataSource.archived.is_(False),
+            DataSource.id.not_in(busy),
+        )
+        .order_by(DataSource.id)
+    ).all()
+    queued = []
+    for source, last_at in candidates:
+        due = last_at is None or now - last_at >= timedelta(days=source.scan_every_days or 0)
+        if due:
+            queued.append(queue_run(session, source, requested_by="schedule"))
+    return queued
+
+
+def fail_stale(session: Session, *, now: datetime, stale_minutes: int) -> list[ScanRun]:
+    """Fail the runs marked running whose worker has shown no sign of life (progress) for
+    ``stale_minutes``: it died, and the run would otherwise block its source forever."""
+    cutoff = now - timedelta(minutes=stale_minutes)
+    seen = func.coalesce(ScanRun.heartbeat_at, ScanRun.started_at)
+    stale = session.scalars(
+        select(ScanRun).where(ScanRun.status == RunStatus.running, seen < cutoff)
+    ).all()
+    for run in stale:
+        fail_run(
+            session,
+            run,
+            "worker_lost",
+            f"扫描进程已中断（{stale_minutes} 分钟内没有进展），本次扫描未更新目录，请重新扫描",
+        )
+    return list(stale)
+
+
 def claim_next(session: Session) -> ScanRun | None:
     """Take the oldest queued run and mark it running, so no other worker takes it.
 
@@ -264,6 +321,7 @@ def claim_next(session: Session) -> ScanRun | None:
         if run is None:
             return None
         run.status, run.started_at = RunStatus.running, utcnow()
+        run.heartbeat_at = run.started_at
         session.flush()
         return run
     queued = select(ScanRun.id).where(ScanRun.status == RunStatus.queued).order_by(ScanRun.id)
@@ -280,7 +338,7 @@ def claim(session: Session, run_id: int) -> ScanRun | None:
     won = session.execute(
         update(ScanRun)
         .where(ScanRun.id == run_id, ScanRun.status == RunStatus.queued)
-        .values(status=RunStatus.running, started_at=utcnow())
+        .values(status=RunStatus.running, started_at=utcnow(), heartbeat_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     if getattr(won, "rowcount", 0) != 1:

@@ -50,6 +50,12 @@ def source_add(
     ask_password: Annotated[
         bool, typer.Option("--ask-password", help="交互输入数据库密码（不出现在命令行历史中）")
     ] = False,
+    every_days: Annotated[
+        int | None,
+        typer.Option(
+            "--every-days", min=1, max=366, help="定期扫描间隔（天）：由 eduguard worker 自动排队"
+        ),
+    ] = None,
 ) -> None:
     """登记数据源；URL 中的密码单独以 SM4 加密保存，之后不再显示。"""
     if ask_password:
@@ -60,7 +66,7 @@ def source_add(
         source = flows.add_source(
             session,
             system_id,
-            SourceCreate(name=name, location=location),
+            SourceCreate(name=name, location=location, scan_every_days=every_days),
             scope=ALL,
             policy=service.LocationPolicy(settings.scan_root_paths, settings.home),
         )
@@ -73,10 +79,15 @@ def source_add(
 def source_list(system_id: Annotated[int, typer.Argument(help="信息系统 ID")]) -> None:
     """列出信息系统的数据源（不显示密码）。"""
     with db_session() as session:
-        table = Table("ID", "名称", "类型", "地址")
+        table = Table("ID", "名称", "类型", "地址", "定期扫描")
         for source in flows.list_sources(session, system_id, scope=ALL):
+            every = f"每 {source.scan_every_days} 天" if source.scan_every_days else "按需"
             table.add_row(
-                str(source.id), source.name, source.kind.value, service.display_location(source)
+                str(source.id),
+                source.name,
+                source.kind.value,
+                service.display_location(source),
+                every,
             )
         console.print(table)
 
@@ -220,8 +231,18 @@ def worker(
     poll: Annotated[
         float, typer.Option("--poll", min=0.1, help="队列为空时的轮询间隔（秒）")
     ] = 2.0,
+    stale_minutes: Annotated[
+        int,
+        typer.Option(
+            "--stale-minutes",
+            min=5,
+            max=1440,
+            help="运行中的扫描多少分钟没有进展即视为进程已中断（置为失败，可重新扫描）",
+        ),
+    ] = jobs.DEFAULT_STALE_MINUTES,
 ) -> None:
-    """后台任务：执行排队的扫描任务（数据资源目录）。"""
+    """后台任务：执行排队的扫描任务（数据资源目录），按计划为定期扫描的数据源排队，
+    并把进程中断而遗留为“扫描中”的任务置为失败。"""
     settings = get_settings()
     engine = open_engine(settings)
     factory = session_factory(settings, engine)
@@ -240,6 +261,7 @@ def worker(
             once=once,
             poll_seconds=poll,
             on_run=report,
+            stale_minutes=stale_minutes,
             sketch_key=_sketch_key(settings),
         )
     except KeyboardInterrupt:

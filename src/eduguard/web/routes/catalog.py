@@ -406,7 +406,10 @@ async def source_add(
             return _see_other(f"/catalog/systems/{system_id}")
         except EduguardError as exc:
             errors = [exc.message(language(request))]
-    values = {"name": str(form.get("name") or "")}  # the location may hold a password: not echoed
+    values = {  # the location may hold a password: not echoed
+        "name": str(form.get("name") or ""),
+        "scan_every_days": str(form.get("scan_every_days") or ""),
+    }
     return _system_page(request, session, caller, system_id, errors=errors, values=values)
 
 

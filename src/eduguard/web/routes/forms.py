@@ -14,6 +14,7 @@ Model = TypeVar("Model", bound=BaseModel)
 LIST_FIELDS = frozenset({"user_unit_ids", "roles"})
 FIELD_LABELS = {
     "name": "名称",
+    "scan_every_days": "定期扫描间隔（天）",
     "kind": "类型",
     "code": "统一社会信用代码",
     "parent_id": "上级单位",

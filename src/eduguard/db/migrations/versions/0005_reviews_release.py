@@ -1,7 +1,7 @@
 """reviews (one approval mechanism) and research/statistics release requests
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-27 11:00:00
 """
 

@@ -1,7 +1,7 @@
 """compliance: system facts, findings, remediation tasks
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-11-27 11:00:00
 """
 

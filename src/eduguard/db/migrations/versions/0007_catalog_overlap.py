@@ -2,7 +2,7 @@
 for the dashboard
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0006
 Create Date: 2026-11-27 11:30:00
 """
 
