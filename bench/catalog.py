@@ -12,8 +12,10 @@ vocabulary). The per-system counts are then computed by the real ``stats.refresh
 Timed through the real service functions, each run in a fresh session (median and p95 of
 ``--repeats`` runs after 3 warm-up runs), against the 300 ms target:
 
-* dashboard (province / city / county): ``dashboard.charts`` + ``dashboard.rollup`` — what the
-  ``/dashboard`` page and its JSON endpoints run; a school: ``dashboard.charts``;
+* dashboard (province / city / county): ``dashboard.charts`` + ``dashboard.rollup`` plus the
+  compliance posture the page adds for callers who may read it (``subtree_postures`` of the
+  unit and of every ranked unit below) — what ``/dashboard`` runs; a school: ``dashboard.charts``
+  and its posture. Four open compliance findings per system (``--findings``) are generated too;
 * catalog search: ``service.list_fields`` (500 rows, scoped by the unit tree) converted with
   ``flows.field_read`` as ``GET /api/v1/catalog/fields`` does — by field name, by PI type and by
   level, at province and at county scope, plus a name that matches nothing (a full scan).
@@ -35,6 +37,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from eduguard.catalog import dashboard, flows, service, stats
+from eduguard.compliance import flows as compliance_flows
 from eduguard.db import migrate
 from eduguard.db.engine import make_engine, make_session_factory
 from eduguard.orgs.models import Unit
@@ -150,6 +153,37 @@ def generate(engine: Engine, systems: int) -> float:
     return time.perf_counter() - started
 
 
+RULES = (  # rule, severity, clauses — as the packaged rules cite them
+    ("N5-RETENTION", "medium", "通知第五条\n个人信息保护法第十九条"),
+    ("N3-CATALOG-REVIEWED", "medium", "通知第三条\n数据安全法第二十一条"),
+    ("N11-SEPARATE-CONSENT", "high", "通知第十一条\n个人信息保护法第二十九条"),
+    ("N8-ENCRYPTION", "high", "通知第八条\n个人信息保护法第五十一条"),
+    ("N2-THIRD-PARTY-AGREEMENT", "medium", "通知第二条\n数据安全法第四十条"),
+    ("N6-ADMIN-SEPARATION", "low", "通知第六条\n网络安全法第二十一条"),
+)
+
+
+def generate_findings(engine: Engine, systems: int, per_system: int) -> float:
+    """``per_system`` open findings for every system, cycling through ``RULES``; seconds."""
+    count = len(RULES)
+    rules = _array([r[0] for r in RULES])
+    severities = _array([r[1] for r in RULES])
+    clauses = "ARRAY[" + ", ".join(f"E'{r[2]}'" for r in RULES) + "]"
+    pick = f"1 + (k + i.id) % {count}"
+    sql = (
+        "INSERT INTO compliance_findings (rule_id, rules_version, subject_key, title_zh,"
+        " title_en, clauses, severity, unit_id, system_id, evidence, status, first_seen_at,"
+        f" last_seen_at) SELECT ({rules})[{pick}], 'bench', 'system:' || i.id,"
+        f" '基准', 'bench', ({clauses})[{pick}], ({severities})[{pick}], i.unit_id, i.id, '',"
+        " 'open', now(), now() FROM information_systems i,"
+        f" generate_series(0, {per_system - 1}) k"
+    )
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        connection.execute(text(sql))
+    return time.perf_counter() - started
+
+
 def timed(
     factory: sessionmaker[Session], work: Callable[[Session], Any], repeats: int
 ) -> tuple[float, float, Any]:
@@ -179,15 +213,23 @@ def page(unit_id: int) -> Callable[[Session], Any]:
         scope = _scope(session, unit_id)
         data = dashboard.charts(session, scope.path)
         ranked = dashboard.rollup(session, scope)
-        return f"{data['totals']['fields']:,} 个数据项，{len(ranked)} 个下级单位"
+        own = compliance_flows.subtree_postures(session, [scope.path])[scope.path]
+        below = compliance_flows.subtree_postures(session, [r["path"] for r in ranked])
+        return (
+            f"{data['totals']['fields']:,} 个数据项，{len(ranked)} 个下级单位，"
+            f"{own.open_findings:,} 项发现（得分 {own.score}，下级最低 "
+            f"{min((p.score for p in below.values()), default='—')}）"
+        )
 
     return work
 
 
 def school(unit_id: int) -> Callable[[Session], Any]:
     def work(session: Session) -> Any:
-        data = dashboard.charts(session, _scope(session, unit_id).path)
-        return f"{data['totals']['fields']:,} 个数据项"
+        path = _scope(session, unit_id).path
+        data = dashboard.charts(session, path)
+        own = compliance_flows.subtree_postures(session, [path])[path]
+        return f"{data['totals']['fields']:,} 个数据项，{own.open_findings} 项发现"
 
     return work
 
@@ -205,6 +247,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--systems", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--findings", type=int, default=4, help="open findings per system")
     parser.add_argument("--keep", action="store_true", help="keep the schema (for EXPLAIN)")
     args = parser.parse_args()
     schema = f"eg_bench_{uuid.uuid4().hex[:8]}"
@@ -220,6 +263,8 @@ def main() -> None:
             f"{args.systems * 200:,} 个数据项，{1 + CITIES + COUNTIES + SCHOOLS:,} 个单位"
             f"：{seconds:.1f} s"
         )
+        seconds = generate_findings(engine, args.systems, args.findings)
+        print(f"合规发现：{args.systems * args.findings:,} 项：{seconds:.1f} s")
         factory = make_session_factory(engine)
         started = time.perf_counter()
         with factory() as session, session.begin():

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from eduguard.audit import capture as audit_capture
@@ -538,18 +538,22 @@ def subtree_postures(
         common = min(wanted, key=len)
         while not all(path.startswith(common) for path in wanted):
             common = common[: common.rstrip("/").rfind("/") + 1]
+        count = func.count(Finding.id)
         rows = session.execute(
-            select(Unit.path, Finding.severity, Finding.clauses)
+            select(Unit.path, Finding.severity, Finding.clauses, count)
             .join(Unit, Finding.unit_id == Unit.id)
             .where(Finding.status == FindingStatus.open, Unit.path.startswith(common))
+            .group_by(Unit.path, Finding.severity, Finding.clauses)
         ).all()
-        for unit_path, severity, cited in rows:
+        for unit_path, severity, cited, number in rows:
             segments = unit_path.strip("/").split("/")
             for depth in range(1, len(segments) + 1):
                 ancestor = "/" + "/".join(segments[:depth]) + "/"
                 if ancestor in wanted:
-                    severities[ancestor][severity] += 1
-                    clauses[ancestor].update(c for c in cited.splitlines() if c.strip())
+                    severities[ancestor][severity] += number
+                    for clause in cited.splitlines():
+                        if clause.strip():
+                            clauses[ancestor][clause] += number
     weights = dict(ruleset.weights)
     return {
         path: SubtreePosture(
