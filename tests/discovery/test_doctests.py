@@ -19,6 +19,7 @@ MODULES = [
     "eduguard.discovery.textscan",
     "eduguard.discovery.distinct",
     "eduguard.discovery.api",
+    "eduguard.discovery.sqlsplit",
 ]
 
 
