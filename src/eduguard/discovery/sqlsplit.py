@@ -36,7 +36,10 @@ from eduguard.discovery.detectors import BY_CODE
 from eduguard.discovery.detectors.base import Declared, Rule, ValueCheck, Values, match_name
 
 # constructs whose meaning differs between Rust's regex crate and java.util.regex
-_UNPORTABLE = re.compile(r"\(\?-u|\(\?P<|\\z|\\A|\[\[:|\\p\{(?!Han\}|L\}|N\}|P\})|\(\?x|~~|\\b|\\B")
+# (case-insensitive matching differs beyond ASCII: patterns spell cases out, see ``any_case``)
+_UNPORTABLE = re.compile(
+    r"\(\?i|\(\?-u|\(\?P<|\\z|\\A|\[\[:|\\p\{(?!Han\}|L\}|N\}|P\})|\(\?x|~~|\\b|\\B"
+)
 
 
 def java_regex(pattern: str) -> str | None:

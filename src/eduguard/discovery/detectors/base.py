@@ -267,6 +267,20 @@ def dictionary(words: list[str], **options: object) -> TextPattern:
     return TextPattern(alternation(list(ordered)), literals=ordered, **options)  # type: ignore[arg-type]
 
 
+def any_case(word: str) -> str:
+    """A regex for ``word`` in any ASCII letter case (``jpg``, ``JPG``, ``Jpg`` …).
+
+    Written out rather than ``(?i)``: case-insensitive matching beyond ASCII (İ, ı, ſ, K) differs
+    between Rust's regex crate and Java's, and these patterns are compiled to Spark SQL too.
+
+    >>> any_case("gif")
+    '[gG][iI][fF]'
+    """
+    return "".join(
+        f"[{c.lower()}{c.upper()}]" if c.isascii() and c.isalpha() else re.escape(c) for c in word
+    )
+
+
 def alternation(words: list[str]) -> str:
     """A regex alternation of literal words, longest first so that 欧阳 wins over 欧."""
     unique = sorted(set(words), key=lambda word: (-len(word), word))
