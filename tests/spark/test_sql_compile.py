@@ -160,8 +160,10 @@ def test_scan_counts_pure_detectors_in_sql(spark: Any, tmp_path: Path) -> None:
             "sjh": [f"138{n:08d}" for n in range(rows)],
             "xb": ["男", "女"] * (rows // 2),
             "dzyx": [f"u{n}@example.edu.cn" for n in range(rows)],
-            # three in four shaped like a card number (Luhn decides), the rest not
-            "yhkh": [cards[n] if n % 4 else "未办理" for n in range(rows)],
+            # one in four shaped like a card number (Luhn decides), the rest account numbers
+            "yhkh": [cards[n] if n % 4 == 0 else f"0{n:011d}" for n in range(rows)],
+            # every value shaped like a card: all need the Luhn check, so the column is not split
+            "yhzh": cards,
         }
     )
     frame.write_parquet(tmp_path / "xs.parquet")
@@ -175,16 +177,19 @@ def test_scan_counts_pure_detectors_in_sql(spark: Any, tmp_path: Path) -> None:
     local = api.scan(tmp_path, sample=None).tables[0]
     assert report.to_dict() == local.to_dict()
     types = {column.name: column.pi_types for column in report.columns}
-    assert types["sjh"] == ["MOBILE_PHONE"] and types["yhkh"] == ["BANK_CARD"]
+    assert types["sjh"] == ["MOBILE_PHONE"]
+    assert types["yhkh"] == types["yhzh"] == ["BANK_CARD"]
     # mobile numbers, genders and e-mail addresses were counted in SQL: no value crossed
     assert sent["sjh"] == sent["xb"] == sent["dzyx"] == 0
     # of the card column, only the values shaped like a card number reached the Luhn check
-    assert sent["yhkh"] == rows * 3 // 4
+    assert sent["yhkh"] == rows // 4
+    assert "yhzh" not in sent
     # the two columns that count people are counted whole by the local engine's code
     assert "sfzjh" not in sent and "xh" not in sent
 
     columns = [(name, None) for name in loaded.columns]
-    plans = split_plans(loaded, decide(columns, head_batches(loaded, 50_000, None), today))
+    head = list(head_batches(loaded, 50_000, None))
+    plans = split_plans(loaded, decide(columns, iter(head), today), head)
     source, flags, _ = compiled_source(loaded, plans)
     physical = source._jdf.queryExecution().executedPlan().toString()
     assert "RLIKE" in physical.upper()

@@ -183,3 +183,35 @@ def column_work(name: str, comment: str | None, codes: tuple[str, ...]) -> list[
             )
         )
     return work
+
+
+def _any_data(rules: tuple[Rule, ...], values: Values) -> pl.Series:
+    masks = [rule.declared(values) for rule in rules]
+    if not masks:
+        return pl.Series("v", [False] * len(values), dtype=pl.Boolean)
+    return pl.select(pl.any_horizontal(masks)).to_series()
+
+
+def sent_share(work: list[TypeWork], values: Values) -> float:
+    """The share of ``values`` the SQL half would send on to Python (what compile sends).
+
+    The driver measures it on the table's first values: a column whose values nearly all need
+    Python anyway is better not split (the SQL prefilter would only add work).
+    """
+    if len(values) == 0:
+        return 0.0
+    needs: list[pl.Series] = []
+    for item in work:
+        for split in (item.strict, item.loose):
+            if split is None or (not split.python and split.whole is None):
+                continue
+            if split.needs_every_value:
+                return 1.0
+            needs.append(~_any_data(split.sql, values) & _any_data(split.python, values))
+        if item.births:
+            if item.births_within is None:
+                return 1.0
+            needs.append(_any_data(item.births_within, values))
+    if not needs:
+        return 0.0
+    return float(pl.select(pl.any_horizontal(needs).mean()).item())

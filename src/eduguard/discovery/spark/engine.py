@@ -37,6 +37,7 @@ from pyspark.sql import functions as sf
 
 from eduguard.classification import Rules
 from eduguard.discovery.columns import SAMPLE_VALUES
+from eduguard.discovery.detectors import Values
 from eduguard.discovery.partials import (
     YOUNG_GRADE_PATTERN,
     ColumnPlan,
@@ -52,8 +53,11 @@ from eduguard.discovery.report import TableReport
 from eduguard.discovery.sources import DEFAULT_BATCH_ROWS
 from eduguard.discovery.spark import compile as sql
 from eduguard.discovery.spark.sources import SparkTable
+from eduguard.discovery.sqlsplit import column_work, sent_share
 
 HEAD_MAX_ROWS = 1_000_000  # rows the driver reads at most to choose detectors on
+MAX_SENT_SHARE = 0.5  # a column is split with SQL when less of its values go on to Python
+HEAD_SHARE = 10_000  # first values the share is measured on
 SMALL_HEAD = 4 * SAMPLE_VALUES  # rows read first: usually enough to choose on
 PARTIAL_SCHEMA = "column string, kind string, key string, a long, b long, c long, h long"
 _ARROW_PARTIAL = pa.schema(
@@ -111,6 +115,13 @@ def head_batches(frame: DataFrame, batch_rows: int, limit: int | None) -> Iterat
             return
         done = wanted
         wanted = min(wanted * 4, cap)
+
+
+def _kept(batches: Iterator[pl.DataFrame], kept: list[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """The batches, each also kept in ``kept`` (the head, read once, serves twice)."""
+    for batch in batches:
+        kept.append(batch)
+        yield batch
 
 
 def _quota(sample: int | None, partitions: int) -> Callable[[int], int | None]:
@@ -175,22 +186,38 @@ def _merged(partials: DataFrame, distinct: bool) -> list[MergedRow]:
     ]  # fmt: skip
 
 
-def split_plans(frame: DataFrame, plans: Sequence[ColumnPlan]) -> list[ColumnPlan]:
+def split_plans(
+    frame: DataFrame, plans: Sequence[ColumnPlan], head: Sequence[pl.DataFrame] = ()
+) -> list[ColumnPlan]:
     """Mark the columns whose checks are split with SQL (``ColumnPlan.sql``).
 
     A column of text or integers, with detectors, that neither holds free text nor counts
-    people (both need every value in Python).
+    people (both need every value in Python), and of whose first values (``head``) the SQL half
+    would send fewer than ``MAX_SENT_SHARE`` on to Python: where nearly every value needs the
+    Python half anyway (a column of card numbers, all shaped like one, for the Luhn check), a
+    SQL prefilter would only add work.
     """
     types = dict(frame.dtypes)
-    return [
-        replace(plan, sql=True)
-        if plan.codes
-        and not plan.free_text
-        and not plan.subjects
-        and types.get(plan.name) in sql.COMPILABLE_TYPES
-        else plan
-        for plan in plans
-    ]
+    texts = text_frame(pl.concat(head, how="diagonal_relaxed")) if head else None
+    split = []
+    for plan in plans:
+        if (
+            not plan.codes
+            or plan.free_text
+            or plan.subjects
+            or types.get(plan.name) not in sql.COMPILABLE_TYPES
+        ):
+            split.append(plan)
+            continue
+        if texts is not None and plan.name in texts.columns:
+            column = texts.get_column(plan.name)
+            values = Values(column.filter(column.is_not_null() & (column != "")).head(HEAD_SHARE))
+            work = column_work(plan.name, plan.comment, plan.codes)
+            if sent_share(work, values) >= MAX_SENT_SHARE:
+                split.append(plan)
+                continue
+        split.append(replace(plan, sql=True))
+    return split
 
 
 def compiled_source(
@@ -239,14 +266,15 @@ def scan_spark_table(
         if comment:
             comments[spark_field.name] = str(comment)
     columns = [(name, comments.get(name)) for name in frame.columns]
-    plans = decide(columns, head_batches(frame, batch_rows, sample), today)
+    head: list[pl.DataFrame] = []
+    plans = decide(columns, _kept(head_batches(frame, batch_rows, sample), head), today)
     row_count: int | None = None
     quota_sample = sample
     if sample is not None:
         row_count = frame.count()
         if row_count <= sample:
             quota_sample = None  # the whole table fits in the sample: read it all
-    plans = split_plans(frame, plans)
+    plans = split_plans(frame, plans, head)
     source, flags, young = compiled_source(frame, plans)
     quota = _quota(quota_sample, source.rdd.getNumPartitions() if quota_sample else 1)
     partials = source.mapInArrow(
