@@ -118,12 +118,15 @@ def test_every_declared_rule_compiles_and_agrees_with_polars(spark: Any) -> None
 def test_checks_split_as_documented() -> None:
     """Pure data checks go to SQL whole; check digits keep a Python half with a SQL prefilter."""
     by_code = {detector.code: detector for detector in DETECTORS}
-    for code in ("MOBILE_PHONE", "EMAIL", "GENDER", "ETHNICITY", "PASSPORT", "PERSON_NAME"):
+    for code in ("MOBILE_PHONE", "EMAIL", "GENDER", "ETHNICITY", "PASSPORT", "IP_ADDRESS"):
         split = split_check(by_code[code].value_check)
         assert split is not None and split.sql and not split.python and split.whole is None, code
     for code in ("CN_RESIDENT_ID", "STUDENT_REG_NO", "ORG_CODE", "BANK_CARD", "DEVICE_ID"):
         split = split_check(by_code[code].value_check)
         assert split is not None and split.python and not split.needs_every_value, code
+    # a surname alternation is far slower in Java's regex engine: names stay with polars
+    name = split_check(by_code["PERSON_NAME"].value_check)
+    assert name is not None and not name.sql and name.needs_every_value
     birth = split_check(by_code["BIRTH_DATE"].loose_check)
     assert birth is not None and birth.whole is not None and birth.needs_every_value
 

@@ -2,7 +2,8 @@
 
 A detector's value check declared as rules (:class:`~eduguard.discovery.detectors.base.Rule`)
 splits in two: the rules without code whose pattern means the same in Java's regex dialect are
-counted in SQL (``RLIKE``, ``IN``, ``LENGTH``); the rules with code (check digits, ranges) are
+counted in SQL (``RLIKE``, ``IN``, ``LENGTH``) unless they are large alternations, which Java's
+regex engine runs far slower than Rust's (``JAVA_MAX_ALTERNATIVES``); the rules with code (check digits, ranges) are
 counted in Python, on the values that pass their data part and none of the SQL rules, so that no
 value is counted twice. A check written as code only is counted in Python on every value.
 Both sides of the Spark engine derive the same split from the same definitions: the driver
@@ -95,14 +96,27 @@ def contains_regex(words: tuple[str, ...]) -> str:
     return "|".join(re.escape(word) for word in ordered)
 
 
+# Java's regex engine tries the alternatives of an alternation one by one, where Rust's compiles
+# them into one automaton: a rule with more (a surname list) is faster left to polars
+JAVA_MAX_ALTERNATIVES = 50
+
+
 def data_portable(rule: Rule) -> bool:
-    """Whether the data part of a rule (not ``refine``) compiles to SQL."""
+    """Whether the data part of a rule (not ``refine``) means the same in Spark SQL."""
     return rule.pattern is None or java_regex(rule.pattern) is not None
 
 
+def data_compiled(rule: Rule) -> bool:
+    """Whether the Spark engine compiles the data part of a rule: portable, and cheap in Java."""
+    patterns = [rule.pattern or "", contains_regex(rule.contains) if rule.contains else ""]
+    return data_portable(rule) and all(
+        pattern.count("|") < JAVA_MAX_ALTERNATIVES for pattern in patterns
+    )
+
+
 def sql_countable(rule: Rule) -> bool:
-    """Whether a rule is counted in SQL: data only, and portable."""
-    return rule.refine is None and data_portable(rule)
+    """Whether a rule is counted in SQL: data only, compiled."""
+    return rule.refine is None and data_compiled(rule)
 
 
 @dataclass(frozen=True)
@@ -120,7 +134,7 @@ class CheckSplit:
     @property
     def needs_every_value(self) -> bool:
         """Whether Python needs every value, not only those a SQL prefilter lets through."""
-        return self.whole is not None or any(not data_portable(rule) for rule in self.python)
+        return self.whole is not None or any(not data_compiled(rule) for rule in self.python)
 
     def python_hits(self, values: Values) -> pl.Series | None:
         """Python's share of the check on values (None: Python has nothing to count)."""
@@ -170,7 +184,7 @@ def column_work(name: str, comment: str | None, codes: tuple[str, ...]) -> list[
         if (
             detector.births_within_check
             and isinstance(detector.value_check, Declared)
-            and all(data_portable(rule) for rule in detector.value_check.rules)
+            and all(data_compiled(rule) for rule in detector.value_check.rules)
         ):
             within = detector.value_check.rules
         work.append(

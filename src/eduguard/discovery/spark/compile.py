@@ -28,7 +28,7 @@ from eduguard.discovery.sqlsplit import (
     CheckSplit,
     column_work,
     contains_regex,
-    data_portable,
+    data_compiled,
     java_regex,
 )
 
@@ -140,7 +140,7 @@ def compile_column(plan: ColumnPlan) -> CompiledColumn:
             needs.append(_python_needs(split, forms))
         if work.births:
             within = work.births_within
-            if within is None or not all(data_portable(rule) for rule in within):
+            if within is None or not all(data_compiled(rule) for rule in within):
                 needs.append(sf.lit(True))
             else:
                 needs.append(any_of(within, forms))
