@@ -61,10 +61,6 @@ class Values:
         return stripped
 
     @cached_property
-    def lengths(self) -> pl.Series:
-        return self.raw.str.len_chars()
-
-    @cached_property
     def distinct_ratio(self) -> float:
         return self.raw.n_unique() / max(len(self), 1)
 
