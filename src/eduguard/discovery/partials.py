@@ -12,6 +12,9 @@ running the local engine's own code (``ColumnState``, ``_text_frame``, ``_report
    ``ColumnState`` with the plan's detectors; the partition's totals come out as rows of
    :data:`PARTIAL_COLUMNS`, which add up: sums, plus the distinct value hashes of the columns
    that count people, to be counted once over the whole table.
+   A column whose checks compile to SQL (``ColumnPlan.sql``) is counted in halves: the SQL
+   half arrives as sums of per-value flags, Python counts only the rest of each check
+   (:mod:`eduguard.discovery.sqlsplit`) on the values it is sent.
 3. :func:`merged_report` — on the driver, the merged rows become ``ColumnState`` totals again and
    the local engine's scoring, minors, subjects and grading turn them into a ``TableReport``.
 
@@ -40,10 +43,11 @@ from eduguard.classification import Rules, load_rules
 from eduguard.discovery import engine
 from eduguard.discovery.columns import ColumnState, TypeCount
 from eduguard.discovery.connectors._frames import to_utf8_frame
-from eduguard.discovery.detectors import DETECTORS
+from eduguard.discovery.detectors import DETECTORS, Values
 from eduguard.discovery.distinct import DistinctCounter
 from eduguard.discovery.report import TableReport
 from eduguard.discovery.sources import DEFAULT_BATCH_ROWS, SourceError
+from eduguard.discovery.sqlsplit import TypeWork, column_work
 
 _BY_CODE = {detector.code: detector for detector in DETECTORS}
 # one partition's distinct hashes are kept exactly: the cluster counts them once, whole-table
@@ -51,7 +55,7 @@ _EXACT = 1 << 62
 
 PARTIAL_COLUMNS = {
     "column": pl.String,  # "" for the table's own counts
-    "kind": pl.String,  # rows, young, nonnull, count, span, span_rows, births, hash
+    "kind": pl.String,  # rows, young, nonnull, count, span, span_rows, births, hash, sent
     "key": pl.String,  # a detector code, or ""
     "a": pl.Int64,
     "b": pl.Int64,
@@ -73,6 +77,9 @@ class ColumnPlan:
     guards: tuple[tuple[str, bool], ...] = ()
     subjects: bool = False  # counts distinct values for the table's number of people
     grades: bool = False  # a grade/class column: primary and kindergarten values mean minors
+    # the value checks are split between SQL and Python (sqlsplit): SQL sends flag sums and
+    # only the values Python still has to check (others arrive as nulls)
+    sql: bool = False
 
     @property
     def counted(self) -> bool:
@@ -158,13 +165,68 @@ def decide(
     ]
 
 
+Flag = tuple[str, str, str]
+"""(column, "nonnull" | "strict" | "loose", detector code or ""): what a SQL flag column counts."""
+
+
+class SplitColumn:
+    """Python's half of a column whose checks are split with SQL (``ColumnPlan.sql``)."""
+
+    def __init__(self, plan: ColumnPlan, today: date) -> None:
+        self.state = _state(plan, today)  # keeps the birth-date counts
+        self.work: list[TypeWork] = column_work(plan.name, plan.comment, plan.codes)
+        self.sent = 0
+        self.counts: dict[str, list[int]] = {work.code: [0, 0] for work in self.work}
+        self.flags: dict[Flag, int] = {}
+
+    def add(self, raw: pl.Series) -> None:
+        """Count the values SQL sent (stripped, non-empty) with Python's share of every check."""
+        if raw.len() == 0:
+            return
+        self.sent += raw.len()
+        values = Values(raw)
+        for work in self.work:
+            strict = work.strict.python_hits(values) if work.strict is not None else None
+            hits = int(strict.sum()) if strict is not None else 0
+            if work.loose is None:
+                loose = hits
+            else:
+                looser = work.loose.python_hits(values)
+                loose = int(looser.sum()) if looser is not None else 0
+            self.counts[work.code][0] += hits
+            self.counts[work.code][1] += loose
+            birth_dates = _BY_CODE[work.code].birth_dates
+            if work.births and birth_dates is not None:
+                self.state._count_minors(work.code, birth_dates(values))
+
+    def rows(self) -> list[tuple[str, str, str, int, int, int]]:
+        name = self.state.name
+        nonnull = self.flags.get((name, "nonnull", ""), 0)
+        rows = [(name, "nonnull", "", nonnull, 0, 0), (name, "sent", "", self.sent, 0, 0)]
+        for work in self.work:
+            strict = self.flags.get((name, "strict", work.code), 0)
+            # no loose check: the loose count is the strict count
+            loose = strict if work.loose is None else self.flags.get((name, "loose", work.code), 0)
+            python_strict, python_loose = self.counts[work.code]
+            rows.append(
+                (name, "count", work.code, nonnull, strict + python_strict, loose + python_loose)
+            )
+        for code, (seen, minors) in self.state.births.items():
+            rows.append((name, "births", code, seen, minors, 0))
+        return rows
+
+
 class PartitionCounter:
     """Counts one partition's batches with the local engine's ``ColumnState`` and the plans."""
 
     def __init__(self, plans: Sequence[ColumnPlan], today: date) -> None:
         self.states: dict[str, ColumnState] = {}
+        self.split: dict[str, SplitColumn] = {}
         for plan in plans:
             if not plan.counted:
+                continue
+            if plan.sql:
+                self.split[plan.name] = SplitColumn(plan, today)
                 continue
             state = _state(plan, today)
             if plan.subjects:
@@ -173,16 +235,29 @@ class PartitionCounter:
         self.rows = 0
         self.young = 0
 
-    def add(self, batch: pl.DataFrame, young: int = 0) -> None:
-        """Count one batch (columns of any type; those without a plan are ignored)."""
+    def add(
+        self, batch: pl.DataFrame, young: int = 0, flags: dict[Flag, int] | None = None
+    ) -> None:
+        """Count one batch (columns of any type; those without a plan are ignored).
+
+        ``flags``: the batch's sums of SQL flags, for the columns split with SQL.
+        """
         self.rows += batch.height
         self.young += young
-        present = [name for name in self.states if name in batch.columns]
+        for flag, number in (flags or {}).items():
+            column = self.split.get(flag[0])
+            if column is not None:
+                column.flags[flag] = column.flags.get(flag, 0) + number
+        present = [name for name in [*self.states, *self.split] if name in batch.columns]
         if not present:
             return
         texts = text_frame(batch.select(present))
         for name in present:
-            self.states[name].add(_nonempty(texts.get_column(name)))
+            values = _nonempty(texts.get_column(name))
+            if name in self.split:
+                self.split[name].add(values)
+            else:
+                self.states[name].add(values)
 
     def partials(self) -> pl.DataFrame:
         """The partition's totals as rows of :data:`PARTIAL_COLUMNS`."""
@@ -191,6 +266,8 @@ class PartitionCounter:
             ("", "young", "", self.young, 0, 0),
         ]
         hashes: list[pl.DataFrame] = []
+        for column in self.split.values():
+            rows.extend(column.rows())
         for name, state in self.states.items():
             rows.append((name, "nonnull", "", state.nonnull, 0, 0))
             for code, count in state.counts.items():

@@ -14,7 +14,15 @@ from __future__ import annotations
 
 import polars as pl
 
-from eduguard.discovery.detectors.base import Detector, TextPattern, Values, alternation, read_table
+from eduguard.discovery.detectors.base import (
+    Detector,
+    Rule,
+    TextPattern,
+    Values,
+    alternation,
+    declare,
+    read_table,
+)
 
 _ROWS = read_table("divisions.tsv")
 DIVISIONS = [row[1] for row in _ROWS]
@@ -65,26 +73,25 @@ def trim_address(matches: pl.Series) -> pl.Series:
     return frame.select(trimmed).to_series()
 
 
-def check(values: Values) -> pl.Series:
+def _names_a_division(values: Values) -> pl.Series:
+    """A division name in the value (a 3,000-name automaton: code, not SQL)."""
     raw = values.raw
-    candidate = (values.lengths >= 6) & raw.str.contains(STREET_MARK)
-    marked = candidate & raw.str.contains(ADMIN_MARK)
-    unmarked = candidate & ~marked
-    if not unmarked.any():
-        return marked
-    # building the 3,000-name automaton costs more than the regex: only for values that need it
-    return marked | unmarked & raw.str.contains_any(DIVISION_WORDS)
-
-
-def loose(values: Values) -> pl.Series:
-    raw = values.raw
-    long_enough = values.lengths >= 4
-    marked = long_enough & (raw.str.contains(STREET_MARK) | raw.str.contains(ADMIN_MARK))
-    rest = (long_enough & ~marked).arg_true()
+    marked = raw.str.contains(ADMIN_MARK)
+    rest = (~marked).arg_true()
     if rest.len() == 0:
         return marked
-    # the division-name automaton only for the few values without any marker
+    # building the automaton costs more than the regex: only for values that need it
     return marked.scatter(rest, raw.gather(rest).str.contains_any(DIVISION_WORDS))
+
+
+# street and administrative marks are data; a division name without a mark is found by code
+check = declare(
+    Rule(STREET_MARK, min_length=6, refine=_names_a_division),
+)
+loose = declare(
+    Rule(f"{STREET_MARK}|{ADMIN_MARK}", min_length=4),
+    Rule(min_length=4, refine=_names_a_division),
+)
 
 
 DETECTOR = Detector(

@@ -17,8 +17,10 @@ import polars as pl
 from eduguard.discovery.detectors.base import (
     ASCII_BOUNDARY,
     Detector,
+    Rule,
     TextPattern,
     Values,
+    declare,
     fullmatch,
 )
 from eduguard.discovery.detectors.checks import luhn_valid, mod11_2_valid
@@ -26,13 +28,12 @@ from eduguard.discovery.detectors.checks import luhn_valid, mod11_2_valid
 CARD = r"[1-9]\d{15,18}"
 
 
-def check(values: Values) -> pl.Series:
-    compact = values.compact
-    return compact.str.contains(fullmatch(CARD)) & luhn_valid(compact)
+def _luhn(values: Values) -> pl.Series:
+    return luhn_valid(values.compact)
 
 
-def loose(values: Values) -> pl.Series:
-    return values.compact.str.contains(fullmatch(r"\d{10,30}|\d{4}\*{4,11}\d{4}"))
+check = declare(Rule(fullmatch(CARD), form="compact", refine=_luhn))
+loose = declare(Rule(fullmatch(r"\d{10,30}|\d{4}\*{4,11}\d{4}"), form="compact"))
 
 
 def _text_valid(spans: pl.Series) -> pl.Series:

@@ -2,7 +2,10 @@
 
 A detector never loops over cells in Python: value checks take a :class:`Values` (one column's
 non-empty values as a polars ``Utf8`` Series) and return a boolean Series of the same length.
-Free-text patterns are Rust-regex (polars) patterns; the regex crate has no look-around, so
+Value checks that can be data are declared as :class:`Rule` s (a pattern, a word list, length
+bounds) gathered by :func:`declare`: the local engine evaluates them with polars, the Spark engine
+compiles the same declarations to Spark SQL; only a rule's ``refine`` (check digits, scoring) is
+code. Free-text patterns are Rust-regex (polars) patterns; the regex crate has no look-around, so
 identifier boundaries are written ``(?-u:\\b)`` (an ASCII word boundary, which also holds between a
 digit and a Chinese character) and context-anchored patterns put the span in capture group 1.
 """
@@ -12,8 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, reduce
 from importlib import resources
+from string import ascii_lowercase, ascii_uppercase
+from typing import Literal
 
 import polars as pl
 
@@ -21,6 +26,9 @@ import polars as pl
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SEPARATORS = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
 ASCII_BOUNDARY = r"(?-u:\b)"
+# what identifiers lose in their compact form: separators, then a leading +86/0086
+COMPACT_DROPPED = " -\t\u3000\u00a0"
+PHONE_PREFIX = r"^(?:\+86|0086|\(\+86\)|（\+86）)"
 
 
 class Values:
@@ -43,17 +51,14 @@ class Values:
     def compact(self) -> pl.Series:
         """Upper-cased, without spaces, dashes and a leading +86/0086: the form identifiers take."""
         # literal removal (Aho-Corasick) is several times faster than a regex replace_all
-        stripped = self.raw.str.replace_many([" ", "-", "\t", "\u3000", "\u00a0"], [""] * 5)
+        stripped = self.raw.str.replace_many(list(COMPACT_DROPPED), [""] * len(COMPACT_DROPPED))
         # each further pass only when some value needs it (most columns have no +86, no a–z)
         if stripped.str.contains(r"^(?:\+|00|\(|（)").any():
-            stripped = stripped.str.replace(r"^(?:\+86|0086|\(\+86\)|（\+86）)", "")
+            stripped = stripped.str.replace(PHONE_PREFIX, "")
         if stripped.str.contains(r"[a-z]").any():
-            stripped = stripped.str.to_uppercase()
+            # ASCII letters only, value by value (Spark SQL's ``translate`` does the same)
+            stripped = stripped.str.replace_many(list(ascii_lowercase), list(ascii_uppercase))
         return stripped
-
-    @cached_property
-    def lengths(self) -> pl.Series:
-        return self.raw.str.len_chars()
 
     @cached_property
     def distinct_ratio(self) -> float:
@@ -63,6 +68,78 @@ class Values:
 ValueCheck = Callable[[Values], pl.Series]
 ValueGuard = Callable[[Values], bool]
 BirthDates = Callable[[Values], pl.Series]
+Form = Literal["raw", "compact"]
+
+
+def is_in(series: pl.Series, words: pl.Series) -> pl.Series:
+    """Membership in a word list (``implode``: one collection, not element-wise)."""
+    return series.is_in(words.implode())
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One declared condition on a value: every condition given must hold.
+
+    ``pattern`` is searched (anchor it with :func:`fullmatch` for the whole value) and must mean
+    the same in Rust's regex crate and ``java.util.regex``; ``words``: the value is one of them;
+    ``contains``: the value contains one of them; lengths count characters. All of it is data, so
+    the Spark engine compiles it to SQL. ``refine`` is code (check digits, ranges): it narrows
+    the values that pass the data part, and runs as polars wherever the rule is evaluated.
+    """
+
+    pattern: str | None = None
+    form: Form = "raw"
+    words: tuple[str, ...] = ()
+    contains: tuple[str, ...] = ()
+    min_length: int | None = None
+    max_length: int | None = None
+    refine: ValueCheck | None = None
+
+    @cached_property
+    def vocabulary(self) -> pl.Series:
+        return pl.Series(sorted(set(self.words)), dtype=pl.String)
+
+    def declared(self, values: Values) -> pl.Series:
+        """Whether each value passes the data part of the rule (not ``refine``)."""
+        value = values.compact if self.form == "compact" else values.raw
+        masks: list[pl.Series] = []
+        if self.min_length is not None or self.max_length is not None:
+            lengths = value.str.len_chars()
+            if self.min_length is not None:
+                masks.append(lengths >= self.min_length)
+            if self.max_length is not None:
+                masks.append(lengths <= self.max_length)
+        if self.words:
+            masks.append(is_in(value, self.vocabulary))
+        if self.pattern is not None:
+            masks.append(value.str.contains(self.pattern))
+        if self.contains:
+            masks.append(value.str.contains_any(list(self.contains)))
+        if not masks:
+            return pl.Series(value.name, [True] * value.len(), dtype=pl.Boolean)
+        return reduce(lambda left, right: left & right, masks)
+
+    def __call__(self, values: Values) -> pl.Series:
+        mask = self.declared(values)
+        if self.refine is None or not mask.any():
+            return mask
+        return mask & self.refine(values)
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A value check as data: a value passes when it passes one of ``rules``."""
+
+    rules: tuple[Rule, ...]
+
+    def __call__(self, values: Values) -> pl.Series:
+        results = [rule(values) for rule in self.rules]
+        return reduce(lambda left, right: left | right, results)
+
+
+def declare(*rules: Rule) -> Declared:
+    """A value check made of rules (one of which a passing value passes)."""
+    return Declared(tuple(rules))
 
 
 @dataclass(frozen=True)
@@ -111,6 +188,8 @@ class Detector:
     # when the name says "this type" but values exist and almost none pass, the values win
     name_needs_values: bool = True
     birth_dates: BirthDates | None = None
+    # ``birth_dates`` gives a date only for values that pass ``value_check`` (ID numbers)
+    births_within_check: bool = False
     text: tuple[TextPattern, ...] = ()
     personal: bool = True
 
@@ -184,40 +263,24 @@ def dictionary(words: list[str], **options: object) -> TextPattern:
     return TextPattern(alternation(list(ordered)), literals=ordered, **options)  # type: ignore[arg-type]
 
 
+def any_case(word: str) -> str:
+    """A regex for ``word`` in any ASCII letter case (``jpg``, ``JPG``, ``Jpg`` …).
+
+    Written out rather than ``(?i)``: case-insensitive matching beyond ASCII (İ, ı, ſ, K) differs
+    between Rust's regex crate and Java's, and these patterns are compiled to Spark SQL too.
+
+    >>> any_case("gif")
+    '[gG][iI][fF]'
+    """
+    return "".join(
+        f"[{c.lower()}{c.upper()}]" if c.isascii() and c.isalpha() else re.escape(c) for c in word
+    )
+
+
 def alternation(words: list[str]) -> str:
     """A regex alternation of literal words, longest first so that 欧阳 wins over 欧."""
     unique = sorted(set(words), key=lambda word: (-len(word), word))
     return "|".join(re.escape(word) for word in unique)
-
-
-def matches(pattern: str) -> ValueCheck:
-    """A value check: the compact value matches ``pattern`` entirely."""
-    anchored = fullmatch(pattern)
-
-    def check(values: Values) -> pl.Series:
-        return values.compact.str.contains(anchored)
-
-    return check
-
-
-def raw_matches(pattern: str) -> ValueCheck:
-    """A value check over the stripped (not compacted) value."""
-    anchored = fullmatch(pattern)
-
-    def check(values: Values) -> pl.Series:
-        return values.raw.str.contains(anchored)
-
-    return check
-
-
-def in_set(words: list[str]) -> ValueCheck:
-    """A value check: the stripped value is one of ``words``."""
-    vocabulary = pl.Series(sorted(set(words)), dtype=pl.String)
-
-    def check(values: Values) -> pl.Series:
-        return values.raw.is_in(vocabulary)
-
-    return check
 
 
 def low_cardinality(max_distinct: int) -> ValueGuard:

@@ -11,15 +11,12 @@ confidence.
 
 from __future__ import annotations
 
-import polars as pl
-
-from eduguard.discovery.detectors.base import Detector, Values
+from eduguard.discovery.detectors.base import Detector, Rule, declare
 
 TEMPLATE = r"^(?:\[?\s*-?\d+\.\d+(?:\s*,\s*-?\d+\.\d+){3,}.*|[A-Za-z0-9+/=]{32,}|[0-9a-fA-F]{32,})$"
 
 
-def loose(values: Values) -> pl.Series:
-    return values.raw.str.contains(TEMPLATE)
+loose = declare(Rule(TEMPLATE))
 
 
 DETECTOR = Detector(

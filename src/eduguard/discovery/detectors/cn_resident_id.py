@@ -34,8 +34,10 @@ import polars as pl
 from eduguard.discovery.detectors.base import (
     ASCII_BOUNDARY,
     Detector,
+    Rule,
     TextPattern,
     Values,
+    declare,
     fullmatch,
 )
 from eduguard.discovery.detectors.checks import mod11_2_valid, ymd_dates
@@ -59,29 +61,26 @@ def _birth_strings(compact: pl.Series) -> pl.Series:
     return frame.select(ymd).to_series()
 
 
+def _valid(values: Values) -> pl.Series:
+    """Of the values shaped like an ID: 18 characters pass MOD 11-2, both lengths a real date."""
+    compact = values.compact
+    length = compact.str.len_bytes()
+    dated = ymd_dates(_birth_strings(compact)).is_not_null()
+    return ((length == 18) & mod11_2_valid(compact) | (length == 15)) & dated
+
+
+# the shape is data (compiled to Spark SQL); the check digit and the date are code
+SHAPED = Rule(fullmatch(f"{SHAPE_18}|{SHAPE_15}"), form="compact", refine=_valid)
+MASKED_RULE = Rule(fullmatch(MASKED), form="compact")
+
+
 def check(values: Values) -> pl.Series:
     """Vectorised: 18-character numbers pass MOD 11-2 and a real date; 15-digit ones a real date."""
-    return values.memo("cn_resident_id", lambda: _check(values))
-
-
-def _check(values: Values) -> pl.Series:
-    compact = values.compact
-    shaped = compact.str.contains(f"^(?:{SHAPE_18}|{SHAPE_15})$")
-    if not shaped.any():
-        return shaped  # nothing shaped like an ID: all False, no date parsing
-    length = compact.str.len_bytes()
-    is18 = shaped & (length == 18)
-    is15 = shaped & (length == 15)
-    dated = ymd_dates(_birth_strings(compact)).is_not_null()
-    return ((is18 & mod11_2_valid(compact)) | is15) & dated
+    return values.memo("cn_resident_id", lambda: SHAPED(values))
 
 
 def masked(values: Values) -> pl.Series:
-    return values.compact.str.contains(fullmatch(MASKED))
-
-
-def check_with_masked(values: Values) -> pl.Series:
-    return check(values) | masked(values)
+    return MASKED_RULE(values)
 
 
 def birth_dates(values: Values) -> pl.Series:
@@ -138,11 +137,12 @@ DETECTOR = Detector(
         "社保号",
     ),
     exclude=("sfzjlx", "证件类型", "有效期", "yxq", "zjlx"),
-    value_check=check_with_masked,
+    value_check=declare(SHAPED, MASKED_RULE),
     value_label="通过 GB 11643 校验位",
     value_alone=0.6,
     hint=r"\d{6}[\s-]?\d{8}|\d{2,6}\*{4,}",
     birth_dates=birth_dates,
+    births_within_check=True,
     text=(
         TextPattern(
             ASCII_BOUNDARY + SHAPE_18.replace(r"[\dX]", r"[\dXx]") + ASCII_BOUNDARY,

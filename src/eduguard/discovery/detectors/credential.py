@@ -10,19 +10,13 @@ label a column on values; bare hex digests and random tokens need the column nam
 
 from __future__ import annotations
 
-import polars as pl
-
-from eduguard.discovery.detectors.base import Detector, Values
+from eduguard.discovery.detectors.base import Detector, Rule, declare
 
 HASH = r"^(?:\$2[aby]?\$\d\d\$[./A-Za-z0-9]{53}|\$argon2(?:id|i|d)\$.+|pbkdf2_sha\d+\$.+|\$[156]\$.+|sm3\$.+)$"
 
 
-def check(values: Values) -> pl.Series:
-    return values.raw.str.contains(HASH)
-
-
-def loose(values: Values) -> pl.Series:
-    return values.lengths >= 1
+check = declare(Rule(HASH))
+loose = declare(Rule(min_length=1))
 
 
 DETECTOR = Detector(

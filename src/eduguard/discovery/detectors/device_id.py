@@ -12,20 +12,27 @@ from __future__ import annotations
 
 import polars as pl
 
-from eduguard.discovery.detectors.base import Detector, TextPattern, Values, fullmatch
+from eduguard.discovery.detectors.base import (
+    Detector,
+    Rule,
+    TextPattern,
+    Values,
+    declare,
+    fullmatch,
+)
 from eduguard.discovery.detectors.checks import luhn_valid
 
 MAC = r"[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}"
 
 
-def check(values: Values) -> pl.Series:
-    is_mac = values.raw.str.contains(fullmatch(MAC))
-    is_imei = values.compact.str.contains(r"^\d{15}$") & luhn_valid(values.compact)
-    return is_mac | is_imei
+def _luhn(values: Values) -> pl.Series:
+    return luhn_valid(values.compact)
 
 
-def loose(values: Values) -> pl.Series:
-    return check(values) | values.compact.str.contains(r"^[0-9A-Z:_]{8,64}$")
+IS_MAC = Rule(fullmatch(MAC))
+IS_IMEI = Rule(r"^\d{15}$", form="compact", refine=_luhn)
+check = declare(IS_MAC, IS_IMEI)
+loose = declare(IS_MAC, IS_IMEI, Rule(r"^[0-9A-Z:_]{8,64}$", form="compact"))
 
 
 DETECTOR = Detector(

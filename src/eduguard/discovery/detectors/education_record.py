@@ -11,13 +11,9 @@ full marks and pass lines are excluded.
 
 from __future__ import annotations
 
-import polars as pl
+from eduguard.discovery.detectors.base import Detector, Rule, declare
 
-from eduguard.discovery.detectors.base import Detector, Values
-
-
-def loose(values: Values) -> pl.Series:
-    return values.lengths >= 1
+loose = declare(Rule(min_length=1))
 
 
 DETECTOR = Detector(

@@ -9,15 +9,12 @@ digits and ``._%+-``, a dotted domain and a 2+ letter top-level label.
 
 from __future__ import annotations
 
-import polars as pl
-
-from eduguard.discovery.detectors.base import Detector, TextPattern, Values, fullmatch
+from eduguard.discovery.detectors.base import Detector, Rule, TextPattern, declare, fullmatch
 
 SHAPE = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 
 
-def check(values: Values) -> pl.Series:
-    return values.raw.str.contains(fullmatch(SHAPE))
+check = declare(Rule(fullmatch(SHAPE)))
 
 
 DETECTOR = Detector(

@@ -15,7 +15,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from eduguard.discovery.detectors.base import Detector, TextPattern, Values, alternation, read_table
+from eduguard.discovery.detectors.base import (
+    Detector,
+    Rule,
+    TextPattern,
+    alternation,
+    declare,
+    read_table,
+)
 
 GROUPS = read_table("ethnic_groups.tsv")
 CODES = [row[0] for row in GROUPS] + [str(int(row[0])) for row in GROUPS]
@@ -23,8 +30,8 @@ NAMES = [row[1] for row in GROUPS if row[1].endswith("族")]
 ALIASES = [alias for row in GROUPS for alias in row[2].split(",") if alias] + [
     row[1] for row in GROUPS
 ]
-_FULL = pl.Series(NAMES + [alias for alias in ALIASES if alias.endswith("族")])
-_ANY = pl.Series(sorted(set(ALIASES) | set(CODES)))
+_FULL = tuple(NAMES + [alias for alias in ALIASES if alias.endswith("族")])
+_ANY = tuple(sorted(set(ALIASES) | set(CODES)))
 
 
 _TEXT_NAMES = [name for name in NAMES if name != "汉族"]
@@ -35,12 +42,8 @@ def _not_a_place(spans: pl.Series) -> pl.Series:
     return ~spans.str.contains("自治")
 
 
-def check(values: Values) -> pl.Series:
-    return values.raw.is_in(_FULL)
-
-
-def loose(values: Values) -> pl.Series:
-    return values.raw.is_in(_ANY)
+check = declare(Rule(words=_FULL))
+loose = declare(Rule(words=_ANY))
 
 
 DETECTOR = Detector(

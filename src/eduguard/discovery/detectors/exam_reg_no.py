@@ -10,15 +10,12 @@ The column name decides (KSH, ZKZH, 考生号, 准考证).
 
 from __future__ import annotations
 
-import polars as pl
-
-from eduguard.discovery.detectors.base import Detector, TextPattern, Values
+from eduguard.discovery.detectors.base import Detector, Rule, TextPattern, declare
 
 SHAPE = r"^[A-Z0-9]{6,20}$"
 
 
-def loose(values: Values) -> pl.Series:
-    return values.compact.str.contains(SHAPE)
+loose = declare(Rule(SHAPE, form="compact"))
 
 
 DETECTOR = Detector(

@@ -10,20 +10,12 @@ need the column's name (GX, JTGXM, 与本人关系).
 
 from __future__ import annotations
 
-import polars as pl
-
-from eduguard.discovery.detectors.base import Detector, Values, low_cardinality, read_lines
+from eduguard.discovery.detectors.base import Detector, Rule, declare, low_cardinality, read_lines
 
 RELATIONS = read_lines("family_relations.txt")
-_RELATIONS = pl.Series(RELATIONS)
-
-
-def check(values: Values) -> pl.Series:
-    return values.raw.is_in(_RELATIONS)
-
-
-def loose(values: Values) -> pl.Series:
-    return check(values) | values.raw.str.contains(r"^\d{1,2}$")
+RELATION = Rule(words=tuple(RELATIONS))
+check = declare(RELATION)
+loose = declare(RELATION, Rule(r"^\d{1,2}$"))
 
 
 DETECTOR = Detector(

@@ -11,28 +11,20 @@ income/aid/payment; the aid-status words (data/financial_terms.txt) label a colu
 
 from __future__ import annotations
 
-import polars as pl
-
 from eduguard.discovery.detectors.base import (
     Detector,
-    Values,
+    Rule,
+    declare,
     dictionary,
     read_lines,
 )
 
 TERMS = read_lines("financial_terms.txt")
-_TERMS = pl.Series(TERMS)
 AMOUNT = r"^[-+]?(?:¥|￥)?\d{1,3}(?:,?\d{3})*(?:\.\d{1,2})?\s*(?:元|万元)?$"
 
 
-def check(values: Values) -> pl.Series:
-    return values.raw.is_in(_TERMS)
-
-
-def loose(values: Values) -> pl.Series:
-    return (
-        check(values) | values.raw.str.contains(AMOUNT) | values.raw.is_in(pl.Series(["是", "否"]))
-    )
+check = declare(Rule(words=tuple(TERMS)))
+loose = declare(Rule(words=(*TERMS, "是", "否")), Rule(AMOUNT))
 
 
 DETECTOR = Detector(

@@ -12,9 +12,7 @@ nearly all values are one of them.
 
 from __future__ import annotations
 
-import polars as pl
-
-from eduguard.discovery.detectors.base import Detector, Values, low_cardinality
+from eduguard.discovery.detectors.base import Detector, Rule, declare, low_cardinality
 
 WORDS = [
     "男",
@@ -31,16 +29,8 @@ WORDS = [
     "未说明的性别",
 ]
 CODES = ["0", "1", "2", "9"]
-_WORDS = pl.Series(WORDS)
-_CODES = pl.Series(CODES)
-
-
-def check(values: Values) -> pl.Series:
-    return values.compact.is_in(_WORDS)
-
-
-def loose(values: Values) -> pl.Series:
-    return values.compact.is_in(_WORDS) | values.compact.is_in(_CODES)
+check = declare(Rule(words=tuple(WORDS), form="compact"))
+loose = declare(Rule(words=tuple(WORDS + CODES), form="compact"))
 
 
 DETECTOR = Detector(

@@ -16,7 +16,9 @@ import polars as pl
 
 from eduguard.discovery.detectors.base import (
     Detector,
+    Rule,
     Values,
+    declare,
     dictionary,
     read_table,
     share,
@@ -25,20 +27,19 @@ from eduguard.discovery.detectors.base import (
 ROWS = read_table("health_terms.tsv")
 SPECIFIC = [row[0] for row in ROWS if row[1] == "specific"]
 GENERIC = [row[0] for row in ROWS if row[1] == "generic"]
-_GENERIC = pl.Series(GENERIC)
 _CODES = r"^(?:10|20|30|3[1-9]|4[19]|60|6[1-79]|A|B|AB|O|RH[+-]?|A型|B型|AB型|O型|不详)$"
 
 
+SPECIFIC_TERM = Rule(contains=tuple(SPECIFIC))
+GENERIC_WORD = Rule(words=tuple(GENERIC))
+
+
 def specific(values: Values) -> pl.Series:
-    return values.raw.str.contains_any(SPECIFIC)
+    return SPECIFIC_TERM(values)
 
 
-def check(values: Values) -> pl.Series:
-    return values.raw.is_in(_GENERIC) | specific(values)
-
-
-def loose(values: Values) -> pl.Series:
-    return check(values) | values.compact.str.contains(_CODES)
+check = declare(GENERIC_WORD, SPECIFIC_TERM)
+loose = declare(GENERIC_WORD, SPECIFIC_TERM, Rule(_CODES, form="compact"))
 
 
 def guard(values: Values) -> bool:

@@ -9,13 +9,12 @@ hex groups with ``::`` compression).
 
 from __future__ import annotations
 
-import polars as pl
-
 from eduguard.discovery.detectors.base import (
     ASCII_BOUNDARY,
     Detector,
+    Rule,
     TextPattern,
-    Values,
+    declare,
     fullmatch,
 )
 
@@ -24,8 +23,7 @@ IPV4 = rf"{OCTET}(?:\.{OCTET}){{3}}"
 IPV6 = r"(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,7}:|(?:[0-9A-Fa-f]{1,4}:){1,6}(?::[0-9A-Fa-f]{1,4}){1,6}|::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4}"
 
 
-def check(values: Values) -> pl.Series:
-    return values.raw.str.contains(fullmatch(f"{IPV4}|{IPV6}"))
+check = declare(Rule(fullmatch(f"{IPV4}|{IPV6}")))
 
 
 DETECTOR = Detector(

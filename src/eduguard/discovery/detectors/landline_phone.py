@@ -18,8 +18,10 @@ import polars as pl
 from eduguard.discovery.detectors.base import (
     ASCII_BOUNDARY,
     Detector,
+    Rule,
     TextPattern,
     Values,
+    declare,
     fullmatch,
 )
 
@@ -27,13 +29,17 @@ STRICT = r"(?:0\d{2,3}[- ]|[(（]0\d{2,3}[)）]\s?)[2-9]\d{6,7}(?:[-转]\d{1,6})
 LOOSE = r"0\d{2,3}[2-9]\d{6,7}|[2-9]\d{6,7}|[48]00\d{7}|0\d{2,3}[2-9]\d{6,7}\d{1,6}"
 
 
-def check(values: Values) -> pl.Series:
-    return values.raw.str.contains(fullmatch(STRICT))
+WITH_AREA_CODE = Rule(fullmatch(STRICT))
 
 
-def loose(values: Values) -> pl.Series:
+def _digits_match(values: Values) -> pl.Series:
     digits = values.compact.str.replace_all(r"[()（）转]", "")
-    return check(values) | digits.str.contains(fullmatch(LOOSE))
+    return digits.str.contains(fullmatch(LOOSE))
+
+
+check = declare(WITH_AREA_CODE)
+# LOOSE is digits only: values of digits and brackets, checked without the brackets
+loose = declare(WITH_AREA_CODE, Rule(r"^[\d()（）转]+$", form="compact", refine=_digits_match))
 
 
 DETECTOR = Detector(

@@ -9,9 +9,7 @@ Spec (GA 36-2018 《中华人民共和国机动车号牌》): province abbreviat
 
 from __future__ import annotations
 
-import polars as pl
-
-from eduguard.discovery.detectors.base import Detector, TextPattern, Values, fullmatch
+from eduguard.discovery.detectors.base import Detector, Rule, TextPattern, declare, fullmatch
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领"
 PLATE = (
@@ -20,8 +18,7 @@ PLATE = (
 )
 
 
-def check(values: Values) -> pl.Series:
-    return values.compact.str.contains(fullmatch(PLATE))
+check = declare(Rule(fullmatch(PLATE), form="compact"))
 
 
 DETECTOR = Detector(

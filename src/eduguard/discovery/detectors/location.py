@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from eduguard.discovery.detectors.base import Detector, TextPattern, Values
+from eduguard.discovery.detectors.base import Detector, Rule, TextPattern, Values, declare
 
 PAIR = r"^\(?\s*(-?\d{1,3}\.\d{4,})\s*[,，\s]\s*(-?\d{1,3}\.\d{4,})\s*\)?$"
 
 
-def check(values: Values) -> pl.Series:
+def _in_china(values: Values) -> pl.Series:
+    """Of the coordinate pairs: latitude and longitude within China (either order)."""
     parts = values.raw.str.extract_groups(PAIR)
     frame = pl.DataFrame({"p": parts}).select(
         a=pl.col("p").struct.field("1").cast(pl.Float64, strict=False),
@@ -31,8 +32,9 @@ def check(values: Values) -> pl.Series:
     return frame.select(ok.fill_null(False)).to_series()
 
 
-def loose(values: Values) -> pl.Series:
-    return check(values) | values.raw.str.contains(r"^-?\d{1,3}\.\d{4,}$") | (values.lengths >= 2)
+IN_CHINA = Rule(PAIR, refine=_in_china)
+check = declare(IN_CHINA)
+loose = declare(IN_CHINA, Rule(r"^-?\d{1,3}\.\d{4,}$"), Rule(min_length=2))
 
 
 DETECTOR = Detector(

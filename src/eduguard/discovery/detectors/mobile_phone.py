@@ -11,13 +11,12 @@ trusted on values alone only when nearly all of them have this shape; masked num
 
 from __future__ import annotations
 
-import polars as pl
-
 from eduguard.discovery.detectors.base import (
     ASCII_BOUNDARY,
     Detector,
+    Rule,
     TextPattern,
-    Values,
+    declare,
     fullmatch,
 )
 
@@ -25,12 +24,8 @@ SHAPE = r"1[3-9]\d{9}"
 MASKED = r"1[3-9]\d\*{4}\d{4}"
 
 
-def check(values: Values) -> pl.Series:
-    return values.compact.str.contains(fullmatch(SHAPE))
-
-
-def loose(values: Values) -> pl.Series:
-    return values.compact.str.contains(fullmatch(f"{SHAPE}|{MASKED}"))
+check = declare(Rule(fullmatch(SHAPE), form="compact"))
+loose = declare(Rule(fullmatch(f"{SHAPE}|{MASKED}"), form="compact"))
 
 
 DETECTOR = Detector(

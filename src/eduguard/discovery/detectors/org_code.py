@@ -14,13 +14,30 @@ from __future__ import annotations
 
 import polars as pl
 
-from eduguard.discovery.detectors.base import ASCII_BOUNDARY, Detector, TextPattern, Values
+from eduguard.discovery.detectors.base import (
+    ASCII_BOUNDARY,
+    Detector,
+    Rule,
+    TextPattern,
+    Values,
+    declare,
+)
 from eduguard.discovery.detectors.checks import mod31_valid, org_code_valid
 
 
-def check(values: Values) -> pl.Series:
-    compact = values.compact
-    return mod31_valid(compact) | (compact.str.len_chars() == 9) & org_code_valid(compact)
+def _mod31(values: Values) -> pl.Series:
+    return mod31_valid(values.compact)
+
+
+def _gb11714(values: Values) -> pl.Series:
+    return org_code_valid(values.compact)
+
+
+# 统一社会信用代码 (18 characters, GB 32100) or 组织机构代码 (9, GB 11714): shape, then check
+check = declare(
+    Rule(r"^[0-9A-HJ-NPQRTUWXY]{18}$", form="compact", refine=_mod31),
+    Rule(r"^[0-9A-Z]{8}[0-9X]$", form="compact", refine=_gb11714),
+)
 
 
 def _text_valid(spans: pl.Series) -> pl.Series:

@@ -11,25 +11,22 @@ not part of the number). Foreign passports are 5–17 letters and digits: they n
 
 from __future__ import annotations
 
-import polars as pl
-
 from eduguard.discovery.detectors.base import (
     ASCII_BOUNDARY,
     Detector,
+    Rule,
     TextPattern,
     Values,
+    declare,
     fullmatch,
 )
 
 CHINESE = r"E[0-9A-HJ-NP-Z]\d{7}|[EGDSPK]\d{8}|(?:SE|DE|PE)\d{7}|MA\d{7}"
 
 
-def check(values: Values) -> pl.Series:
-    return values.compact.str.contains(fullmatch(CHINESE))
-
-
-def loose(values: Values) -> pl.Series:
-    return values.compact.str.contains(r"^[A-Z0-9]{5,17}$") & values.compact.str.contains(r"\d")
+check = declare(Rule(fullmatch(CHINESE), form="compact"))
+# 5–17 letters and digits, at least one a digit
+loose = declare(Rule(r"^[A-Z]*[0-9][A-Z0-9]*$", form="compact", min_length=5, max_length=17))
 
 
 def guard(values: Values) -> bool:

@@ -20,10 +20,13 @@ import polars as pl
 
 from eduguard.discovery.detectors.base import (
     Detector,
+    Rule,
     TextPattern,
     Values,
     alternation,
+    declare,
     fullmatch,
+    is_in,
     read_lines,
 )
 
@@ -138,7 +141,7 @@ def not_a_word(spans: pl.Series) -> pl.Series:
     preposition = spans.str.contains(
         r"^于(?:周|星期|明|今|昨|下|上|本|次|近|当|每|[0-9一二三四五六七八九十])"
     )
-    return ~spans.is_in(_COMMON) & ~preposition
+    return ~is_in(spans, _COMMON) & ~preposition
 
 
 _ROLES_AFTER = "同学|老师|家长|先生|女士|妈妈|爸爸|的家长|的父亲|的母亲|校长|主任|同志|小朋友|老人"
@@ -163,8 +166,7 @@ def _opening(matches: pl.Series) -> pl.Series:
     return names.set(~not_a_word(names), None)
 
 
-def check(values: Values) -> pl.Series:
-    return values.raw.str.contains(fullmatch(f"{CHINESE}|{TRANSLITERATED}|{ROMANISED}"))
+check = declare(Rule(fullmatch(f"{CHINESE}|{TRANSLITERATED}|{ROMANISED}")))
 
 
 def guard(values: Values) -> bool:

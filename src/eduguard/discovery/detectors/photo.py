@@ -10,15 +10,17 @@ photo, avatar, 头像, 人像); image-shaped values confirm it.
 
 from __future__ import annotations
 
-import polars as pl
+from eduguard.discovery.detectors.base import Detector, Rule, any_case, declare
 
-from eduguard.discovery.detectors.base import Detector, Values
+_SUFFIXES = ("jpg", "jpeg", "png", "bmp", "gif", "webp", "heic", "tif", "tiff")
+IMAGE = (
+    rf"\.(?:{'|'.join(any_case(suffix) for suffix in _SUFFIXES)})(?:\?.*)?$"
+    rf"|^{any_case('data:image/')}|^[A-Za-z0-9+/]{{100,}}={{0,2}}$"
+    rf"|^(?:{any_case('https')}?://|/|[A-Za-z]:\\)"
+)
 
-IMAGE = r"(?i)(?:\.(?:jpe?g|png|bmp|gif|webp|heic|tiff?)(?:\?.*)?$|^data:image/|^[A-Za-z0-9+/]{100,}={0,2}$|^(?:https?://|/|[A-Za-z]:\\))"
 
-
-def loose(values: Values) -> pl.Series:
-    return values.raw.str.contains(IMAGE)
+loose = declare(Rule(IMAGE))
 
 
 DETECTOR = Detector(

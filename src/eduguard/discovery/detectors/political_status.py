@@ -10,23 +10,13 @@ with common short forms 中共党员/共青团员/团员). Codes need the column
 
 from __future__ import annotations
 
-import polars as pl
-
-from eduguard.discovery.detectors.base import Detector, Values, low_cardinality, read_table
+from eduguard.discovery.detectors.base import Detector, Rule, declare, low_cardinality, read_table
 
 ROWS = read_table("political_status.tsv")
 NAMES = [row[1] for row in ROWS] + [alias for row in ROWS for alias in row[2].split(",") if alias]
 CODES = [row[0] for row in ROWS] + [str(int(row[0])) for row in ROWS]
-_NAMES = pl.Series(NAMES)
-_ANY = pl.Series(NAMES + CODES)
-
-
-def check(values: Values) -> pl.Series:
-    return values.raw.is_in(_NAMES)
-
-
-def loose(values: Values) -> pl.Series:
-    return values.raw.is_in(_ANY)
+check = declare(Rule(words=tuple(NAMES)))
+loose = declare(Rule(words=tuple(NAMES + CODES)))
 
 
 DETECTOR = Detector(

@@ -10,11 +10,10 @@ Numeric codes differ between systems, so they need the column name.
 
 from __future__ import annotations
 
-import polars as pl
-
 from eduguard.discovery.detectors.base import (
     Detector,
-    Values,
+    Rule,
+    declare,
     dictionary,
     low_cardinality,
     read_table,
@@ -23,15 +22,8 @@ from eduguard.discovery.detectors.base import (
 ROWS = read_table("religions.tsv")
 NAMES = [row[0] for row in ROWS]
 RELIGIONS = [row[0] for row in ROWS if row[1] == "religion"]
-_NAMES = pl.Series([*NAMES, "无", "其他"])
-
-
-def check(values: Values) -> pl.Series:
-    return values.raw.is_in(pl.Series(NAMES))
-
-
-def loose(values: Values) -> pl.Series:
-    return values.raw.is_in(_NAMES) | values.raw.str.contains(r"^\d{1,2}$")
+check = declare(Rule(words=tuple(NAMES)))
+loose = declare(Rule(words=(*NAMES, "无", "其他")), Rule(r"^\d{1,2}$"))
 
 
 DETECTOR = Detector(

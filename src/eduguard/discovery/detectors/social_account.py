@@ -11,15 +11,12 @@ name (QQ, 微信, 即时通讯号 JSTXH) must say so.
 
 from __future__ import annotations
 
-import polars as pl
-
-from eduguard.discovery.detectors.base import ASCII_BOUNDARY, Detector, TextPattern, Values
+from eduguard.discovery.detectors.base import ASCII_BOUNDARY, Detector, Rule, TextPattern, declare
 
 ACCOUNT = r"^(?:[1-9]\d{4,10}|wxid_[a-z0-9]{4,}|[A-Za-z][-_A-Za-z0-9]{5,19}|o[A-Za-z0-9_-]{20,40})$"
 
 
-def loose(values: Values) -> pl.Series:
-    return values.raw.str.contains(ACCOUNT)
+loose = declare(Rule(ACCOUNT))
 
 
 DETECTOR = Detector(

@@ -9,15 +9,12 @@ Spec (JY/T 1006-2012 GH 工号; JY/T 0637-2022 教育系统人员基础数据): 
 
 from __future__ import annotations
 
-import polars as pl
-
-from eduguard.discovery.detectors.base import Detector, TextPattern, Values
+from eduguard.discovery.detectors.base import Detector, Rule, TextPattern, declare
 
 SHAPE = r"^[A-Za-z0-9][A-Za-z0-9_\-]{2,19}$"
 
 
-def loose(values: Values) -> pl.Series:
-    return values.raw.str.contains(SHAPE)
+loose = declare(Rule(SHAPE))
 
 
 DETECTOR = Detector(

@@ -10,15 +10,12 @@ Spec (JY/T 1006-2012 XH 学号): institution-defined, typically 入学年 + 院�
 
 from __future__ import annotations
 
-import polars as pl
-
-from eduguard.discovery.detectors.base import Detector, TextPattern, Values
+from eduguard.discovery.detectors.base import Detector, Rule, TextPattern, declare
 
 SHAPE = r"^[A-Za-z0-9][A-Za-z0-9_\-]{2,19}$"
 
 
-def loose(values: Values) -> pl.Series:
-    return values.raw.str.contains(SHAPE)
+loose = declare(Rule(SHAPE))
 
 
 DETECTOR = Detector(

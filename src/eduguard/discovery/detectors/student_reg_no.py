@@ -19,8 +19,10 @@ import polars as pl
 from eduguard.discovery.detectors.base import (
     ASCII_BOUNDARY,
     Detector,
+    Rule,
     TextPattern,
     Values,
+    declare,
     fullmatch,
 )
 from eduguard.discovery.detectors.checks import mod11_2_valid, ymd_dates
@@ -28,15 +30,20 @@ from eduguard.discovery.detectors.checks import mod11_2_valid, ymd_dates
 SHAPE = r"[GJL][1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dX]"
 
 
-def check(values: Values) -> pl.Series:
+def _valid(values: Values) -> pl.Series:
+    """Of the values shaped like one: the check character (G/J numbers) and a real date."""
     compact = values.compact
-    shaped = compact.str.contains(fullmatch(SHAPE))
-    if not shaped.any():
-        return shaped
     body = compact.str.slice(1)
     checked = mod11_2_valid(body) | compact.str.starts_with("L")
     dated = ymd_dates(body.str.slice(6, 8)).is_not_null()
-    return shaped & checked & dated
+    return checked & dated
+
+
+SHAPED = Rule(fullmatch(SHAPE), form="compact", refine=_valid)
+
+
+def check(values: Values) -> pl.Series:
+    return SHAPED(values)
 
 
 def birth_dates(values: Values) -> pl.Series:
@@ -65,11 +72,12 @@ DETECTOR = Detector(
     },
     name_phrases=("studentreg", "enrollmentno", "xuejihao"),
     keywords_zh=("学籍号", "学籍辅号", "个人标识码"),
-    value_check=check,
+    value_check=declare(SHAPED),
     value_label="符合学籍号 G/J/L+18 位格式并通过校验",
     value_alone=0.6,
     hint=r"[GJLgjl]\s?\d{4}",
     birth_dates=birth_dates,
+    births_within_check=True,
     text=(
         TextPattern(
             ASCII_BOUNDARY + r"[GJLgjl]\d{17}[\dXx]" + ASCII_BOUNDARY,

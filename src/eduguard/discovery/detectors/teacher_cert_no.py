@@ -10,15 +10,12 @@ No check digit and no letters, so the column name must say 教师资格.
 
 from __future__ import annotations
 
-import polars as pl
-
-from eduguard.discovery.detectors.base import Detector, Values
+from eduguard.discovery.detectors.base import Detector, Rule, declare
 
 SHAPE = r"^(?:(?:19|20)\d{2}[1-8]\d\d{3}[1-7][0-2]\d{6}|\d{15})$"
 
 
-def loose(values: Values) -> pl.Series:
-    return values.compact.str.contains(SHAPE)
+loose = declare(Rule(SHAPE, form="compact"))
 
 
 DETECTOR = Detector(

@@ -14,13 +14,13 @@ others collide with other codes and need the column name.
 
 from __future__ import annotations
 
-import polars as pl
-
 from eduguard.discovery.detectors.base import (
     ASCII_BOUNDARY,
     Detector,
+    Rule,
     TextPattern,
     Values,
+    declare,
     fullmatch,
 )
 
@@ -28,12 +28,8 @@ STRICT = r"[HM]\d{8}(?:\d{2})?|C[0-9A-HJ-NP-Z]\d{7}"
 LOOSE = r"[GWLT]\d{8}|\d{8}|\d{10}(?:\([0-9A-Z]\))?"
 
 
-def check(values: Values) -> pl.Series:
-    return values.compact.str.contains(fullmatch(STRICT))
-
-
-def loose(values: Values) -> pl.Series:
-    return check(values) | values.compact.str.contains(fullmatch(LOOSE))
+check = declare(Rule(fullmatch(STRICT), form="compact"))
+loose = declare(Rule(fullmatch(f"{STRICT}|{LOOSE}"), form="compact"))
 
 
 def guard(values: Values) -> bool:

@@ -7,11 +7,16 @@ For each table:
    with the local engine's own code (:func:`eduguard.discovery.partials.decide`).
 2. **SQL, in the JVM.** Only the columns that need counting are selected (the scan reads no
    other column: projection push-down into Parquet/ORC/JDBC); what compiles to Spark SQL is
-   evaluated there (:mod:`.compile`: the primary/kindergarten grade regex as ``RLIKE``).
+   evaluated there (:mod:`.compile`): the detectors' declared rules (patterns as ``RLIKE``, word
+   lists as ``IN``, lengths) become one boolean flag per check and value, and a value is sent on
+   only where a check's code (check digits, ranges) still has to look at it; the others cross
+   as nulls. The primary/kindergarten grade regex is ``RLIKE`` too.
 3. **Arrow, on the executors.** ``mapInArrow`` hands each partition's Arrow batches to the local
-   engine's per-batch counting (polars frames from ``pl.from_arrow``: check digits, dictionaries,
-   free-text spans, birth dates, distinct-value hashes). With ``--sample N`` each partition stops
-   after its share of N rows, so a sampled scan reads only the start of every partition.
+   engine's per-batch counting (polars frames from ``pl.from_arrow``): the SQL flags are summed,
+   and the code halves of the checks run on the values sent (check digits, birth dates); columns
+   that count people or hold free text are counted whole, by ``ColumnState``, as before.
+   With ``--sample N`` each partition stops after its share of N rows, so a sampled scan reads
+   only the start of every partition.
 4. **Aggregation, on the cluster.** Partitions' partial statistics are merged by a group-by
    (sums; distinct hashes counted once); only the merged summary rows reach the driver, where the
    local engine's scoring and grading turn them into the report.
@@ -20,20 +25,23 @@ For each table:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import polars as pl
 import pyarrow as pa
 from pyspark import TaskContext
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as sf
 
 from eduguard.classification import Rules
 from eduguard.discovery.columns import SAMPLE_VALUES
+from eduguard.discovery.detectors import Values
 from eduguard.discovery.partials import (
     YOUNG_GRADE_PATTERN,
     ColumnPlan,
+    Flag,
     MergedRow,
     PartitionCounter,
     TableInfo,
@@ -45,8 +53,11 @@ from eduguard.discovery.report import TableReport
 from eduguard.discovery.sources import DEFAULT_BATCH_ROWS
 from eduguard.discovery.spark import compile as sql
 from eduguard.discovery.spark.sources import SparkTable
+from eduguard.discovery.sqlsplit import column_work, sent_share
 
 HEAD_MAX_ROWS = 1_000_000  # rows the driver reads at most to choose detectors on
+MAX_SENT_SHARE = 0.5  # a column is split with SQL when less of its values go on to Python
+HEAD_SHARE = 10_000  # first values the share is measured on
 SMALL_HEAD = 4 * SAMPLE_VALUES  # rows read first: usually enough to choose on
 PARTIAL_SCHEMA = "column string, kind string, key string, a long, b long, c long, h long"
 _ARROW_PARTIAL = pa.schema(
@@ -55,6 +66,7 @@ _ARROW_PARTIAL = pa.schema(
 )
 _YOUNG = "__eduguard_young_"
 _ROW = "__eduguard_row"
+_FLAG = "__eduguard_flag_"
 
 
 def _collect(frame: DataFrame, rows: int) -> pl.DataFrame:
@@ -105,6 +117,13 @@ def head_batches(frame: DataFrame, batch_rows: int, limit: int | None) -> Iterat
         wanted = min(wanted * 4, cap)
 
 
+def _kept(batches: Iterator[pl.DataFrame], kept: list[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """The batches, each also kept in ``kept`` (the head, read once, serves twice)."""
+    for batch in batches:
+        kept.append(batch)
+        yield batch
+
+
 def _quota(sample: int | None, partitions: int) -> Callable[[int], int | None]:
     """Rows each partition counts: all, or an even share of ``sample``."""
     if sample is None:
@@ -114,7 +133,11 @@ def _quota(sample: int | None, partitions: int) -> Callable[[int], int | None]:
 
 
 def count_partitions(
-    plans: Sequence[ColumnPlan], today: date, quota: Callable[[int], int | None], young: int
+    plans: Sequence[ColumnPlan],
+    today: date,
+    quota: Callable[[int], int | None],
+    young: int,
+    flags: Sequence[Flag] = (),
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     """The ``mapInArrow`` function: one partition's batches in, its partial statistics out."""
 
@@ -123,6 +146,7 @@ def count_partitions(
         remaining = quota(context.partitionId() if context is not None else 0)
         counter = PartitionCounter(plans, today)
         young_names = [f"{_YOUNG}{index}" for index in range(young)]
+        flag_names = [f"{_FLAG}{index}" for index in range(len(flags))]
         for batch in batches:
             if remaining is not None:
                 if remaining <= 0:
@@ -134,7 +158,12 @@ def count_partitions(
             grades = (
                 int(frame.select(pl.sum_horizontal(young_names).sum()).item()) if young_names else 0
             )
-            counter.add(frame.drop([*young_names, _ROW], strict=False), grades)
+            sums = frame.select(pl.col(flag_names).sum()).row(0) if flag_names else ()
+            counter.add(
+                frame.drop([*young_names, *flag_names, _ROW], strict=False),
+                grades,
+                {flag: int(number or 0) for flag, number in zip(flags, sums, strict=True)},
+            )
         table = counter.partials().to_arrow().cast(_ARROW_PARTIAL)
         yield from table.to_batches()
 
@@ -157,6 +186,68 @@ def _merged(partials: DataFrame, distinct: bool) -> list[MergedRow]:
     ]  # fmt: skip
 
 
+def split_plans(
+    frame: DataFrame, plans: Sequence[ColumnPlan], head: Sequence[pl.DataFrame] = ()
+) -> list[ColumnPlan]:
+    """Mark the columns whose checks are split with SQL (``ColumnPlan.sql``).
+
+    A column of text or integers, with detectors, that neither holds free text nor counts
+    people (both need every value in Python), and of whose first values (``head``) the SQL half
+    would send fewer than ``MAX_SENT_SHARE`` on to Python: where nearly every value needs the
+    Python half anyway (a column of card numbers, all shaped like one, for the Luhn check), a
+    SQL prefilter would only add work.
+    """
+    types = dict(frame.dtypes)
+    texts = text_frame(pl.concat(head, how="diagonal_relaxed")) if head else None
+    split = []
+    for plan in plans:
+        if (
+            not plan.codes
+            or plan.free_text
+            or plan.subjects
+            or types.get(plan.name) not in sql.COMPILABLE_TYPES
+        ):
+            split.append(plan)
+            continue
+        if texts is not None and plan.name in texts.columns:
+            column = texts.get_column(plan.name)
+            values = Values(column.filter(column.is_not_null() & (column != "")).head(HEAD_SHARE))
+            work = column_work(plan.name, plan.comment, plan.codes)
+            if sent_share(work, values) >= MAX_SENT_SHARE:
+                split.append(plan)
+                continue
+        split.append(replace(plan, sql=True))
+    return split
+
+
+def compiled_source(
+    frame: DataFrame, plans: Sequence[ColumnPlan]
+) -> tuple[DataFrame, list[Flag], int]:
+    """The table as the Arrow stage reads it: values, SQL flags and grade counts (how many)."""
+    projection: list[Column] = []
+    flags: list[Flag] = []
+    for plan in plans:
+        if not plan.counted:
+            continue
+        if not plan.sql:
+            projection.append(sql.column(plan.name))
+            continue
+        compiled = sql.compile_column(plan)
+        projection.append(compiled.value.alias(plan.name))
+        for flag, expression in compiled.flags:
+            projection.append(expression.alias(f"{_FLAG}{len(flags)}"))
+            flags.append(flag)
+    grade_plans = [plan for plan in plans if plan.grades]
+    young_exprs = [sql.count_matches(plan.name, YOUNG_GRADE_PATTERN) for plan in grade_plans]
+    compiled_young = [expr for expr in young_exprs if expr is not None]
+    if len(compiled_young) != len(young_exprs):  # not portable: count in the Arrow stage instead
+        raise RuntimeError("the grade pattern no longer compiles to Spark SQL")
+    projection += [expr.alias(f"{_YOUNG}{i}") for i, expr in enumerate(compiled_young)]
+    if not projection:
+        projection = [sf.lit(0).alias(_ROW)]
+    return frame.select(*projection), flags, len(compiled_young)
+
+
 def scan_spark_table(
     table: SparkTable,
     frame: DataFrame,
@@ -165,6 +256,7 @@ def scan_spark_table(
     rules: Rules | None,
     today: date,
     batch_rows: int = DEFAULT_BATCH_ROWS,
+    sent: dict[str, int] | None = None,
 ) -> TableReport:
     """Discover, classify and grade one Spark table (``frame``), as ``engine.scan_table`` does."""
     comments: dict[str, str] = {}
@@ -174,33 +266,22 @@ def scan_spark_table(
         if comment:
             comments[spark_field.name] = str(comment)
     columns = [(name, comments.get(name)) for name in frame.columns]
-    plans = decide(columns, head_batches(frame, batch_rows, sample), today)
+    head: list[pl.DataFrame] = []
+    plans = decide(columns, _kept(head_batches(frame, batch_rows, sample), head), today)
     row_count: int | None = None
     quota_sample = sample
     if sample is not None:
         row_count = frame.count()
         if row_count <= sample:
             quota_sample = None  # the whole table fits in the sample: read it all
-    selected = [sql.column(plan.name) for plan in plans if plan.counted]
-    grade_plans = [plan for plan in plans if plan.grades]
-    young_exprs = [sql.count_matches(plan.name, YOUNG_GRADE_PATTERN) for plan in grade_plans]
-    compiled = [expr for expr in young_exprs if expr is not None]
-    if len(compiled) != len(young_exprs):  # not portable: count in the Arrow stage instead
-        raise RuntimeError("the grade pattern no longer compiles to Spark SQL")
-    projection = selected + [expr.alias(f"{_YOUNG}{i}") for i, expr in enumerate(compiled)]
-    if not projection:
-        projection = [sf.lit(0).alias(_ROW)]
-    source = frame.select(*projection)
+    plans = split_plans(frame, plans, head)
+    source, flags, young = compiled_source(frame, plans)
     quota = _quota(quota_sample, source.rdd.getNumPartitions() if quota_sample else 1)
     partials = source.mapInArrow(
-        count_partitions(plans, today, quota, len(compiled)), PARTIAL_SCHEMA
+        count_partitions(plans, today, quota, young, flags), PARTIAL_SCHEMA
     )
+    merged = _merged(partials, any(plan.subjects for plan in plans))
+    if sent is not None:  # values each split column sent to Python (the rest stayed in SQL)
+        sent.update({column: a for column, kind, _, a, _, _, _ in merged if kind == "sent"})
     info = TableInfo(table.name, table.comment, comments, row_count)
-    return merged_report(
-        info,
-        plans,
-        _merged(partials, any(plan.subjects for plan in plans)),
-        today,
-        rules=rules,
-        sample=sample,
-    )
+    return merged_report(info, plans, merged, today, rules=rules, sample=sample)
