@@ -251,7 +251,11 @@ def test_the_chart_endpoint_returns_the_aggregates(http: tuple[TestClient, Any, 
     body = client.get("/api/v1/dashboard").json()
     assert body["unit"]["id"] == made.county
     assert body["totals"] == COUNTY_TOTALS
-    assert [c["id"] for c in body["charts"]] == ["levels", "systems", "review", "retention"]
+    # The catalog's four charts; a supervisor also reads compliance, whose two charts follow.
+    assert [c["id"] for c in body["charts"]] == [
+        *("levels", "systems", "review", "retention"),
+        *("clauses", "severity"),
+    ]
     ranked = client.get("/api/v1/dashboard/units").json()["units"]
     assert [r["id"] for r in ranked] == [made.two, made.one]
     assert client.get("/api/v1/dashboard/units?sort=nonsense").status_code == 422
@@ -283,7 +287,8 @@ def test_the_county_sees_both_schools_and_their_duplicate(
     assert {pair["a"]["system"], pair["b"]["system"]} == {"一小学籍系统", "二小体检系统"}
     page = client.get("/dashboard")
     assert page.status_code == 200
-    assert page.text.count("data-chart=") == 4 and 'id="ranking"' in page.text
+    # four catalog charts and the two compliance ones (a supervisor reads compliance)
+    assert page.text.count("data-chart=") == 6 and 'id="ranking"' in page.text
     ranking = page.text[page.text.index('id="ranking"') :]
     assert ranking.index("丁县二小") < ranking.index("丁县一小")  # ranked
     assert f'href="/dashboard?unit={made.one}"' in page.text  # drill-down
