@@ -213,8 +213,11 @@ def page(unit_id: int) -> Callable[[Session], Any]:
         scope = _scope(session, unit_id)
         data = dashboard.charts(session, scope.path)
         ranked = dashboard.rollup(session, scope)
-        own = compliance_flows.subtree_postures(session, [scope.path])[scope.path]
-        below = compliance_flows.subtree_postures(session, [r["path"] for r in ranked])
+        postures = compliance_flows.subtree_postures(
+            session, [scope.path, *(r["path"] for r in ranked)]
+        )
+        own = postures.pop(scope.path)
+        below = postures
         return (
             f"{data['totals']['fields']:,} 个数据项，{len(ranked)} 个下级单位，"
             f"{own.open_findings:,} 项发现（得分 {own.score}，下级最低 "

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, String, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from eduguard.audit import capture as audit_capture
@@ -535,25 +535,24 @@ def subtree_postures(
     severities: dict[str, Counter[str]] = {path: Counter() for path in wanted}
     clauses: dict[str, Counter[str]] = {path: Counter() for path in wanted}
     if wanted:
-        common = min(wanted, key=len)
-        while not all(path.startswith(common) for path in wanted):
-            common = common[: common.rstrip("/").rfind("/") + 1]
-        count = func.count(Finding.id)
+        # The database does the roll-up: each open finding joins every wanted path its unit's
+        # path starts with, grouped to a few rows per path (severity × citation set).
+        targets = union_all(*(select(literal(p, String).label("path")) for p in wanted)).subquery(
+            "wanted"
+        )
         rows = session.execute(
-            select(Unit.path, Finding.severity, Finding.clauses, count)
+            select(targets.c.path, Finding.severity, Finding.clauses, func.count(Finding.id))
+            .select_from(Finding)
             .join(Unit, Finding.unit_id == Unit.id)
-            .where(Finding.status == FindingStatus.open, Unit.path.startswith(common))
-            .group_by(Unit.path, Finding.severity, Finding.clauses)
+            .join(targets, Unit.path.startswith(targets.c.path, autoescape=False))
+            .where(Finding.status == FindingStatus.open)
+            .group_by(targets.c.path, Finding.severity, Finding.clauses)
         ).all()
-        for unit_path, severity, cited, number in rows:
-            segments = unit_path.strip("/").split("/")
-            for depth in range(1, len(segments) + 1):
-                ancestor = "/" + "/".join(segments[:depth]) + "/"
-                if ancestor in wanted:
-                    severities[ancestor][severity] += number
-                    for clause in cited.splitlines():
-                        if clause.strip():
-                            clauses[ancestor][clause] += number
+        for path, severity, cited, number in rows:
+            severities[path][severity] += number
+            for clause in cited.splitlines():
+                if clause.strip():
+                    clauses[path][clause] += number
     weights = dict(ruleset.weights)
     return {
         path: SubtreePosture(

@@ -49,9 +49,10 @@ def _sees_compliance(caller: Principal) -> bool:
     return decide(caller, "compliance:read", caller.scope).allowed
 
 
-def _compliance_charts(session: DbSession, path: str) -> tuple[dict[str, Any], list[Any]]:
+def _compliance_charts(
+    posture: compliance_flows.SubtreePosture,
+) -> tuple[dict[str, Any], list[Any]]:
     """The unit's compliance posture over its subtree, and its charts (by clause, severity)."""
-    posture = compliance_flows.subtree_postures(session, [path])[path]
     top = list(posture.findings_by_clause.items())[:12]
     charts = [
         {
@@ -83,22 +84,26 @@ def _compliance_charts(session: DbSession, path: str) -> tuple[dict[str, Any], l
 
 def _ranked(
     session: DbSession, caller: Principal, scope: dashboard.Scope, sort: str, limit: int
-) -> list[dict[str, Any]]:
-    """The units below ``scope``, with their compliance score when the caller may see it;
-    ``sort=score`` ranks the lowest score first."""
+) -> tuple[list[dict[str, Any]], compliance_flows.SubtreePosture | None]:
+    """The units below ``scope``, with their compliance score when the caller may see it
+    (``sort=score`` ranks the lowest score first), and the scope's own posture — all from one
+    query over the scope's findings."""
     compliance = _sees_compliance(caller)
     by_score = sort == SCORE_SORT and compliance
     rows = dashboard.rollup(
         session, scope, sort="sensitive_unreviewed" if by_score else sort, limit=limit
     )
+    own = None
     if compliance:
-        postures = compliance_flows.subtree_postures(session, [r["path"] for r in rows])
+        paths = [scope.path, *(r["path"] for r in rows)]
+        postures = compliance_flows.subtree_postures(session, paths)
+        own = postures[scope.path]
         for row in rows:
             posture = postures[row["path"]]
             row["score"], row["open_findings"] = posture.score, posture.open_findings
     if by_score:
         rows.sort(key=lambda r: (r["score"], -r["open_findings"], r["id"]))
-    return rows
+    return rows, own
 
 
 def _unit_out(scope: dashboard.Scope) -> dict[str, Any]:
@@ -118,7 +123,8 @@ def dashboard_data(caller: Reader, session: DbSession, unit: UnitId = None) -> d
     scope = dashboard.resolve(session, scope=caller.scope, unit_id=unit)
     data = dashboard.charts(session, scope.path)
     if _sees_compliance(caller):
-        data["compliance"], charts = _compliance_charts(session, scope.path)
+        posture = compliance_flows.subtree_postures(session, [scope.path])[scope.path]
+        data["compliance"], charts = _compliance_charts(posture)
         data["charts"] = [*data["charts"], *charts]
     return {"unit": _unit_out(scope), **data}
 
@@ -135,7 +141,7 @@ def dashboard_units(
     subtree, ranked by ``sort`` (most first; ``score``: lowest compliance score first), with
     the compliance score and open findings when the caller may read compliance."""
     scope = dashboard.resolve(session, scope=caller.scope, unit_id=unit)
-    rows = _ranked(session, caller, scope, sort, limit)
+    rows, _own = _ranked(session, caller, scope, sort, limit)
     return {"unit": _unit_out(scope), "sort": sort, "units": rows}
 
 
@@ -164,11 +170,11 @@ def dashboard_page(
 ) -> HTMLResponse:
     scope = dashboard.resolve(session, scope=caller.scope, unit_id=unit)
     data = dashboard.charts(session, scope.path)
-    compliance = _sees_compliance(caller)
-    if compliance:
-        data["compliance"], charts = _compliance_charts(session, scope.path)
+    units, own = _ranked(session, caller, scope, sort, 500)
+    compliance = own is not None
+    if own is not None:
+        data["compliance"], charts = _compliance_charts(own)
         data["charts"] = [*data["charts"], *charts]
-    units = _ranked(session, caller, scope, sort, 500)
     sorts = dict(dashboard.SORTS)
     if compliance:
         sorts[SCORE_SORT] = "合规得分（低者在前）"
