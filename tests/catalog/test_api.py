@@ -131,6 +131,7 @@ def test_scan_review_rescan_and_export(
                 "reviewed_pi_types",
                 "reviewed_category",
                 "reviewed_level",
+                "sensitive",
             }
 
     # The supervisor exports the county's catalog; the export is audited.
@@ -157,6 +158,38 @@ def test_scan_review_rescan_and_export(
             )
         ).all()
         assert len(exports) == 2 and exports[0].username == "county-sup"
+
+
+def test_a_correction_sets_sensitivity_and_it_survives_a_rescan(
+    admin_client: TestClient, accounts: Any, tmp_path: Path
+) -> None:
+    """The pupils are under 14, so the scan marks their mobile-number column sensitive. The
+    owner corrects it to "not personal information" (a school office number): the column is no
+    longer sensitive, the dashboard counts follow, and a re-scan keeps the correction's flag."""
+    client = admin_client
+    world = _setup(client, accounts, tmp_path)
+    make_school_db(world["db"], with_id_column=True)  # birth dates: the pupils are under 14
+    _scan_one(client, accounts, world)
+    fields = client.get("/api/v1/catalog/fields", params={"search": "lxdh"}).json()
+    [phone] = [f for f in fields if f["name"] == "lxdh"]
+    assert phone["sensitive"] and phone["minors"]
+    before = client.get("/api/v1/dashboard").json()["totals"]["sensitive"]
+    corrected = client.post(
+        f"/api/v1/catalog/fields/{phone['id']}/review",
+        json={"decision": "correct", "pi_types": [], "reason": "核实为学校办公室电话，非个人信息"},
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["sensitive"] is False and corrected.json()["pi_types"] == []
+    assert client.get("/api/v1/dashboard").json()["totals"]["sensitive"] == before - 1
+    with _factory(client)() as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "catalog.review.correct")
+        ).one()
+        assert "sensitive" in event.field_list
+    client.post(f"/api/v1/systems/{world['system']['id']}/scans", json={})
+    assert _work(client) == 1
+    again = client.get(f"/api/v1/catalog/fields/{phone['id']}").json()
+    assert again["review_status"] == "corrected" and again["sensitive"] is False
 
 
 def test_a_school_cannot_see_another_schools_catalog(

@@ -28,6 +28,7 @@ from eduguard.catalog.schemas import (
     SourceCreate,
     SourceUpdate,
 )
+from eduguard.classification import SENSITIVE_TYPES
 from eduguard.discovery import FailedTable, ScanReport, SourceError, TableReport, scan_table
 from eduguard.discovery.columns import IDENTIFYING
 from eduguard.discovery.connectors import describe_source, open_source
@@ -378,6 +379,15 @@ def review(
 ) -> Field:
     field = service.get_field(session, field_id, systems=scoped_systems(scope))
     names = service.review_field(session, field, data, reviewer=reviewer)
+    if data.decision == "correct":
+        # Sensitivity follows the corrected types as the scan's grading would derive it:
+        # a PIPL Art. 28 type, or personal information of children under 14.
+        types = set(field.pi_types)
+        sensitive = bool(SENSITIVE_TYPES & types) or (field.minors and bool(types))
+        if sensitive != field.sensitive:
+            field.sensitive = sensitive
+            names.append("sensitive")
+        session.flush()
     stats.refresh(session, [field.dataset.system_id])
     label = "确认" if data.decision == "confirm" else "更正"
     audit_service.record(

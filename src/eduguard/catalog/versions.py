@@ -155,7 +155,8 @@ def apply_report(
             field.proposed_pi_types = types
             field.proposed_category = category
             field.proposed_level = level
-            field.sensitive = bool(column.get("sensitive"))
+            if field.review_status != ReviewStatus.corrected:  # a correction's flag stands
+                field.sensitive = bool(column.get("sensitive"))
             field.minors = bool(column.get("minors"))
             field.confidence = float(column.get("confidence") or 0.0)
             field.evidence = "\n".join(str(e) for e in column.get("evidence") or [])
