@@ -192,6 +192,38 @@ def test_a_correction_sets_sensitivity_and_it_survives_a_rescan(
     assert again["review_status"] == "corrected" and again["sensitive"] is False
 
 
+def test_the_security_admin_acknowledges_an_alert(
+    admin_client: TestClient, accounts: Any, tmp_path: Path
+) -> None:
+    client = admin_client
+    world = _setup(client, accounts, tmp_path)
+    accounts.create("secadmin2", {Role.security_admin}, unit_id=world["two"]["id"])
+    _scan_one(client, accounts, world)
+    make_school_db(world["db"], with_id_column=True)  # a new ID-number column: an alert
+    client.post(f"/api/v1/systems/{world['system']['id']}/scans", json={})
+    assert _work(client) == 1
+    [alert] = client.get("/api/v1/catalog/alerts").json()
+    url = f"/api/v1/catalog/alerts/{alert['id']}/acknowledge"
+    assert client.post(url, json={"note": "已核实"}).status_code == 403  # the data owner
+    accounts.login(client, "secadmin2")  # another school's security administrator
+    assert client.post(url, json={"note": "已核实"}).status_code == 404
+    accounts.login(client, "secadmin")
+    assert client.post(url, json={"note": "x"}).status_code == 422
+    done = client.post(url, json={"note": "已核实，安排本周加密身份证号列"})
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "acknowledged"
+    assert client.get("/api/v1/catalog/alerts").json() == []
+    assert [a["id"] for a in client.get("/api/v1/catalog/alerts?status=all").json()] == [
+        alert["id"]
+    ]
+    assert client.post(url, json={"note": "再次确认"}).status_code == 409
+    with _factory(client)() as session:
+        [event] = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "catalog.alert.acknowledge")
+        ).all()
+        assert event.username == "secadmin" and "安排本周加密" in (event.reason or "")
+
+
 def test_a_school_cannot_see_another_schools_catalog(
     admin_client: TestClient, accounts: Any, tmp_path: Path
 ) -> None:

@@ -24,7 +24,10 @@ EXPECTED: dict[Role, set[str]] = {
     | {"unit:write", "system:write", "agreement:write", "user:read", "user:manage", "user:unlock"}
     | {"source:write", "catalog:scan"}
     | {"compliance:read", "compliance:evaluate"},
-    Role.security_admin: ORGS_READ | CATALOG | {"user:read", "user:unlock"} | COMPLIANCE,
+    Role.security_admin: ORGS_READ
+    | CATALOG
+    | {"user:read", "user:unlock", "catalog:alert"}
+    | COMPLIANCE,
     Role.audit_admin: {"audit:read", "audit:export"},
     Role.data_owner: ORGS_READ
     | CATALOG

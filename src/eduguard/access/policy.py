@@ -32,6 +32,7 @@ ACTIONS: dict[str, str] = {
     "catalog:scan": "扫描信息系统的数据",
     "catalog:review": "审核分类分级",
     "catalog:export": "导出数据资源目录",
+    "catalog:alert": "处理数据资源目录告警（确认已知悉）",
     "source:write": "管理数据源（含访问凭据）",
     "release:read": "查看科研与统计数据发布申请",
     "release:request": "申请科研与统计数据发布",
@@ -59,7 +60,7 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | {"compliance:read", "compliance:evaluate"},
     Role.security_admin: READ_ORGS
     | CATALOG_READ
-    | {"user:read", "user:unlock"}
+    | {"user:read", "user:unlock", "catalog:alert"}
     | COMPLIANCE_MANAGE,
     Role.audit_admin: frozenset({"audit:read", "audit:export"}),
     Role.data_owner: READ_ORGS

@@ -19,8 +19,16 @@ from eduguard.audit import capture as audit_capture
 from eduguard.audit import service as audit_service
 from eduguard.catalog import export as catalog_export
 from eduguard.catalog import overlap, service, stats, versions
-from eduguard.catalog.models import Dataset, DataSource, Field, ReviewStatus, ScanRun
+from eduguard.catalog.models import (
+    CatalogAlert,
+    Dataset,
+    DataSource,
+    Field,
+    ReviewStatus,
+    ScanRun,
+)
 from eduguard.catalog.schemas import (
+    AlertAcknowledge,
     BulkAccept,
     DatasetRead,
     FieldRead,
@@ -369,6 +377,28 @@ def set_retention(
         row_count=1,
     )
     return dataset
+
+
+# ---------------------------------------------------------------- alerts
+
+
+def acknowledge_alert(
+    session: Session, alert_id: int, data: AlertAcknowledge, *, scope: str
+) -> CatalogAlert:
+    """The security administrator has seen the alert and says what was done; the decision and
+    its note are in the audit log (who and when), the alert leaves the open list."""
+    alert = service.get_alert(session, alert_id, systems=scoped_systems(scope))
+    service.acknowledge_alert(session, alert)
+    audit_service.record(
+        session,
+        action="catalog.alert.acknowledge",
+        object_type="catalog_alert",
+        object_id=alert.id,
+        fields=("status",),
+        row_count=1,
+        reason=f"告警已知悉：{data.note}",
+    )
+    return alert
 
 
 # ---------------------------------------------------------------- review

@@ -211,6 +211,12 @@ class ChangeRead(BaseModel):
     finding: bool
 
 
+class AlertAcknowledge(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(min_length=2, max_length=500, description="处理说明（如：已核实并安排加密）")
+
+
 class AlertRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -34,7 +34,7 @@ from eduguard.catalog.models import (
 )
 from eduguard.catalog.schemas import FieldReview, SourceCreate, SourceUpdate
 from eduguard.db.base import utcnow
-from eduguard.errors import NotFound, ValidationFailed
+from eduguard.errors import Conflict, NotFound, ValidationFailed
 
 SystemIds = Select[Any] | None
 MASK = "***"
@@ -571,6 +571,24 @@ def list_changes(
     if findings_only:
         query = query.where(CatalogChange.finding.is_(True))
     return session.scalars(query.order_by(CatalogChange.id.desc()).limit(limit)).all()
+
+
+def get_alert(session: Session, alert_id: int, *, systems: SystemIds = None) -> CatalogAlert:
+    query = select(CatalogAlert).where(CatalogAlert.id == alert_id)
+    if systems is not None:
+        query = query.where(CatalogAlert.system_id.in_(systems))
+    alert = session.scalar(query)
+    if alert is None:
+        raise NotFound("alert_not_found", f"告警不存在：{alert_id}", "alert not found")
+    return alert
+
+
+def acknowledge_alert(session: Session, alert: CatalogAlert) -> CatalogAlert:
+    if alert.status != "open":
+        raise Conflict("alert_not_open", "该告警已处理", "the alert was already acknowledged")
+    alert.status = "acknowledged"
+    session.flush()
+    return alert
 
 
 def list_alerts(

@@ -54,6 +54,8 @@ EN: dict[str, str] = {
     "一数一源": "One data, one source",
     "合规得分": "Compliance score",
     "定期扫描": "Scheduled scan",
+    "处理说明": "What was done",
+    "确认已知悉": "Acknowledge",
     "每 %d 天": "every %d days",
     "按需": "on demand",
     "定期扫描间隔（天，可不填）": "Scan every … days (optional)",

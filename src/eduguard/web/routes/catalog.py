@@ -18,6 +18,7 @@ from eduguard.catalog.models import DataSource, ReviewStatus, RunStatus
 from eduguard.catalog.schemas import (
     LEVEL_LABELS,
     LEVELS,
+    AlertAcknowledge,
     AlertRead,
     BulkAccept,
     BulkResult,
@@ -32,7 +33,7 @@ from eduguard.catalog.schemas import (
     SourceRead,
     SourceUpdate,
 )
-from eduguard.errors import EduguardError
+from eduguard.errors import EduguardError, ValidationFailed
 from eduguard.orgs import service as orgs_service
 from eduguard.validation import validation_details
 from eduguard.web.deps import DbSession, language, permission
@@ -46,6 +47,7 @@ Scanner = Annotated[Principal, permission("catalog:scan")]
 Reviewer = Annotated[Principal, permission("catalog:review")]
 Exporter = Annotated[Principal, permission("catalog:export")]
 SourceWriter = Annotated[Principal, permission("source:write")]
+AlertHandler = Annotated[Principal, permission("catalog:alert")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
@@ -272,6 +274,16 @@ def list_alerts(
     return [AlertRead.model_validate(a) for a in alerts]
 
 
+@router.post("/api/v1/catalog/alerts/{alert_id}/acknowledge", tags=["catalog"])
+def acknowledge_alert(
+    alert_id: Id, data: AlertAcknowledge, caller: AlertHandler, session: DbSession
+) -> AlertRead:
+    """The security administrator confirms having seen an alert, saying what was done (the
+    note goes to the audit log); the alert leaves the open list."""
+    alert = flows.acknowledge_alert(session, alert_id, data, scope=caller.scope)
+    return AlertRead.model_validate(alert)
+
+
 def _download(session: DbSession, caller: Principal, fmt: str, unit_id: int | None) -> Response:
     body, _count = flows.export(session, fmt, scope=caller.scope, unit_id=unit_id)
     filename = f"catalog.{fmt}"
@@ -343,6 +355,7 @@ def catalog_page(
         statuses=list(ReviewStatus),
         level_labels=LEVEL_LABELS,
         can_review=_may(caller, "catalog:review"),
+        can_acknowledge=_may(caller, "catalog:alert"),
         can_export=_may(caller, "catalog:export"),
     )
 
@@ -411,6 +424,18 @@ async def source_add(
         "scan_every_days": str(form.get("scan_every_days") or ""),
     }
     return _system_page(request, session, caller, system_id, errors=errors, values=values)
+
+
+@router.post("/catalog/alerts/{alert_id}/acknowledge", include_in_schema=False)
+async def acknowledge_alert_form(
+    request: Request, alert_id: Id, caller: AlertHandler, session: DbSession
+) -> Response:
+    form = await request.form()
+    data, errors = parse(AlertAcknowledge, form, language(request))
+    if data is None:
+        raise ValidationFailed("alert_note_invalid", "；".join(errors))
+    flows.acknowledge_alert(session, alert_id, data, scope=caller.scope)
+    return _see_other("/catalog")
 
 
 @router.post("/catalog/systems/{system_id}/scan", include_in_schema=False)

@@ -15,6 +15,7 @@ LIST_FIELDS = frozenset({"user_unit_ids", "roles"})
 FIELD_LABELS = {
     "name": "名称",
     "scan_every_days": "定期扫描间隔（天）",
+    "note": "处理说明",
     "kind": "类型",
     "code": "统一社会信用代码",
     "parent_id": "上级单位",
