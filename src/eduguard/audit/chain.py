@@ -17,6 +17,7 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
+from operator import itemgetter
 from typing import Any
 
 GENESIS_HASH = "0" * 64
@@ -40,6 +41,28 @@ CANONICAL_KEYS = (
     "unit_path",
     "user_id",
 )
+# Each canonical key's column in ``audit_events`` (the model's attribute of the same name);
+# the row-batch and the columnar verifiers read the same mapping.
+COLUMNS = {
+    "account": "username",
+    "action": "action",
+    "client": "client_address",
+    "fields": "fields",
+    "id": "id",
+    "object_id": "object_id",
+    "object_type": "object_type",
+    "prev_hash": "prev_hash",
+    "reason": "reason",
+    "result": "result",
+    "roles": "roles",
+    "row_count": "row_count",
+    "time": "time",
+    "unit_id": "unit_id",
+    "unit_path": "unit_path",
+    "user_id": "user_id",
+}
+_BY_COLUMN = itemgetter(*(COLUMNS[key] for key in CANONICAL_KEYS))
+_TIME_AT = CANONICAL_KEYS.index("time")
 CanonicalRow = Sequence[str | int | None]
 TEMPLATE = "{" + ",".join(f'"{key}":%s' for key in CANONICAL_KEYS) + "}"
 
@@ -106,21 +129,6 @@ def event_hash(row: CanonicalRow) -> str:
 
 def canonical_row(values: dict[str, Any]) -> tuple[str | int | None, ...]:
     """Build a canonical row from a mapping with the model's attribute names."""
-    return (
-        values["username"],
-        values["action"],
-        values["client_address"],
-        values["fields"],
-        values["id"],
-        values["object_id"],
-        values["object_type"],
-        values["prev_hash"],
-        values["reason"],
-        values["result"],
-        values["roles"],
-        values["row_count"],
-        format_time(values["time"]),
-        values["unit_id"],
-        values["unit_path"],
-        values["user_id"],
-    )
+    row = list(_BY_COLUMN(values))
+    row[_TIME_AT] = format_time(row[_TIME_AT])
+    return tuple(row)

@@ -30,28 +30,9 @@ import pyarrow as pa
 if TYPE_CHECKING:  # the worker processes never import SQLAlchemy
     from sqlalchemy.engine import URL
 
-from eduguard.audit.chain import CANONICAL_KEYS, sm3_hex
+from eduguard.audit.chain import CANONICAL_KEYS, COLUMNS, sm3_hex
 
-# Each canonical key → its column in ``audit_events``.
-_COLUMNS = {
-    "account": "username",
-    "action": "action",
-    "client": "client_address",
-    "fields": "fields",
-    "id": "id",
-    "object_id": "object_id",
-    "object_type": "object_type",
-    "prev_hash": "prev_hash",
-    "reason": "reason",
-    "result": "result",
-    "roles": "roles",
-    "row_count": "row_count",
-    "time": "time",
-    "unit_id": "unit_id",
-    "unit_path": "unit_path",
-    "user_id": "user_id",
-}
-_SELECT = ", ".join(sorted(set(_COLUMNS.values()) | {"hash"}))
+_SELECT = ", ".join(sorted(set(COLUMNS.values()) | {"hash"}))
 _DRIVERS = {"sqlite": "adbc_driver_sqlite", "postgresql": "adbc_driver_postgresql"}
 # Below this many events the row-batch path in this process is quicker than starting workers.
 FAST_THRESHOLD = 300_000
@@ -221,7 +202,7 @@ def canonical_texts(frame: pl.DataFrame) -> pl.Series:
             time = time.dt.convert_time_zone("UTC")
         text_time = time.dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ")
     fields = [
-        (text_time if key == "time" else pl.col(_COLUMNS[key])).alias(key) for key in CANONICAL_KEYS
+        (text_time if key == "time" else pl.col(COLUMNS[key])).alias(key) for key in CANONICAL_KEYS
     ]
     return frame.select(pl.struct(fields).struct.json_encode().alias("canonical"))["canonical"]
 

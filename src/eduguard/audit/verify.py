@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from eduguard.audit import checkpoints as cp
 from eduguard.audit import fastverify, keys
-from eduguard.audit.chain import CANONICAL_KEYS, GENESIS_HASH, sm3_hex
+from eduguard.audit.chain import CANONICAL_KEYS, COLUMNS, GENESIS_HASH, sm3_hex
 from eduguard.audit.models import AuditCheckpoint
 
 # The database builds each row's canonical JSON (C speed): JSON string quoting by SQLite's
@@ -42,24 +42,8 @@ _TIME = {
         "'\"' || to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '\"'"
     ),
 }
-_SOURCES = {
-    "account": ("username", "text"),
-    "action": ("action", "text"),
-    "client": ("client_address", "text"),
-    "fields": ("fields", "text"),
-    "id": ("id", "int"),
-    "object_id": ("object_id", "text"),
-    "object_type": ("object_type", "text"),
-    "prev_hash": ("prev_hash", "text"),
-    "reason": ("reason", "text"),
-    "result": ("result", "text"),
-    "roles": ("roles", "text"),
-    "row_count": ("row_count", "int"),
-    "time": ("time", "time"),
-    "unit_id": ("unit_id", "int"),
-    "unit_path": ("unit_path", "text"),
-    "user_id": ("user_id", "int"),
-}
+_KINDS = {"id": "int", "row_count": "int", "unit_id": "int", "user_id": "int", "time": "time"}
+_SOURCES = {key: (column, _KINDS.get(key, "text")) for key, column in COLUMNS.items()}
 
 
 def canonical_sql(dialect: str) -> str:
