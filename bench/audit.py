@@ -7,8 +7,9 @@ and PostgreSQL in one run.
 * append: ``record()`` through the real writer (chain lock, SM3, one executemany per commit),
   ``--batch`` events per transaction.
 * verify: ``verify()`` over the events just appended (real chain, checkpoints checked), by
-  each path: row batches in this process, and columnar (ADBC + polars) in 1 and 2 worker
-  processes; ratios against the row path.
+  each path: row batches in this process, and the C loop (``_chaincheck``: SQLite's C API or
+  PostgreSQL's binary COPY through ADBC, OpenSSL SM3) in 1 and 2 worker processes; ratios
+  against the row path.
 * search: a table of ``--search-rows`` synthetic events loaded **in the database** with
   generate_series / a recursive CTE (hashes are placeholders: search latency does not depend on
   them, and computing a valid chain for 10M rows would only slow the set-up). Then the real
@@ -92,11 +93,11 @@ def bench_append(backend: Backend, events: int, batch: int) -> float:
     return events / (time.perf_counter() - started)
 
 
-# How verify reads and checks: the row-batch path, and the columnar path in 1 and 2 workers.
+# How verify reads and checks: the row-batch path, and the C loop in 1 and 2 workers.
 VERIFY_PATHS = (
     ("rows", {"fast": False}),
-    ("columns, 1 worker", {"workers": 1}),
-    ("columns, 2 workers", {"workers": 2}),
+    ("C loop, 1 worker", {"workers": 1}),
+    ("C loop, 2 workers", {"workers": 2}),
 )
 
 

@@ -11,7 +11,10 @@ from eduguard.audit.chain import (
     GENESIS_HASH,
     canonical,
     canonical_reference,
+    canonical_v2,
+    event_hash,
     format_time,
+    hash_input,
     sm3_hex,
 )
 
@@ -32,6 +35,37 @@ def test_fast_canonical_equals_sorted_key_compact_json(text: str) -> None:
     row[CANONICAL_KEYS.index("user_id")] = -3
     assert canonical(row) == canonical_reference(row)
     assert list(CANONICAL_KEYS) == sorted(CANONICAL_KEYS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["普通文本", 'quote " and \\ backslash', "控制\x00字符\x1f\n\t\r", "\u2028emoji😀", ""],
+)
+def test_format_2_is_the_json_array_of_the_values_without_prev_hash(text: str) -> None:
+    row: list[str | int | None] = [text] * len(CANONICAL_KEYS)
+    row[CANONICAL_KEYS.index("id")] = 42
+    row[CANONICAL_KEYS.index("row_count")] = None
+    row[CANONICAL_KEYS.index("prev_hash")] = "ab" * 32
+    assert canonical_v2(row) == canonical_reference(row, 2)
+    assert canonical_v2(row).startswith(b"[2,")
+    assert b"ab" * 32 not in canonical_v2(row)
+    # The previous hash is hashed as its 32 raw bytes in front.
+    assert event_hash(row, 2) == sm3_hex(bytes.fromhex("ab" * 32) + canonical_v2(row))
+    assert event_hash(row, 1) == sm3_hex(canonical(row))
+    assert event_hash(row) == event_hash(row, 2)
+
+
+def test_format_2_hashes_fewer_bytes_than_format_1() -> None:
+    row: list[str | int | None] = ["data_operator"] * len(CANONICAL_KEYS)
+    row[CANONICAL_KEYS.index("prev_hash")] = GENESIS_HASH
+    assert len(hash_input(canonical_v2(row), GENESIS_HASH, 2) or b"") < len(canonical(row)) * 0.7
+
+
+@pytest.mark.parametrize(("prev_hash", "chain_format"), [("zz" * 32, 2), ("ab", 2), ("0" * 64, 3)])
+def test_nothing_is_hashed_for_a_bad_prev_hash_or_an_unknown_format(
+    prev_hash: str, chain_format: int
+) -> None:
+    assert hash_input(b"[2]", prev_hash, chain_format) is None
 
 
 def test_time_has_one_textual_form_whatever_the_zone() -> None:

@@ -1,7 +1,7 @@
 """An attacker with the database edits, deletes, inserts, reorders or cuts the log with SQL
 (after switching the triggers off); verify names the first bad event every time.
 
-Every case runs twice: through the row-batch checker, and through the columnar fast path
+Every case runs twice: through the row-batch checker, and through the C fast path
 split over two worker processes (so a problem inside the second id range, or at the link
 between the ranges, is found there too)."""
 
@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from eduguard.audit import checkpoints, verify
-from eduguard.audit.chain import canonical_row, event_hash
+from eduguard.audit import checkpoints, fastverify, verify
+from eduguard.audit.chain import GENESIS_HASH, canonical_row, event_hash
 from eduguard.audit.checkpoints import CheckpointPolicy
 from eduguard.audit.models import AuditEvent
 
@@ -27,6 +27,8 @@ def verify_path(request: pytest.FixtureRequest) -> Iterator[str]:
     """Swap ``verify.verify`` for the fast path with two workers in the "columns" run."""
     original = verify.verify
     if request.param == "columns":
+        # The compiled C loop must be there: without it this run would check rows twice.
+        assert fastverify.available()
         verify.verify = functools.partial(original, workers=2)  # type: ignore[assignment]
     try:
         yield request.param
@@ -252,3 +254,69 @@ def test_forged_checkpoint_is_refused(
     sql(attacked, "UPDATE audit_checkpoints SET last_event_id = 3")
     result = check(installed, policy)
     assert result.problem is not None and result.problem.code == "checkpoint_forged"
+
+
+def _rewrite_as_format_1(factory: sessionmaker[Session], engine: Engine) -> None:
+    """Make the log what a pre-0009 install left: every event hashed in format 1."""
+    with factory() as session:
+        rows = [
+            dict(r._mapping)
+            for r in session.execute(select(AuditEvent.__table__).order_by(AuditEvent.id))
+        ]
+    prev = GENESIS_HASH
+    for row in rows:
+        row["prev_hash"] = prev
+        row["hash"] = prev = event_hash(canonical_row(row), 1)
+        sql(
+            engine,
+            "UPDATE audit_events SET chain_format = 1, prev_hash = :prev_hash, hash = :hash "
+            "WHERE id = :id",
+            **row,
+        )
+
+
+def test_a_log_older_than_format_2_verifies_and_goes_on_in_format_2(
+    installed: sessionmaker[Session], policy: CheckpointPolicy, attacked: Engine
+) -> None:
+    write_events(installed, 12)
+    _rewrite_as_format_1(installed, attacked)
+    write_events(installed, 9)
+    with installed() as session:
+        formats = session.execute(
+            text("SELECT chain_format, count(*) FROM audit_events GROUP BY chain_format")
+        ).all()
+    assert sorted(tuple(row) for row in formats) == [(1, 12), (2, 9)]
+    result = check(installed, policy)
+    assert result.ok, result.problem
+    assert result.events_checked == 21
+
+
+@pytest.mark.parametrize(("event_id", "relabel"), [(5, 2), (15, 1), (15, 3)])
+def test_an_event_relabelled_to_another_format_is_named(
+    installed: sessionmaker[Session],
+    policy: CheckpointPolicy,
+    attacked: Engine,
+    event_id: int,
+    relabel: int,
+) -> None:
+    write_events(installed, 10)
+    _rewrite_as_format_1(installed, attacked)
+    write_events(installed, 10)
+    sql(
+        attacked, "UPDATE audit_events SET chain_format = :f WHERE id = :id", f=relabel, id=event_id
+    )
+    result = check(installed, policy)
+    assert result.problem is not None
+    assert (result.problem.code, result.problem.event_id) == ("edited", event_id)
+
+
+def test_an_edited_format_1_event_is_named(
+    installed: sessionmaker[Session], policy: CheckpointPolicy, attacked: Engine
+) -> None:
+    write_events(installed, 10)
+    _rewrite_as_format_1(installed, attacked)
+    write_events(installed, 5)
+    sql(attacked, "UPDATE audit_events SET reason = 'nothing to see' WHERE id = 4")
+    result = check(installed, policy)
+    assert result.problem is not None
+    assert (result.problem.code, result.problem.event_id) == ("edited", 4)

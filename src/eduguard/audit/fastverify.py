@@ -1,16 +1,22 @@
-"""The fast path of ``verify``: columnar reads, vectorised checks, id ranges in parallel.
+"""The fast path of ``verify``: the check loop in C, id ranges in parallel processes.
 
-Rows come as Arrow record batches straight from the database driver (ADBC: SQLite's C API,
-PostgreSQL's binary COPY), polars builds each row's canonical JSON in Rust, and only the SM3
-call is made per row (OpenSSL through hashlib). Every check of ``verify._batch_problem`` —
-contiguous ids, each ``prev_hash`` equal to the previous hash, content equal to its hash, hashes
-equal to the signed checkpoints — runs over whole columns. Long logs are split into id ranges
-verified by separate processes (SM3 holds the GIL; processes use every core).
+``_chaincheck`` (C, built with the package; OpenSSL's SM3) reads each event, serialises it in
+its chain format exactly as ``chain`` does, hashes it and checks ids, links, content and signed
+checkpoints — no Python per event. SQLite rows come straight from SQLite's C API (the system
+library, the one Python's ``sqlite3`` uses); PostgreSQL rows come as Arrow record batches from
+its binary COPY (ADBC), whose buffers the C loop walks in place.
 
-A range does not produce the verdict's wording: it reports *which batch* holds the first
-problem, and ``verify`` re-reads that one batch through the exact row-by-row checker, so the
-problem named is the same whichever path found it. A mismatch can only come from the bytes
-differing from the chain's (``chain.canonical``); tests compare both paths on tricky strings.
+A long log is split into id ranges, each verified by a child process: plain ``python -m
+eduguard.audit.fastverify`` fed JSON on stdin (the connection string never appears in a process
+list), importing nothing heavy for SQLite. A range reports only whether it is clean, with its
+first and last ids and hashes; the parent checks the links between ranges, and at the first
+range that is not clean ``verify`` runs the exact row-by-row checker from the last verified
+event, so the problem named is the same whichever path found it. The C loop never calls an
+event good that the row checker would call bad: a value it does not expect makes the range
+not clean.
+
+Without the compiled module (no C compiler at install time) ``source_for`` returns None and
+``verify`` checks row by row.
 """
 
 from __future__ import annotations
@@ -24,59 +30,64 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
-import pyarrow as pa
-
 if TYPE_CHECKING:  # the worker processes never import SQLAlchemy
+    import pyarrow as pa
     from sqlalchemy.engine import URL
 
-from eduguard.audit.chain import CANONICAL_KEYS, COLUMNS, sm3_hex
+from eduguard.audit.chain import CANONICAL_KEYS, COLUMNS
 
-_SELECT = ", ".join(sorted(set(COLUMNS.values()) | {"hash"}))
-_DRIVERS = {"sqlite": "adbc_driver_sqlite", "postgresql": "adbc_driver_postgresql"}
-# Below this many events the row-batch path in this process is quicker than starting workers.
-FAST_THRESHOLD = 300_000
+_MODULE = "eduguard.audit._chaincheck"
+_INT_KEYS = {"id", "row_count", "unit_id", "user_id"}
+# Per canonical key: s = text, i = integer, t = time.
+KINDS = "".join("t" if k == "time" else "i" if k in _INT_KEYS else "s" for k in CANONICAL_KEYS)
+_SLOTS = ", ".join(COLUMNS[key] for key in CANONICAL_KEYS)
+# Constants only; the id bounds are bound parameters (SQLite) or formatted integers (ADBC).
+SQLITE_SQL = (
+    f"SELECT hash, chain_format, {_SLOTS} FROM audit_events "  # noqa: S608
+    "WHERE id > ?1 AND id <= ?2 ORDER BY id"
+)
+_ARROW_SQL = (
+    f"SELECT {_SLOTS}, id, prev_hash, hash, chain_format FROM audit_events "  # noqa: S608
+    "WHERE id > {after} AND id <= {upto} ORDER BY id"
+)
+# Below this many events the row-batch path in this process is as quick as starting workers.
+FAST_THRESHOLD = 50_000
 
 
 @dataclass(frozen=True)
 class Source:
-    """Where a worker process reads from: the dialect and a driver connection string."""
+    """Where a worker process reads from: the dialect and a file path or libpq string."""
 
     dialect: str
     target: str
 
 
 @dataclass(frozen=True)
-class BadBatch:
-    """The first batch of a range holding a problem, as the exact checker must re-read it."""
-
-    after_id: int  # read rows with id > after_id …
-    size: int  # … this many of them
-    expected: int  # the id the batch should start with
-    previous: str  # the hash the batch's first prev_hash should equal
-
-
-@dataclass(frozen=True)
 class RangeResult:
-    count: int
+    count: int  # events verified, from the range's first
     first_id: int | None
     first_prev: str | None
-    last_id: int | None
+    last_id: int | None  # the last verified event
     last_hash: str | None
-    bad: BadBatch | None
+    bad: bool  # the range is not clean after ``count`` events
+
+
+def available() -> bool:
+    return importlib.util.find_spec(_MODULE) is not None
 
 
 def source_for(url: URL) -> Source | None:
     """A source the fast path can read, or None (then ``verify`` uses the row-by-row path)."""
-    dialect = url.get_backend_name()
-    module = _DRIVERS.get(dialect)
-    if module is None or importlib.util.find_spec(module) is None:
+    if not available():
         return None
+    dialect = url.get_backend_name()
     if dialect == "sqlite":
         database = url.database
         if not database or database == ":memory:" or database.startswith("file:"):
             return None
         return Source(dialect, database)
+    if dialect != "postgresql" or importlib.util.find_spec("adbc_driver_postgresql") is None:
+        return None
     libpq = url.set(drivername="postgresql").render_as_string(hide_password=False)
     return Source(dialect, libpq)
 
@@ -103,11 +114,8 @@ def verify_ranges(
     each in its own child process; None when a worker could not run (the caller then checks
     row by row).
 
-    Children are plain ``python -m eduguard.audit.fastverify`` processes fed JSON on stdin
-    (the connection string never appears in a process list): not ``multiprocessing``, whose
-    spawn re-imports the parent's ``__main__``, and not threads — ADBC's SQLite is a second
-    copy of the library, and two copies in one process break each other's POSIX locks on a WAL
-    database (sqlite.org/howtocorrupt.html, 2.2.1).
+    Processes rather than threads: each range gets a core however the driver behaves, and a
+    worker that fails (a driver error, a missing library) cannot take the caller with it.
     """
     children = []
     for (after, upto), (expected, previous) in zip(ranges, starts, strict=True):
@@ -118,15 +126,13 @@ def verify_ranges(
             "upto": upto,
             "expected": expected,
             "previous": previous,
-            "signed": [[key, value] for key, value in signed.items()],
+            "signed": sorted([key, value] for key, value in signed.items()),
         }
         child = subprocess.Popen(  # noqa: S603 - our own module, JSON on stdin
             [sys.executable, "-m", __name__],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            # One polars thread per worker: the workers already use every core.
-            env={**os.environ, "POLARS_MAX_THREADS": "1"},
         )
         assert child.stdin is not None
         child.stdin.write(json.dumps(job).encode())
@@ -141,135 +147,114 @@ def verify_ranges(
         if child.wait() != 0 or failed:
             failed = True
             continue
-        data = json.loads(output)
-        bad = data.pop("bad")
-        results.append(RangeResult(**data, bad=None if bad is None else BadBatch(**bad)))
+        results.append(RangeResult(**json.loads(output)))
     return None if failed else results
 
 
 def _worker() -> None:
     job = json.loads(sys.stdin.buffer.read())
-    outcome = _verify_range(
+    outcome = verify_range(
         Source(job["dialect"], job["target"]),
         job["after"],
         job["upto"],
         job["expected"],
         job["previous"],
-        {int(key): str(value) for key, value in job["signed"]},
+        [(int(key), str(value)) for key, value in job["signed"]],
     )
     sys.stdout.write(json.dumps(asdict(outcome)))
 
 
-def _batches(source: Source, after_id: int, upto: int) -> Iterator[pa.RecordBatch]:
-    """Record batches of the rows with after_id < id <= upto, in id order.
-
-    ADBC's low-level API (its DB-API module would import pandas and pyarrow.dataset, seconds of
-    start-up per worker)."""
-    import adbc_driver_manager as adbc
-
-    if source.dialect == "sqlite":
-        import adbc_driver_sqlite
-
-        database = adbc_driver_sqlite.connect(source.target)
-    else:
-        import adbc_driver_postgresql
-
-        database = adbc_driver_postgresql.connect(source.target)
-    with (
-        database,
-        adbc.AdbcConnection(database) as connection,
-        adbc.AdbcStatement(connection) as statement,
-    ):
-        if source.dialect == "sqlite":
-            statement.set_options(**{"adbc.sqlite.query.batch_rows": "65536"})
-        # Only integers are formatted in.
-        statement.set_sql_query(
-            f"SELECT {_SELECT} FROM audit_events "  # noqa: S608
-            f"WHERE id > {int(after_id)} AND id <= {int(upto)} ORDER BY id"
-        )
-        stream, _ = statement.execute_query()
-        yield from pa.RecordBatchReader._import_from_c(stream.address)
-
-
-def canonical_texts(frame: pl.DataFrame) -> pl.Series:
-    """``chain.canonical`` of every row, as UTF-8 text, built column-wise."""
-    time = pl.col("time")
-    dtype = frame.schema["time"]
-    if dtype == pl.String:  # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff" (UTC)
-        text_time = time.str.replace(" ", "T", literal=True) + "Z"
-    else:
-        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
-            time = time.dt.convert_time_zone("UTC")
-        text_time = time.dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ")
-    fields = [
-        (text_time if key == "time" else pl.col(COLUMNS[key])).alias(key) for key in CANONICAL_KEYS
-    ]
-    return frame.select(pl.struct(fields).struct.json_encode().alias("canonical"))["canonical"]
-
-
-def _first_index(left: list[Any], right: list[Any]) -> int | None:
-    if left == right:
-        return None
-    return next(i for i, (a, b) in enumerate(zip(left, right, strict=True)) if a != b)
-
-
-def _verify_range(
+def verify_range(
     source: Source,
     after_id: int,
     upto: int,
     expected: int,
     previous: str | None,
-    signed: dict[int, str],
+    signed: list[tuple[int, str]],
 ) -> RangeResult:
+    """Check the events with after_id < id <= upto, in this process."""
+    from eduguard.audit import _chaincheck
+
+    if source.dialect == "sqlite":
+        return RangeResult(
+            *_chaincheck.scan_sqlite(
+                source.target,
+                SQLITE_SQL,
+                CANONICAL_KEYS,
+                KINDS,
+                after_id,
+                upto,
+                expected,
+                previous,
+                signed,
+            )
+        )
     count = 0
     first_id: int | None = None
     first_prev: str | None = None
     last_id: int | None = None
     last_hash: str | None = None
-    batch_after = after_id
-    for batch in _batches(source, after_id, upto):
-        frame = pl.from_arrow(batch)
-        assert isinstance(frame, pl.DataFrame)
-        size = frame.height
-        if size == 0:
-            continue
-        ids: list[int] = frame["id"].to_list()
-        prevs: list[str] = frame["prev_hash"].to_list()
-        hashes: list[str] = frame["hash"].to_list()
-        if first_id is None:
-            first_id, first_prev = ids[0], prevs[0]
-            if previous is None:  # a later range: the caller checks the link into it
-                previous = prevs[0]
-        assert previous is not None
-        texts = canonical_texts(frame).to_list()
-        bad = (
-            ids[0] != expected
-            or ids[-1] != expected + size - 1
-            or prevs[0] != previous
-            or _first_index(prevs[1:], hashes[:-1]) is not None
-            or _first_index([sm3_hex(t.encode()) for t in texts], hashes) is not None
-            or any(signed[i] != h for i, h in _signed_in(ids, hashes, signed))
+    for batch in _arrow_batches(source, after_id, upto):
+        done, first, prev, last, digest, bad = _chaincheck.scan_arrow(
+            CANONICAL_KEYS, KINDS, batch.num_rows, _specs(batch), expected, previous, signed
         )
+        if first_id is None:
+            first_id, first_prev = first, prev
+        if done:
+            count += done
+            expected += done
+            previous = last_hash = digest
+            last_id = last
         if bad:
-            return RangeResult(
-                count,
-                first_id,
-                first_prev,
-                last_id,
-                last_hash,
-                BadBatch(batch_after, size, expected, previous),
-            )
-        count += size
-        expected += size
-        previous = last_hash = hashes[-1]
-        last_id = batch_after = ids[-1]
-    return RangeResult(count, first_id, first_prev, last_id, last_hash, None)
+            return RangeResult(count, first_id, first_prev, last_id, last_hash, True)
+    return RangeResult(count, first_id, first_prev, last_id, last_hash, False)
 
 
-def _signed_in(ids: list[int], hashes: list[str], signed: dict[int, str]) -> list[tuple[int, str]]:
-    """(id, stored hash) of the signed events in a batch whose ids are contiguous."""
-    low, high = ids[0], ids[-1]
-    return [(i, hashes[i - low]) for i in signed if low <= i <= high]
+def _specs(batch: pa.RecordBatch) -> list[tuple[Any, Any, Any, int]]:
+    """(validity, offsets, data, offset) of each column, in the layouts the C loop reads:
+    large strings (64-bit offsets) and 64-bit integers (times: microseconds since the epoch)."""
+    import pyarrow as pa
+
+    specs = []
+    for position in range(batch.num_columns):
+        column = batch.column(position)
+        # The canonical slots, then id, prev_hash, hash and chain_format.
+        kind = (KINDS + "issi")[position]
+        if kind == "s":
+            column = column.cast(pa.large_string())
+            validity, offsets, data = column.buffers()[:3]
+        else:
+            if kind == "t":
+                column = column.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+            else:
+                column = column.cast(pa.int64())
+            validity, data = column.buffers()[:2]
+            offsets = None
+        specs.append((validity, offsets, data if data is not None else b"", column.offset))
+    return specs
+
+
+def _arrow_batches(source: Source, after_id: int, upto: int) -> Iterator[pa.RecordBatch]:
+    """Record batches of the rows with after_id < id <= upto, in id order, from PostgreSQL's
+    binary COPY (ADBC's low-level API: its DB-API module would import pandas)."""
+    import adbc_driver_manager as adbc
+    import adbc_driver_postgresql
+    import pyarrow as pa
+
+    database = adbc_driver_postgresql.connect(source.target)
+    with (
+        database,
+        adbc.AdbcConnection(database) as connection,
+        adbc.AdbcStatement(connection) as statement,
+    ):
+        # Walk the primary key in order: without fresh statistics the planner may choose a
+        # bitmap scan and sort the whole range (measured 3x slower server-side).
+        for setting in ("SET enable_sort = off", "SET enable_bitmapscan = off"):
+            statement.set_sql_query(setting)
+            statement.execute_update()
+        statement.set_sql_query(_ARROW_SQL.format(after=int(after_id), upto=int(upto)))
+        stream, _ = statement.execute_query()
+        yield from pa.RecordBatchReader._import_from_c(stream.address)
 
 
 if __name__ == "__main__":

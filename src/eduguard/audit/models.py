@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eduguard.db.base import Base
@@ -53,6 +53,9 @@ class AuditEvent(Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # How ``hash`` was computed (``chain`` module): 1 for events written before migration
+    # 0009, 2 since. Inside the hash, so it cannot be relabelled unnoticed.
+    chain_format: Mapped[int] = mapped_column(SmallInteger, default=2, server_default=text("1"))
 
     @property
     def field_list(self) -> list[str]:

@@ -21,7 +21,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, SessionTransaction
 
-from eduguard.audit.chain import GENESIS_HASH, event_hash, format_time
+from eduguard.audit.chain import FORMAT, GENESIS_HASH, event_hash, format_time
 from eduguard.audit.models import AuditCheckpoint, AuditEvent
 from eduguard.db.base import utcnow
 
@@ -223,12 +223,12 @@ def _head(connection: Connection) -> tuple[int, str, datetime | None]:
 
 _INSERT_COLUMNS = (
     "id, time, username, user_id, roles, unit_id, unit_path, client_address, action, "
-    "object_type, object_id, fields, row_count, result, reason, prev_hash, hash"
+    "object_type, object_id, fields, row_count, result, reason, prev_hash, hash, chain_format"
 )
 # Constants only; every value is a bound parameter.
 _INSERT = {
-    "sqlite": f"INSERT INTO audit_events ({_INSERT_COLUMNS}) VALUES ({', '.join(['?'] * 17)})",  # noqa: S608
-    "postgresql": f"INSERT INTO audit_events ({_INSERT_COLUMNS}) VALUES ({', '.join(['%s'] * 17)})",  # noqa: S608
+    "sqlite": f"INSERT INTO audit_events ({_INSERT_COLUMNS}) VALUES ({', '.join(['?'] * 18)})",  # noqa: S608
+    "postgresql": f"INSERT INTO audit_events ({_INSERT_COLUMNS}) VALUES ({', '.join(['%s'] * 18)})",  # noqa: S608
 }
 # SQLAlchemy's textual DATETIME on SQLite (naive UTC): rows written here and by the ORM agree.
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
@@ -272,7 +272,8 @@ def append(connection: Connection, events: list[EventRecord]) -> None:
                 audit_event.unit_id,
                 audit_event.unit_path,
                 audit_event.user_id,
-            )
+            ),
+            FORMAT,
         )
         rows.append(
             (
@@ -293,6 +294,7 @@ def append(connection: Connection, events: list[EventRecord]) -> None:
                 audit_event.reason,
                 previous,
                 digest,
+                FORMAT,
             )
         )
         previous = digest

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from eduguard.audit import checkpoints as cp
 from eduguard.audit import fastverify, keys
-from eduguard.audit.chain import CANONICAL_KEYS, COLUMNS, GENESIS_HASH, sm3_hex
+from eduguard.audit.chain import CANONICAL_KEYS, COLUMNS, GENESIS_HASH, hash_input, sm3_hex
 from eduguard.audit.models import AuditCheckpoint
 
 # The database builds each row's canonical JSON (C speed): JSON string quoting by SQLite's
@@ -46,8 +46,9 @@ _KINDS = {"id": "int", "row_count": "int", "unit_id": "int", "user_id": "int", "
 _SOURCES = {key: (column, _KINDS.get(key, "text")) for key, column in COLUMNS.items()}
 
 
-def canonical_sql(dialect: str) -> str:
-    """SQL expression producing ``chain.canonical`` of a row of ``audit_events``."""
+def canonical_sql(dialect: str, chain_format: int = 1) -> str:
+    """SQL expression producing the canonical text of a row of ``audit_events`` in
+    ``chain_format`` (``chain.canonical`` for 1, ``chain.canonical_v2`` for 2)."""
     dialect = dialect if dialect in _TEXT else "postgresql"
     parts: list[str] = []
     for key in CANONICAL_KEYS:
@@ -56,9 +57,21 @@ def canonical_sql(dialect: str) -> str:
             value = _TIME[dialect]
         else:
             value = (_TEXT if kind == "text" else _INT)[dialect].format(column)
-        opening = "," if parts else "{"
-        parts.append(f"'{opening}\"{key}\":' || {value}")
-    return " || ".join(parts) + " || '}'"
+        if chain_format == 1:
+            opening = "," if parts else "{"
+            parts.append(f"'{opening}\"{key}\":' || {value}")
+        elif key != "prev_hash":
+            parts.append(f"'{',' if parts else '[2,'}' || {value}")
+    return " || ".join(parts) + (" || '}'" if chain_format == 1 else " || ']'")
+
+
+def _canonical_case(dialect: str) -> str:
+    """The canonical text of each row in its own ``chain_format`` (an unknown one: format 1's
+    text, which cannot match a hash made otherwise)."""
+    return (
+        f"CASE WHEN chain_format = 2 THEN {canonical_sql(dialect, 2)} "
+        f"ELSE {canonical_sql(dialect, 1)} END"
+    )
 
 
 @dataclass(frozen=True)
@@ -139,12 +152,14 @@ def _checkpoints(
 
 
 def _stream(connection: Connection, after_id: int, batch_size: int) -> Iterator[list[Any]]:
-    """Batches of (id, prev_hash, hash, canonical text), in id order, from the driver cursor."""
+    """Batches of (id, prev_hash, hash, chain_format, canonical text), in id order, from the
+    driver cursor."""
     dialect = connection.dialect.name
     placeholder = "?" if dialect == "sqlite" else "%s"
     # Only constants and an int are formatted in; the id is a bound parameter.
     sql = (
-        f"SELECT id, prev_hash, hash, {canonical_sql(dialect)} FROM audit_events "  # noqa: S608
+        f"SELECT id, prev_hash, hash, chain_format, {_canonical_case(dialect)} "  # noqa: S608
+        "FROM audit_events "
         f"WHERE id > {placeholder} ORDER BY id LIMIT {int(batch_size)}"
     )
     raw = connection.connection.driver_connection
@@ -173,7 +188,7 @@ def _batch_problem(
 ) -> Problem | None:
     """The first bad event of a batch, or None. Whole-batch comparisons run in C; only a
     batch with a problem is searched element by element."""
-    ids, prevs, hashes, texts = zip(*rows, strict=True)
+    ids, prevs, hashes, formats, texts = zip(*rows, strict=True)
     count = len(ids)
     candidates: list[tuple[int, int, Problem]] = []
     # Ids are unique and ascending: contiguous exactly when first and last are as expected.
@@ -199,7 +214,7 @@ def _batch_problem(
                 ),
             )
         )
-    edited = _first_difference(tuple(map(_sm3_text, texts)), hashes)
+    edited = _first_difference(tuple(map(_row_hash, texts, prevs, formats)), hashes)
     if edited is not None:
         event_id = ids[edited]
         candidates.append(
@@ -235,8 +250,12 @@ def _batch_problem(
     return min(candidates, key=lambda item: (item[0], item[1]))[2]
 
 
-def _sm3_text(text: str) -> str:
-    return sm3_hex(text.encode())
+def _row_hash(text: str | None, prev_hash: str, chain_format: int) -> str | None:
+    """The hash a row's content gives in its format; None when nothing can match."""
+    if text is None:
+        return None
+    data = hash_input(text.encode(), prev_hash, chain_format)
+    return None if data is None else sm3_hex(data)
 
 
 def verify(
@@ -250,11 +269,11 @@ def verify(
 ) -> VerifyResult:
     """Check the whole log; stop at the first problem.
 
-    ``fast`` reads a long log's columns through ADBC and checks them vectorised
-    (``fastverify``) in ``workers`` child processes (default: one per core, from
-    ``fastverify.FAST_THRESHOLD`` events on; give ``workers`` to use it for any length). Without
-    a driver for the database, or with ``fast=False``, rows are checked one batch at a time in
-    this process. Both name the same first problem.
+    ``fast`` checks a long log with the C loop (``fastverify``) in ``workers`` child processes
+    (default: one per core, from ``fastverify.FAST_THRESHOLD`` events on; give ``workers`` to
+    use it for any length). Without the compiled module or a reader for the database, or with
+    ``fast=False``, rows are checked one batch at a time in this process. Both name the same
+    first problem.
     """
     started = clock.perf_counter()
     public = keys.public_key(keys_dir)
@@ -360,12 +379,12 @@ def _verify_fast(
     first: int | None = None
     verified_to = after_id
     for outcome in results:
-        if outcome.first_id is None:
+        if outcome.first_id is None and not outcome.bad:
             continue  # an empty range (every id in it is missing; the next range's start says so)
         if first is None:
             first = outcome.first_id
         clean = (
-            outcome.bad is None
+            not outcome.bad
             and outcome.first_id == expected
             and outcome.first_prev == previous
             and outcome.last_id is not None

@@ -1,0 +1,640 @@
+/* The audit chain's check loop in C: read, serialise, SM3, compare — no Python per event.
+ *
+ * Two sources of rows, one check:
+ *   scan_sqlite()  reads audit_events through SQLite's C API (the system libsqlite3, the same
+ *                  library Python's sqlite3 module uses, so file locks are shared correctly);
+ *   scan_arrow()   walks Arrow columns already in memory (PostgreSQL's binary COPY via ADBC).
+ * Each event is serialised exactly as eduguard.audit.chain does for its chain_format:
+ *   1: {"account":…,"action":…,…} — sorted keys, prev_hash inside; hash = SM3(canonical)
+ *   2: [2,…values in key order, prev_hash left out…]; hash = SM3(prev digest ‖ canonical)
+ * strings quoted like Python's json module with ensure_ascii=False (\" \\ \b \f \n \r \t,
+ * other controls \u00xx, everything else raw). Then: contiguous ids, prev_hash equal to the
+ * previous event's hash, content equal to its hash, signed checkpoint hashes.
+ *
+ * The code never calls an event good that Python would call bad: any value it does not expect
+ * (a float, a blob, an unknown format, a time not in the writer's form) makes it report the
+ * range as not clean, and the Python row checker then names the problem (or finds none and
+ * goes on). The GIL is released for the whole loop.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <string.h>
+
+#define HASH_HEX 64
+#define MAX_KEYS 32
+
+enum kind { K_TEXT = 's', K_INT = 'i', K_TIME = 't' };
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+} buf_t;
+
+static int buf_reserve(buf_t *b, size_t extra) {
+    if (b->len + extra <= b->cap) return 0;
+    size_t cap = b->cap ? b->cap : 1024;
+    while (cap < b->len + extra) cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (!p) return -1;
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+static const char HEX[] = "0123456789abcdef";
+
+/* Bytes that Python's json module escapes: controls, '"' and '\\'. */
+static unsigned char ESCAPED[256];
+
+static void init_escaped(void) {
+    for (int c = 0; c < 0x20; c++) ESCAPED[c] = 1;
+    ESCAPED['"'] = ESCAPED['\\'] = 1;
+}
+
+/* Python's json string quoting with ensure_ascii=False: runs without escapes are copied.
+ * Writes at most 6n + 2 bytes at o; returns the end. */
+static char *write_quoted(char *o, const unsigned char *s, size_t n) {
+    *o++ = '"';
+    size_t i = 0;
+    for (;;) {
+        size_t j = i;
+        while (j < n && !ESCAPED[s[j]]) j++;
+        memcpy(o, s + i, j - i);
+        o += j - i;
+        if (j == n) break;
+        unsigned char c = s[j];
+        i = j + 1;
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+            *o++ = 'u'; *o++ = '0'; *o++ = '0';
+            *o++ = HEX[c >> 4]; *o++ = HEX[c & 15];
+        }
+    }
+    *o++ = '"';
+    return o;
+}
+
+/* At most 20 bytes. */
+static char *write_int(char *o, long long v) {
+    char tmp[24], *end = tmp + sizeof tmp, *p = end;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do { *--p = (char)('0' + u % 10); u /= 10; } while (u);
+    if (v < 0) *--p = '-';
+    memcpy(o, p, (size_t)(end - p));
+    return o + (end - p);
+}
+
+static void digits(char *o, int64_t v, int width) {
+    for (int i = width - 1; i >= 0; i--, v /= 10) o[i] = (char)('0' + v % 10);
+}
+
+/* "YYYY-MM-DD HH:MM:SS.ffffff" (SQLAlchemy's SQLite form) -> "\"YYYY-MM-DDTHH:MM:SS.ffffffZ\"",
+ * as verify.canonical_sql does it: every space becomes T, nothing is escaped. n + 3 bytes. */
+static char *write_time_text(char *o, const unsigned char *s, size_t n) {
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) *o++ = s[i] == ' ' ? 'T' : (char)s[i];
+    *o++ = 'Z';
+    *o++ = '"';
+    return o;
+}
+
+/* Microseconds since 1970-01-01 UTC -> the same quoted form (civil_from_days, H. Hinnant). */
+/* 29 bytes, or NULL when Python's datetime could not hold the time. */
+static char *write_time_micros(char *o, int64_t us) {
+    int64_t secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+    int64_t micro = us - secs * 1000000;
+    int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+    int64_t rem = secs - days * 86400;
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2) y += 1;
+    if (y < 1 || y > 9999) return NULL;
+    char t[] = "\"0000-00-00T00:00:00.000000Z\"";
+    digits(t + 1, y, 4);
+    digits(t + 6, m, 2);
+    digits(t + 9, d, 2);
+    digits(t + 12, rem / 3600, 2);
+    digits(t + 15, rem / 60 % 60, 2);
+    digits(t + 18, rem % 60, 2);
+    digits(t + 21, micro, 6);
+    memcpy(o, t, sizeof t - 1);
+    return o + sizeof t - 1;
+}
+
+/* ---- one event's values, whatever the source ------------------------------------------ */
+
+enum vtype { V_NULL, V_TEXT, V_INT, V_TIME_TEXT, V_TIME_MICROS, V_BAD };
+
+typedef struct {
+    int type;
+    const char *s;
+    size_t n;
+    int64_t v;
+} value_t;
+
+/* ---- shared state of one range check ------------------------------------------------ */
+
+typedef struct {
+    int nkeys;
+    char kinds[MAX_KEYS];
+    int id_slot, prev_slot;
+    char *prefix[MAX_KEYS]; /* format 1: "{\"account\":" then ",\"action\":" ... */
+    size_t prefix_len[MAX_KEYS];
+    /* signed checkpoints, sorted by id */
+    Py_ssize_t nsigned, next_signed;
+    long long *signed_ids;
+    char *signed_hashes; /* nsigned * 64 */
+    /* progress */
+    long long expected, count, first_id, last_id;
+    char previous[HASH_HEX + 1];
+    int have_previous;
+    char first_prev[HASH_HEX + 1];
+    char last_hash[HASH_HEX + 1];
+    int bad, seen;
+    unsigned char previous_digest[HASH_HEX / 2]; /* raw form of previous, once known */
+    int have_previous_digest;
+    EVP_MD *md;
+    EVP_MD_CTX *ctx;
+    buf_t row;
+    value_t values[MAX_KEYS];
+} check_t;
+
+static void check_free(check_t *c) {
+    for (int i = 0; i < c->nkeys; i++) free(c->prefix[i]);
+    free(c->signed_ids);
+    free(c->signed_hashes);
+    free(c->row.data);
+    if (c->ctx) EVP_MD_CTX_free(c->ctx);
+    if (c->md) EVP_MD_free(c->md);
+}
+
+static int copy_hash(char dst[HASH_HEX + 1], PyObject *text) {
+    Py_ssize_t n;
+    const char *s = PyUnicode_AsUTF8AndSize(text, &n);
+    if (!s) return -1;
+    if (n != HASH_HEX) {
+        PyErr_SetString(PyExc_ValueError, "a hash must be 64 hex digits");
+        return -1;
+    }
+    memcpy(dst, s, HASH_HEX);
+    dst[HASH_HEX] = 0;
+    return 0;
+}
+
+/* keys: sequence of str (sorted canonical keys); kinds: 's'/'i'/'t' per key;
+ * signed: list of (id, hash) sorted by id. */
+static int check_init(check_t *c, PyObject *keys, const char *kinds, long long expected,
+                      PyObject *previous, PyObject *signed_list) {
+    memset(c, 0, sizeof *c);
+    c->id_slot = c->prev_slot = -1;
+    Py_ssize_t nkeys = PySequence_Size(keys);
+    if (nkeys < 0) return -1;
+    if (nkeys > MAX_KEYS || (Py_ssize_t)strlen(kinds) != nkeys) {
+        PyErr_SetString(PyExc_ValueError, "keys and kinds do not match");
+        return -1;
+    }
+    c->nkeys = (int)nkeys;
+    for (int i = 0; i < c->nkeys; i++) {
+        PyObject *key = PySequence_GetItem(keys, i);
+        if (!key) return -1;
+        Py_ssize_t n;
+        const char *s = PyUnicode_AsUTF8AndSize(key, &n);
+        if (!s) { Py_DECREF(key); return -1; }
+        c->prefix[i] = malloc((size_t)n + 4);
+        if (!c->prefix[i]) { Py_DECREF(key); PyErr_NoMemory(); return -1; }
+        c->prefix[i][0] = i == 0 ? '{' : ',';
+        c->prefix[i][1] = '"';
+        memcpy(c->prefix[i] + 2, s, (size_t)n);
+        c->prefix[i][n + 2] = '"';
+        c->prefix[i][n + 3] = ':';
+        c->prefix_len[i] = (size_t)n + 4;
+        if (n == 2 && memcmp(s, "id", 2) == 0) c->id_slot = i;
+        if (n == 9 && memcmp(s, "prev_hash", 9) == 0) c->prev_slot = i;
+        Py_DECREF(key);
+        c->kinds[i] = kinds[i];
+    }
+    if (c->id_slot < 0 || c->prev_slot < 0) {
+        PyErr_SetString(PyExc_ValueError, "keys must include id and prev_hash");
+        return -1;
+    }
+    c->expected = expected;
+    if (previous != Py_None) {
+        if (copy_hash(c->previous, previous)) return -1;
+        c->have_previous = 1;
+    }
+    Py_ssize_t ns = PySequence_Size(signed_list);
+    if (ns < 0) return -1;
+    c->nsigned = ns;
+    c->signed_ids = malloc(sizeof(long long) * (size_t)(ns + 1));
+    c->signed_hashes = malloc((size_t)HASH_HEX * (size_t)(ns + 1));
+    if (!c->signed_ids || !c->signed_hashes) { PyErr_NoMemory(); return -1; }
+    for (Py_ssize_t i = 0; i < ns; i++) {
+        PyObject *pair = PySequence_GetItem(signed_list, i);
+        if (!pair) return -1;
+        long long sid;
+        PyObject *shash;
+        if (!PyArg_ParseTuple(pair, "LU", &sid, &shash)) { Py_DECREF(pair); return -1; }
+        char tmp[HASH_HEX + 1];
+        if (copy_hash(tmp, shash)) { Py_DECREF(pair); return -1; }
+        c->signed_ids[i] = sid;
+        memcpy(c->signed_hashes + i * HASH_HEX, tmp, HASH_HEX);
+        Py_DECREF(pair);
+    }
+    c->md = EVP_MD_fetch(NULL, "SM3", NULL);
+    c->ctx = EVP_MD_CTX_new();
+    if (!c->md || !c->ctx) {
+        PyErr_SetString(PyExc_RuntimeError, "OpenSSL has no SM3");
+        return -1;
+    }
+    return 0;
+}
+
+static size_t value_bound(const value_t *v) {
+    switch (v->type) {
+    case V_TEXT: return v->n * 6 + 2;
+    case V_TIME_TEXT: return v->n + 3;
+    default: return 32;
+    }
+}
+
+/* The value's JSON at o (value_bound bytes reserved); NULL when the row is not clean. */
+static char *write_value(char *o, const value_t *v) {
+    switch (v->type) {
+    case V_NULL: memcpy(o, "null", 4); return o + 4;
+    case V_TEXT: return write_quoted(o, (const unsigned char *)v->s, v->n);
+    case V_INT: return write_int(o, (long long)v->v);
+    case V_TIME_TEXT: return write_time_text(o, (const unsigned char *)v->s, v->n);
+    case V_TIME_MICROS: return write_time_micros(o, v->v);
+    default: return NULL;
+    }
+}
+
+static int unhex(const char *s, unsigned char *out) {
+    for (int i = 0; i < HASH_HEX / 2; i++) {
+        int hi = s[2 * i], lo = s[2 * i + 1];
+        hi = hi >= '0' && hi <= '9' ? hi - '0' : hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
+        lo = lo >= '0' && lo <= '9' ? lo - '0' : lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
+        if (hi < 0 || lo < 0) return 1;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+/* Check c->values (one event, chain_format fmt) with its id, prev_hash and stored hash.
+ * Returns 0 when good, 1 when the range is not clean (stop), -1 on a failure. */
+static int check_event(check_t *c, long long fmt, long long id, const char *prev,
+                       size_t prev_len, const char *hash, size_t hash_len) {
+    if (!c->seen) {
+        c->seen = 1;
+        c->first_id = id;
+        if (prev_len == HASH_HEX) memcpy(c->first_prev, prev, HASH_HEX);
+        if (!c->have_previous && prev_len == HASH_HEX) {
+            /* a later range: the caller checks the link into it */
+            memcpy(c->previous, prev, HASH_HEX);
+            c->have_previous = 1;
+        }
+    }
+    if (id != c->expected || prev_len != HASH_HEX || hash_len != HASH_HEX) return 1;
+    if (memcmp(prev, c->previous, HASH_HEX) != 0) return 1;
+    /* One reservation for the whole event: the previous digest (format 2), the keys
+     * (format 1) and each value's bound. */
+    size_t need = HASH_HEX / 2 + 8;
+    for (int k = 0; k < c->nkeys; k++) need += c->prefix_len[k] + value_bound(&c->values[k]);
+    if (buf_reserve(&c->row, need)) return -1;
+    char *start = c->row.data, *o = start;
+    if (fmt == 1) {
+        for (int k = 0; k < c->nkeys && o; k++) {
+            memcpy(o, c->prefix[k], c->prefix_len[k]);
+            o = write_value(o + c->prefix_len[k], &c->values[k]);
+        }
+        if (!o) return 1;
+        *o++ = '}';
+    } else if (fmt == 2) {
+        /* SM3(previous digest ‖ canonical): prev equals the previous hash, whose raw digest
+         * was just computed (but for the first event of a range). */
+        if (c->have_previous_digest)
+            memcpy(o, c->previous_digest, HASH_HEX / 2);
+        else if (unhex(prev, (unsigned char *)o))
+            return 1;
+        o += HASH_HEX / 2;
+        *o++ = '[';
+        *o++ = '2';
+        for (int k = 0; k < c->nkeys && o; k++) {
+            if (k == c->prev_slot) continue;
+            *o++ = ',';
+            o = write_value(o, &c->values[k]);
+        }
+        if (!o) return 1;
+        *o++ = ']';
+    } else {
+        return 1;
+    }
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int dlen = 0;
+    if (!EVP_DigestInit_ex2(c->ctx, c->md, NULL) ||
+        !EVP_DigestUpdate(c->ctx, start, (size_t)(o - start)) ||
+        !EVP_DigestFinal_ex(c->ctx, digest, &dlen) || dlen * 2 != HASH_HEX)
+        return -1;
+    char hex[HASH_HEX];
+    for (unsigned int i = 0; i < dlen; i++) {
+        hex[2 * i] = HEX[digest[i] >> 4];
+        hex[2 * i + 1] = HEX[digest[i] & 15];
+    }
+    if (memcmp(hex, hash, HASH_HEX) != 0) return 1;
+    while (c->next_signed < c->nsigned && c->signed_ids[c->next_signed] < id) c->next_signed++;
+    if (c->next_signed < c->nsigned && c->signed_ids[c->next_signed] == id &&
+        memcmp(c->signed_hashes + c->next_signed * HASH_HEX, hash, HASH_HEX) != 0)
+        return 1;
+    memcpy(c->previous, hash, HASH_HEX);
+    memcpy(c->previous_digest, digest, sizeof c->previous_digest);
+    c->have_previous_digest = 1;
+    memcpy(c->last_hash, hash, HASH_HEX);
+    c->last_id = id;
+    c->count++;
+    c->expected++;
+    return 0;
+}
+
+/* (count, first_id, first_prev, last_id, last_hash, bad); None where nothing was seen. */
+static PyObject *check_result(check_t *c) {
+    PyObject *bad = c->bad ? Py_True : Py_False;
+    if (!c->seen)
+        return Py_BuildValue("(nOOOOO)", (Py_ssize_t)0, Py_None, Py_None, Py_None, Py_None,
+                             bad);
+    if (c->count == 0)
+        return Py_BuildValue("(nLs#OOO)", (Py_ssize_t)0, c->first_id, c->first_prev,
+                             (Py_ssize_t)HASH_HEX, Py_None, Py_None, bad);
+    return Py_BuildValue("(nLs#Ls#O)", (Py_ssize_t)c->count, c->first_id, c->first_prev,
+                         (Py_ssize_t)HASH_HEX, c->last_id, c->last_hash, (Py_ssize_t)HASH_HEX,
+                         bad);
+}
+
+/* ---- SQLite ------------------------------------------------------------------------ */
+
+/* Columns 0 and 1 are hash and chain_format; column k+2 holds canonical slot k (the id and
+ * prev_hash are read from their slots). */
+static void sqlite_values(check_t *c, sqlite3_stmt *st) {
+    for (int k = 0; k < c->nkeys; k++) {
+        value_t *v = &c->values[k];
+        int col = k + 2, type = sqlite3_column_type(st, col);
+        if (type == SQLITE_TEXT) {
+            v->type = c->kinds[k] == K_TIME ? V_TIME_TEXT : V_TEXT;
+            v->s = (const char *)sqlite3_column_text(st, col);
+            v->n = (size_t)sqlite3_column_bytes(st, col);
+        } else if (c->kinds[k] == K_TIME) {
+            v->type = V_BAD; /* verify.canonical_sql concatenates the text as stored */
+        } else if (type == SQLITE_NULL) {
+            v->type = V_NULL;
+        } else if (type == SQLITE_INTEGER) {
+            v->type = V_INT;
+            v->v = sqlite3_column_int64(st, col);
+        } else {
+            v->type = V_BAD; /* a float or a blob: let the row checker decide */
+        }
+    }
+}
+
+static PyObject *scan_sqlite(PyObject *self, PyObject *args) {
+    (void)self;
+    const char *path, *sql, *kinds;
+    long long after, upto, expected;
+    PyObject *keys, *previous, *signed_list;
+    if (!PyArg_ParseTuple(args, "ssOsLLLOO", &path, &sql, &keys, &kinds, &after, &upto,
+                          &expected, &previous, &signed_list))
+        return NULL;
+    check_t c;
+    if (check_init(&c, keys, kinds, expected, previous, signed_list)) {
+        check_free(&c);
+        return NULL;
+    }
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc, failed = 0;
+    char message[512] = "";
+    Py_BEGIN_ALLOW_THREADS
+    rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(db, 30000);
+    /* Map the file: pages are read in place instead of copied by read(). */
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA mmap_size = 4294967296", NULL, NULL, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 1, after);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 2, upto);
+    if (rc == SQLITE_OK) {
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            int r = 1;
+            if (sqlite3_column_type(st, 0) == SQLITE_TEXT &&
+                sqlite3_column_type(st, 1) == SQLITE_INTEGER) {
+                sqlite_values(&c, st);
+                const value_t *id = &c.values[c.id_slot], *prev = &c.values[c.prev_slot];
+                if (id->type == V_INT && prev->type == V_TEXT)
+                    r = check_event(&c, sqlite3_column_int64(st, 1), id->v, prev->s, prev->n,
+                                    (const char *)sqlite3_column_text(st, 0),
+                                    (size_t)sqlite3_column_bytes(st, 0));
+            }
+            if (r < 0) { failed = 1; break; }
+            if (r > 0) { c.bad = 1; break; }
+        }
+        if (rc == SQLITE_DONE || rc == SQLITE_ROW) rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_OK && db) snprintf(message, sizeof message, "%s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    Py_END_ALLOW_THREADS
+    PyObject *result = NULL;
+    if (failed)
+        PyErr_SetString(PyExc_RuntimeError, "out of memory or OpenSSL failure");
+    else if (rc != SQLITE_OK)
+        PyErr_Format(PyExc_RuntimeError, "sqlite: %s", message[0] ? message : "cannot open");
+    else
+        result = check_result(&c);
+    check_free(&c);
+    return result;
+}
+
+/* ---- Arrow ------------------------------------------------------------------------- */
+
+/* One column as plain buffers: validity bitmap (may be absent), int64 offsets + data for
+ * large strings, int64 values for integers and timestamps (microseconds, UTC). */
+typedef struct {
+    Py_buffer validity, offsets, data;
+    int has_validity, has_offsets, has_data;
+    Py_ssize_t offset;
+} column_t;
+
+static int is_valid(const column_t *col, Py_ssize_t i) {
+    if (!col->has_validity) return 1;
+    Py_ssize_t j = i + col->offset;
+    if ((j >> 3) >= col->validity.len) return 0;
+    return (((const unsigned char *)col->validity.buf)[j >> 3] >> (j & 7)) & 1;
+}
+
+static int text_at(const column_t *col, Py_ssize_t i, const char **s, size_t *n) {
+    const int64_t *off = (const int64_t *)col->offsets.buf;
+    Py_ssize_t j = i + col->offset;
+    if ((j + 2) * 8 > col->offsets.len) return 1;
+    int64_t a = off[j], b = off[j + 1];
+    if (a < 0 || b < a || b > col->data.len) return 1;
+    *s = (const char *)col->data.buf + a;
+    *n = (size_t)(b - a);
+    return 0;
+}
+
+static int int_at(const column_t *col, Py_ssize_t i, int64_t *v) {
+    Py_ssize_t j = i + col->offset;
+    if ((j + 1) * 8 > col->data.len) return 1;
+    *v = ((const int64_t *)col->data.buf)[j];
+    return 0;
+}
+
+static void release_columns(column_t *cols, int n) {
+    for (int k = 0; k < n; k++) {
+        if (cols[k].has_validity) PyBuffer_Release(&cols[k].validity);
+        if (cols[k].has_offsets) PyBuffer_Release(&cols[k].offsets);
+        if (cols[k].has_data) PyBuffer_Release(&cols[k].data);
+    }
+}
+
+/* spec: (validity or None, offsets or None, data, array offset) */
+static int load_column(column_t *col, PyObject *spec) {
+    PyObject *validity, *offsets, *data;
+    Py_ssize_t offset;
+    if (!PyArg_ParseTuple(spec, "OOOn", &validity, &offsets, &data, &offset)) return -1;
+    col->offset = offset;
+    if (validity != Py_None) {
+        if (PyObject_GetBuffer(validity, &col->validity, PyBUF_SIMPLE)) return -1;
+        col->has_validity = 1;
+    }
+    if (offsets != Py_None) {
+        if (PyObject_GetBuffer(offsets, &col->offsets, PyBUF_SIMPLE)) return -1;
+        col->has_offsets = 1;
+    }
+    if (PyObject_GetBuffer(data, &col->data, PyBUF_SIMPLE)) return -1;
+    col->has_data = 1;
+    return 0;
+}
+
+/* One Arrow row: its canonical values, and id / prev_hash / hash / chain_format. */
+static int arrow_row(check_t *c, const column_t *cols, Py_ssize_t i, long long *fmt,
+                     long long *id, const char **prev, size_t *prev_len, const char **hash,
+                     size_t *hash_len) {
+    for (int k = 0; k < c->nkeys; k++) {
+        const column_t *col = &cols[k];
+        value_t *v = &c->values[k];
+        if (!is_valid(col, i)) {
+            v->type = c->kinds[k] == K_TIME ? V_BAD : V_NULL;
+        } else if (c->kinds[k] == K_TEXT) {
+            v->type = text_at(col, i, &v->s, &v->n) ? V_BAD : V_TEXT;
+        } else {
+            v->type = int_at(col, i, &v->v) ? V_BAD
+                      : c->kinds[k] == K_TIME ? V_TIME_MICROS : V_INT;
+        }
+    }
+    const column_t *extra = &cols[c->nkeys];
+    int64_t id64, fmt64;
+    for (int k = 0; k < 4; k++)
+        if (!is_valid(&extra[k], i)) return 1;
+    if (int_at(&extra[0], i, &id64) || text_at(&extra[1], i, prev, prev_len) ||
+        text_at(&extra[2], i, hash, hash_len) || int_at(&extra[3], i, &fmt64))
+        return 1;
+    *id = (long long)id64;
+    *fmt = (long long)fmt64;
+    return 0;
+}
+
+/* scan_arrow(keys, kinds, n, columns, expected, previous, signed): columns[k] is canonical
+ * slot k, then come the id, prev_hash, hash and chain_format columns. */
+static PyObject *scan_arrow(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *keys, *specs, *previous, *signed_list;
+    const char *kinds;
+    Py_ssize_t n;
+    long long expected;
+    if (!PyArg_ParseTuple(args, "OsnOLOO", &keys, &kinds, &n, &specs, &expected, &previous,
+                          &signed_list))
+        return NULL;
+    check_t c;
+    if (check_init(&c, keys, kinds, expected, previous, signed_list)) {
+        check_free(&c);
+        return NULL;
+    }
+    column_t cols[MAX_KEYS + 4];
+    memset(cols, 0, sizeof cols);
+    int ncols = c.nkeys + 4, ok = PySequence_Size(specs) == ncols;
+    if (!ok)
+        PyErr_SetString(PyExc_ValueError,
+                        "one column per key, then id, prev_hash, hash and chain_format");
+    for (int k = 0; ok && k < ncols; k++) {
+        PyObject *spec = PySequence_GetItem(specs, k);
+        ok = spec != NULL && load_column(&cols[k], spec) == 0;
+        Py_XDECREF(spec);
+    }
+    for (int k = 0; ok && k < ncols; k++) {
+        int textual = k < c.nkeys ? c.kinds[k] == K_TEXT : (k == c.nkeys + 1 || k == c.nkeys + 2);
+        if (textual != cols[k].has_offsets) {
+            PyErr_SetString(PyExc_ValueError, "column buffers do not match the kinds");
+            ok = 0;
+        }
+    }
+    if (!ok) {
+        release_columns(cols, ncols);
+        check_free(&c);
+        return NULL;
+    }
+    int failed = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) {
+        long long fmt, id;
+        const char *prev, *hash;
+        size_t prev_len, hash_len;
+        int r = arrow_row(&c, cols, i, &fmt, &id, &prev, &prev_len, &hash, &hash_len);
+        if (r == 0) r = check_event(&c, fmt, id, prev, prev_len, hash, hash_len);
+        if (r < 0) { failed = 1; break; }
+        if (r > 0) { c.bad = 1; break; }
+    }
+    Py_END_ALLOW_THREADS
+    release_columns(cols, ncols);
+    PyObject *result = NULL;
+    if (failed)
+        PyErr_SetString(PyExc_RuntimeError, "out of memory or OpenSSL failure");
+    else
+        result = check_result(&c);
+    check_free(&c);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"scan_sqlite", scan_sqlite, METH_VARARGS,
+     "scan_sqlite(path, sql, keys, kinds, after, upto, expected, previous, signed)\n"
+     "-> (count, first_id, first_prev, last_id, last_hash, bad)"},
+    {"scan_arrow", scan_arrow, METH_VARARGS,
+     "scan_arrow(keys, kinds, n, columns, expected, previous, signed)\n"
+     "-> (count, first_id, first_prev, last_id, last_hash, bad)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_chaincheck", "The audit chain check loop in C.", -1, methods,
+    NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__chaincheck(void) {
+    init_escaped();
+    return PyModule_Create(&module);
+}

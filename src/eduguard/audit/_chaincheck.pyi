@@ -1,0 +1,27 @@
+from collections.abc import Sequence
+from typing import Any
+
+_Result = tuple[int, int | None, str | None, int | None, str | None, bool]
+
+def scan_sqlite(
+    path: str,
+    sql: str,
+    keys: Sequence[str],
+    kinds: str,
+    after: int,
+    upto: int,
+    expected: int,
+    previous: str | None,
+    signed: Sequence[tuple[int, str]],
+    /,
+) -> _Result: ...
+def scan_arrow(
+    keys: Sequence[str],
+    kinds: str,
+    n: int,
+    columns: Sequence[tuple[Any, Any, Any, int]],
+    expected: int,
+    previous: str | None,
+    signed: Sequence[tuple[int, str]],
+    /,
+) -> _Result: ...
