@@ -101,18 +101,28 @@ VERIFY_PATHS = (
 )
 
 
-def bench_verify(backend: Backend, keys_dir: Path, events: int) -> list[tuple[str, float, bool]]:
-    """Events/s of each verify path over the same log (start-up of worker processes included)."""
+def bench_verify(
+    backend: Backend, keys_dir: Path, events: int, repeats: int
+) -> list[tuple[str, float, float, float, bool]]:
+    """Events/s of each verify path over the same log (start-up of worker processes included):
+    median, slowest and fastest of ``repeats`` runs, taken in turn path after path so that a
+    noisy moment on the machine does not fall on one path only."""
     policy = checkpoints.CheckpointPolicy(keys_dir=keys_dir, sink=None)
     with backend.factory() as session, session.begin():
         checkpoints.checkpoint_now(session, policy)
-    rates = []
-    for label, options in VERIFY_PATHS:
-        with backend.factory() as session:
-            result = verify.verify(session.connection(), keys_dir=keys_dir, **options)  # type: ignore[arg-type]
-        assert result.events_checked >= events, result
-        rates.append((label, result.events_per_second, result.ok))
-    return rates
+    runs: dict[str, list[float]] = {label: [] for label, _ in VERIFY_PATHS}
+    ok = {label: True for label, _ in VERIFY_PATHS}
+    for _ in range(repeats):
+        for label, options in VERIFY_PATHS:
+            with backend.factory() as session:
+                result = verify.verify(session.connection(), keys_dir=keys_dir, **options)  # type: ignore[arg-type]
+            assert result.events_checked >= events, result
+            runs[label].append(result.events_per_second)
+            ok[label] = ok[label] and result.ok
+    return [
+        (label, statistics.median(rates), min(rates), max(rates), ok[label])
+        for label, rates in runs.items()
+    ]
 
 
 LOAD_PG = """
@@ -215,6 +225,9 @@ def main() -> None:
     parser.add_argument("--search-rows", type=int, default=200_000, help="rows for search latency")
     parser.add_argument("--search-backends", default="sqlite,postgresql")
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument(
+        "--verify-repeats", type=int, default=3, help="runs of each verify path (median shown)"
+    )
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="eduguard-bench-audit-"))
@@ -227,13 +240,14 @@ def main() -> None:
             table.append(
                 (name, f"append ({args.batch}/tx, {args.events:,} events)", f"{rate:,.0f} events/s")
             )
-            rates = bench_verify(backend, keys_dir, args.events)
-            for label, speed, ok in rates:
+            rates = bench_verify(backend, keys_dir, args.events, args.verify_repeats)
+            for label, median, slowest, fastest, ok in rates:
                 table.append(
                     (
                         name,
                         f"verify {label} ({args.events:,} events{'' if ok else ', FAILED'})",
-                        f"{speed:,.0f} events/s ({speed / rates[0][1]:.1f}× rows)",
+                        f"{median:,.0f} events/s ({median / rates[0][1]:.1f}× rows; "
+                        f"{slowest:,.0f}–{fastest:,.0f} in {args.verify_repeats} runs)",
                     )
                 )
             if name in args.search_backends.split(","):

@@ -77,3 +77,17 @@ def test_time_has_one_textual_form_whatever_the_zone() -> None:
 def test_genesis_is_64_zero_hex_digits() -> None:
     assert len(GENESIS_HASH) == 64
     assert set(GENESIS_HASH) == {"0"}
+
+
+def test_the_c_loop_s_sm3_equals_openssl_s() -> None:
+    """The C loop hashes with libgcrypt, the writer with OpenSSL: the same SM3 for every length
+    around the block boundaries (55/56/64 bytes) and for long inputs."""
+    import random
+
+    from eduguard.audit import _chaincheck
+
+    generator = random.Random(20211)
+    assert _chaincheck.sm3_hex(b"abc") == sm3_hex(b"abc")
+    for length in [*range(0, 300), 4096, 1 << 20]:
+        data = generator.randbytes(length)
+        assert _chaincheck.sm3_hex(data) == sm3_hex(data), length

@@ -1,14 +1,14 @@
 """An attacker with the database edits, deletes, inserts, reorders or cuts the log with SQL
 (after switching the triggers off); verify names the first bad event every time.
 
-Every case runs twice: through the row-batch checker, and through the C fast path
-split over two worker processes (so a problem inside the second id range, or at the link
-between the ranges, is found there too)."""
+Every case runs three times: through the row-batch checker, and through the C loop split into
+two id ranges (so a problem inside the second range, or at the link between the ranges, is
+found there too) checked on two threads, and in two child processes (the mode used when the C
+loop's SQLite is another copy than Python's)."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, insert, select, text
@@ -22,18 +22,19 @@ from eduguard.audit.models import AuditEvent
 from .conftest import drop_protection, restore_protection, write_events
 
 
-@pytest.fixture(params=["rows", "columns"], autouse=True)
-def verify_path(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Swap ``verify.verify`` for the fast path with two workers in the "columns" run."""
-    original = verify.verify
-    if request.param == "columns":
-        # The compiled C loop must be there: without it this run would check rows twice.
+@pytest.fixture(params=["rows", "threads", "processes"], autouse=True)
+def verify_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Make ``verify.verify`` take the C loop with two ranges, on threads or in processes."""
+    if request.param != "rows":
+        # The compiled C loop must be there: without it these runs would check rows again.
         assert fastverify.available()
-        verify.verify = functools.partial(original, workers=2)  # type: ignore[assignment]
-    try:
-        yield request.param
-    finally:
-        verify.verify = original  # type: ignore[assignment]
+        monkeypatch.setattr(verify, "verify", functools.partial(verify.verify, workers=2))
+        monkeypatch.setattr(
+            fastverify,
+            "verify_ranges",
+            functools.partial(fastverify.verify_ranges, processes=request.param == "processes"),
+        )
+    return str(request.param)
 
 
 @pytest.fixture

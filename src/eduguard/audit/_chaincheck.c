@@ -18,7 +18,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <openssl/evp.h>
+#include <gcrypt.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <string.h>
@@ -171,8 +171,7 @@ typedef struct {
     int bad, seen;
     unsigned char previous_digest[HASH_HEX / 2]; /* raw form of previous, once known */
     int have_previous_digest;
-    EVP_MD *md;
-    EVP_MD_CTX *ctx;
+    gcry_md_hd_t md;
     buf_t row;
     value_t values[MAX_KEYS];
 } check_t;
@@ -182,8 +181,7 @@ static void check_free(check_t *c) {
     free(c->signed_ids);
     free(c->signed_hashes);
     free(c->row.data);
-    if (c->ctx) EVP_MD_CTX_free(c->ctx);
-    if (c->md) EVP_MD_free(c->md);
+    if (c->md) gcry_md_close(c->md);
 }
 
 static int copy_hash(char dst[HASH_HEX + 1], PyObject *text) {
@@ -258,10 +256,9 @@ static int check_init(check_t *c, PyObject *keys, const char *kinds, long long e
         memcpy(c->signed_hashes + i * HASH_HEX, tmp, HASH_HEX);
         Py_DECREF(pair);
     }
-    c->md = EVP_MD_fetch(NULL, "SM3", NULL);
-    c->ctx = EVP_MD_CTX_new();
-    if (!c->md || !c->ctx) {
-        PyErr_SetString(PyExc_RuntimeError, "OpenSSL has no SM3");
+    if (gcry_md_open(&c->md, GCRY_MD_SM3, 0) != 0) {
+        c->md = NULL;
+        PyErr_SetString(PyExc_RuntimeError, "libgcrypt offers no SM3 here");
         return -1;
     }
     return 0;
@@ -347,14 +344,12 @@ static int check_event(check_t *c, long long fmt, long long id, const char *prev
     } else {
         return 1;
     }
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int dlen = 0;
-    if (!EVP_DigestInit_ex2(c->ctx, c->md, NULL) ||
-        !EVP_DigestUpdate(c->ctx, start, (size_t)(o - start)) ||
-        !EVP_DigestFinal_ex(c->ctx, digest, &dlen) || dlen * 2 != HASH_HEX)
-        return -1;
+    gcry_md_reset(c->md);
+    gcry_md_write(c->md, start, (size_t)(o - start));
+    const unsigned char *digest = gcry_md_read(c->md, GCRY_MD_SM3);
+    if (!digest) return -1;
     char hex[HASH_HEX];
-    for (unsigned int i = 0; i < dlen; i++) {
+    for (int i = 0; i < HASH_HEX / 2; i++) {
         hex[2 * i] = HEX[digest[i] >> 4];
         hex[2 * i + 1] = HEX[digest[i] & 15];
     }
@@ -620,7 +615,35 @@ static PyObject *scan_arrow(PyObject *self, PyObject *args) {
     return result;
 }
 
+/* sm3_hex(data) -> str: the hash this module computes, for tests against OpenSSL's. */
+static PyObject *sm3_hex(PyObject *self, PyObject *arg) {
+    (void)self;
+    Py_buffer data;
+    if (PyObject_GetBuffer(arg, &data, PyBUF_SIMPLE)) return NULL;
+    unsigned char digest[HASH_HEX / 2];
+    gcry_md_hash_buffer(GCRY_MD_SM3, digest, data.buf, (size_t)data.len);
+    PyBuffer_Release(&data);
+    char hex[HASH_HEX];
+    for (int i = 0; i < HASH_HEX / 2; i++) {
+        hex[2 * i] = HEX[digest[i] >> 4];
+        hex[2 * i + 1] = HEX[digest[i] & 15];
+    }
+    return PyUnicode_FromStringAndSize(hex, HASH_HEX);
+}
+
+/* The address of sqlite3_libversion in the SQLite library this module uses: equal to the one
+ * Python's sqlite3 module uses exactly when both share one copy of SQLite (then threads may
+ * read the database in-process without breaking each other's POSIX locks). */
+static PyObject *sqlite_address(PyObject *self, PyObject *unused) {
+    (void)self;
+    (void)unused;
+    return PyLong_FromVoidPtr((void *)sqlite3_libversion);
+}
+
 static PyMethodDef methods[] = {
+    {"sqlite_address", sqlite_address, METH_NOARGS,
+     "sqlite_address() -> address of sqlite3_libversion in the SQLite this module uses"},
+    {"sm3_hex", sm3_hex, METH_O, "sm3_hex(data) -> the SM3 of data, as 64 hex digits"},
     {"scan_sqlite", scan_sqlite, METH_VARARGS,
      "scan_sqlite(path, sql, keys, kinds, after, upto, expected, previous, signed)\n"
      "-> (count, first_id, first_prev, last_id, last_hash, bad)"},
@@ -636,5 +659,19 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__chaincheck(void) {
     init_escaped();
+    /* libgcrypt must be initialised before use; only the hash functions are used (no secure
+     * memory), so initialisation can be finished at once unless the process did it already. */
+    if (!gcry_check_version(GCRYPT_VERSION)) {
+        PyErr_SetString(PyExc_ImportError, "libgcrypt is older than the headers built against");
+        return NULL;
+    }
+    if (!gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P)) {
+        gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
+        gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+    }
+    if (gcry_md_test_algo(GCRY_MD_SM3)) {
+        PyErr_SetString(PyExc_ImportError, "libgcrypt offers no SM3 here");
+        return NULL;
+    }
     return PyModule_Create(&module);
 }

@@ -81,6 +81,7 @@ _PREV_AT = CANONICAL_KEYS.index("prev_hash")
 CanonicalRow = Sequence[str | int | None]
 TEMPLATE = "{" + ",".join(f'"{key}":%s' for key in CANONICAL_KEYS) + "}"
 TEMPLATE_V2 = "[2" + ",%s" * (len(CANONICAL_KEYS) - 1) + "]"
+_V2_VALUES = itemgetter(*(at for at in range(len(CANONICAL_KEYS)) if at != _PREV_AT))
 
 
 def _sm3_factory() -> Callable[[bytes], str]:
@@ -112,8 +113,9 @@ sm3_hex: Callable[[bytes], str] = _sm3_factory()
 def format_time(moment: datetime) -> str:
     """UTC, microseconds, ``Z``: the one textual form of an event time inside the hash."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    # isoformat is strftime("%Y-%m-%dT%H:%M:%S.%f") at a fraction of the cost.
+    return moment.isoformat(timespec="microseconds") + "Z"
 
 
 def value_text(value: str | int | None, quote: Callable[[str], str] = encode_basestring) -> str:
@@ -131,8 +133,7 @@ def canonical(row: CanonicalRow) -> bytes:
 
 def canonical_v2(row: CanonicalRow) -> bytes:
     """Format-2 canonical bytes: the values but ``prev_hash``, as a JSON array after a 2."""
-    values = [value_text(value) for at, value in enumerate(row) if at != _PREV_AT]
-    return (TEMPLATE_V2 % tuple(values)).encode()
+    return (TEMPLATE_V2 % tuple(map(value_text, _V2_VALUES(row)))).encode()
 
 
 def canonical_reference(row: CanonicalRow, chain_format: int = 1) -> bytes:

@@ -6,9 +6,9 @@ checkpoints — no Python per event. SQLite rows come straight from SQLite's C A
 library, the one Python's ``sqlite3`` uses); PostgreSQL rows come as Arrow record batches from
 its binary COPY (ADBC), whose buffers the C loop walks in place.
 
-A long log is split into id ranges, each verified by a child process: plain ``python -m
-eduguard.audit.fastverify`` fed JSON on stdin (the connection string never appears in a process
-list), importing nothing heavy for SQLite. A range reports only whether it is clean, with its
+A long log is split into id ranges verified in parallel: on threads (the C loop releases the
+GIL), or in child processes where a second copy of SQLite would make threads unsafe. A range
+reports only whether it is clean, with its
 first and last ids and hashes; the parent checks the links between ranges, and at the first
 range that is not clean ``verify`` runs the exact row-by-row checker from the last verified
 event, so the problem named is the same whichever path found it. The C loop never calls an
@@ -21,12 +21,14 @@ Without the compiled module (no C compiler at install time) ``source_for`` retur
 
 from __future__ import annotations
 
+import ctypes
 import importlib.util
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -109,16 +111,56 @@ def verify_ranges(
     ranges: list[tuple[int, int]],
     starts: list[tuple[int, str | None]],
     signed: dict[int, str],
+    *,
+    processes: bool | None = None,
 ) -> list[RangeResult] | None:
     """Verify each range (after, upto] given its (expected first id, previous hash or None),
-    each in its own child process; None when a worker could not run (the caller then checks
-    row by row).
+    each on its own thread (the C loop releases the GIL) or, where threads are not safe, in its
+    own child process; None when a range could not be read (the caller then checks row by row).
 
-    Processes rather than threads: each range gets a core however the driver behaves, and a
-    worker that fails (a driver error, a missing library) cannot take the caller with it.
+    Threads are not safe for SQLite when this module's SQLite is another copy than the one
+    Python's ``sqlite3`` uses: two copies in one process break each other's POSIX locks
+    (sqlite.org/howtocorrupt.html, 2.2.1). ``processes`` forces the choice (tests use both).
     """
+    jobs = [
+        (after, upto, expected, previous)
+        for (after, upto), (expected, previous) in zip(ranges, starts, strict=True)
+    ]
+    checkpoints = sorted(signed.items())
+    if processes is None:
+        processes = source.dialect == "sqlite" and not shares_sqlite()
+    if processes:
+        return _in_processes(source, jobs, checkpoints)
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        futures = [pool.submit(verify_range, source, *job, checkpoints) for job in jobs]
+        try:
+            return [future.result() for future in futures]
+        except Exception:  # a driver error: the row path will say what is wrong
+            return None
+
+
+def shares_sqlite() -> bool:
+    """Whether the C loop and Python's ``sqlite3`` use one copy of SQLite in this process."""
+    import _sqlite3
+
+    from eduguard.audit import _chaincheck
+
+    try:
+        theirs = ctypes.CDLL(_sqlite3.__file__).sqlite3_libversion
+    except (AttributeError, OSError):  # SQLite linked into _sqlite3 and not exported
+        return False
+    return ctypes.cast(theirs, ctypes.c_void_p).value == _chaincheck.sqlite_address()
+
+
+def _in_processes(
+    source: Source,
+    jobs: list[tuple[int, int, int, str | None]],
+    checkpoints: list[tuple[int, str]],
+) -> list[RangeResult] | None:
+    """One child process per range: plain ``python -m eduguard.audit.fastverify`` fed JSON on
+    stdin (the connection string never appears in a process list)."""
     children = []
-    for (after, upto), (expected, previous) in zip(ranges, starts, strict=True):
+    for after, upto, expected, previous in jobs:
         job = {
             "dialect": source.dialect,
             "target": source.target,
@@ -126,7 +168,7 @@ def verify_ranges(
             "upto": upto,
             "expected": expected,
             "previous": previous,
-            "signed": sorted([key, value] for key, value in signed.items()),
+            "signed": checkpoints,
         }
         child = subprocess.Popen(  # noqa: S603 - our own module, JSON on stdin
             [sys.executable, "-m", __name__],

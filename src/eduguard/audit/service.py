@@ -230,8 +230,6 @@ _INSERT = {
     "sqlite": f"INSERT INTO audit_events ({_INSERT_COLUMNS}) VALUES ({', '.join(['?'] * 18)})",  # noqa: S608
     "postgresql": f"INSERT INTO audit_events ({_INSERT_COLUMNS}) VALUES ({', '.join(['%s'] * 18)})",  # noqa: S608
 }
-# SQLAlchemy's textual DATETIME on SQLite (naive UTC): rows written here and by the ORM agree.
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
 def append(connection: Connection, events: list[EventRecord]) -> None:
@@ -254,6 +252,7 @@ def append(connection: Connection, events: list[EventRecord]) -> None:
         latest = moment
         event_id = audit_event.id = last_id + offset
         audit_event.prev_hash = previous
+        stamp = format_time(moment)
         audit_event.hash = digest = event_hash(
             (
                 audit_event.username,
@@ -268,7 +267,7 @@ def append(connection: Connection, events: list[EventRecord]) -> None:
                 audit_event.result,
                 audit_event.roles,
                 audit_event.row_count,
-                format_time(moment),
+                stamp,
                 audit_event.unit_id,
                 audit_event.unit_path,
                 audit_event.user_id,
@@ -278,7 +277,9 @@ def append(connection: Connection, events: list[EventRecord]) -> None:
         rows.append(
             (
                 event_id,
-                moment.astimezone(UTC).strftime(_SQLITE_TIME) if dialect == "sqlite" else moment,
+                # SQLAlchemy's textual DATETIME on SQLite (naive UTC, "YYYY-MM-DD HH:MM:SS.ffffff"):
+                # rows written here and by the ORM agree.
+                f"{stamp[:10]} {stamp[11:26]}" if dialect == "sqlite" else moment,
                 audit_event.username,
                 audit_event.user_id,
                 audit_event.roles,
