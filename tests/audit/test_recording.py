@@ -122,6 +122,9 @@ def test_many_events_in_one_transaction_chain_in_one_go(
         "NUL\x00inside",
         "line sep \u2028 para sep \u2029 emoji 😀 ½",
         "",
+        # Escapes on either side of the C loop's 8-byte steps, and long clean runs.
+        '"' + "a" * 7 + '"' + "b" * 8 + "\\" + "c" * 15 + "\x01" + "d" * 16 + "\n" + "汉字" * 9,
+        "x" * 63 + "\x1f",
     ],
 )
 def test_tricky_strings_verify_on_every_backend(

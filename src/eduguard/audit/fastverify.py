@@ -54,6 +54,7 @@ _ARROW_SQL = (
 )
 # Below this many events the row-batch path in this process is as quick as starting workers.
 FAST_THRESHOLD = 50_000
+RANGES_PER_WORKER = 4
 
 
 @dataclass(frozen=True)
@@ -112,11 +113,13 @@ def verify_ranges(
     starts: list[tuple[int, str | None]],
     signed: dict[int, str],
     *,
+    workers: int | None = None,
     processes: bool | None = None,
 ) -> list[RangeResult] | None:
-    """Verify each range (after, upto] given its (expected first id, previous hash or None),
-    each on its own thread (the C loop releases the GIL) or, where threads are not safe, in its
-    own child process; None when a range could not be read (the caller then checks row by row).
+    """Verify each range (after, upto] given its (expected first id, previous hash or None)
+    on ``workers`` threads (the C loop releases the GIL; default one per range) or, where
+    threads are not safe, one child process per range; None when a range could not be read
+    (the caller then checks row by row).
 
     Threads are not safe for SQLite when this module's SQLite is another copy than the one
     Python's ``sqlite3`` uses: two copies in one process break each other's POSIX locks
@@ -129,9 +132,12 @@ def verify_ranges(
     checkpoints = sorted(signed.items())
     if processes is None:
         processes = source.dialect == "sqlite" and not shares_sqlite()
-    if processes:
-        return _in_processes(source, jobs, checkpoints)
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+    if processes:  # one process per worker: neighbouring ranges merged
+        count = max(1, min(workers or len(jobs), len(jobs)))
+        groups = [jobs[len(jobs) * k // count : len(jobs) * (k + 1) // count] for k in range(count)]
+        merged = [(group[0][0], group[-1][1], group[0][2], group[0][3]) for group in groups]
+        return _in_processes(source, merged, checkpoints)
+    with ThreadPoolExecutor(max_workers=workers or len(jobs)) as pool:
         futures = [pool.submit(verify_range, source, *job, checkpoints) for job in jobs]
         try:
             return [future.result() for future in futures]

@@ -369,10 +369,12 @@ def _verify_fast(
                 connection, after_id, expected, previous, signed, anchored, batch_size
             )
         workers = fastverify.default_workers()
-    ranges = fastverify.split(after_id, last, workers)
+    # More ranges than workers: whichever worker is done first takes the next one, so a core
+    # slowed by something else does not hold up the end.
+    ranges = fastverify.split(after_id, last, workers * fastverify.RANGES_PER_WORKER)
     starts: list[tuple[int, str | None]] = [(after_id + 1, previous)]
     starts += [(low + 1, None) for low, _ in ranges[1:]]
-    results = fastverify.verify_ranges(source, ranges, starts, signed)
+    results = fastverify.verify_ranges(source, ranges, starts, signed, workers=workers)
     if results is None:  # a worker could not run: check row by row instead
         return _verify_rows(connection, after_id, expected, previous, signed, anchored, batch_size)
     checked = 0
