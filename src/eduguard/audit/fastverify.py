@@ -53,7 +53,7 @@ _ARROW_SQL = (
     "WHERE id > {after} AND id <= {upto} ORDER BY id"
 )
 # Below this many events the row-batch path in this process is as quick as starting workers.
-FAST_THRESHOLD = 50_000
+FAST_THRESHOLD = 10_000
 RANGES_PER_WORKER = 4
 
 

@@ -65,7 +65,7 @@ def verify_command(
             "--workers",
             min=1,
             max=64,
-            help="并行校验进程数（默认：日志较长时每个 CPU 核一个）",
+            help="并行校验线程数（默认：日志较长时每个 CPU 核一个）",
         ),
     ] = None,
 ) -> None:
