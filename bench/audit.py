@@ -7,9 +7,9 @@ and PostgreSQL in one run.
 * append: ``record()`` through the real writer (chain lock, SM3, one executemany per commit),
   ``--batch`` events per transaction.
 * verify: ``verify()`` over the events just appended (real chain, checkpoints checked), by
-  each path: row batches in this process, and the C loop (``_chaincheck``: SQLite's C API or
-  PostgreSQL's binary COPY through ADBC, OpenSSL SM3) in 1 and 2 worker processes; ratios
-  against the row path.
+  each path: row batches in this process, and the C loop (``_chaincheck``: SQLite's C API;
+  ``_chaincheck_pg``: PostgreSQL's binary COPY through libpq; libgcrypt's SM3) on 1 and 2
+  worker threads; ratios against the row path.
 * search: a table of ``--search-rows`` synthetic events loaded **in the database** with
   generate_series / a recursive CTE (hashes are placeholders: search latency does not depend on
   them, and computing a valid chain for 10M rows would only slow the set-up). Then the real

@@ -244,7 +244,7 @@ def test_without_the_compiled_loop_verify_checks_row_by_row(
     from .conftest import write_events
 
     write_events(installed, 30)
-    monkeypatch.setattr(fastverify, "available", lambda: False)
+    monkeypatch.setattr(fastverify, "available", lambda dialect="sqlite": False)
 
     def no_workers(*args: object) -> None:
         raise AssertionError("no worker may start without the compiled loop")

@@ -23,11 +23,13 @@ from .conftest import drop_protection, restore_protection, write_events
 
 
 @pytest.fixture(params=["rows", "threads", "processes"], autouse=True)
-def verify_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+def verify_path(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, engine: Engine
+) -> str:
     """Make ``verify.verify`` take the C loop with two ranges, on threads or in processes."""
     if request.param != "rows":
         # The compiled C loop must be there: without it these runs would check rows again.
-        assert fastverify.available()
+        assert fastverify.available(engine.dialect.name)
         monkeypatch.setattr(verify, "verify", functools.partial(verify.verify, workers=2))
         monkeypatch.setattr(
             fastverify,

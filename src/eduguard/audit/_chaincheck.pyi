@@ -1,5 +1,4 @@
 from collections.abc import Sequence
-from typing import Any
 
 _Result = tuple[int, int | None, str | None, int | None, str | None, bool]
 
@@ -10,16 +9,6 @@ def scan_sqlite(
     kinds: str,
     after: int,
     upto: int,
-    expected: int,
-    previous: str | None,
-    signed: Sequence[tuple[int, str]],
-    /,
-) -> _Result: ...
-def scan_arrow(
-    keys: Sequence[str],
-    kinds: str,
-    n: int,
-    columns: Sequence[tuple[Any, Any, Any, int]],
     expected: int,
     previous: str | None,
     signed: Sequence[tuple[int, str]],

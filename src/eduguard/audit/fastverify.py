@@ -1,10 +1,10 @@
 """The fast path of ``verify``: the check loop in C, id ranges in parallel processes.
 
-``_chaincheck`` (C, built with the package; OpenSSL's SM3) reads each event, serialises it in
-its chain format exactly as ``chain`` does, hashes it and checks ids, links, content and signed
-checkpoints — no Python per event. SQLite rows come straight from SQLite's C API (the system
-library, the one Python's ``sqlite3`` uses); PostgreSQL rows come as Arrow record batches from
-its binary COPY (ADBC), whose buffers the C loop walks in place.
+The C extensions (built with the package; libgcrypt's SM3) read each event, serialise it in its
+chain format exactly as ``chain`` does, hash it and check ids, links, content and signed
+checkpoints — no Python per event. ``_chaincheck`` reads SQLite through its C API (the system
+library, the one Python's ``sqlite3`` uses); ``_chaincheck_pg`` reads PostgreSQL's binary COPY
+through libpq and parses it in place.
 
 A long log is split into id ranges verified in parallel: on threads (the C loop releases the
 GIL), or in child processes where a second copy of SQLite would make threads unsafe. A range
@@ -15,8 +15,8 @@ event, so the problem named is the same whichever path found it. The C loop neve
 event good that the row checker would call bad: a value it does not expect makes the range
 not clean.
 
-Without the compiled module (no C compiler at install time) ``source_for`` returns None and
-``verify`` checks row by row.
+Without the compiled module for the database (no C compiler or headers at install time)
+``source_for`` returns None and ``verify`` checks row by row.
 """
 
 from __future__ import annotations
@@ -27,30 +27,32 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the worker processes never import SQLAlchemy
-    import pyarrow as pa
     from sqlalchemy.engine import URL
 
 from eduguard.audit.chain import CANONICAL_KEYS, COLUMNS
 
-_MODULE = "eduguard.audit._chaincheck"
+_MODULES = {"sqlite": "eduguard.audit._chaincheck", "postgresql": "eduguard.audit._chaincheck_pg"}
 _INT_KEYS = {"id", "row_count", "unit_id", "user_id"}
 # Per canonical key: s = text, i = integer, t = time.
 KINDS = "".join("t" if k == "time" else "i" if k in _INT_KEYS else "s" for k in CANONICAL_KEYS)
 _SLOTS = ", ".join(COLUMNS[key] for key in CANONICAL_KEYS)
-# Constants only; the id bounds are bound parameters (SQLite) or formatted integers (ADBC).
+# Constants only; the id bounds are bound parameters.
 SQLITE_SQL = (
     f"SELECT hash, chain_format, {_SLOTS} FROM audit_events "  # noqa: S608
     "WHERE id > ?1 AND id <= ?2 ORDER BY id"
 )
-_ARROW_SQL = (
-    f"SELECT {_SLOTS}, id, prev_hash, hash, chain_format FROM audit_events "  # noqa: S608
-    "WHERE id > {after} AND id <= {upto} ORDER BY id"
+# Walk the primary key in order: without fresh statistics the planner may choose a bitmap scan
+# and sort the whole range (measured 3x slower server-side).
+# Constants only; the bounds are formatted in as integers.
+_COPY_SQL = (
+    "SET enable_sort = off; SET enable_bitmapscan = off; "  # noqa: S608
+    f"COPY (SELECT {_SLOTS}, hash, chain_format FROM audit_events "
+    "WHERE id > {after} AND id <= {upto} ORDER BY id) TO STDOUT (FORMAT binary)"
 )
 # Below this many events the row-batch path in this process is as quick as starting workers.
 FAST_THRESHOLD = 10_000
@@ -75,22 +77,22 @@ class RangeResult:
     bad: bool  # the range is not clean after ``count`` events
 
 
-def available() -> bool:
-    return importlib.util.find_spec(_MODULE) is not None
+def available(dialect: str = "sqlite") -> bool:
+    """Whether the compiled loop for ``dialect`` was built with this install."""
+    module = _MODULES.get(dialect)
+    return module is not None and importlib.util.find_spec(module) is not None
 
 
 def source_for(url: URL) -> Source | None:
     """A source the fast path can read, or None (then ``verify`` uses the row-by-row path)."""
-    if not available():
-        return None
     dialect = url.get_backend_name()
+    if not available(dialect):
+        return None
     if dialect == "sqlite":
         database = url.database
         if not database or database == ":memory:" or database.startswith("file:"):
             return None
         return Source(dialect, database)
-    if dialect != "postgresql" or importlib.util.find_spec("adbc_driver_postgresql") is None:
-        return None
     libpq = url.set(drivername="postgresql").render_as_string(hide_password=False)
     return Source(dialect, libpq)
 
@@ -237,72 +239,19 @@ def verify_range(
                 signed,
             )
         )
-    count = 0
-    first_id: int | None = None
-    first_prev: str | None = None
-    last_id: int | None = None
-    last_hash: str | None = None
-    for batch in _arrow_batches(source, after_id, upto):
-        done, first, prev, last, digest, bad = _chaincheck.scan_arrow(
-            CANONICAL_KEYS, KINDS, batch.num_rows, _specs(batch), expected, previous, signed
+    from eduguard.audit import _chaincheck_pg
+
+    return RangeResult(
+        *_chaincheck_pg.scan_postgres(
+            source.target,
+            _COPY_SQL.format(after=int(after_id), upto=int(upto)),
+            CANONICAL_KEYS,
+            KINDS,
+            expected,
+            previous,
+            signed,
         )
-        if first_id is None:
-            first_id, first_prev = first, prev
-        if done:
-            count += done
-            expected += done
-            previous = last_hash = digest
-            last_id = last
-        if bad:
-            return RangeResult(count, first_id, first_prev, last_id, last_hash, True)
-    return RangeResult(count, first_id, first_prev, last_id, last_hash, False)
-
-
-def _specs(batch: pa.RecordBatch) -> list[tuple[Any, Any, Any, int]]:
-    """(validity, offsets, data, offset) of each column, in the layouts the C loop reads:
-    large strings (64-bit offsets) and 64-bit integers (times: microseconds since the epoch)."""
-    import pyarrow as pa
-
-    specs = []
-    for position in range(batch.num_columns):
-        column = batch.column(position)
-        # The canonical slots, then id, prev_hash, hash and chain_format.
-        kind = (KINDS + "issi")[position]
-        if kind == "s":
-            column = column.cast(pa.large_string())
-            validity, offsets, data = column.buffers()[:3]
-        else:
-            if kind == "t":
-                column = column.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
-            else:
-                column = column.cast(pa.int64())
-            validity, data = column.buffers()[:2]
-            offsets = None
-        specs.append((validity, offsets, data if data is not None else b"", column.offset))
-    return specs
-
-
-def _arrow_batches(source: Source, after_id: int, upto: int) -> Iterator[pa.RecordBatch]:
-    """Record batches of the rows with after_id < id <= upto, in id order, from PostgreSQL's
-    binary COPY (ADBC's low-level API: its DB-API module would import pandas)."""
-    import adbc_driver_manager as adbc
-    import adbc_driver_postgresql
-    import pyarrow as pa
-
-    database = adbc_driver_postgresql.connect(source.target)
-    with (
-        database,
-        adbc.AdbcConnection(database) as connection,
-        adbc.AdbcStatement(connection) as statement,
-    ):
-        # Walk the primary key in order: without fresh statistics the planner may choose a
-        # bitmap scan and sort the whole range (measured 3x slower server-side).
-        for setting in ("SET enable_sort = off", "SET enable_bitmapscan = off"):
-            statement.set_sql_query(setting)
-            statement.execute_update()
-        statement.set_sql_query(_ARROW_SQL.format(after=int(after_id), upto=int(upto)))
-        stream, _ = statement.execute_query()
-        yield from pa.RecordBatchReader._import_from_c(stream.address)
+    )
 
 
 if __name__ == "__main__":
