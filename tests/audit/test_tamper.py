@@ -323,3 +323,20 @@ def test_an_edited_format_1_event_is_named(
     result = check(installed, policy)
     assert result.problem is not None
     assert (result.problem.code, result.problem.event_id) == ("edited", 4)
+
+
+@pytest.mark.parametrize("column", ["username", "row_count", "reason"])
+def test_a_value_replaced_by_a_blob_is_named(
+    installed: sessionmaker[Session],
+    policy: CheckpointPolicy,
+    attacked: Engine,
+    column: str,
+) -> None:
+    """SQLite stores a blob in any column; the event is reported as edited, not a crash."""
+    if attacked.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL columns are typed: a blob cannot be stored in them")
+    write_events(installed, 12)
+    sql(attacked, f"UPDATE audit_events SET {column} = CAST('x' AS BLOB) WHERE id = 7")
+    result = check(installed, policy)
+    assert result.problem is not None
+    assert (result.problem.code, result.problem.event_id) == ("edited", 7)

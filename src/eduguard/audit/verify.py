@@ -31,11 +31,15 @@ from eduguard.audit.models import AuditCheckpoint
 # \\b \\f \\n \\r \\t, other controls as \\u00xx, non-ASCII kept). Python then only hashes and
 # compares. A difference in quoting could only raise a false alarm, never hide a change: the
 # bytes are hashed here and compared with the stored chain. tests/audit cover tricky strings.
+# SQLite lets anyone with the file store a blob in any column, and json_quote refuses blobs:
+# such a cell becomes the bare word blob, which no canonical JSON the writer made contains (its
+# strings are quoted), so the event is reported as edited instead of verify failing.
+_SQLITE_VALUE = "CASE typeof({0}) WHEN 'blob' THEN 'blob' ELSE json_quote({0}) END"
 _TEXT = {
-    "sqlite": "json_quote({0})",
+    "sqlite": _SQLITE_VALUE,
     "postgresql": "coalesce(pg_catalog.to_json({0})::text, 'null')",
 }
-_INT = {"sqlite": "json_quote({0})", "postgresql": "coalesce({0}::text, 'null')"}
+_INT = {"sqlite": _SQLITE_VALUE, "postgresql": "coalesce({0}::text, 'null')"}
 _TIME = {
     "sqlite": "'\"' || replace(time, ' ', 'T') || 'Z\"'",
     "postgresql": (
