@@ -75,6 +75,9 @@ COLUMNS = {
     "unit_path": "unit_path",
     "user_id": "user_id",
 }
+# What each canonical value is: the writer, the row checker's SQL and the C loop serialise by it.
+INTEGER_KEYS = frozenset({"id", "row_count", "unit_id", "user_id"})
+TIME_KEY = "time"
 _BY_COLUMN = itemgetter(*(COLUMNS[key] for key in CANONICAL_KEYS))
 _TIME_AT = CANONICAL_KEYS.index("time")
 _PREV_AT = CANONICAL_KEYS.index("prev_hash")

@@ -27,15 +27,16 @@
 
 enum kind { K_TEXT = 's', K_INT = 'i', K_TIME = 't' };
 
+/* A growable buffer for one event's hash input. */
 typedef struct {
     char *data;
-    size_t len, cap;
+    size_t cap;
 } buf_t;
 
-static int buf_reserve(buf_t *b, size_t extra) {
-    if (b->len + extra <= b->cap) return 0;
+static int buf_reserve(buf_t *b, size_t need) {
+    if (need <= b->cap) return 0;
     size_t cap = b->cap ? b->cap : 1024;
-    while (cap < b->len + extra) cap *= 2;
+    while (cap < need) cap *= 2;
     char *p = realloc(b->data, cap);
     if (!p) return -1;
     b->data = p;

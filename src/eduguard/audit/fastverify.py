@@ -1,4 +1,4 @@
-"""The fast path of ``verify``: the check loop in C, id ranges in parallel processes.
+"""The fast path of ``verify``: the check loop in C, id ranges in parallel.
 
 The C extensions (built with the package; libgcrypt's SM3) read each event, serialise it in its
 chain format exactly as ``chain`` does, hash it and check ids, links, content and signed
@@ -8,8 +8,8 @@ through libpq and parses it in place.
 
 A long log is split into id ranges verified in parallel: on threads (the C loop releases the
 GIL), or in child processes where a second copy of SQLite would make threads unsafe. A range
-reports only whether it is clean, with its
-first and last ids and hashes; the parent checks the links between ranges, and at the first
+reports only whether it is clean, with its first and last ids and hashes; the parent checks
+the links between ranges, and at the first
 range that is not clean ``verify`` runs the exact row-by-row checker from the last verified
 event, so the problem named is the same whichever path found it. The C loop never calls an
 event good that the row checker would call bad: a value it does not expect makes the range
@@ -34,12 +34,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the worker processes never import SQLAlchemy
     from sqlalchemy.engine import URL
 
-from eduguard.audit.chain import CANONICAL_KEYS, COLUMNS
+from eduguard.audit.chain import CANONICAL_KEYS, COLUMNS, INTEGER_KEYS, TIME_KEY
 
 _MODULES = {"sqlite": "eduguard.audit._chaincheck", "postgresql": "eduguard.audit._chaincheck_pg"}
-_INT_KEYS = {"id", "row_count", "unit_id", "user_id"}
 # Per canonical key: s = text, i = integer, t = time.
-KINDS = "".join("t" if k == "time" else "i" if k in _INT_KEYS else "s" for k in CANONICAL_KEYS)
+KINDS = "".join(
+    "t" if key == TIME_KEY else "i" if key in INTEGER_KEYS else "s" for key in CANONICAL_KEYS
+)
 _SLOTS = ", ".join(COLUMNS[key] for key in CANONICAL_KEYS)
 # Constants only; the id bounds are bound parameters.
 SQLITE_SQL = (
@@ -54,7 +55,7 @@ _COPY_SQL = (
     f"COPY (SELECT {_SLOTS}, hash, chain_format FROM audit_events "
     "WHERE id > {after} AND id <= {upto} ORDER BY id) TO STDOUT (FORMAT binary)"
 )
-# Below this many events the row-batch path in this process is as quick as starting workers.
+# Below this many events the row checker takes well under a second: no workers.
 FAST_THRESHOLD = 10_000
 RANGES_PER_WORKER = 4
 
@@ -165,7 +166,7 @@ def _in_processes(
     jobs: list[tuple[int, int, int, str | None]],
     checkpoints: list[tuple[int, str]],
 ) -> list[RangeResult] | None:
-    """One child process per range: plain ``python -m eduguard.audit.fastverify`` fed JSON on
+    """One child process per job: plain ``python -m eduguard.audit.fastverify`` fed JSON on
     stdin (the connection string never appears in a process list)."""
     children = []
     for after, upto, expected, previous in jobs:
@@ -223,9 +224,9 @@ def verify_range(
     signed: list[tuple[int, str]],
 ) -> RangeResult:
     """Check the events with after_id < id <= upto, in this process."""
-    from eduguard.audit import _chaincheck
-
     if source.dialect == "sqlite":
+        from eduguard.audit import _chaincheck
+
         return RangeResult(
             *_chaincheck.scan_sqlite(
                 source.target,

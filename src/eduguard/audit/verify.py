@@ -5,8 +5,10 @@ deleted (a gap in the contiguous ids), inserted or reordered (its ``prev_hash`` 
 previous event's hash), rewritten (a re-computed chain that disagrees with a signed checkpoint)
 and truncated (the log ends before the last signed checkpoint, in the database or the sink).
 
-Rows are read in id order, in batches, straight from the driver cursor; each event's SM3 is
-one OpenSSL call on bytes built by a %-template (see ``chain.canonical``).
+Two paths name the same first problem: the row checker here (rows read in id order, in
+batches, straight from the driver cursor; the database builds each canonical text, Python
+hashes it with OpenSSL) and, for long logs, the C loop of ``fastverify``, which hands over to
+the row checker at the first range that is not clean.
 """
 
 from __future__ import annotations
@@ -23,7 +25,15 @@ from sqlalchemy.engine import Connection
 
 from eduguard.audit import checkpoints as cp
 from eduguard.audit import fastverify, keys
-from eduguard.audit.chain import CANONICAL_KEYS, COLUMNS, GENESIS_HASH, hash_input, sm3_hex
+from eduguard.audit.chain import (
+    CANONICAL_KEYS,
+    COLUMNS,
+    GENESIS_HASH,
+    INTEGER_KEYS,
+    TIME_KEY,
+    hash_input,
+    sm3_hex,
+)
 from eduguard.audit.models import AuditCheckpoint
 
 # The database builds each row's canonical JSON (C speed): JSON string quoting by SQLite's
@@ -46,8 +56,10 @@ _TIME = {
         "'\"' || to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '\"'"
     ),
 }
-_KINDS = {"id": "int", "row_count": "int", "unit_id": "int", "user_id": "int", "time": "time"}
-_SOURCES = {key: (column, _KINDS.get(key, "text")) for key, column in COLUMNS.items()}
+_SOURCES = {
+    key: (column, "time" if key == TIME_KEY else "int" if key in INTEGER_KEYS else "text")
+    for key, column in COLUMNS.items()
+}
 
 
 def canonical_sql(dialect: str, chain_format: int = 1) -> str:
