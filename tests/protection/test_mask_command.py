@@ -262,3 +262,18 @@ def test_k_anonymity_through_the_command(
 def test_report_path_for_files_and_folders() -> None:
     assert job_module.report_path(Path("x/out.csv")) == Path("x/out.csv.report.json")
     assert job_module.report_path(Path("x/out")) == Path("x/out/mask-report.json")
+
+
+def test_suppressed_column_first(app: typer.Typer, tmp_path: Path) -> None:
+    """Only literal operators in a batch (a suppressed 民族 before a column left alone) once
+    made a one-row frame and a ShapeError traceback."""
+    source = tmp_path / "民族.csv"
+    source.write_text("民族,备注\n汉族,好\n回族,好\n壮族,好\n", encoding="utf-8")
+    output = tmp_path / "out.csv"
+    code, text = invoke(app, str(source), "--output", str(output))
+    assert code == 0, text
+    assert "Traceback" not in text
+    out = pl.read_csv(output)
+    assert out.height == 3
+    assert out["民族"].null_count() == 3
+    assert out["备注"].to_list() == ["好", "好", "好"]

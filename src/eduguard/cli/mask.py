@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from eduguard.cli.common import friendly_errors
 from eduguard.config import get_settings
 from eduguard.discovery.connectors import is_database_url
 from eduguard.errors import EduguardError
@@ -198,5 +199,6 @@ def dp_stats(
 
 def register(app: typer.Typer) -> None:
     """Add ``mask`` and ``dp-stats`` to the root ``eduguard`` command."""
-    app.command(name="mask")(mask)
-    app.command(name="dp-stats")(dp_stats)
+    # friendly_errors: an unexpected failure is one Chinese line with its type, never a traceback
+    app.command(name="mask")(friendly_errors(mask))
+    app.command(name="dp-stats")(friendly_errors(dp_stats))

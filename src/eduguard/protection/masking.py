@@ -131,7 +131,9 @@ def mask_frame(frame: pl.DataFrame, plans: list[ColumnPlan], context: Context) -
             expression = plan.operator.expression(value, _context(plan, context))
             if expression is not None:
                 expressions[plan.name] = expression
-    together = frame.select(
+    # with_columns, not select: an expression that is a literal (suppress) is broadcast to the
+    # batch's height instead of making a one-row frame.
+    together = frame.with_columns(
         expression.cast(pl.String).alias(name) for name, expression in expressions.items()
     )
     columns: list[pl.Series] = []
