@@ -73,6 +73,8 @@ def _print(release: ReleaseRead) -> None:
         f"申请 [bold]{release.id}[/]：{release.state_label}（{release.system} · {release.dataset}）"
     )
     console.print(f"字段：{'、'.join(release.fields)}", soft_wrap=True)
+    for treatment in release.treatments:
+        console.print(f"  {treatment.field}：{treatment.label}", soft_wrap=True)
     console.print(f"用途：{release.purpose}；接收方：{release.recipient}", soft_wrap=True)
     for step in release.steps:
         who = f"，{step.decided_by}：{step.reason}" if step.decided_by else ""
@@ -159,9 +161,13 @@ def show(release_id: Annotated[int, typer.Argument(help="申请 ID")]) -> None:
             console.print(f"  {at} {entry.actor} {entry.label}：{entry.reason}", soft_wrap=True)
 
 
-def _decide(release_id: int, user: str, decision: str, reason: str) -> None:
+def _decide(
+    release_id: int, user: str, decision: str, reason: str, accept_empty: bool = False
+) -> None:
     try:
-        data = DecisionCreate.model_validate({"decision": decision, "reason": reason})
+        data = DecisionCreate.model_validate(
+            {"decision": decision, "reason": reason, "accept_empty": accept_empty}
+        )
     except ValueError:
         raise fail("请用 --reason 填写理由（至少 2 个字）") from None
     with db_session() as session:
@@ -173,10 +179,16 @@ def _decide(release_id: int, user: str, decision: str, reason: str) -> None:
 @release_app.command("approve")
 @friendly_errors
 def approve(
-    release_id: Annotated[int, typer.Argument(help="申请 ID")], user: User, reason: Reason
+    release_id: Annotated[int, typer.Argument(help="申请 ID")],
+    user: User,
+    reason: Reason,
+    accept_empty: Annotated[
+        bool,
+        typer.Option("--accept-empty", help="确认知悉：有字段在脱敏数据中不含原值（被抑制或替换）"),
+    ] = False,
 ) -> None:
     """同意当前审批步骤（须为该步骤的审批单位与角色，不能审批本人的申请）。"""
-    _decide(release_id, user, "approve", reason)
+    _decide(release_id, user, "approve", reason, accept_empty)
 
 
 @release_app.command("reject")

@@ -5,6 +5,7 @@ audit log. The only module of ``release`` that imports other domains.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from importlib.resources import files
@@ -17,7 +18,7 @@ from eduguard.audit import capture as audit_capture
 from eduguard.audit import service as audit_service
 from eduguard.catalog import flows as catalog_flows
 from eduguard.catalog import service as catalog_service
-from eduguard.catalog.models import Dataset
+from eduguard.catalog.models import Dataset, Field
 from eduguard.catalog.schemas import DatasetRead
 from eduguard.db.base import utcnow
 from eduguard.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -25,12 +26,15 @@ from eduguard.identity import service as identity_service
 from eduguard.orgs import service as orgs_service
 from eduguard.protection import job as mask_job
 from eduguard.protection.keys import load_pseudonym_key
-from eduguard.protection.policy import load_policy
+from eduguard.protection.masking import TEXT_EVIDENCE
+from eduguard.protection.operators import REGISTRY as OPERATORS
+from eduguard.protection.policy import ColumnRule, Policy, Rule, load_policy
 from eduguard.protection.writers import write_text_atomically
 from eduguard.release import service
 from eduguard.release.models import JobStatus, ReleaseRequest
 from eduguard.release.schemas import (
     DecisionCreate,
+    FieldTreatment,
     ReleaseCreate,
     ReleaseRead,
     StepRead,
@@ -72,6 +76,99 @@ def _get(session: Session, release_id: int, person: Person) -> tuple[ReleaseRequ
     release = service.get(session, release_id, reviews=reviews_flows.visible_ids(person, KIND))
     review = reviews_flows.get(session, release.review_id, person, KIND)
     return release, review
+
+
+# ---------------------------------------------------------------- what the copy does with each field
+
+# Operators after which the copy holds nothing of the value: an approval must acknowledge them.
+EMPTYING_OPERATORS = frozenset({"suppress", "redact"})
+EMPTY_NOTES = {"suppress": "输出为空", "redact": "替换为类型占位符"}
+
+
+def _field_rule(field: Field, policy: Policy) -> tuple[Rule | None, bool]:
+    """The rule the copy applies to ``field`` (None: copied as it is) and whether it is free
+    text — from the catalog's (reviewed) types and level, as the export job is told to."""
+    if not field.pi_types:
+        return None, False
+    if any(line.startswith(TEXT_EVIDENCE) for line in field.evidence.splitlines()):
+        return policy.text, True
+    return policy.rule_for(field.pi_types[0], field.level), False
+
+
+def _treatment(field: Field, policy: Policy) -> FieldTreatment:
+    rule, free_text = _field_rule(field, policy)
+    if rule is None:
+        return FieldTreatment(
+            field=field.name,
+            pi_types=[],
+            level=field.level,
+            operator="keep",
+            label="保留原值（目录中无个人信息）",
+            free_text=False,
+            empty=False,
+        )
+    label = OPERATORS[rule.operator].label
+    empty = rule.operator in EMPTYING_OPERATORS and not free_text
+    if free_text:
+        label = f"{label}（逐段处理文中的个人信息）"
+    elif empty:
+        label = f"{label}（{EMPTY_NOTES[rule.operator]}）"
+    return FieldTreatment(
+        field=field.name,
+        pi_types=field.pi_types,
+        level=field.level,
+        operator=rule.operator,
+        label=label,
+        free_text=free_text,
+        empty=empty,
+    )
+
+
+def field_treatments(dataset: Dataset, names: list[str] | None = None) -> list[FieldTreatment]:
+    """What the de-identified copy does with each of ``names`` (every present field when
+    None), in the order asked; a field no longer in the catalog is reported as such."""
+    policy = load_policy(None)
+    present = {f.name: f for f in dataset.fields if f.present}
+    wanted = list(present) if names is None else names
+    treatments = []
+    for name in wanted:
+        found = present.get(name)
+        if found is None:
+            treatments.append(
+                FieldTreatment(
+                    field=name,
+                    pi_types=[],
+                    level=None,
+                    operator="gone",
+                    label="已不在数据资源目录中",
+                    free_text=False,
+                    empty=True,
+                )
+            )
+        else:
+            treatments.append(_treatment(found, policy))
+    return treatments
+
+
+def _pinned_columns(dataset: Dataset, names: list[str]) -> tuple[ColumnRule, ...]:
+    """Policy entries that make the export job apply exactly the treatments shown: a field the
+    catalog types is masked by that type's rule whatever the job's own scan finds (a field it
+    does not type is still left to the scan, so an unreviewed leak is masked, never kept)."""
+    policy = load_policy(None)
+    present = {f.name: f for f in dataset.fields if f.present}
+    pinned = []
+    for name in names:
+        found = present.get(name)
+        if found is None:
+            continue
+        rule, free_text = _field_rule(found, policy)
+        if rule is not None:
+            pinned.append(ColumnRule(name, dataset.name, found.pi_types[0], rule, text=free_text))
+    return tuple(pinned)
+
+
+def _empty_fields(treatments: list[FieldTreatment]) -> list[str]:
+    return [t.field for t in treatments if t.empty]
 
 
 # ---------------------------------------------------------------- requesting and deciding
@@ -162,7 +259,25 @@ def decide(
 ) -> ReleaseRequest:
     """A decision on the step awaiting; the last approval queues the export job."""
     release, review = _get(session, release_id, person)
-    state = reviews_flows.decide(session, review, KIND, person, data.decision, data.reason)
+    reason = data.reason
+    if data.decision == "approve":
+        empty = _empty_fields(
+            field_treatments(
+                catalog_service.get_dataset(session, release.dataset_id), release.field_list
+            )
+        )
+        if empty and not data.accept_empty:
+            raise ValidationFailed(
+                "release_fields_empty",
+                f"以下申请字段在脱敏数据中将不含任何原值：{'、'.join(empty)}。"
+                "请确认知悉后再同意，或退回申请人修改字段。",
+                f"these fields carry no value in the copy: {', '.join(empty)}; "
+                "acknowledge (accept_empty) or return the request",
+                details={"fields": empty},
+            )
+        if empty:
+            reason = f"{reason}（已知悉：{'、'.join(empty)} 在脱敏数据中不含原值）"[:1000]
+    state = reviews_flows.decide(session, review, KIND, person, data.decision, reason)
     if state == ReviewState.approved:
         service.queue(release)
     return release
@@ -180,6 +295,9 @@ def list_releases(
 def read(session: Session, release_id: int, person: Person) -> ReleaseRead:
     release, review = _get(session, release_id, person)
     system = orgs_service.get_system(session, release.system_id)
+    treatments = field_treatments(
+        catalog_service.get_dataset(session, release.dataset_id), release.field_list
+    )
     units: dict[int, str] = {}
 
     def unit_name(unit_id: int) -> str:
@@ -208,6 +326,8 @@ def read(session: Session, release_id: int, person: Person) -> ReleaseRead:
         k=release.k,
         l_diversity=release.l_diversity,
         sensitive_attribute=release.sensitive_attribute,
+        treatments=treatments,
+        empty_fields=_empty_fields(treatments),
         job_status=release.job_status.value,
         job_error=release.job_error,
         rows_exported=release.rows_exported,
@@ -266,6 +386,7 @@ class JobInput:
     output: Path
     output_format: str
     deidentify: mask_job.Deidentification | None
+    pinned: tuple[ColumnRule, ...] = ()
 
 
 def job_input(session: Session, release: ReleaseRequest, home: Path) -> JobInput:
@@ -290,6 +411,7 @@ def job_input(session: Session, release: ReleaseRequest, home: Path) -> JobInput
         output=service.folder(home, release.id) / service.output_name(release),
         output_format=release.output_format,
         deidentify=deidentify,
+        pinned=_pinned_columns(dataset, release.field_list),
     )
 
 
@@ -302,7 +424,7 @@ def produce(job: JobInput, keys_dir: Path, pseudonym_key: str | None) -> dict[st
     return mask_job.run(
         mask_job.MaskJob(
             job.location,
-            load_policy(None),
+            dataclasses.replace(load_policy(None), columns=job.pinned),
             job.output,
             fmt,
             load_pseudonym_key(keys_dir, pseudonym_key),

@@ -45,6 +45,21 @@ class DecisionCreate(BaseModel):
 
     decision: Literal["approve", "reject", "return"]
     reason: str = Field(min_length=2, max_length=1000)
+    # An approval of fields the copy carries no value of (suppressed or redacted) must say so.
+    accept_empty: bool = False
+
+
+class FieldTreatment(BaseModel):
+    """What the de-identified copy does with one requested field (from the catalog's types
+    and level and the default masking policy): shown to the requester and every approver."""
+
+    field: str
+    pi_types: list[str]
+    level: str | None
+    operator: str  # keep, mask, pseudonymise, generalise, suppress, redact …
+    label: str  # Chinese: 保留原值, 屏蔽, 抑制（输出为空）…
+    free_text: bool
+    empty: bool  # the copy carries none of the original value
 
 
 class StepRead(BaseModel):
@@ -95,6 +110,8 @@ class ReleaseRead(BaseModel):
     rows_exported: int | None
     finished_at: datetime | None
     created_at: datetime
+    treatments: list[FieldTreatment]
+    empty_fields: list[str]
     steps: list[StepRead]
     timeline: list[TimelineEntry]
     can_decide: bool

@@ -178,6 +178,12 @@ EN: dict[str, str] = {
     "API 令牌": "API tokens",
     "修改密码": "Change password",
     "创建令牌": "Create token",
+    "脱敏方式": "Treatment",
+    "保留原值（目录中无个人信息）": "Kept as is (no personal information in the catalog)",
+    "已不在数据资源目录中": "No longer in the data catalog",
+    "注意：以下字段在脱敏数据中不含任何原值": "Note: the copy carries no value of these fields",
+    "我已知悉以下字段在脱敏数据中不含原值，仍同意": "I know the copy carries no value of these fields and approve",
+    "“脱敏方式”一列是生成的数据对每个字段的处理：标为“抑制（输出为空）”或“替换”的字段在数据中不含原值，审批人会看到同样的说明。": "The Treatment column is what the copy does with each field: fields marked suppressed (empty) or redacted carry no value; approvers see the same.",
 }
 
 

@@ -176,6 +176,7 @@ def _new_page(
         datasets=flows.datasets(session, person(caller)),
         dataset=chosen,
         fields=[f for f in chosen.fields if f.present] if chosen else [],
+        treatments={t.field: t for t in flows.field_treatments(chosen)} if chosen else {},
         **context,
     )
 
@@ -261,6 +262,7 @@ async def decision_submit(
     try:
         data = DecisionCreate.model_validate(
             {k: values[k] for k in ("decision", "reason") if values.get(k)}
+            | {"accept_empty": values.get("accept_empty") == "yes"}
         )
         with session.begin_nested():
             flows.decide(session, release_id, data, person(caller))
