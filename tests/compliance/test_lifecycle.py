@@ -105,7 +105,7 @@ def test_scope_school_sees_own_county_sees_both(session: Session, world: World) 
     assert set(scores) == {world.county, world.school_a, world.school_b}
     a = scores[world.school_a]
     assert a.open_by_severity["high"] >= 1
-    assert a.findings_by_clause["教科信函〔2021〕20号 第5条"] >= 1
+    assert a.findings_by_clause["教科信函〔2021〕20号 重点任务第5项"] >= 1
     weights = rules.default_rules().weights
     lost = sum(weights[s] * n for s, n in a.open_by_severity.items())
     assert a.score == max(0, 100 - lost)
@@ -215,7 +215,7 @@ low = 1
 [[rule]]
 id = "T-RETENTION"
 title_zh = "保存期限"
-clauses = ["教科信函〔2021〕20号 第5条"]
+clauses = ["教科信函〔2021〕20号 重点任务第5项"]
 severity = "low"
 target = "dataset"
 applies_to = { has_pi = true }
@@ -243,7 +243,7 @@ due_in_days = 7
         ),
         (("due_in_days = 7", "due_in_days = 0"), "rule[0]（T-RETENTION）.due_in_days", "整数"),
         (
-            ('clauses = ["教科信函〔2021〕20号 第5条"]', "clauses = []"),
+            ('clauses = ["教科信函〔2021〕20号 重点任务第5项"]', "clauses = []"),
             "rule[0]（T-RETENTION）.clauses",
             "条款",
         ),

@@ -74,7 +74,7 @@ def write_xlsx(rows: Sequence[dict[str, Any]], *, scope_label: str) -> bytes:
     about.append(["范围", _safe(scope_label)])
     about.append(["生成时间（UTC）", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")])
     about.append(["数据项数", len(rows)])
-    about.append(["依据", "教科信函〔2021〕20号 第3条：形成教育系统数据资源目录"])
+    about.append(["依据", "教科信函〔2021〕20号 重点任务第3项：形成教育系统数据资源目录"])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from eduguard.compliance import citations
 from eduguard.compliance.checks import CHECKS, CONDITIONS, FACTS, Context, Outcome, Subject
 from eduguard.errors import ValidationFailed
 
@@ -200,6 +201,13 @@ class _Reader:
         for n, clause in enumerate(clauses):
             if not isinstance(clause, str) or not clause.strip():
                 raise self.error(f"{where}.clauses[{n}]", "须为非空字符串", "must be a string")
+            problem = citations.default_registry().problem(clause)
+            if problem is not None:
+                raise self.error(
+                    f"{where}.clauses[{n}]",
+                    f"引用有误：{problem}",
+                    f"cites what the shipped texts do not have: {clause}",
+                )
         severity = raw["severity"]
         if severity not in SEVERITIES:
             raise self.error(f"{where}.severity", "须为 high、medium 或 low", "high|medium|low")
