@@ -13,8 +13,6 @@ from eduguard.catalog import flows as catalog_flows
 from eduguard.compliance import flows, rules
 from eduguard.compliance.models import Finding, FindingStatus
 from eduguard.compliance.schemas import FactsUpdate
-from eduguard.identity import service as identity_service
-from eduguard.identity.models import Role
 from eduguard.orgs import service as orgs_service
 from eduguard.orgs.models import StorageLocation
 from eduguard.orgs.schemas import SystemUpdate
@@ -112,21 +110,37 @@ def third_party(session: Session, w: World, holds: bool) -> tuple[str, int]:
 
 
 def log_retention(session: Session, w: World, holds: bool) -> tuple[str, int]:
-    return f"unit:{w.school_a}", 180 if holds else 90
+    """The system's own operation log (not eduguard's): complete and kept ≥ 180 days."""
+    add_catalog(session, w.school_a_system, [students_table()])
+    facts(
+        session,
+        w.school_a_system,
+        operation_logs_complete=True,
+        operation_log_retention_days=180 if holds else 90,
+    )
+    return f"system:{w.school_a_system}", RETENTION
 
 
 def separation(session: Session, w: World, holds: bool) -> tuple[str, int]:
-    if holds:
-        admins(session, w.county)  # held above the school counts for it
-    else:
-        identity_service.create_user(
-            session,
-            username="only-sys",
-            password="Xx-Passw0rd-12345",
-            roles={Role.system_admin},
-            unit_id=None,
-        )
-    return f"unit:{w.school_a}", RETENTION
+    """The system's three administrators are recorded and are three people; eduguard's own
+    accounts (even all three roles held at the province) do not make a system pass."""
+    admins(session, w.county)
+    auditor = "王审计" if holds else "李系统"
+    facts(
+        session,
+        w.school_a_system,
+        system_admin_name="李系统",
+        security_admin_name="赵安全",
+        audit_admin_name=auditor,
+    )
+    return f"system:{w.school_a_system}", RETENTION
+
+
+def encryption(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    """Notice item 8: PI (not only sensitive fields) encrypted in storage and in transit."""
+    add_catalog(session, w.school_a_system, [students_table(minors=False)])
+    facts(session, w.school_a_system, pi_encrypted_storage=True, pi_encrypted_transit=holds)
+    return f"system:{w.school_a_system}", RETENTION
 
 
 def catalog_review(session: Session, w: World, holds: bool) -> tuple[str, int]:
@@ -148,7 +162,7 @@ CASES: dict[str, Setup] = {
     ),
     "N5-DOMESTIC-STORAGE": domestic,
     "N5-RETENTION": retention,
-    "N8-ENCRYPTION": sensitive_fact(sensitive_fields_encrypted=True),
+    "N8-ENCRYPTION": encryption,
     "N2-THIRD-PARTY-AGREEMENT": third_party,
     "N6-AUDIT-LOG-RETENTION": log_retention,
     "N6-ADMIN-SEPARATION": separation,

@@ -178,6 +178,12 @@ def _fact_value(name: str, raw: str) -> object:
         if raw.lower() not in ("true", "false", "yes", "no", "1", "0", "是", "否"):
             raise fail(f"{name} 须为 true 或 false")
         return raw.lower() in ("true", "yes", "1", "是")
+    if kind == "int":
+        if not raw:
+            return None
+        if not raw.isdigit():
+            raise fail(f"{name} 须为非负整数")
+        return int(raw)
     if kind == "date":
         if not raw:
             return None

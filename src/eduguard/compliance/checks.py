@@ -26,7 +26,24 @@ FACTS: dict[str, tuple[str, str]] = {
     "collective_decision_ref": ("领导班子集体决策（会议纪要文号）", "text"),
     "collective_decision_date": ("领导班子集体决策日期", "date"),
     "sensitive_fields_encrypted": ("敏感个人信息字段加密措施", "bool"),
+    "system_admin_name": ("本系统的系统管理员", "text"),
+    "security_admin_name": ("本系统的安全管理员", "text"),
+    "audit_admin_name": ("本系统的审计管理员", "text"),
+    "operation_logs_complete": ("系统记录数据查询、录入、修改、删除和导出操作的日志", "bool"),
+    "operation_log_retention_days": ("系统操作日志保留天数", "int"),
+    "pi_encrypted_storage": ("个人信息加密存储", "bool"),
+    "pi_encrypted_transit": ("个人信息加密传输", "bool"),
 }
+
+# Notice item 11 names these as 敏感个人信息 needing a collective decision (种族、民族、宗教信仰、
+# 个人生物特征、医疗健康、金融账号、个人行踪). Narrower than PIPL Art. 28: no passwords (鉴别信息, a
+# security matter), no ordinary photos (sensitive only as face-recognition material, BIOMETRIC),
+# no children's data as such (item 10's).
+ITEM11_TYPES = frozenset({"ETHNICITY", "RELIGION", "BIOMETRIC", "HEALTH", "BANK_CARD", "LOCATION"})
+# PIPL Art. 28 sensitive PI for separate consent (Art. 29): item 11's list, 特定身份 and financial
+# accounts/property, and photos as biometric material; children's data is consented to by the
+# guardian (Art. 31, the item 10 rules); passwords are a security matter.
+PIPL28_TYPES = ITEM11_TYPES | {"FINANCIAL", "PHOTO"}
 
 ADMIN_ROLES = {
     "system_admin": "系统管理员",
@@ -71,7 +88,8 @@ class SystemSnap:
     facts: dict[str, Any] = field(default_factory=dict)
     agreements: list[AgreementSnap] = field(default_factory=list)
     datasets: list[DatasetSnap] = field(default_factory=list)
-    sensitive_fields: list[str] = field(default_factory=list)  # "dataset.field"
+    sensitive_fields: list[str] = field(default_factory=list)  # "dataset.field", PIPL 28
+    item11_fields: list[str] = field(default_factory=list)  # of ITEM11_TYPES
     minors_fields: list[str] = field(default_factory=list)
     pending_review: list[str] = field(default_factory=list)
     last_reviewed_at: datetime | None = None
@@ -138,6 +156,8 @@ def fact_within_days(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | No
     if not isinstance(value, date):
         return Outcome(f"未登记{label}")
     age = (ctx.today - value).days
+    if age < 0:
+        return Outcome(f"{label}为 {value.isoformat()}，晚于评估日期，不能作为已完成的证据")
     if age > p["max_age_days"]:
         return Outcome(f"{label}为 {value.isoformat()}，距今 {age} 天，超过 {p['max_age_days']} 天")
     return None
@@ -193,10 +213,51 @@ def catalog_reviewed(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | No
         problems.append("数据资源目录从未经人工审核")
     elif (ctx.today - system.last_reviewed_at.date()).days > limit:
         when = system.last_reviewed_at.date().isoformat()
-        problems.append(f"最近一次审核为 {when}，超过 {limit} 天")
+        problems.append(f"最近一次审核为 {when}，超过 {limit} 天（平台政策）")
     if not problems:
         return None
     return Outcome("；".join(problems), fields=list(system.pending_review[:20]))
+
+
+def fact_at_least(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    system: SystemSnap = s
+    label = FACTS[p["fact"]][0]
+    value = system.facts.get(p["fact"])
+    if not isinstance(value, int) or isinstance(value, bool):
+        return Outcome(f"未登记{label}")
+    if value < p["min"]:
+        return Outcome(f"{label}为 {value}，少于 {p['min']}")
+    return None
+
+
+def operation_logs_kept(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    """Notice item 6: the system logs every query, entry, change, deletion and export, and
+    keeps the log at least ``min_days``."""
+    system: SystemSnap = s
+    problems = []
+    if not system.facts.get("operation_logs_complete"):
+        problems.append("未登记系统记录查询、录入、修改、删除和导出全部操作的日志")
+    days = system.facts.get("operation_log_retention_days")
+    if not isinstance(days, int) or isinstance(days, bool):
+        problems.append("未登记系统操作日志的保留天数")
+    elif days < p["min_days"]:
+        problems.append(f"系统操作日志保留 {days} 天，少于 {p['min_days']} 天")
+    return Outcome("；".join(problems)) if problems else None
+
+
+def system_admins_separated(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    """The system's 系统管理员, 安全管理员 and 审计管理员 are recorded and are three people."""
+    system: SystemSnap = s
+    names = {role: system.facts.get(f"{role}_name") for role in ADMIN_ROLES}
+    problems = [f"未登记{ADMIN_ROLES[role]}" for role, name in names.items() if not _filled(name)]
+    held: dict[str, list[str]] = {}
+    for role, name in names.items():
+        if _filled(name):
+            held.setdefault(str(name).strip().casefold(), []).append(ADMIN_ROLES[role])
+    for roles in held.values():
+        if len(roles) > 1:
+            problems.append(f"同一人兼任{'和'.join(roles)}")
+    return Outcome("；".join(problems)) if problems else None
 
 
 # ---------------------------------------------------------------- dataset checks
@@ -207,7 +268,7 @@ def retention_set(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
     if dataset.retention_period and dataset.retention_period.strip():
         return None
     return Outcome(
-        f"数据集“{dataset.name}”含个人信息（{_names(dataset.pi_fields)}），未设定保存期限",
+        f"数据集“{dataset.name}”含个人信息（{_names(dataset.pi_fields)}），未设定存储期限",
         fields=list(dataset.pi_fields),
     )
 
@@ -218,10 +279,7 @@ def retention_set(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
 def audit_retention_at_least(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
     if ctx.audit_retention_days >= p["min_days"]:
         return None
-    return Outcome(
-        f"审计日志保留期为 {ctx.audit_retention_days} 天，少于 {p['min_days']} 天"
-        "（EDUGUARD_AUDIT_RETENTION_DAYS）"
-    )
+    return Outcome(f"审计日志保留期为 {ctx.audit_retention_days} 天，少于 {p['min_days']} 天")
 
 
 def admin_roles_separated(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
@@ -252,6 +310,9 @@ CHECKS: dict[str, CheckSpec] = {
     "domestic_or_fact": CheckSpec("system", {"fact": "fact"}, domestic_or_fact),
     "agreement_valid": CheckSpec("system", {}, agreement_valid),
     "catalog_reviewed": CheckSpec("system", {"max_age_days": "int"}, catalog_reviewed),
+    "fact_at_least": CheckSpec("system", {"fact": "int_fact", "min": "int"}, fact_at_least),
+    "operation_logs_kept": CheckSpec("system", {"min_days": "int"}, operation_logs_kept),
+    "system_admins_separated": CheckSpec("system", {}, system_admins_separated),
     "retention_set": CheckSpec("dataset", {}, retention_set),
     "audit_retention_at_least": CheckSpec("unit", {"min_days": "int"}, audit_retention_at_least),
     "admin_roles_separated": CheckSpec("unit", {}, admin_roles_separated),
@@ -291,6 +352,22 @@ def _has_sensitive(s: Any, value: Any) -> str | None:
     if not value:
         return "不含敏感个人信息"
     return f"含敏感个人信息字段：{_names(system.sensitive_fields)}"
+
+
+def _has_item11_sensitive(s: Any, value: Any) -> str | None:
+    system: SystemSnap = s
+    if bool(system.item11_fields) != bool(value):
+        return None
+    if not value:
+        return "不含通知第11项所列敏感个人信息"
+    return f"含通知第11项所列敏感个人信息：{_names(system.item11_fields)}"
+
+
+def _min_mlps_level(s: Any, value: Any) -> str | None:
+    system: SystemSnap = s
+    if system.mlps_level is None or system.mlps_level < value:
+        return None
+    return f"网络安全等级保护第{system.mlps_level}级"
 
 
 def _has_operator(s: Any, value: Any) -> str | None:
@@ -333,6 +410,8 @@ CONDITIONS: dict[str, ConditionSpec] = {
     "has_pi": ConditionSpec("system|dataset", "bool", _has_pi),
     "has_minors": ConditionSpec("system", "bool", _has_minors),
     "has_sensitive": ConditionSpec("system", "bool", _has_sensitive),
+    "has_item11_sensitive": ConditionSpec("system", "bool", _has_item11_sensitive),
+    "min_mlps_level": ConditionSpec("system", "int", _min_mlps_level),
     "has_operator": ConditionSpec("system", "bool", _has_operator),
     "storage_location": ConditionSpec("system", "str", _storage_location, ("domestic", "overseas")),
     "has_systems": ConditionSpec("unit", "bool", _has_systems),

@@ -24,6 +24,8 @@ from eduguard.compliance import service
 from eduguard.compliance.checks import (
     ADMIN_ROLES,
     FACTS,
+    ITEM11_TYPES,
+    PIPL28_TYPES,
     AgreementSnap,
     Context,
     DatasetSnap,
@@ -199,8 +201,11 @@ def snapshot(session: Session, scope: str) -> Snapshot:
                 label = f"{d.name}.{f.name}"
                 if f.pi_types:
                     snap.pi_fields.append(f.name)
-                if f.sensitive:
+                types = set(f.pi_types)
+                if types & PIPL28_TYPES:
                     system.sensitive_fields.append(label)
+                if types & ITEM11_TYPES:
+                    system.item11_fields.append(label)
                 if f.minors:
                     system.minors_fields.append(label)
                 if f.review_status in PENDING and (f.pi_types or f.sensitive):
@@ -253,7 +258,13 @@ def failures(snap: Snapshot, ruleset: RuleSet, context: Context) -> list[service
                 outcome = rule.evaluate(unit, context)
                 if outcome is not None:
                     found.append(
-                        service.Failure(rule, f"unit:{unit.id}", unit.id, outcome.evidence)
+                        service.Failure(
+                            rule,
+                            f"unit:{unit.id}",
+                            unit.id,
+                            outcome.evidence,
+                            severity=rule.severity_for(unit),
+                        )
                     )
         elif rule.target == "system":
             for system in snap.systems:
@@ -267,6 +278,7 @@ def failures(snap: Snapshot, ruleset: RuleSet, context: Context) -> list[service
                             outcome.evidence,
                             system_id=system.id,
                             fields=outcome.fields,
+                            severity=rule.severity_for(system),
                         )
                     )
         else:
@@ -283,6 +295,7 @@ def failures(snap: Snapshot, ruleset: RuleSet, context: Context) -> list[service
                             dataset_id=dataset.id,
                             dataset_name=dataset.name,
                             fields=outcome.fields,
+                            severity=rule.severity_for(dataset),
                         )
                     )
     return found
@@ -443,13 +456,20 @@ def unit_scores(
         own = per_unit.get(unit.id, [])
         open_ = [f for f in own if f.status == FindingStatus.open]
         by_severity = {sev: sum(1 for f in open_ if f.severity == sev) for sev in SEVERITIES}
+        by_rule: dict[str, Counter[str]] = defaultdict(Counter)
+        for f in open_:
+            by_rule[f.rule_id][f.severity] += 1
         by_clause: Counter[str] = Counter(c for f in open_ for c in f.clause_list)
         scores.append(
             UnitScore(
                 unit_id=unit.id,
                 unit=unit.name,
                 path=unit.path,
-                score=service.score(by_severity, dict(ruleset.weights)),
+                score=service.score(
+                    {r: dict(c) for r, c in by_rule.items()},
+                    dict(ruleset.weights),
+                    ruleset.max_points_per_rule,
+                ),
                 open_by_severity=by_severity,
                 findings_by_clause=dict(sorted(by_clause.items())),
                 open_findings=len(open_),
@@ -533,6 +553,7 @@ def subtree_postures(
     ruleset = ruleset or compliance_rules.default_rules()
     wanted = set(paths)
     severities: dict[str, Counter[str]] = {path: Counter() for path in wanted}
+    by_rule: dict[str, dict[str, Counter[str]]] = {path: defaultdict(Counter) for path in wanted}
     clauses: dict[str, Counter[str]] = {path: Counter() for path in wanted}
     if wanted:
         # The database does the roll-up: each open finding joins every wanted path its unit's
@@ -541,22 +562,31 @@ def subtree_postures(
             "wanted"
         )
         rows = session.execute(
-            select(targets.c.path, Finding.severity, Finding.clauses, func.count(Finding.id))
+            select(
+                targets.c.path,
+                Finding.rule_id,
+                Finding.severity,
+                Finding.clauses,
+                func.count(Finding.id),
+            )
             .select_from(Finding)
             .join(Unit, Finding.unit_id == Unit.id)
             .join(targets, Unit.path.startswith(targets.c.path, autoescape=False))
             .where(Finding.status == FindingStatus.open)
-            .group_by(targets.c.path, Finding.severity, Finding.clauses)
+            .group_by(targets.c.path, Finding.rule_id, Finding.severity, Finding.clauses)
         ).all()
-        for path, severity, cited, number in rows:
+        for path, rule_id, severity, cited, number in rows:
             severities[path][severity] += number
+            by_rule[path][rule_id][severity] += number
             for clause in cited.splitlines():
                 if clause.strip():
                     clauses[path][clause] += number
     weights = dict(ruleset.weights)
     return {
         path: SubtreePosture(
-            score=service.score(dict(severities[path]), weights),
+            score=service.score(
+                {r: dict(c) for r, c in by_rule[path].items()}, weights, ruleset.max_points_per_rule
+            ),
             open_findings=sum(severities[path].values()),
             open_by_severity={sev: severities[path][sev] for sev in SEVERITIES},
             findings_by_clause=dict(clauses[path].most_common()),

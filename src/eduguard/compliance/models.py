@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduguard.db.base import Base, IdMixin, TimestampMixin, UTCDateTime, utcnow
@@ -46,6 +46,15 @@ class SystemFacts(IdMixin, TimestampMixin, Base):
     collective_decision_ref: Mapped[str | None] = mapped_column(String(200))  # 领导班子集体决策
     collective_decision_date: Mapped[date | None] = mapped_column(Date)
     sensitive_fields_encrypted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The system's own administrators (等保 三员), as its owner records them.
+    system_admin_name: Mapped[str | None] = mapped_column(String(100))
+    security_admin_name: Mapped[str | None] = mapped_column(String(100))
+    audit_admin_name: Mapped[str | None] = mapped_column(String(100))
+    # The system's own operation log (notice item 6): every 查询/录入/修改/删除/导出, kept how long.
+    operation_logs_complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    operation_log_retention_days: Mapped[int | None] = mapped_column(Integer)
+    pi_encrypted_storage: Mapped[bool] = mapped_column(Boolean, default=False)
+    pi_encrypted_transit: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
     updated_by: Mapped[str] = mapped_column(String(64), default="")
 

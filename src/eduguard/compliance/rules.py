@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -48,8 +48,9 @@ RULE_KEYS = {
     "remediation_en",
     "owner_role",
     "due_in_days",
+    "escalate_when",
 }
-REQUIRED = RULE_KEYS - {"applies_to", "params", "remediation_en", "title_en"}
+REQUIRED = RULE_KEYS - {"applies_to", "params", "remediation_en", "title_en", "escalate_when"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,18 @@ class Rule:
     remediation_en: str
     owner_role: str
     due_in_days: int
+    # Conditions under which a failure is high whatever ``severity`` says (e.g. MLPS level 3+).
+    escalate_when: Mapping[str, Any] = field(default_factory=dict)
+
+    def severity_for(self, subject: Subject) -> str:
+        """The severity of a failure for ``subject``: high when every escalation condition
+        holds, else the rule's own."""
+        if self.escalate_when and all(
+            CONDITIONS[name].test(subject, value) is not None
+            for name, value in self.escalate_when.items()
+        ):
+            return "high"
+        return self.severity
 
     def applies(self, subject: Subject) -> list[str] | None:
         """Why the rule applies to ``subject`` (descriptions), or None when it does not."""
@@ -96,6 +109,8 @@ class Rule:
 
 
 def _condition_fields(subject: Subject, applies_to: Mapping[str, Any]) -> list[str]:
+    if applies_to.get("has_item11_sensitive"):
+        return list(getattr(subject, "item11_fields", []))
     if applies_to.get("has_sensitive"):
         return list(getattr(subject, "sensitive_fields", []))
     if applies_to.get("has_minors"):
@@ -110,6 +125,7 @@ class RuleSet:
     weights: Mapping[str, int]
     rules: tuple[Rule, ...]
     source: str
+    max_points_per_rule: int = 100
 
     def by_id(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -155,9 +171,10 @@ class _Reader:
             if not isinstance(value, str) or not value:
                 raise self.error(key, "须为非空字符串", "must be a non-empty string")
             return value
-        if kind in ("fact", "date_fact"):
-            if value not in FACTS or (kind == "date_fact" and FACTS[value][1] != "date"):
-                wanted = "日期类" if kind == "date_fact" else ""
+        if kind in ("fact", "date_fact", "int_fact"):
+            wanted_kind = {"date_fact": "date", "int_fact": "int"}.get(kind)
+            if value not in FACTS or (wanted_kind and FACTS[value][1] != wanted_kind):
+                wanted = {"date_fact": "日期类", "int_fact": "数值类"}.get(kind, "")
                 raise self.error(
                     key, f"不是已知的{wanted}事实项：{value!r}", f"is not a known fact: {value!r}"
                 )
@@ -174,6 +191,24 @@ class _Reader:
                     self.param("fact", item, key)
             return tuple(value)
         raise self.error(key, f"参数类型 {kind} 未定义", f"unknown parameter kind {kind}")
+
+    def conditions(
+        self, raw: Mapping[str, Any], name_key: str, where: str, target: str
+    ) -> dict[str, Any]:
+        applies = raw.get(name_key, {})
+        if not isinstance(applies, dict):
+            raise self.error(f"{where}.{name_key}", "须为表", "must be a table")
+        conditions: dict[str, Any] = {}
+        for name, value in applies.items():
+            key = f"{where}.{name_key}.{name}"
+            condition = CONDITIONS.get(name)
+            if condition is None or target not in condition.target.split("|"):
+                raise self.error(key, f"不是适用于 {target} 的条件", f"is not a {target} condition")
+            conditions[name] = self.param(condition.kind, value, key)
+            values = conditions[name] if condition.kind == "list" else (conditions[name],)
+            if condition.choices and any(v not in condition.choices for v in values):
+                raise self.error(key, f"须为 {'、'.join(condition.choices)} 之一", "bad choice")
+        return conditions
 
     def rule(self, raw: Any, index: int, seen: set[str]) -> Rule:
         where = f"rule[{index}]"
@@ -241,19 +276,8 @@ class _Reader:
             if name not in params:
                 raise self.error(f"{where}.params.{name}", "缺失", "is missing")
             checked[name] = self.param(kind, params[name], f"{where}.params.{name}")
-        applies = raw.get("applies_to", {})
-        if not isinstance(applies, dict):
-            raise self.error(f"{where}.applies_to", "须为表", "must be a table")
-        conditions = {}
-        for name, value in applies.items():
-            key = f"{where}.applies_to.{name}"
-            condition = CONDITIONS.get(name)
-            if condition is None or target not in condition.target.split("|"):
-                raise self.error(key, f"不是适用于 {target} 的条件", f"is not a {target} condition")
-            conditions[name] = self.param(condition.kind, value, key)
-            values = conditions[name] if condition.kind == "list" else (conditions[name],)
-            if condition.choices and any(v not in condition.choices for v in values):
-                raise self.error(key, f"须为 {'、'.join(condition.choices)} 之一", "bad choice")
+        conditions = self.conditions(raw, "applies_to", where, target)
+        escalate = self.conditions(raw, "escalate_when", where, target)
         owner = raw["owner_role"]
         if owner not in OWNER_ROLES:
             raise self.error(
@@ -275,6 +299,7 @@ class _Reader:
             ),
             owner_role=owner,
             due_in_days=self.integer(raw["due_in_days"], f"{where}.due_in_days", 1, 3650),
+            escalate_when=escalate,
         )
 
     def ruleset(self) -> RuleSet:
@@ -286,7 +311,9 @@ class _Reader:
             raise self.error(None, f"无法读取（{type(exc).__name__}）", "unreadable") from None
         except tomllib.TOMLDecodeError as exc:
             raise self.error(None, f"不是有效的 TOML：{exc}", f"is not valid TOML: {exc}") from None
-        unknown = sorted(set(document) - {"version", "title", "weights", "rule"})
+        unknown = sorted(
+            set(document) - {"version", "title", "weights", "max_points_per_rule", "rule"}
+        )
         if unknown:
             raise self.error(unknown[0], "是未知的键", "is an unknown key")
         version = self.text(document, "version", "version")
@@ -302,7 +329,9 @@ class _Reader:
             raise self.error("rule", "须至少定义一条规则（[[rule]]）", "must define rules")
         seen: set[str] = set()
         rules = tuple(self.rule(raw, n, seen) for n, raw in enumerate(raw_rules))
-        return RuleSet(version[:40], title, weights, rules, str(self.path))
+        cap = document.get("max_points_per_rule", 100)
+        max_per_rule = self.integer(cap, "max_points_per_rule", 1, 100)
+        return RuleSet(version[:40], title, weights, rules, str(self.path), max_per_rule)
 
 
 def load(path: Path | None = None) -> RuleSet:

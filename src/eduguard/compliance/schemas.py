@@ -33,6 +33,13 @@ class FactsUpdate(BaseModel):
     collective_decision_ref: Ref | None = None
     collective_decision_date: date | None = None
     sensitive_fields_encrypted: bool | None = None
+    system_admin_name: PersonName | None = None
+    security_admin_name: PersonName | None = None
+    audit_admin_name: PersonName | None = None
+    operation_logs_complete: bool | None = None
+    operation_log_retention_days: int | None = Field(default=None, ge=0, le=36_500)
+    pi_encrypted_storage: bool | None = None
+    pi_encrypted_transit: bool | None = None
     notes: Notes | None = None
 
     @model_validator(mode="after")
@@ -66,6 +73,13 @@ class FactsRead(BaseModel):
     collective_decision_ref: str | None = None
     collective_decision_date: date | None = None
     sensitive_fields_encrypted: bool = False
+    system_admin_name: str | None = None
+    security_admin_name: str | None = None
+    audit_admin_name: str | None = None
+    operation_logs_complete: bool = False
+    operation_log_retention_days: int | None = None
+    pi_encrypted_storage: bool = False
+    pi_encrypted_transit: bool = False
     notes: str = ""
     updated_by: str = ""
     updated_at: datetime | None = None

@@ -82,6 +82,7 @@ class Failure:
     dataset_name: str | None = None
     fields: list[str] = field(default_factory=list)
     owner_user_id: int | None = None
+    severity: str | None = None  # the rule's, unless escalated for this subject
 
 
 @dataclass
@@ -176,7 +177,7 @@ def sync(
         _set(finding, "title_zh", rule.title_zh[:300])
         _set(finding, "title_en", rule.title_en[:300])
         _set(finding, "clauses", "\n".join(rule.clauses)[:1000])
-        _set(finding, "severity", rule.severity)
+        _set(finding, "severity", failure.severity or rule.severity)
         _set(finding, "unit_id", failure.unit_id)
         _set(finding, "system_id", failure.system_id)
         _set(finding, "dataset_id", failure.dataset_id)
@@ -296,7 +297,14 @@ def sort_key(finding: Finding) -> tuple[int, int, str, int]:
     )
 
 
-def score(open_by_severity: dict[str, int], weights: dict[str, int]) -> int:
-    """100 minus the weighted open findings, never below 0."""
-    lost = sum(weights.get(sev, 0) * count for sev, count in open_by_severity.items())
+def score(
+    open_by_rule: dict[str, dict[str, int]], weights: dict[str, int], max_per_rule: int = 100
+) -> int:
+    """100 minus the weighted open findings, never below 0; one rule takes at most
+    ``max_per_rule`` points, so forty datasets without a retention period do not outweigh
+    data stored abroad. ``open_by_rule``: rule id → severity → open findings."""
+    lost = sum(
+        min(max_per_rule, sum(weights.get(sev, 0) * count for sev, count in by_severity.items()))
+        for by_severity in open_by_rule.values()
+    )
     return max(0, 100 - lost)

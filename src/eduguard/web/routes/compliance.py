@@ -273,6 +273,8 @@ async def facts_submit(
         raw = form.get(name)
         if kind == "bool":
             values[name] = raw == "true"
+        elif kind == "int" and isinstance(raw, str) and raw.strip().isdigit():
+            values[name] = int(raw.strip())
         elif isinstance(raw, str):
             values[name] = raw.strip() or None
     try:

@@ -1,0 +1,151 @@
+"""What the expert review of the rules asked for (issue #16): item 11's narrower list, 三员 per
+system with the severity its MLPS level calls for, dates that cannot be evidence, and a cap on
+what one rule takes from a unit's score."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from eduguard.compliance import checks, flows, rules, service
+from eduguard.compliance.models import Finding, FindingStatus
+from eduguard.compliance.schemas import FactsUpdate
+from eduguard.orgs import service as orgs_service
+from eduguard.orgs.schemas import SystemUpdate
+
+from .conftest import TODAY, World, add_catalog, column
+
+RETENTION = 180
+
+
+def _table(name: str, columns: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "row_count": 100,
+        "rows_sampled": 100,
+        "subjects": 100,
+        "minors": any(c["minors"] for c in columns),
+        "level": "general-3",
+        "columns": columns,
+    }
+
+
+def _open(session: Session, rule_id: str, subject: str) -> Finding | None:
+    return session.scalar(
+        select(Finding).where(
+            Finding.rule_id == rule_id,
+            Finding.subject_key == subject,
+            Finding.status == FindingStatus.open,
+        )
+    )
+
+
+def test_photos_passwords_and_children_do_not_call_for_a_collective_decision(
+    session: Session, world: World
+) -> None:
+    """学籍 photos, password hashes and under-14 names are not item 11's list; a health column is."""
+    add_catalog(
+        session,
+        world.school_a_system,
+        [
+            _table(
+                "xs_jbxx",
+                [
+                    column("xm", ["PERSON_NAME"], minors=True, sensitive=True),
+                    column("zp", ["PHOTO"], sensitive=True),
+                    column("mm", ["CREDENTIAL"], sensitive=True),
+                ],
+            )
+        ],
+    )
+    add_catalog(
+        session,
+        world.school_b_system,
+        [_table("tj", [column("sl", ["HEALTH"], sensitive=True)])],
+    )
+    flows.evaluate(session, today=TODAY, audit_retention_days=RETENTION)
+    session.commit()
+    photo_system = f"system:{world.school_a_system}"
+    health_system = f"system:{world.school_b_system}"
+    assert _open(session, "N11-COLLECTIVE-DECISION", photo_system) is None
+    decision = _open(session, "N11-COLLECTIVE-DECISION", health_system)
+    assert decision is not None and decision.severity == "high"
+    assert "tj.sl" in (decision.field_names or "")
+    # Photos are PIPL Art. 28 material (biometric): separate consent still applies to them,
+    # but not to a password hash.
+    consent = _open(session, "N11-SEPARATE-CONSENT", photo_system)
+    assert consent is not None and "zp" in (consent.field_names or "")
+    assert "mm" not in (consent.field_names or "")
+
+
+def test_admin_separation_is_high_on_level_three_systems(session: Session, world: World) -> None:
+    orgs_service.update_system(session, world.school_a_system, SystemUpdate(mlps_level=3))
+    orgs_service.update_system(session, world.school_b_system, SystemUpdate(mlps_level=2))
+    flows.evaluate(session, today=TODAY, audit_retention_days=RETENTION)
+    session.commit()
+    high = _open(session, "N6-ADMIN-SEPARATION", f"system:{world.school_a_system}")
+    medium = _open(session, "N6-ADMIN-SEPARATION", f"system:{world.school_b_system}")
+    assert high is not None and high.severity == "high"
+    assert medium is not None and medium.severity == "medium"
+    assert "未登记系统管理员" in high.evidence
+
+
+def test_a_date_after_the_evaluation_is_not_evidence() -> None:
+    system = checks.SystemSnap(1, "示例系统", 1, "domestic", 3, 1_200_000, None)
+    system.facts["last_security_audit_date"] = TODAY + timedelta(days=30)
+    outcome = checks.fact_within_days(
+        system,
+        {"fact": "last_security_audit_date", "max_age_days": 365},
+        checks.Context(TODAY, RETENTION),
+    )
+    assert outcome is not None and "晚于评估日期" in outcome.evidence
+
+
+def test_one_rule_takes_at_most_its_cap() -> None:
+    weights = {"high": 15, "medium": 8, "low": 3}
+    many = {"N5-RETENTION": {"medium": 12}}
+    assert service.score(many, weights) == 4  # uncapped: 100 - 96
+    assert service.score(many, weights, 20) == 80
+    abroad = {"N5-DOMESTIC-STORAGE": {"high": 1}, "N9-MLPS-LEVEL3": {"high": 1}}
+    assert service.score(abroad, weights, 20) < service.score(many, weights, 20) + 1
+
+
+def test_many_datasets_without_storage_period_are_capped(session: Session, world: World) -> None:
+    tables = [_table(f"t{n}", [column("xm", ["PERSON_NAME"])]) for n in range(6)]
+    add_catalog(session, world.school_a_system, tables)
+    flows.evaluate(session, today=TODAY, audit_retention_days=RETENTION)
+    session.commit()
+    retention = session.scalars(
+        select(Finding).where(Finding.rule_id == "N5-RETENTION", Finding.unit_id == world.school_a)
+    ).all()
+    assert len(retention) == 6
+    scores = {s.unit_id: s for s in flows.unit_scores(session, "/")}
+    own = scores[world.school_a]
+    ruleset = rules.default_rules()
+    expected_lost = 0
+    by_rule: dict[str, int] = {}
+    for finding in session.scalars(
+        select(Finding).where(
+            Finding.unit_id == world.school_a, Finding.status == FindingStatus.open
+        )
+    ):
+        by_rule[finding.rule_id] = (
+            by_rule.get(finding.rule_id, 0) + ruleset.weights[finding.severity]
+        )
+    expected_lost = sum(min(ruleset.max_points_per_rule, lost) for lost in by_rule.values())
+    assert by_rule["N5-RETENTION"] == 48 > ruleset.max_points_per_rule
+    assert own.score == max(0, 100 - expected_lost)
+
+
+def test_operation_log_facts_through_the_schema(session: Session, world: World) -> None:
+    saved = flows.save_facts(
+        session,
+        world.school_a_system,
+        FactsUpdate(operation_logs_complete=True, operation_log_retention_days=200),
+        scope="/",
+        by="tester",
+    )
+    assert saved.operation_log_retention_days == 200 and saved.operation_logs_complete
