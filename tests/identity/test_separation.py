@@ -235,6 +235,39 @@ def test_stewards_act_and_the_affected_admin_is_told(
     assert [n["action"] for n in relog.get("/api/v1/account/notices").json()] == ["user.reset_mfa"]
 
 
+def test_notice_after_the_console_second_factor(admin_client: TestClient, accounts: Any) -> None:
+    auditor = accounts.create("auditor", {Role.audit_admin})
+    accounts.create("sec", {Role.security_admin})
+    accounts.login(admin_client, "sec")
+    answer = admin_client.put(f"/api/v1/users/{auditor}/roles", json={"roles": []})
+    assert answer.status_code == 200, answer.text  # the steward may revoke the role
+    back = admin_client.put(f"/api/v1/users/{auditor}/roles", json={"roles": ["audit_admin"]})
+    _denied(back)  # …but not give it back: the account is now the system administrator's
+    client = TestClient(admin_client.app)
+    _unthrottle(client)
+    client.get("/login")
+    step = client.post(
+        "/login",
+        data={
+            "username": "auditor",
+            "password": PASSWORD,
+            "login_csrf": client.cookies.get("eg_login_csrf"),
+        },
+        follow_redirects=False,
+    )
+    assert step.headers["location"] == "/login/mfa"
+    csrf = client.get("/login/mfa").text.split('name="csrf_token" value="', 1)[1].split('"')[0]
+    done = client.post(
+        "/login/mfa",
+        data={"csrf_token": csrf, "code": accounts.totp("auditor")},
+        follow_redirects=False,
+    )
+    assert done.headers["location"] == "/account/notices"
+    page = client.get("/account/notices")
+    assert "sec" in page.text and "审计管理员" in page.text and "无角色" in page.text
+    assert "UTC" in page.text  # when
+
+
 # ---------------------------------------------------------------- the shell CLI
 
 runner = CliRunner()
