@@ -68,10 +68,12 @@ def _names(roles: frozenset[Role] | set[Role]) -> str:
 
 def separation_denied(what: str, roles: frozenset[Role] | set[Role]) -> PermissionDenied:
     stewards = separation.account_stewards(roles)
+    who = _names(set(stewards)) if stewards else "服务器运维人员在命令行"
     return PermissionDenied(
         "separation_of_duties",
-        f"三员分立：{what}（涉及角色：{_names(roles)}）只能由{_names(set(stewards)) or '命令行'}办理",
-        f"separation of duties: only {sorted(stewards)} may do this for roles {sorted(roles)}",
+        f"三员分立：{what}（涉及角色：{_names(roles)}）只能由{who}办理",
+        f"separation of duties: only {sorted(stewards) or 'the CLI'} may do this "
+        f"for roles {sorted(roles)}",
         details={"roles": sorted(str(r) for r in roles)},
     )
 
