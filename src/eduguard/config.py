@@ -104,6 +104,15 @@ class Settings(BaseSettings):
     login_rate_per_minute: int = Field(
         default=10, ge=1, le=10_000, description="同一客户端每分钟最多登录尝试次数"
     )
+    mfa_max_failures: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="连续输错几次动态验证码后锁定账户（登录与绑定时均计数，锁定时长同登录锁定）",
+    )
+    token_max_days: int = Field(
+        default=90, ge=1, le=366, description="API 令牌的最长有效期（天）；未指定有效期时即取此值"
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -22,13 +22,14 @@ EXPECTED: dict[Role, set[str]] = {
     Role.system_admin: ORGS_READ
     | CATALOG
     | {"unit:write", "system:write", "agreement:write", "user:read", "user:manage", "user:unlock"}
+    | {"user:credentials"}
     | {"source:write", "catalog:scan"}
     | {"compliance:read", "compliance:evaluate"},
     Role.security_admin: ORGS_READ
     | CATALOG
-    | {"user:read", "user:unlock", "catalog:alert"}
+    | {"user:read", "user:unlock", "user:credentials", "catalog:alert"}
     | COMPLIANCE,
-    Role.audit_admin: {"audit:read", "audit:export"},
+    Role.audit_admin: {"audit:read", "audit:export", "user:read", "user:credentials"},
     Role.data_owner: ORGS_READ
     | CATALOG
     | {"system:write", "agreement:write", "source:write", "catalog:scan", "catalog:review"}

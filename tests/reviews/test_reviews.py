@@ -54,7 +54,11 @@ def _people(session: Session) -> dict[str, Person]:
         ("stranger", Role.data_owner, other),
     ):
         user = identity_service.create_user(
-            session, username=name, password="Pw-" + "y" * 16, roles={role}, unit_id=unit.id
+            session,
+            username=name,
+            password="Review-synthetic-Pw-9xK",
+            roles={role},
+            unit_id=unit.id,
         )
         people[name] = Person(user.id, name, frozenset({role.value}), unit.id, unit.path)
     people["_units"] = Person(None, "", frozenset(), school.id, str(county.id))

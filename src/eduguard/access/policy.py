@@ -1,5 +1,11 @@
 """The one place that decides access.
 
+``user:credentials`` (create accounts, grant roles, reset passwords and second factors) is held
+by the three administrators, and each act is further bound by the 三员分立 stewardship rule —
+data in :data:`eduguard.identity.separation.STEWARDS` (re-exported here as ``ROLE_STEWARDS``):
+the security administrator stewards the audit administrator and vice versa, the system
+administrator every other role and never those two.
+
 Every route declares an action (``eduguard.web.deps.permission``); :func:`decide` answers
 allow/deny **with a reason**, which later goes into the audit event. Scope follows the unit
 tree: a principal sees its own unit and the units below it (``Unit.path`` prefix).
@@ -10,6 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eduguard.identity.models import Role
+from eduguard.identity.separation import STEWARDS
+
+ROLE_STEWARDS = STEWARDS  # who grants the audit/security administrator roles, resets their keys
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"  # any logged-in account (own profile, logout, home)
@@ -26,7 +35,8 @@ ACTIONS: dict[str, str] = {
     "agreement:read": "查看第三方协议",
     "agreement:write": "登记/归档第三方协议",
     "user:read": "查看账户",
-    "user:manage": "管理账户与角色",
+    "user:manage": "停用/启用账户",
+    "user:credentials": "创建账户、授予角色、重置密码与双因素（按三员分立规则）",
     "user:unlock": "解除账户锁定",
     "catalog:read": "查看数据资源目录",
     "catalog:scan": "扫描信息系统的数据",
@@ -56,13 +66,15 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.system_admin: READ_ORGS
     | CATALOG_READ
     | {"unit:write", "system:write", "agreement:write", "user:read", "user:manage", "user:unlock"}
+    | {"user:credentials"}
     | {"source:write", "catalog:scan"}
     | {"compliance:read", "compliance:evaluate"},
     Role.security_admin: READ_ORGS
     | CATALOG_READ
-    | {"user:read", "user:unlock", "catalog:alert"}
+    | {"user:read", "user:unlock", "user:credentials", "catalog:alert"}
     | COMPLIANCE_MANAGE,
-    Role.audit_admin: frozenset({"audit:read", "audit:export"}),
+    # user:read and user:credentials: to steward the security administrator (三员分立)
+    Role.audit_admin: frozenset({"audit:read", "audit:export", "user:read", "user:credentials"}),
     Role.data_owner: READ_ORGS
     | CATALOG_READ
     | {"system:write", "agreement:write", "source:write", "catalog:scan", "catalog:review"}

@@ -36,6 +36,7 @@ from eduguard.db import migrate
 from eduguard.db.engine import make_engine, transaction
 from eduguard.demo import flows as demo_flows
 from eduguard.errors import EduguardError
+from eduguard.identity import flows as identity_flows
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import Role
 from eduguard.keys.keyring import Keyring
@@ -208,6 +209,7 @@ def user_create(
             unit_id=unit,
             display_name=display_name,
         )
+        identity_flows.record_created(session, user, by=None)
         console.print(f"已创建账户 [bold]{user.username}[/]")
 
 
@@ -244,7 +246,7 @@ def user_disable(username: Annotated[str, typer.Argument(help="用户名")]) -> 
     """停用账户：立即注销其全部会话并撤销其 API 令牌。"""
     with db_session() as session:
         user = identity_service.find_user(session, username)
-        identity_service.set_active(session, user, False, by=None)
+        identity_flows.set_active(session, user, False, by=None)
         console.print(f"已停用账户 [bold]{user.username}[/]，其会话与令牌均已失效")
 
 
@@ -254,21 +256,21 @@ def user_enable(username: Annotated[str, typer.Argument(help="用户名")]) -> N
     """重新启用账户。"""
     with db_session() as session:
         user = identity_service.find_user(session, username)
-        identity_service.set_active(session, user, True, by=None)
+        identity_flows.set_active(session, user, True, by=None)
         console.print(f"已启用账户 [bold]{user.username}[/]")
 
 
 @user_app.command("reset-mfa")
 @friendly_errors
 def user_reset_mfa(username: Annotated[str, typer.Argument(help="用户名")]) -> None:
-    """重置双因素认证（如手机丢失）；下次登录时须重新绑定。"""
-    from eduguard.identity import mfa
+    """重置双因素认证（如手机丢失）；下次登录时须重新绑定，其会话与 API 令牌均失效。
 
+    命令行（持有服务器密钥的运维人员）不受三员分立授权规则约束，但每次操作都记入审计日志，
+    并在受影响的管理员下次登录时提示。"""
     with db_session() as session:
         user = identity_service.find_user(session, username)
-        mfa.reset(user)
-        identity_service.end_all_sessions(session, user)
-        console.print(f"已重置 [bold]{user.username}[/] 的双因素认证，其会话均已注销")
+        identity_flows.reset_mfa(session, user, by=None)
+        console.print(f"已重置 [bold]{user.username}[/] 的双因素认证，其会话与 API 令牌均已失效")
 
 
 @user_app.command("reset-password")
@@ -280,15 +282,17 @@ def user_reset_password(
         typer.Option("--password", help="新密码；缺省时交互输入", envvar="EDUGUARD_NEW_PASSWORD"),
     ] = None,
 ) -> None:
-    """为账户设置新密码（如忘记密码）；其全部会话随即注销。"""
+    """为账户设置新密码（如忘记密码）；其全部会话与 API 令牌随即失效。
+
+    与 reset-mfa 相同：操作记入审计日志，并在受影响的管理员下次登录时提示。"""
     if password is None:
         if not sys.stdin.isatty():
             raise fail("请用 --password 或环境变量 EDUGUARD_NEW_PASSWORD 提供新密码")
         password = typer.prompt("新密码", hide_input=True, confirmation_prompt=True)
     with db_session() as session:
         user = identity_service.find_user(session, username)
-        identity_service.reset_password(session, user, password, by=None)
-        console.print(f"已为 [bold]{user.username}[/] 设置新密码，其会话均已注销")
+        identity_flows.reset_password(session, user, password, by=None)
+        console.print(f"已为 [bold]{user.username}[/] 设置新密码，其会话与 API 令牌均已失效")
 
 
 @user_app.command("unlock")

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from eduguard.db.base import utcnow
 from eduguard.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
-from eduguard.identity import passwords, tokens
-from eduguard.identity.models import LoginSession, Role, User, UserRole
+from eduguard.identity import mfa, passwords, tokens
+from eduguard.identity.models import AccountNotice, LoginSession, Role, User, UserRole
 
 ADMIN_ROLES = frozenset({Role.system_admin, Role.security_admin, Role.audit_admin})
 ALL = "/"
@@ -39,6 +39,15 @@ def bad_login() -> NotAuthenticated:
 class LockoutPolicy:
     max_failures: int = 5
     lock_minutes: int = 15
+    mfa_max_failures: int = 5  # wrong second-factor codes in a row; same lock duration
+
+
+def mfa_locked() -> NotAuthenticated:
+    return NotAuthenticated(
+        "mfa_locked",
+        "动态验证码错误次数过多，账户已临时锁定，请稍后再试或联系安全管理员解除锁定",
+        "too many wrong one-time codes: the account is locked for a while",
+    )
 
 
 # ---------------------------------------------------------------- roles
@@ -135,17 +144,25 @@ def list_users(
     return session.scalars(query.order_by(User.id)).all()
 
 
-def change_password(session: Session, user: User, old: str, new: str) -> None:
+def change_password(
+    session: Session, user: User, old: str, new: str, *, keep_session_id: int | None = None
+) -> int:
+    """The account changes its own password: every other session and every API token of the
+    account ends (the session it is changed from stays). Returns the number of sessions ended."""
     if not passwords.verify(user.password_hash, old):
         raise ValidationFailed("bad_password", "原密码错误", "the current password is wrong")
     passwords.check_policy(user.username, new)
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = utcnow()
+    ended = end_all_sessions(session, user, keep_session_id=keep_session_id)
+    tokens.revoke_all(session, user.id)
     session.flush()
+    return ended
 
 
 def reset_password(session: Session, user: User, new: str, *, by: User | None) -> None:
-    """An administrator sets a new password (e.g. forgotten): every session of the account ends."""
+    """An administrator sets a new password (e.g. forgotten): every session and API token of
+    the account ends."""
     if by is not None and by.id == user.id:
         raise PermissionDenied("self_reset", "请在“我的账户”中修改自己的密码")
     passwords.check_policy(user.username, new)
@@ -154,6 +171,27 @@ def reset_password(session: Session, user: User, new: str, *, by: User | None) -
     user.failed_logins = 0
     user.locked_until = None
     end_all_sessions(session, user)
+    tokens.revoke_all(session, user.id)
+
+
+def self_reset_mfa_denied() -> PermissionDenied:
+    return PermissionDenied(
+        "self_reset_mfa",
+        "不能重置自己的双因素认证，请联系负责您账户的管理员",
+        "nobody resets their own second factor",
+    )
+
+
+def reset_mfa(session: Session, user: User, *, by: User | None) -> None:
+    """Forget the account's second factor (it enrols again at next login); its sessions and
+    API tokens end. Never one's own: that would let a stolen session drop the second factor."""
+    if by is not None and by.id == user.id:
+        raise self_reset_mfa_denied()
+    mfa.reset(user)
+    user.totp_failures = 0
+    end_all_sessions(session, user)
+    tokens.revoke_all(session, user.id)
+    session.flush()
 
 
 def set_active(session: Session, user: User, active: bool, *, by: User | None) -> User:
@@ -169,6 +207,7 @@ def set_active(session: Session, user: User, active: bool, *, by: User | None) -
 
 def unlock(session: Session, user: User) -> User:
     user.failed_logins = 0
+    user.totp_failures = 0
     user.locked_until = None
     session.flush()
     return user
@@ -257,14 +296,25 @@ def end_session(session: Session, login: LoginSession) -> None:
     session.flush()
 
 
-def end_all_sessions(session: Session, user: User) -> int:
-    sessions = session.scalars(
-        select(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked.is_(False))
-    ).all()
+def end_all_sessions(session: Session, user: User, *, keep_session_id: int | None = None) -> int:
+    """Revoke the account's sessions (except ``keep_session_id``); returns how many ended."""
+    query = select(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.revoked.is_(False)
+    )
+    if keep_session_id is not None:
+        query = query.where(LoginSession.id != keep_session_id)
+    sessions = session.scalars(query).all()
     for login in sessions:
         login.revoked = True
     session.flush()
     return len(sessions)
+
+
+def log_out_everywhere(session: Session, user: User) -> int:
+    """Every session and every API token of the account ends."""
+    ended = end_all_sessions(session, user)
+    tokens.revoke_all(session, user.id)
+    return ended
 
 
 def active_sessions(session: Session, user: User) -> Sequence[LoginSession]:
@@ -282,3 +332,73 @@ def end_own_session(session: Session, user: User, session_id: int) -> None:
     if login is None or login.user_id != user.id:
         raise NotFound("session_not_found", "会话不存在")
     end_session(session, login)
+
+
+# ---------------------------------------------------------------- second factor with lockout
+
+
+def _count_mfa_failure(user: User, policy: LockoutPolicy) -> bool:
+    """Count one wrong code; returns True when this failure locked the account."""
+    user.totp_failures = (user.totp_failures or 0) + 1
+    if user.totp_failures >= policy.mfa_max_failures:
+        user.locked_until = utcnow() + timedelta(minutes=policy.lock_minutes)
+        user.totp_failures = 0
+        return True
+    return False
+
+
+def check_second_factor(
+    session: Session,
+    user: User,
+    code: str,
+    policy: LockoutPolicy | None = None,
+    *,
+    enrolment: bool = False,
+) -> None:
+    """Verify a TOTP code (``enrolment``: the code confirming a new secret). While the account
+    is locked every code is refused; ``policy.mfa_max_failures`` wrong codes in a row lock it
+    for ``policy.lock_minutes``. The failure count is flushed before raising: the caller commits
+    it. Raises ``mfa_locked`` (the account is, or has just become, locked) or ``bad_totp``."""
+    policy = policy or LockoutPolicy()
+    if is_locked(user):
+        raise mfa_locked()
+    try:
+        if enrolment:
+            mfa.confirm_enrolment(user, code)
+        else:
+            mfa.verify(user, code)
+    except ValidationFailed:
+        locked = _count_mfa_failure(user, policy)
+        session.flush()
+        if locked:
+            raise mfa_locked() from None
+        raise
+    user.totp_failures = 0
+    session.flush()
+
+
+# ---------------------------------------------------------------- notices
+
+
+def add_notice(session: Session, user: User, *, action: str, summary: str, actor: str) -> None:
+    session.add(
+        AccountNotice(user_id=user.id, action=action, summary=summary[:500], actor=actor[:64])
+    )
+    session.flush()
+
+
+def pending_notices(session: Session, user_id: int) -> Sequence[AccountNotice]:
+    query = (
+        select(AccountNotice)
+        .where(AccountNotice.user_id == user_id, AccountNotice.acknowledged_at.is_(None))
+        .order_by(AccountNotice.id)
+    )
+    return session.scalars(query).all()
+
+
+def acknowledge_notices(session: Session, user_id: int) -> int:
+    pending = pending_notices(session, user_id)
+    for notice in pending:
+        notice.acknowledged_at = utcnow()
+    session.flush()
+    return len(pending)

@@ -87,8 +87,8 @@ def principal_of(session: Session, login: LoginSession) -> Principal:
     return _principal(session, login.user)
 
 
-def _token_principal(session: Session, raw: str) -> Principal:
-    token = identity_tokens.resolve(session, raw)
+def _token_principal(session: Session, raw: str, max_days: int) -> Principal:
+    token = identity_tokens.resolve(session, raw, max_days)
     if token is None:
         raise NotAuthenticated("bad_token", "API 令牌无效、已过期或已撤销", "invalid API token")
     return _principal(session, token.user, token.scope_set)
@@ -147,7 +147,8 @@ def permission(action: str) -> Any:
         authorization = request.headers.get("authorization", "")
         login: LoginSession | None = None
         if authorization.lower().startswith("bearer "):
-            principal = _token_principal(session, authorization[7:].strip())
+            max_days = request.app.state.settings.token_max_days
+            principal = _token_principal(session, authorization[7:].strip(), max_days)
         else:
             login = current_login(request, session)
             if login is None:

@@ -184,6 +184,20 @@ EN: dict[str, str] = {
     "注意：以下字段在脱敏数据中不含任何原值": "Note: the copy carries no value of these fields",
     "我已知悉以下字段在脱敏数据中不含原值，仍同意": "I know the copy carries no value of these fields and approve",
     "“脱敏方式”一列是生成的数据对每个字段的处理：标为“抑制（输出为空）”或“替换”的字段在数据中不含原值，审批人会看到同样的说明。": "The Treatment column is what the copy does with each field: fields marked suppressed (empty) or redacted carry no value; approvers see the same.",
+    "账户变更提醒": "Account change notices",
+    "自您上次确认以来，他人对您的账户做了以下操作。如非您本人知情，请立即联系审计管理员并检查审计日志。": (
+        "Since you last acknowledged, others did the following to your account. If you did not "
+        "know of it, contact the audit administrator and check the audit log at once."
+    ),
+    "操作者": "By",
+    "时间": "Time",
+    "我已知悉": "Acknowledge",
+    "没有待确认的账户变更提醒。": "No account change notices to acknowledge.",
+    "审计管理员角色由安全管理员授予、收回并重置其密码与双因素，安全管理员角色由审计管理员办理；系统管理员办理其他角色。": (
+        "The security administrator grants and revokes the audit administrator role and resets "
+        "its password and second factor, the audit administrator does the same for the security "
+        "administrator; the system administrator handles every other role."
+    ),
 }
 
 

@@ -1,4 +1,5 @@
-""" "My account": sessions, API tokens, password, TOTP enrolment — console and API."""
+""" "My account": sessions, API tokens, password, TOTP enrolment, the notices of what others did
+to the account — console and API."""
 
 from __future__ import annotations
 
@@ -10,11 +11,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from eduguard.access.policy import ACTIONS, AUTHENTICATED, MFA_PENDING, Principal, actions_of
+from eduguard.audit import service as audit_service
 from eduguard.errors import EduguardError, PermissionDenied
 from eduguard.identity import mfa, tokens
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import LoginSession, User
-from eduguard.web.deps import SESSION_COOKIE, DbSession, current_login, language, permission
+from eduguard.web.deps import (
+    SESSION_COOKIE,
+    AppSettings,
+    DbSession,
+    current_login,
+    language,
+    permission,
+)
 from eduguard.web.render import page
 
 router = APIRouter()
@@ -35,7 +44,8 @@ class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
     scopes: list[str] = Field(min_length=1, max_length=50)
-    days: int | None = Field(default=90, ge=1, le=366)
+    # None or missing: EDUGUARD_TOKEN_MAX_DAYS; never a token without an end.
+    days: int | None = Field(default=None, ge=1, le=366)
 
 
 class TokenRead(BaseModel):
@@ -52,6 +62,29 @@ class TokenRead(BaseModel):
 
 class TokenCreated(TokenRead):
     token: str  # shown once
+
+
+class NoticeRead(BaseModel):
+    """What someone else did to this account (roles, password, second factor)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    action: str
+    summary: str
+    actor: str
+    created_at: datetime
+
+
+def notices_of(session: DbSession, user_id: int) -> list[NoticeRead]:
+    return [
+        NoticeRead.model_validate(n) for n in identity_service.pending_notices(session, user_id)
+    ]
+
+
+def lockout_policy(settings: AppSettings) -> identity_service.LockoutPolicy:
+    return identity_service.LockoutPolicy(
+        settings.login_max_failures, settings.login_lock_minutes, settings.mfa_max_failures
+    )
 
 
 def _user(session: DbSession, caller: Principal) -> User:
@@ -103,18 +136,20 @@ def revoke_session_page(session_id: int, caller: Caller, session: DbSession) -> 
 
 @router.post("/account/logout-everywhere", include_in_schema=False)
 def logout_everywhere_page(caller: Caller, session: DbSession) -> Response:
-    identity_service.end_all_sessions(session, _user(session, caller))
+    identity_service.log_out_everywhere(session, _user(session, caller))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 
 @router.post("/account/tokens", include_in_schema=False)
-async def create_token_page(request: Request, caller: Caller, session: DbSession) -> Response:
+async def create_token_page(
+    request: Request, caller: Caller, session: DbSession, settings: AppSettings
+) -> Response:
     form = await request.form()
     name = str(form.get("name") or "")
     scopes = {str(s) for s in form.getlist("scopes")}
-    days_raw = str(form.get("days") or "90")
+    days_raw = str(form.get("days") or settings.token_max_days)
     try:
         raw, _token = tokens.create(
             session,
@@ -122,7 +157,8 @@ async def create_token_page(request: Request, caller: Caller, session: DbSession
             name=name,
             scopes=scopes,
             allowed=actions_of(caller.roles),
-            days=int(days_raw) if days_raw.isdigit() else 0,
+            days=int(days_raw) if days_raw.isdigit() and len(days_raw) < 6 else 0,
+            max_days=settings.token_max_days,
         )
     except EduguardError as exc:
         return _account_page(
@@ -149,10 +185,15 @@ def change_password_page(
     old_password: Annotated[str, Form(max_length=256)],
     new_password: Annotated[str, Form(max_length=256)],
 ) -> Response:
+    login = current_login(request, session)
     try:
         with session.begin_nested():
             identity_service.change_password(
-                session, _user(session, caller), old_password, new_password
+                session,
+                _user(session, caller),
+                old_password,
+                new_password,
+                keep_session_id=login.id if login is not None else None,
             )
     except EduguardError as exc:
         return _account_page(
@@ -162,7 +203,9 @@ def change_password_page(
             status=exc.status_code,
             errors=[exc.message(language(request))],
         )
-    return _account_page(request, session, caller, notice="密码已修改")
+    return _account_page(
+        request, session, caller, notice="密码已修改；其他会话与全部 API 令牌均已失效"
+    )
 
 
 def _current(request: Request, session: DbSession) -> LoginSession:
@@ -189,6 +232,7 @@ def mfa_enrol_confirm(
     request: Request,
     caller: Pending,
     session: DbSession,
+    settings: AppSettings,
     code: Annotated[str, Form(max_length=10)],
 ) -> Response:
     login = _current(request, session)
@@ -196,8 +240,23 @@ def mfa_enrol_confirm(
     if mfa.enrolled(user):
         return RedirectResponse("/account", status_code=303)
     try:
-        mfa.confirm_enrolment(user, code)
+        identity_service.check_second_factor(
+            session, user, code, lockout_policy(settings), enrolment=True
+        )
     except EduguardError as exc:
+        audit_service.record(
+            session,
+            action="auth.mfa_enrol_failed",
+            object_type="user",
+            object_id=user.id,
+            result="failed",
+            reason=exc.code,
+        )
+        if exc.code == "mfa_locked":
+            identity_service.end_session(session, login)  # start again after the lock
+            response = RedirectResponse("/login", status_code=303)
+            response.delete_cookie(SESSION_COOKIE, path="/")
+            return response
         uri = mfa.provisioning_uri(user)
         return page(
             request,
@@ -208,8 +267,30 @@ def mfa_enrol_confirm(
             errors=[exc.message(language(request))],
         )
     login.mfa_verified = True
+    audit_service.record(session, action="auth.mfa_enrol", object_type="user", object_id=user.id)
     session.flush()
-    return RedirectResponse("/account", status_code=303)
+    pending = identity_service.pending_notices(session, user.id)
+    return RedirectResponse("/account/notices" if pending else "/account", status_code=303)
+
+
+@router.get("/account/notices", include_in_schema=False)
+def notices_page(request: Request, caller: Caller, session: DbSession) -> HTMLResponse:
+    user = _user(session, caller)
+    return page(request, "account_notices.html", notices=notices_of(session, user.id))
+
+
+@router.post("/account/notices/acknowledge", include_in_schema=False)
+def acknowledge_notices_page(caller: Caller, session: DbSession) -> Response:
+    user = _user(session, caller)
+    count = identity_service.acknowledge_notices(session, user.id)
+    audit_service.record(
+        session,
+        action="account.notices_acknowledged",
+        object_type="user",
+        object_id=user.id,
+        row_count=count,
+    )
+    return RedirectResponse("/", status_code=303)
 
 
 # ---------------------------------------------------------------- API
@@ -229,7 +310,8 @@ def api_revoke_session(session_id: int, caller: Caller, session: DbSession) -> R
 
 @router.post("/api/v1/account/logout-everywhere", tags=["account"])
 def api_logout_everywhere(caller: Caller, session: DbSession) -> dict[str, int]:
-    ended = identity_service.end_all_sessions(session, _user(session, caller))
+    """End every session and revoke every API token of the account."""
+    ended = identity_service.log_out_everywhere(session, _user(session, caller))
     return {"sessions_ended": ended}
 
 
@@ -240,8 +322,11 @@ def api_tokens(caller: Caller, session: DbSession) -> list[TokenRead]:
 
 
 @router.post("/api/v1/account/tokens", tags=["account"], status_code=201)
-def api_create_token(body: TokenCreate, caller: Caller, session: DbSession) -> TokenCreated:
-    """Create an API token; the token itself is in this answer only, never again."""
+def api_create_token(
+    body: TokenCreate, caller: Caller, session: DbSession, settings: AppSettings
+) -> TokenCreated:
+    """Create an API token; the token itself is in this answer only, never again. It lives
+    ``days`` (at most, and by default, EDUGUARD_TOKEN_MAX_DAYS)."""
     raw, token = tokens.create(
         session,
         _user(session, caller),
@@ -249,6 +334,7 @@ def api_create_token(body: TokenCreate, caller: Caller, session: DbSession) -> T
         scopes=set(body.scopes),
         allowed=actions_of(caller.roles),
         days=body.days,
+        max_days=settings.token_max_days,
     )
     return TokenCreated(**TokenRead.model_validate(token).model_dump(), token=raw)
 
@@ -257,3 +343,23 @@ def api_create_token(body: TokenCreate, caller: Caller, session: DbSession) -> T
 def api_revoke_token(token_id: int, caller: Caller, session: DbSession) -> TokenRead:
     user = _user(session, caller)
     return TokenRead.model_validate(tokens.revoke(session, user.id, token_id))
+
+
+@router.get("/api/v1/account/notices", tags=["account"])
+def api_notices(caller: Caller, session: DbSession) -> list[NoticeRead]:
+    """What others did to this account (roles, password, second factor), until acknowledged."""
+    return notices_of(session, _user(session, caller).id)
+
+
+@router.post("/api/v1/account/notices/acknowledge", tags=["account"])
+def api_acknowledge_notices(caller: Caller, session: DbSession) -> dict[str, int]:
+    user = _user(session, caller)
+    count = identity_service.acknowledge_notices(session, user.id)
+    audit_service.record(
+        session,
+        action="account.notices_acknowledged",
+        object_type="user",
+        object_id=user.id,
+        row_count=count,
+    )
+    return {"acknowledged": count}

@@ -2,7 +2,10 @@
 
 Brute force from one client is slowed (a per-client rate limit answers 429) and then stopped
 (the account locks for a cool-down after repeated failures; the lock is in the database and
-visible to the security administrator).
+visible to the security administrator). Wrong second-factor codes count the same way
+(EDUGUARD_MFA_MAX_FAILURES), and while the account is locked even the right code is refused.
+After login, an administrator whose account others changed (roles, password, second factor) is
+shown what was done, by whom and when, until acknowledged (/account/notices).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from eduguard.web.deps import (
     permission,
 )
 from eduguard.web.render import page
+from eduguard.web.routes.account import NoticeRead, lockout_policy, notices_of
 
 router = APIRouter()
 Public = Annotated[None, permission(PUBLIC)]
@@ -51,6 +55,9 @@ class LoginResult(BaseModel):
     username: str
     roles: list[str]
     csrf_token: str
+    # What others did to this account since (roles, password, second factor): acknowledge at
+    # POST /api/v1/account/notices/acknowledge.
+    notices: list[NoticeRead] = []
 
 
 class Me(BaseModel):
@@ -98,9 +105,7 @@ def _password_step(
 ) -> User:
     """Check the password; a failure is committed at once so the lockout counts it."""
     _throttle(request)
-    policy = identity_service.LockoutPolicy(
-        settings.login_max_failures, settings.login_lock_minutes
-    )
+    policy = lockout_policy(settings)
     attempt = Actor(username=username.strip()[:64] or "-", client_address=_client(request))
     try:
         user = identity_service.authenticate(session, username, password, policy)
@@ -172,7 +177,8 @@ def login_submit(
         user_agent=request.headers.get("user-agent"),
     )
     if verified:
-        target = _safe_next(next)
+        pending = identity_service.pending_notices(session, user.id)
+        target = "/account/notices" if pending else _safe_next(next)
     elif mfa.enrolled(user):
         target = "/login/mfa"
     else:
@@ -198,13 +204,14 @@ def mfa_submit(
     request: Request,
     _: Pending,
     session: DbSession,
+    settings: AppSettings,
     code: Annotated[str, Form(max_length=10)],
 ) -> Response:
     login = current_login(request, session)
     assert login is not None  # guaranteed by the permission dependency
     _throttle(request)
     try:
-        mfa.verify(login.user, code)
+        identity_service.check_second_factor(session, login.user, code, lockout_policy(settings))
     except EduguardError as exc:
         audit_service.record(
             session,
@@ -214,16 +221,21 @@ def mfa_submit(
             result="failed",
             reason=exc.code,
         )
-        return page(
+        response = page(
             request,
             "login_mfa.html",
             status_code=exc.status_code,
             errors=[exc.message(language(request))],
         )
+        if exc.code == "mfa_locked":  # this pending session ends; log in again after the lock
+            identity_service.end_session(session, login)
+            response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
     login.mfa_verified = True
     audit_service.record(session, action="auth.mfa", object_type="user", object_id=login.user_id)
     session.flush()
-    return RedirectResponse("/", status_code=303)
+    pending = identity_service.pending_notices(session, login.user_id)
+    return RedirectResponse("/account/notices" if pending else "/", status_code=303)
 
 
 @router.post("/logout", include_in_schema=False)
@@ -250,9 +262,17 @@ def api_login(
         if not body.totp:
             raise NotAuthenticated("mfa_required", "请提供动态验证码（totp）", "TOTP code required")
         try:
-            mfa.verify(user, body.totp)
-        except EduguardError:
-            session.commit()  # keep the used-step record
+            identity_service.check_second_factor(session, user, body.totp, lockout_policy(settings))
+        except EduguardError as exc:
+            audit_service.record(
+                session,
+                action="auth.mfa_failed",
+                object_type="user",
+                object_id=user.id,
+                result="failed",
+                reason=exc.code,
+            )
+            session.commit()  # keep the used-step record, the failure count and the event
             raise
     elif mfa.required_for(user) and not settings.demo:
         raise PermissionDenied(
@@ -269,7 +289,10 @@ def api_login(
         user_agent=request.headers.get("user-agent"),
     )
     result = LoginResult(
-        username=user.username, roles=sorted(user.role_set), csrf_token=login.csrf_token
+        username=user.username,
+        roles=sorted(user.role_set),
+        csrf_token=login.csrf_token,
+        notices=notices_of(session, user.id),
     )
     response = Response(result.model_dump_json(), media_type="application/json")
     _set_session_cookie(response, token, settings)

@@ -1,17 +1,20 @@
 """Account and role management: system administrators manage, security administrators see
-(and lift) lockouts. Scope follows the unit tree like everything else."""
+(and lift) lockouts. Creating accounts, granting roles and resetting credentials
+(``user:credentials``) also follow the 三员分立 stewardship rule (identity.separation): a refusal
+answers 403 and is an audit event. Scope follows the unit tree like everything else."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from eduguard.access.policy import ROLE_LABELS, Principal
-from eduguard.errors import EduguardError
+from eduguard.audit import service as audit_service
+from eduguard.errors import EduguardError, PermissionDenied
 from eduguard.identity import flows as identity_flows
-from eduguard.identity import mfa
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import Role, User
 from eduguard.identity.schemas import PasswordReset, RolesUpdate, UserCreate, UserRead
@@ -24,6 +27,28 @@ router = APIRouter()
 Reader = Annotated[Principal, permission("user:read")]
 Manager = Annotated[Principal, permission("user:manage")]
 Unlocker = Annotated[Principal, permission("user:unlock")]
+Steward = Annotated[Principal, permission("user:credentials")]
+T = TypeVar("T")
+
+
+def _audited_denial(
+    request: Request, session: DbSession, target: object, act: Callable[[], T]
+) -> T:
+    """Run ``act``; a refusal under the separation of duties (or of a self-reset) is recorded
+    as an ``access.denied`` event that outlives the request's rollback, then raised."""
+    try:
+        return act()
+    except PermissionDenied as exc:
+        audit_service.record_separately(
+            request.app.state.session_factory,
+            session=session,
+            action="access.denied",
+            object_type="user",
+            object_id=str(target),
+            result="denied",
+            reason=f"{exc.code}: {exc.message_zh}",
+        )
+        raise
 
 
 def _me(session: DbSession, caller: Principal) -> User:
@@ -50,6 +75,7 @@ def _list_page(
         role_choices=_role_choices(language(request)),
         role_labels={r.value: ROLE_LABELS[r][0] for r in Role},
         can_manage="user:manage" in _granted(caller),
+        can_steward="user:credentials" in _granted(caller),
         **context,
     )
 
@@ -66,31 +92,44 @@ def users_page(request: Request, caller: Reader, session: DbSession) -> HTMLResp
 
 
 @router.post("/users/new", include_in_schema=False)
-async def user_create_page(request: Request, caller: Manager, session: DbSession) -> Response:
+async def user_create_page(request: Request, caller: Steward, session: DbSession) -> Response:
     form = await request.form()
     data, errors = parse(UserCreate, form, language(request))
+    status = 422
     if data is not None:
+        body = data
         try:
             with session.begin_nested():
-                identity_flows.create_account(
-                    session, data, by=_me(session, caller), scope=caller.scope
+                _audited_denial(
+                    request,
+                    session,
+                    body.username,
+                    lambda: identity_flows.create_account(
+                        session, body, by=_me(session, caller), scope=caller.scope
+                    ),
                 )
             return RedirectResponse("/users", status_code=303)
         except EduguardError as exc:
             errors = [exc.message(language(request))]
-    return _list_page(request, session, caller, status=422, errors=errors)
+            status = exc.status_code
+    return _list_page(request, session, caller, status=status, errors=errors)
 
 
 @router.post("/users/{user_id}/roles", include_in_schema=False)
 async def user_roles_page(
-    request: Request, user_id: int, caller: Manager, session: DbSession
+    request: Request, user_id: int, caller: Steward, session: DbSession
 ) -> Response:
     form = await request.form()
     roles = {Role(r) for r in form.getlist("roles") if isinstance(r, str) and r in Role.__members__}
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     try:
         with session.begin_nested():
-            identity_service.set_roles(session, user, roles, granted_by=_me(session, caller))
+            _audited_denial(
+                request,
+                session,
+                user_id,
+                lambda: identity_flows.change_roles(session, user, roles, by=_me(session, caller)),
+            )
     except EduguardError as exc:
         return _list_page(
             request,
@@ -107,22 +146,38 @@ def user_disable_page(
     request: Request, user_id: int, caller: Manager, session: DbSession
 ) -> Response:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
-    identity_service.set_active(session, user, False, by=_me(session, caller))
+    identity_flows.set_active(session, user, False, by=_me(session, caller))
     return RedirectResponse("/users", status_code=303)
 
 
 @router.post("/users/{user_id}/enable", include_in_schema=False)
 def user_enable_page(user_id: int, caller: Manager, session: DbSession) -> Response:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
-    identity_service.set_active(session, user, True, by=_me(session, caller))
+    identity_flows.set_active(session, user, True, by=_me(session, caller))
     return RedirectResponse("/users", status_code=303)
 
 
 @router.post("/users/{user_id}/reset-mfa", include_in_schema=False)
-def user_reset_mfa_page(user_id: int, caller: Manager, session: DbSession) -> Response:
+def user_reset_mfa_page(
+    request: Request, user_id: int, caller: Steward, session: DbSession
+) -> Response:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
-    mfa.reset(user)
-    identity_service.end_all_sessions(session, user)
+    try:
+        with session.begin_nested():
+            _audited_denial(
+                request,
+                session,
+                user_id,
+                lambda: identity_flows.reset_mfa(session, user, by=_me(session, caller)),
+            )
+    except EduguardError as exc:
+        return _list_page(
+            request,
+            session,
+            caller,
+            status=exc.status_code,
+            errors=[exc.message(language(request))],
+        )
     return RedirectResponse("/users", status_code=303)
 
 
@@ -146,8 +201,18 @@ def api_users(caller: Reader, session: DbSession, search: str | None = None) -> 
 
 
 @router.post("/api/v1/users", tags=["users"], status_code=201)
-def api_create_user(body: UserCreate, caller: Manager, session: DbSession) -> UserRead:
-    user = identity_flows.create_account(session, body, by=_me(session, caller), scope=caller.scope)
+def api_create_user(
+    request: Request, body: UserCreate, caller: Steward, session: DbSession
+) -> UserRead:
+    """Create an account; the roles given must be ones the caller stewards (三员分立)."""
+    user = _audited_denial(
+        request,
+        session,
+        body.username,
+        lambda: identity_flows.create_account(
+            session, body, by=_me(session, caller), scope=caller.scope
+        ),
+    )
     return identity_flows.describe(user)
 
 
@@ -157,41 +222,62 @@ def api_user(user_id: int, caller: Reader, session: DbSession) -> UserRead:
 
 
 @router.put("/api/v1/users/{user_id}/roles", tags=["users"])
-def api_set_roles(user_id: int, body: RolesUpdate, caller: Manager, session: DbSession) -> UserRead:
+def api_set_roles(
+    request: Request, user_id: int, body: RolesUpdate, caller: Steward, session: DbSession
+) -> UserRead:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
-    identity_service.set_roles(session, user, set(body.roles), granted_by=_me(session, caller))
+    _audited_denial(
+        request,
+        session,
+        user_id,
+        lambda: identity_flows.change_roles(
+            session, user, set(body.roles), by=_me(session, caller)
+        ),
+    )
     return identity_flows.describe(user)
 
 
 @router.post("/api/v1/users/{user_id}/disable", tags=["users"])
 def api_disable(user_id: int, caller: Manager, session: DbSession) -> UserRead:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
-    identity_service.set_active(session, user, False, by=_me(session, caller))
+    identity_flows.set_active(session, user, False, by=_me(session, caller))
     return identity_flows.describe(user)
 
 
 @router.post("/api/v1/users/{user_id}/enable", tags=["users"])
 def api_enable(user_id: int, caller: Manager, session: DbSession) -> UserRead:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
-    identity_service.set_active(session, user, True, by=_me(session, caller))
+    identity_flows.set_active(session, user, True, by=_me(session, caller))
     return identity_flows.describe(user)
 
 
 @router.post("/api/v1/users/{user_id}/reset-mfa", tags=["users"])
-def api_reset_mfa(user_id: int, caller: Manager, session: DbSession) -> UserRead:
+def api_reset_mfa(request: Request, user_id: int, caller: Steward, session: DbSession) -> UserRead:
+    """Forget an account's second factor (never one's own; its sessions and tokens end)."""
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
-    mfa.reset(user)
-    identity_service.end_all_sessions(session, user)
+    _audited_denial(
+        request,
+        session,
+        user_id,
+        lambda: identity_flows.reset_mfa(session, user, by=_me(session, caller)),
+    )
     return identity_flows.describe(user)
 
 
 @router.post("/api/v1/users/{user_id}/reset-password", tags=["users"])
 def api_reset_password(
-    user_id: int, body: PasswordReset, caller: Manager, session: DbSession
+    request: Request, user_id: int, body: PasswordReset, caller: Steward, session: DbSession
 ) -> UserRead:
-    """Set a new password for an account (its sessions end); never one's own."""
+    """Set a new password for an account (its sessions and tokens end); never one's own."""
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
-    identity_service.reset_password(session, user, body.password, by=_me(session, caller))
+    _audited_denial(
+        request,
+        session,
+        user_id,
+        lambda: identity_flows.reset_password(
+            session, user, body.password, by=_me(session, caller)
+        ),
+    )
     return identity_flows.describe(user)
 
 

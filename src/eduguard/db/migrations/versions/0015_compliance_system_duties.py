@@ -1,7 +1,7 @@
 """compliance: per-system facts for 三员 separation, operation logs and PI encryption
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-01 21:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
