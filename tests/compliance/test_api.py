@@ -60,7 +60,10 @@ def test_scope_tasks_facts_and_reports(admin_client: TestClient, accounts: Any) 
     # Record the assessment (audited), re-evaluate the school: that finding is resolved.
     facts = admin_client.patch(
         f"/api/v1/systems/{ids['a_system']}/compliance-facts",
-        json={"cross_border_assessment_ref": "示例评估〔2026〕9号"},
+        json={
+            "cross_border_assessment_ref": "示例评估〔2026〕9号",
+            "cross_border_assessment_date": "2025-11-03",
+        },
     )
     assert facts.status_code == 200 and facts.json()["updated_by"] == "owner-a"
     bad = admin_client.patch(

@@ -75,6 +75,7 @@ def test_evaluate_facts_task_and_reports(cli_env: None, db_url: str, tmp_path: P
     code, out = run(
         "compliance", "facts", str(world.school_a_system),
         "--set", "cross_border_assessment_ref=示例评估〔2026〕5号",
+        "--set", "cross_border_assessment_date=2025-11-03",
         "--set", "guardian_consent_recorded=true",
     )  # fmt: skip
     assert code == 0 and "示例评估" in out, out

@@ -46,7 +46,10 @@ def test_supervisor_sees_scores_that_follow_the_findings(
     accounts.login(admin_client, "owner-a")
     facts = admin_client.patch(
         f"/api/v1/systems/{ids['a_system']}/compliance-facts",
-        json={"cross_border_assessment_ref": "示例评估〔2026〕9号"},
+        json={
+            "cross_border_assessment_ref": "示例评估〔2026〕9号",
+            "cross_border_assessment_date": "2025-11-03",
+        },
     )
     assert facts.status_code == 200, facts.text
     assert admin_client.post("/api/v1/compliance/evaluate", json={}).json()["resolved"] == 1

@@ -123,7 +123,10 @@ def test_evaluating_one_unit_leaves_the_others_alone(session: Session, world: Wo
     flows.save_facts(
         session,
         world.school_b_system,
-        FactsUpdate(cross_border_assessment_ref="示例评估〔2026〕2号"),
+        FactsUpdate(
+            cross_border_assessment_ref="示例评估〔2026〕2号",
+            cross_border_assessment_date=TODAY - timedelta(days=30),
+        ),
         scope="/",
         by="t",
     )

@@ -14,8 +14,8 @@ from eduguard.compliance import flows, rules
 from eduguard.compliance.models import Finding, FindingStatus
 from eduguard.compliance.schemas import FactsUpdate
 from eduguard.orgs import service as orgs_service
-from eduguard.orgs.models import StorageLocation
-from eduguard.orgs.schemas import SystemUpdate
+from eduguard.orgs.models import StorageLocation, SystemKind
+from eduguard.orgs.schemas import SystemCreate, SystemUpdate, UnitUpdate
 
 from .conftest import TODAY, World, add_catalog, admins, agreement, students_table
 
@@ -88,11 +88,96 @@ def sensitive_fact(**values: object) -> Setup:
 
 
 def domestic(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    """Overseas storage needs an assessment with its number *and* date (a number alone fails);
+    the system holds no PI: item 5 covers all non-public data."""
     orgs_service.update_system(
         session, w.school_a_system, SystemUpdate(storage_location=StorageLocation.overseas)
     )
+    facts(session, w.school_a_system, cross_border_assessment_ref="示例评估〔2026〕1号")
     if holds:
-        facts(session, w.school_a_system, cross_border_assessment_ref="示例评估〔2026〕1号")
+        facts(session, w.school_a_system, cross_border_assessment_date=TODAY - timedelta(days=40))
+    return f"system:{w.school_a_system}", RETENTION
+
+
+def responsibility(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    update = UnitUpdate(principal_leader="钱校长", leader_in_charge="孙副校长")
+    if holds:
+        update = UnitUpdate(
+            principal_leader="钱校长", leader_in_charge="孙副校长", security_department="信息中心"
+        )
+    orgs_service.update_unit(session, w.school_a, update)
+    return f"unit:{w.school_a}", RETENTION
+
+
+def mlps_record(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    """Level 3 needs a filing number and a 测评 within a year."""
+    orgs_service.update_system(
+        session, w.school_a_system, SystemUpdate(mlps_level=3, mlps_filing_no="示例备-001")
+    )
+    age = 100 if holds else 500
+    facts(session, w.school_a_system, last_mlps_assessment_date=TODAY - timedelta(days=age))
+    return f"system:{w.school_a_system}", RETENTION
+
+
+def unit_officer(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    """Two systems of 600,000 people each: the unit (the processor) passes 1,000,000."""
+    for name in ("甲系统", "乙系统"):
+        orgs_service.create_system(
+            session, SystemCreate(name=name, unit_id=w.school_a, pi_subject_count=600_000)
+        )
+    if holds:
+        facts(session, w.school_a_system, pi_officer_name="张示例")
+    return f"unit:{w.school_a}", RETENTION
+
+
+def app_cert(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    orgs_service.update_system(
+        session,
+        w.school_a_system,
+        SystemUpdate(kind=SystemKind.app, pi_subject_count=1_500_000, mlps_level=3),
+    )
+    if holds:
+        facts(session, w.school_a_system, pi_certification_ref="示例认证-2026-0001")
+    return f"system:{w.school_a_system}", RETENTION
+
+
+def pia(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    add_catalog(session, w.school_a_system, [students_table(minors=False, sensitive=True)])
+    age = 300 if holds else 1200
+    facts(session, w.school_a_system, pia_date=TODAY - timedelta(days=age))
+    return f"system:{w.school_a_system}", RETENTION
+
+
+def minors_audit(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    """A school's system with PI but no under-14 flag (a high school): still minors' data."""
+    add_catalog(session, w.school_a_system, [students_table(minors=False)])
+    if holds:
+        facts(session, w.school_a_system, minors_compliance_audit_date=TODAY - timedelta(days=90))
+    return f"system:{w.school_a_system}", RETENTION
+
+
+def important(session: Session, w: World) -> None:
+    table = students_table(minors=False)
+    table["level"] = "important"
+    add_catalog(session, w.school_a_system, [table])
+
+
+def data_security_officer(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    important(session, w)
+    if holds:
+        facts(session, w.school_a_system, data_security_officer_name="周主任")
+    return f"system:{w.school_a_system}", RETENTION
+
+
+def risk_assessment(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    """Assessed within the year is not enough: the report must have gone upward."""
+    important(session, w)
+    facts(
+        session,
+        w.school_a_system,
+        risk_assessment_date=TODAY - timedelta(days=60),
+        risk_assessment_reported=holds,
+    )
     return f"system:{w.school_a_system}", RETENTION
 
 
@@ -167,6 +252,14 @@ CASES: dict[str, Setup] = {
     "N6-AUDIT-LOG-RETENTION": log_retention,
     "N6-ADMIN-SEPARATION": separation,
     "N3-CATALOG-REVIEWED": catalog_review,
+    "N1-RESPONSIBILITY": responsibility,
+    "N2-MLPS": mlps_record,
+    "N9-PI-OFFICER-UNIT": unit_officer,
+    "N9-APP-CERT": app_cert,
+    "N13-PIA": pia,
+    "N10-MINORS-AUDIT": minors_audit,
+    "N13-DATA-SECURITY-OFFICER": data_security_officer,
+    "N13-RISK-ASSESSMENT": risk_assessment,
 }
 
 

@@ -33,6 +33,13 @@ FACTS: dict[str, tuple[str, str]] = {
     "operation_log_retention_days": ("系统操作日志保留天数", "int"),
     "pi_encrypted_storage": ("个人信息加密存储", "bool"),
     "pi_encrypted_transit": ("个人信息加密传输", "bool"),
+    "last_mlps_assessment_date": ("最近一次网络安全等级测评日期", "date"),
+    "pia_date": ("最近一次个人信息保护影响评估日期", "date"),
+    "minors_compliance_audit_date": ("最近一次未成年人个人信息合规审计日期", "date"),
+    "pi_certification_ref": ("App 个人信息安全认证（证书编号）", "text"),
+    "data_security_officer_name": ("网络数据安全负责人", "text"),
+    "risk_assessment_date": ("最近一次重要数据风险评估日期", "date"),
+    "risk_assessment_reported": ("风险评估报告已报送上级教育行政部门", "bool"),
 }
 
 # Notice item 11 names these as 敏感个人信息 needing a collective decision (种族、民族、宗教信仰、
@@ -58,6 +65,9 @@ class AgreementSnap:
     system_id: int | None
     valid_from: date
     valid_until: date
+    scope: str = ""  # 数据范围
+    scenarios: str = ""  # 应用场景
+    boundaries: str = ""  # 使用边界
 
 
 @dataclass
@@ -86,6 +96,10 @@ class SystemSnap:
     pi_subjects: int
     operator_name: str | None
     facts: dict[str, Any] = field(default_factory=dict)
+    kind: str = "system"  # system | website | app | mini_program
+    mlps_filing_no: str | None = None
+    unit_kind: str = "school"
+    important_datasets: list[str] = field(default_factory=list)  # graded important or core
     agreements: list[AgreementSnap] = field(default_factory=list)
     datasets: list[DatasetSnap] = field(default_factory=list)
     sensitive_fields: list[str] = field(default_factory=list)  # "dataset.field", PIPL 28
@@ -112,6 +126,9 @@ class UnitSnap:
     system_count: int
     admin_holders: dict[str, list[str]] = field(default_factory=dict)  # role → usernames
     combined_admins: list[str] = field(default_factory=list)  # accounts holding two or more
+    responsibilities: dict[str, bool] = field(default_factory=dict)  # item 1's posts filled
+    pi_subjects_total: int = 0  # over the unit's own systems (PIPL Art. 52: per processor)
+    pi_officers: list[str] = field(default_factory=list)  # named on systems or as accounts
 
 
 @dataclass(frozen=True)
@@ -180,6 +197,43 @@ def domestic_or_fact(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | No
     return Outcome(f"数据存储于境外，未登记{FACTS[p['fact']][0]}")
 
 
+def domestic_or_assessed(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    """Stored in China, or a cross-border assessment on record with its number and its date
+    (a reference alone, or a date after today, is not an assessment)."""
+    system: SystemSnap = s
+    if system.storage_location == "domestic":
+        return None
+    ref = system.facts.get("cross_border_assessment_ref")
+    when = system.facts.get("cross_border_assessment_date")
+    if not _filled(ref):
+        return Outcome("数据存储于境外，未登记数据出境安全评估（文号）")
+    if not isinstance(when, date):
+        return Outcome(f"数据存储于境外，登记了评估文号“{ref}”但没有评估日期")
+    if when > ctx.today:
+        return Outcome(f"数据出境安全评估日期 {when.isoformat()} 晚于评估日期，不能作为证据")
+    return None
+
+
+def mlps_recorded(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    """Item 2 (落实网络安全等级保护制度): a level, a filing number from level 2 on, and a
+    等级测评 within ``max_age_days`` from level 3 on."""
+    system: SystemSnap = s
+    if system.mlps_level is None:
+        return Outcome("未确定网络安全等级保护级别")
+    problems = []
+    if system.mlps_level >= 2 and not _filled(system.mlps_filing_no):
+        problems.append(f"第{system.mlps_level}级系统未登记公安机关备案号")
+    if system.mlps_level >= 3:
+        when = system.facts.get("last_mlps_assessment_date")
+        if not isinstance(when, date):
+            problems.append("第三级以上系统未登记等级测评日期")
+        elif when > ctx.today:
+            problems.append(f"等级测评日期 {when.isoformat()} 晚于评估日期")
+        elif (ctx.today - when).days > p["max_age_days"]:
+            problems.append(f"最近一次等级测评为 {when.isoformat()}，超过 {p['max_age_days']} 天")
+    return Outcome("；".join(problems)) if problems else None
+
+
 def agreement_valid(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
     system: SystemSnap = s
     operator = (system.operator_name or "").strip()
@@ -188,8 +242,12 @@ def agreement_valid(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | Non
         for a in system.agreements
         if a.system_id == system.id or (a.system_id is None and a.provider.strip() == operator)
     ]
-    if any(a.valid_from <= ctx.today <= a.valid_until for a in covering):
-        return None
+    current = [a for a in covering if a.valid_from <= ctx.today <= a.valid_until]
+    if current:
+        # Item 2: the agreement states 使用方式、应用场景和使用边界.
+        if any(a.scope.strip() and a.scenarios.strip() and a.boundaries.strip() for a in current):
+            return None
+        return Outcome("数据使用和保密协议未写明数据范围、应用场景和使用边界")
     who = f"由第三方“{operator}”运营" if operator else "使用第三方平台"
     if covering:
         last = max(a.valid_until for a in covering)
@@ -282,6 +340,43 @@ def audit_retention_at_least(s: Any, p: Mapping[str, Any], ctx: Context) -> Outc
     return Outcome(f"审计日志保留期为 {ctx.audit_retention_days} 天，少于 {p['min_days']} 天")
 
 
+def assessed_and_reported(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    """Important data (NDSR Art. 33, notice item 13): a risk assessment every year, reported
+    to the education department above."""
+    system: SystemSnap = s
+    outcome = fact_within_days(
+        s, {"fact": "risk_assessment_date", "max_age_days": p["max_age_days"]}, ctx
+    )
+    if outcome is not None:
+        return outcome
+    if not system.facts.get("risk_assessment_reported"):
+        return Outcome("风险评估报告未报送上级教育行政部门")
+    return None
+
+
+RESPONSIBILITIES = {
+    "principal_leader": "主要负责人",
+    "leader_in_charge": "分管负责人",
+    "security_department": "网络安全职能部门",
+}
+
+
+def responsibilities_named(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    """Item 1: 主要负责人负总责、分管负责人具体抓, and a 网络安全职能部门, recorded for the unit."""
+    unit: UnitSnap = s
+    missing = [
+        label for key, label in RESPONSIBILITIES.items() if not unit.responsibilities.get(key)
+    ]
+    return Outcome(f"单位未登记：{'、'.join(missing)}") if missing else None
+
+
+def unit_pi_officer(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    unit: UnitSnap = s
+    if unit.pi_officers:
+        return None
+    return Outcome("单位（个人信息处理者）未指定个人信息保护负责人（各系统未登记，且无该角色账户）")
+
+
 def admin_roles_separated(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
     unit: UnitSnap = s
     problems = [
@@ -308,6 +403,11 @@ CHECKS: dict[str, CheckSpec] = {
     ),
     "mlps_at_least": CheckSpec("system", {"level": "int"}, mlps_at_least),
     "domestic_or_fact": CheckSpec("system", {"fact": "fact"}, domestic_or_fact),
+    "domestic_or_assessed": CheckSpec("system", {}, domestic_or_assessed),
+    "mlps_recorded": CheckSpec("system", {"max_age_days": "int"}, mlps_recorded),
+    "responsibilities_named": CheckSpec("unit", {}, responsibilities_named),
+    "unit_pi_officer": CheckSpec("unit", {}, unit_pi_officer),
+    "assessed_and_reported": CheckSpec("system", {"max_age_days": "int"}, assessed_and_reported),
     "agreement_valid": CheckSpec("system", {}, agreement_valid),
     "catalog_reviewed": CheckSpec("system", {"max_age_days": "int"}, catalog_reviewed),
     "fact_at_least": CheckSpec("system", {"fact": "int_fact", "min": "int"}, fact_at_least),
@@ -370,6 +470,62 @@ def _min_mlps_level(s: Any, value: Any) -> str | None:
     return f"网络安全等级保护第{system.mlps_level}级"
 
 
+def _system_kinds(s: Any, value: Any) -> str | None:
+    system: SystemSnap = s
+    labels = {"system": "信息系统", "website": "网站", "app": "App", "mini_program": "小程序"}
+    return f"类型为{labels.get(system.kind, system.kind)}" if system.kind in value else None
+
+
+def _in_unit_kinds(s: Any, value: Any) -> str | None:
+    system: SystemSnap = s
+    labels = {"school": "中小学校（学生多为未成年人）", "university": "高等学校"}
+    return labels.get(system.unit_kind, "") if system.unit_kind in value else None
+
+
+def _has_important_data(s: Any, value: Any) -> str | None:
+    system: SystemSnap = s
+    if bool(system.important_datasets) != bool(value):
+        return None
+    if not value:
+        return "无分级为重要数据的数据集"
+    return f"数据资源目录中分级为重要（核心）数据：{_names(system.important_datasets)}"
+
+
+def _pia_trigger(s: Any, value: Any) -> str | None:
+    """PIPL Art. 55: sensitive PI, entrusting or providing to others, cross-border."""
+    system: SystemSnap = s
+    reasons = []
+    if system.sensitive_fields:
+        reasons.append("处理敏感个人信息")
+    if (system.operator_name or "").strip() and system.has_pi:
+        reasons.append(f"委托第三方“{system.operator_name}”处理个人信息")
+    if system.storage_location == "overseas" and system.has_pi:
+        reasons.append("向境外提供个人信息")
+    if bool(reasons) != bool(value):
+        return None
+    return "、".join(reasons) if value else "无须事前影响评估的情形"
+
+
+def _serves_minors(s: Any, value: Any) -> str | None:
+    """Minors' data in the wide sense of the minors' online protection regulation (under 18):
+    children's data in the catalog, or any PI of a K-12 school's system (high-school pupils
+    are 14–17)."""
+    system: SystemSnap = s
+    serves = system.has_minors or (system.unit_kind == "school" and system.has_pi)
+    if serves != bool(value):
+        return None
+    if not value:
+        return "不处理未成年人个人信息"
+    return "处理未成年人（不满十八周岁）的个人信息"
+
+
+def _min_unit_pi_subjects(s: Any, value: Any) -> str | None:
+    unit: UnitSnap = s
+    if unit.pi_subjects_total >= value:
+        return f"本单位各系统合计约 {unit.pi_subjects_total:,} 人的个人信息（≥ {value:,} 人）"
+    return None
+
+
 def _has_operator(s: Any, value: Any) -> str | None:
     system: SystemSnap = s
     has = bool((system.operator_name or "").strip())
@@ -411,6 +567,19 @@ CONDITIONS: dict[str, ConditionSpec] = {
     "has_minors": ConditionSpec("system", "bool", _has_minors),
     "has_sensitive": ConditionSpec("system", "bool", _has_sensitive),
     "has_item11_sensitive": ConditionSpec("system", "bool", _has_item11_sensitive),
+    "system_kinds": ConditionSpec(
+        "system", "list", _system_kinds, ("system", "website", "app", "mini_program")
+    ),
+    "in_unit_kinds": ConditionSpec(
+        "system",
+        "list",
+        _in_unit_kinds,
+        ("ministry", "province", "city", "county", "school", "university", "affiliated"),
+    ),
+    "has_important_data": ConditionSpec("system", "bool", _has_important_data),
+    "pia_trigger": ConditionSpec("system", "bool", _pia_trigger),
+    "min_unit_pi_subjects": ConditionSpec("unit", "int", _min_unit_pi_subjects),
+    "serves_minors": ConditionSpec("system", "bool", _serves_minors),
     "min_mlps_level": ConditionSpec("system", "int", _min_mlps_level),
     "has_operator": ConditionSpec("system", "bool", _has_operator),
     "storage_location": ConditionSpec("system", "str", _storage_location, ("domestic", "overseas")),

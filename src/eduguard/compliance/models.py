@@ -55,6 +55,13 @@ class SystemFacts(IdMixin, TimestampMixin, Base):
     operation_log_retention_days: Mapped[int | None] = mapped_column(Integer)
     pi_encrypted_storage: Mapped[bool] = mapped_column(Boolean, default=False)
     pi_encrypted_transit: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_mlps_assessment_date: Mapped[date | None] = mapped_column(Date)  # 等级测评
+    pia_date: Mapped[date | None] = mapped_column(Date)  # 个人信息保护影响评估
+    minors_compliance_audit_date: Mapped[date | None] = mapped_column(Date)  # 未成年人合规审计
+    pi_certification_ref: Mapped[str | None] = mapped_column(String(200))  # 个人信息安全认证
+    data_security_officer_name: Mapped[str | None] = mapped_column(String(100))
+    risk_assessment_date: Mapped[date | None] = mapped_column(Date)  # 重要数据风险评估
+    risk_assessment_reported: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
     updated_by: Mapped[str] = mapped_column(String(64), default="")
 

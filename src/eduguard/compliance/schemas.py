@@ -40,6 +40,13 @@ class FactsUpdate(BaseModel):
     operation_log_retention_days: int | None = Field(default=None, ge=0, le=36_500)
     pi_encrypted_storage: bool | None = None
     pi_encrypted_transit: bool | None = None
+    last_mlps_assessment_date: date | None = None
+    pia_date: date | None = None
+    minors_compliance_audit_date: date | None = None
+    pi_certification_ref: Ref | None = None
+    data_security_officer_name: PersonName | None = None
+    risk_assessment_date: date | None = None
+    risk_assessment_reported: bool | None = None
     notes: Notes | None = None
 
     @model_validator(mode="after")
@@ -50,6 +57,10 @@ class FactsUpdate(BaseModel):
             "last_security_audit_date",
             "cross_border_assessment_date",
             "collective_decision_date",
+            "last_mlps_assessment_date",
+            "pia_date",
+            "minors_compliance_audit_date",
+            "risk_assessment_date",
         ):
             value = getattr(self, name)
             if value is not None and value > today:
@@ -80,6 +91,13 @@ class FactsRead(BaseModel):
     operation_log_retention_days: int | None = None
     pi_encrypted_storage: bool = False
     pi_encrypted_transit: bool = False
+    last_mlps_assessment_date: date | None = None
+    pia_date: date | None = None
+    minors_compliance_audit_date: date | None = None
+    pi_certification_ref: str | None = None
+    data_security_officer_name: str | None = None
+    risk_assessment_date: date | None = None
+    risk_assessment_reported: bool = False
     notes: str = ""
     updated_by: str = ""
     updated_at: datetime | None = None
