@@ -104,6 +104,12 @@ class Settings(BaseSettings):
     login_rate_per_minute: int = Field(
         default=10, ge=1, le=10_000, description="同一客户端每分钟最多登录尝试次数"
     )
+    audit_checkpoint_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="有新审计事件时，服务与后台任务每隔多少秒签名一个检查点并立即导出（日志末尾的防篡改窗口）",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -17,7 +17,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import ColumnProperty, Session, sessionmaker
 from sqlalchemy.orm.attributes import History
 
-from eduguard.audit import checkpoints, service
+from eduguard.audit import checkpoints, service, tail
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,8 @@ def install(target: Target, policy: checkpoints.CheckpointPolicy | None = None) 
         event.remove(target, "after_begin", previous)
     if policy is None:
         return
+    if isinstance(target, sessionmaker):
+        tail.remember_policy(target, policy)
     hook = checkpoints.automatic(policy)
 
     def bind_policy(session: Session, _transaction: Any, _connection: Any) -> None:
