@@ -181,7 +181,7 @@ def export_command(
         service.bind_actor(session, Actor.cli())
         events = queries.iter_events(session, flt)
         if fmt == "csv":
-            with output.open("w", encoding="utf-8-sig", newline="") as handle:
+            with output.open("w", encoding="utf-8", newline="") as handle:  # BOM by the writer
                 count = queries.write_csv(events, handle)
         else:
             count = queries.write_xlsx(events, output)
