@@ -159,3 +159,6 @@ def test_cli_listings_show_control_characters_escaped(
     code, out = run("audit", "search", "--action", "auth.login_failed")
     assert code == 0, out
     assert "\x1b" not in out and "\\x1b[2J" in out
+    code, out = run("user", "disable", "old\x1b]8;;http://127.0.0.1/\x07name")
+    assert code == 0, out
+    assert "\x1b" not in out and "\x07" not in out and "已停用账户 old\\x1b]8" in out

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console, RenderableType
@@ -27,8 +27,20 @@ from eduguard.db.engine import make_engine, make_session_factory, transaction
 from eduguard.errors import EduguardError
 from eduguard.keys.keyring import Keyring
 
-console = Console()
-err_console = Console(stderr=True)
+
+class SafeConsole(Console):
+    """Every line the CLI prints has its control characters escaped (names read from the
+    database may predate the checks); tables escape their cells themselves (:class:`SafeTable`)."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        shown = [
+            exports.escape_controls(o, keep="\n") if isinstance(o, str) else o for o in objects
+        ]
+        super().print(*shown, **kwargs)
+
+
+console = SafeConsole()
+err_console = SafeConsole(stderr=True)
 P = ParamSpec("P")
 R = TypeVar("R")
 
