@@ -135,6 +135,8 @@ def test_names_with_control_characters_are_refused_by_the_cli(cli_env: None) -> 
     assert code == 1 and "控制字符" in out, out
     code, out = run("user", "list")
     assert code == 0 and "evil" not in out
+    code, out = run("unit", "create", "[link=http://127.0.0.1/]乙县[/link]", "--kind", "county")
+    assert code == 0 and "[link=http://127.0.0.1/]乙县[/link]" in out, out  # text, not a link
 
 
 def test_cli_listings_show_control_characters_escaped(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -27,16 +28,22 @@ from eduguard.db.engine import make_engine, make_session_factory, transaction
 from eduguard.errors import EduguardError
 from eduguard.keys.keyring import Keyring
 
+_LINK_TAG = re.compile(r"\[(?=/?link\b)", re.IGNORECASE)
+
+
+def _shown(text: str) -> str:
+    # A name like "[link=http://…]" would become a terminal hyperlink (OSC 8): the CLI uses no
+    # links itself, so every link tag is printed as text.
+    return _LINK_TAG.sub(r"\\[", exports.escape_controls(text, keep="\n"))
+
 
 class SafeConsole(Console):
     """Every line the CLI prints has its control characters escaped (names read from the
-    database may predate the checks); tables escape their cells themselves (:class:`SafeTable`)."""
+    database may predate the checks) and no hyperlink markup; tables escape their cells
+    themselves (:class:`SafeTable`)."""
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
-        shown = [
-            exports.escape_controls(o, keep="\n") if isinstance(o, str) else o for o in objects
-        ]
-        super().print(*shown, **kwargs)
+        super().print(*(_shown(o) if isinstance(o, str) else o for o in objects), **kwargs)
 
 
 console = SafeConsole()
