@@ -113,6 +113,12 @@ class Settings(BaseSettings):
     token_max_days: int = Field(
         default=90, ge=1, le=366, description="API 令牌的最长有效期（天）；未指定有效期时即取此值"
     )
+    audit_checkpoint_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="有新审计事件时，服务与后台任务每隔多少秒签名一个检查点并立即导出（日志末尾的防篡改窗口）",
+    )
 
     @classmethod
     def settings_customise_sources(

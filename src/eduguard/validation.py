@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, StringConstraints, ValidationError
 
 from eduguard.errors import ValidationFailed
 
@@ -58,3 +59,40 @@ def validated(model: type[M], values: dict[str, Any], what: str = "输入") -> M
         raise ValidationFailed(
             "validation_failed", f"{what}不正确：{text}", details=details
         ) from None
+
+
+# Control characters in names (ESC, NUL, bidi overrides …) reach terminals, exports and logs:
+# refused at the door. Unicode categories Cc and Cf, and the line/paragraph separators; a
+# single-line name refuses tab and line breaks too, a multi-line text keeps tab, LF and CR.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+_MULTILINE_KEPT = frozenset("\t\n\r")
+
+
+def _refuse(value: str, kept: frozenset[str]) -> str:
+    for char in value:
+        if char not in kept and unicodedata.category(char) in _REFUSED_CATEGORIES:
+            raise ValueError(
+                f"不能包含控制字符（U+{ord(char):04X}）"
+                f"(control characters are not allowed: U+{ord(char):04X})"
+            )
+    return value
+
+
+def refuse_control_characters(value: str) -> str:
+    """For single-line names: no control character at all (tab and newlines included)."""
+    return _refuse(value, frozenset())
+
+
+def refuse_control_characters_multiline(value: str) -> str:
+    """For free text: tab, LF and CR allowed, every other control character refused."""
+    return _refuse(value, _MULTILINE_KEPT)
+
+
+# Markers for ``Annotated[str, <constraints>, SingleLine]`` (the constraints first, so their
+# errors keep their own Chinese explanation).
+SingleLine = AfterValidator(refuse_control_characters)
+MultiLine = AfterValidator(refuse_control_characters_multiline)
+# The reusable name type: a trimmed single-line name of 1–200 characters.
+SingleLineName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SingleLine
+]

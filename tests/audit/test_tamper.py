@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from eduguard.audit import checkpoints, fastverify, verify
+from eduguard.audit import checkpoints, fastverify, tail, verify
 from eduguard.audit.chain import GENESIS_HASH, canonical_row, event_hash
 from eduguard.audit.checkpoints import CheckpointPolicy
 from eduguard.audit.models import AuditEvent
@@ -340,3 +340,107 @@ def test_a_value_replaced_by_a_blob_is_named(
     result = check(installed, policy)
     assert result.problem is not None
     assert (result.problem.code, result.problem.event_id) == ("edited", 7)
+
+
+# The tail: what the short-interval checkpoint (audit/tail.py, by the server and the worker)
+# signs and exports at once can no longer be cut, rewritten or have its rows deleted unseen.
+
+
+def _recompute_from(factory: sessionmaker[Session], engine: Engine, first: int) -> None:
+    """Rewrite event ``first`` and recompute every later hash (a careful attacker)."""
+    with factory() as session:
+        rows = [
+            dict(r._mapping)
+            for r in session.execute(
+                select(AuditEvent.__table__).where(AuditEvent.id >= first).order_by(AuditEvent.id)
+            )
+        ]
+    prev = rows[0]["prev_hash"]
+    for row in rows:
+        if row["id"] == first:
+            row["username"] = "nobody"
+        row["prev_hash"] = prev
+        row["hash"] = prev = event_hash(canonical_row(row))
+        sql(
+            engine,
+            "UPDATE audit_events SET username = :username, prev_hash = :prev_hash, "
+            "hash = :hash WHERE id = :id",
+            **row,
+        )
+
+
+def test_the_tail_is_signed_and_exported_without_waiting_for_n_events(
+    installed: sessionmaker[Session], policy: CheckpointPolicy
+) -> None:
+    write_events(installed, 25)
+    assert checkpoints.read_sink(policy.sink) == []  # 10,000 events / 60 minutes: none yet
+    made = tail.checkpoint_tail(installed, policy)
+    assert made is not None and made["last_event_id"] == 25
+    assert [line["last_event_id"] for line in checkpoints.read_sink(policy.sink)] == [25]
+    assert tail.checkpoint_tail(installed, policy) is None  # nothing new: no second checkpoint
+    result = check(installed, policy)
+    assert result.ok, result.problem
+
+
+def test_last_events_deleted_after_the_tail_checkpoint_are_named(
+    installed: sessionmaker[Session], policy: CheckpointPolicy, attacked: Engine
+) -> None:
+    write_events(installed, 25)
+    tail.checkpoint_tail(installed, policy)
+    sql(attacked, "DELETE FROM audit_events WHERE id > 23")
+    result = check(installed, policy)
+    assert result.problem is not None
+    assert (result.problem.code, result.problem.event_id) == ("truncated", 24)
+
+
+def test_every_event_after_the_previous_checkpoint_deleted_is_named(
+    installed: sessionmaker[Session], policy: CheckpointPolicy, attacked: Engine
+) -> None:
+    """Checkpoints at 20 and 27: cutting back to the first one (and its rows) is caught."""
+    write_events(installed, 20)
+    tail.checkpoint_tail(installed, policy)
+    write_events(installed, 7)
+    tail.checkpoint_tail(installed, policy)
+    sql(attacked, "DELETE FROM audit_events WHERE id > 20")
+    sql(attacked, "DELETE FROM audit_checkpoints WHERE last_event_id > 20")
+    result = check(installed, policy)
+    assert result.problem is not None
+    assert (result.problem.code, result.problem.event_id) == ("truncated", 21)
+
+
+def test_tail_rewritten_with_the_chain_recomputed_is_named(
+    installed: sessionmaker[Session], policy: CheckpointPolicy, attacked: Engine
+) -> None:
+    write_events(installed, 18)
+    tail.checkpoint_tail(installed, policy)
+    _recompute_from(installed, attacked, 17)
+    result = check(installed, policy)
+    assert result.problem is not None
+    assert (result.problem.code, result.problem.event_id) == ("checkpoint_mismatch", 18)
+
+
+def test_tail_rewritten_and_its_checkpoint_rows_deleted_is_caught_by_the_sink(
+    installed: sessionmaker[Session], policy: CheckpointPolicy, attacked: Engine
+) -> None:
+    write_events(installed, 18)
+    tail.checkpoint_tail(installed, policy)
+    _recompute_from(installed, attacked, 12)
+    sql(attacked, "DELETE FROM audit_checkpoints")
+    result = check(installed, policy)
+    assert result.problem is not None
+    assert (result.problem.code, result.problem.event_id) == ("checkpoint_mismatch", 18)
+
+
+def test_deleted_checkpoint_rows_are_named(
+    installed: sessionmaker[Session], policy: CheckpointPolicy, attacked: Engine
+) -> None:
+    """The events are untouched, only the checkpoint table is emptied: still reported."""
+    write_events(installed, 9)
+    tail.checkpoint_tail(installed, policy)
+    write_events(installed, 4)
+    tail.checkpoint_tail(installed, policy)
+    sql(attacked, "DELETE FROM audit_checkpoints WHERE last_event_id = 9")
+    result = check(installed, policy)
+    assert result.problem is not None
+    assert (result.problem.code, result.problem.event_id) == ("checkpoint_deleted", 9)
+    assert "检查点记录被删除" in result.problem.message_zh

@@ -171,9 +171,11 @@ def test_xlsx_output(app: typer.Typer, source: tuple[Path, pl.DataFrame], tmp_pa
     output = tmp_path / "masked.xlsx"
     code, text = invoke(app, str(path), "--output", str(output))
     assert code == 0, text
-    sheet = openpyxl.load_workbook(output, read_only=True).active
+    workbook = openpyxl.load_workbook(output, read_only=True)
+    sheet = workbook.active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
+    workbook.close()  # a read-only workbook left open warns at a random later test
     assert list(rows[0]) == original.columns and len(rows) == 401
     assert rows[1][1] != original["sfzjh"][0] and str(rows[1][1]).endswith(
         original["sfzjh"][0][-4:]

@@ -89,7 +89,7 @@ def test_console_request_decide_and_download(world: World) -> None:
     assert "同意发布" in page.text  # the timeline shows the reasons
     got = client.get(f"{detail_url}/download")
     assert got.status_code == 200
-    header = next(csv.reader(io.StringIO(got.content.decode("utf-8"))))
+    header = next(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
     assert header == ["xm", "sfzjh", "cj"]
     world.login("county-sup")
     page = client.get(detail_url)
@@ -166,7 +166,7 @@ def test_cli_request_approve_run_download(
     assert code == 1 and "只有申请人" in out, out
     code, out = run("release", "download", "1", "--user", "yan", "--output", str(target))
     assert code == 0, out
-    table = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
+    table = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
     assert table[0] == ["xb", "csrq", "cj"] and len(table) == len(rows) + 1
     text = target.read_text(encoding="utf-8")
     assert not any(row["sfzjh"] in text or row["xm"] in text for row in rows)
@@ -201,7 +201,7 @@ def test_sqlite_source_exports_only_approved_columns(
         )
     assert world.work() == [made["id"]]
     world.login("researcher")
-    text = world.client.get(f"/api/v1/releases/{made['id']}/download").content.decode()
+    text = world.client.get(f"/api/v1/releases/{made['id']}/download").content.decode("utf-8-sig")
     lines = text.splitlines()
     assert lines[0] == "sfzjh,cj" and len(lines) == 31
     for row in world.rows:

@@ -94,7 +94,7 @@ def test_request_approve_produce_and_download(world: World) -> None:
 
     got = world.client.get(f"/api/v1/releases/{release['id']}/download")
     assert got.status_code == 200, got.text
-    text = got.content.decode("utf-8")
+    text = got.content.decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(text)))
     assert table[0] == APPROVED  # only the approved fields, in the requested order
     assert len(table) == len(world.rows) + 1
@@ -184,7 +184,9 @@ def test_k_anonymity_on_quasi_identifiers(world: World) -> None:
     report = world.client.get(f"/api/v1/releases/{release['id']}/download?report=true").json()
     model = report["tables"][0]["k_anonymity"]
     assert model["k_requested"] == 5 and model["k_achieved"] >= 5
-    data = world.client.get(f"/api/v1/releases/{release['id']}/download").content.decode()
+    data = world.client.get(f"/api/v1/releases/{release['id']}/download").content.decode(
+        "utf-8-sig"
+    )
     table = list(csv.reader(io.StringIO(data)))
     assert table[0] == ["xb", "csrq", "cj"]
     birth_dates = {row["csrq"] for row in world.rows}

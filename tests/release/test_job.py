@@ -84,7 +84,7 @@ def test_mask_job_reads_only_the_wanted_columns(tmp_path: Path) -> None:
         )
     )
     assert [c["column"] for c in report["tables"][0]["columns"]] == ["xm"]
-    text = out.read_text(encoding="utf-8")
+    text = out.read_text(encoding="utf-8-sig")
     assert text.splitlines()[0] == "xm" and "138" not in text and "lxdh" not in text
     with pytest.raises(mask_job.MaskFailed) as raised:
         mask_job.run(

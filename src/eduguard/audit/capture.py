@@ -17,7 +17,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import ColumnProperty, Session, sessionmaker
 from sqlalchemy.orm.attributes import History
 
-from eduguard.audit import checkpoints, service
+from eduguard.audit import checkpoints, service, tail
 
 
 @dataclass(frozen=True)
@@ -135,17 +135,30 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
 Target = sessionmaker[Session] | type[Session] | Session
 
 
+def _own(target: Target, name: str) -> Any:
+    """An attribute set on ``target`` itself (not inherited from the Session class)."""
+    return vars(target).get(name)
+
+
 def install(target: Target, policy: checkpoints.CheckpointPolicy | None = None) -> None:
     """Capture changes of audited tables in every session of ``target`` (a sessionmaker, the
     ``Session`` class, or one session), and — with a ``policy`` — write signed checkpoints every
-    N events or M minutes in those sessions. Calling it again replaces the policy."""
-    if not event.contains(target, "after_flush", _after_flush):
+    N events or M minutes in those sessions. Calling it again replaces the policy.
+
+    Whether ``target`` is already captured is marked on the target itself: SQLAlchemy's
+    ``event.contains`` keys by ``id(target)`` and keeps the key after a sessionmaker is garbage
+    collected, so a new sessionmaker at the same address looked captured when it was not."""
+    if not _own(target, CAPTURE_MARK):
         event.listen(target, "after_flush", _after_flush)
-    previous = getattr(target, POLICY_LISTENER, None)
-    if previous is not None and event.contains(target, "after_begin", previous):
+        setattr(target, CAPTURE_MARK, True)
+    previous = _own(target, POLICY_LISTENER)
+    if previous is not None:
         event.remove(target, "after_begin", previous)
+        setattr(target, POLICY_LISTENER, None)
     if policy is None:
         return
+    if isinstance(target, sessionmaker):
+        tail.remember_policy(target, policy)
     hook = checkpoints.automatic(policy)
 
     def bind_policy(session: Session, _transaction: Any, _connection: Any) -> None:
@@ -157,11 +170,14 @@ def install(target: Target, policy: checkpoints.CheckpointPolicy | None = None) 
 
 def uninstall(target: Target) -> None:
     """Undo :func:`install` (tests; an app being shut down)."""
-    if event.contains(target, "after_flush", _after_flush):
+    if _own(target, CAPTURE_MARK):
         event.remove(target, "after_flush", _after_flush)
-    previous = getattr(target, POLICY_LISTENER, None)
-    if previous is not None and event.contains(target, "after_begin", previous):
+        setattr(target, CAPTURE_MARK, False)
+    previous = _own(target, POLICY_LISTENER)
+    if previous is not None:
         event.remove(target, "after_begin", previous)
+        setattr(target, POLICY_LISTENER, None)
 
 
 POLICY_LISTENER = "_eduguard_audit_policy_listener"
+CAPTURE_MARK = "_eduguard_audit_captured"

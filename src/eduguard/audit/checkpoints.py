@@ -9,7 +9,9 @@ the log together with its checkpoint rows is still caught by the copy in the sin
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import stat
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +41,7 @@ class CheckpointPolicy:
     every_minutes: int = 60
     sink: Path | None = None
     command: str | None = None
+    interval_seconds: int = 60  # the tail is signed this often when there are new events
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CheckpointPolicy:
@@ -48,6 +51,7 @@ class CheckpointPolicy:
             every_minutes=settings.audit_checkpoint_minutes,
             sink=settings.audit_checkpoint_sink_path,
             command=settings.audit_checkpoint_command,
+            interval_seconds=settings.audit_checkpoint_seconds,
         )
 
 
@@ -135,13 +139,23 @@ def _export_after_commit(session: Session) -> None:
 def export_line(policy: CheckpointPolicy, line: dict[str, Any]) -> None:
     text_line = json.dumps(line, sort_keys=True, separators=(",", ":")) + "\n"
     if policy.sink is not None:
-        policy.sink.parent.mkdir(parents=True, exist_ok=True)
-        with policy.sink.open("a", encoding="utf-8") as handle:
-            handle.write(text_line)
+        append_private(policy.sink, text_line)
     if policy.command:
         subprocess.run(  # noqa: S603 - the operator's own configured command, no shell
             shlex.split(policy.command), input=text_line.encode(), timeout=30, check=False
         )
+
+
+def append_private(path: Path, text_line: str) -> None:
+    """Append to a file readable by the service account only (0600, like the keys): the
+    checkpoints say how much was logged and when. A file left wider by an older version is
+    narrowed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
+        if stat.S_IMODE(os.fstat(descriptor).st_mode) & 0o077:
+            os.fchmod(descriptor, 0o600)
+        handle.write(text_line)
 
 
 def read_sink(path: Path | None) -> list[dict[str, Any]]:

@@ -7,7 +7,6 @@ no COUNT(*) over ten million rows.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import IO, Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from eduguard import exports
 from eduguard.audit.models import AuditEvent
 from eduguard.errors import NotFound, ValidationFailed
 
@@ -164,29 +164,21 @@ def _cells(event: AuditEvent) -> list[Any]:
     return cells
 
 
-def _safe(value: Any) -> Any:
-    # CSV/Excel formula injection: a cell starting with = + - @ is shown as text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def write_csv(events: Iterator[AuditEvent], handle: IO[str]) -> int:
-    writer = csv.writer(handle)
+    """CSV for Excel (byte order mark first); every cell made safe by ``eduguard.exports``."""
+    writer = exports.CsvExport(handle)
     writer.writerow([label for _name, label in EXPORT_COLUMNS])
     count = 0
     for event in events:
-        writer.writerow([_safe(cell) for cell in _cells(event)])
+        writer.writerow(_cells(event))
         count += 1
     return count
 
 
 def write_xlsx(events: Iterator[AuditEvent], target: Path | IO[bytes]) -> int:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
+    workbook = exports.write_only_workbook()
     sheet = workbook.create_sheet("审计日志")
-    sheet.append([label for _name, label in EXPORT_COLUMNS])
+    exports.append(sheet, [label for _name, label in EXPORT_COLUMNS])
     count = 0
     for event in events:
         if count >= XLSX_MAX_ROWS:
@@ -195,7 +187,7 @@ def write_xlsx(events: Iterator[AuditEvent], target: Path | IO[bytes]) -> int:
                 "超出 Excel 单表行数上限，请缩小范围或改用 CSV",
                 "too many rows for one Excel sheet; narrow the filter or use CSV",
             )
-        sheet.append([_safe(cell) for cell in _cells(event)])
+        exports.append(sheet, _cells(event))
         count += 1
     workbook.save(target)
     return count
@@ -206,7 +198,7 @@ def export_bytes(session: Session, flt: EventFilter, fmt: str) -> tuple[bytes, i
     if fmt == "csv":
         text_buffer = io.StringIO()
         count = write_csv(iter_events(session, flt), text_buffer)
-        return ("\ufeff" + text_buffer.getvalue()).encode("utf-8"), count
+        return text_buffer.getvalue().encode("utf-8"), count
     if fmt == "xlsx":
         binary = io.BytesIO()
         count = write_xlsx(iter_events(session, flt), binary)

@@ -3,7 +3,8 @@
 Reports the **first** bad event and why: edited (its content no longer matches its hash),
 deleted (a gap in the contiguous ids), inserted or reordered (its ``prev_hash`` is not the
 previous event's hash), rewritten (a re-computed chain that disagrees with a signed checkpoint)
-and truncated (the log ends before the last signed checkpoint, in the database or the sink).
+truncated (the log ends before the last signed checkpoint, in the database or the sink) and
+checkpoint rows deleted (a checkpoint in the sink that the database no longer has).
 
 Two paths name the same first problem: the row checker here (rows read in id order, in
 batches, straight from the driver cursor; the database builds each canonical text, Python
@@ -163,7 +164,7 @@ def _checkpoints(
                 f"checkpoint in the {'database' if where == '数据库' else 'sink'} "
                 f"({position}) has an invalid signature: forged or altered",
             )
-        valid.append(row)
+        valid.append({**row, "_where": "database" if where == "数据库" else "sink"})
     return valid, None
 
 
@@ -331,10 +332,31 @@ def verify(
             f"the log ends at event {expected - 1} but a signed checkpoint covers event "
             f"{max(signed)}: events from {expected} on were deleted (truncated)",
         )
+    if problem is None:
+        problem = _deleted_checkpoint(connection, checkpoints)
     result.problem = problem
     result.ok = problem is None
     result.seconds = clock.perf_counter() - started
     return result
+
+
+def _deleted_checkpoint(
+    connection: Connection, checkpoints: list[dict[str, Any]]
+) -> Problem | None:
+    """An exported checkpoint whose row is gone from the database: every sink line is written
+    after its row commits, so a missing row was deleted (checkpoint rows are append-only)."""
+    stored = set(connection.execute(select(AuditCheckpoint.signature)).scalars())
+    for row in checkpoints:
+        if row.get("_where") == "sink" and row["signature"] not in stored:
+            event_id = int(row["last_event_id"])
+            return Problem(
+                "checkpoint_deleted",
+                event_id,
+                f"导出文件中的检查点（最后事件 {event_id}）在数据库中不存在：检查点记录被删除",
+                f"the exported checkpoint of event {event_id} is missing from the database: "
+                "checkpoint rows were deleted",
+            )
+    return None
 
 
 def _verify_rows(

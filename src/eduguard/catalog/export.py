@@ -1,7 +1,7 @@
 """The catalog as a department asks for it: 数据资源目录, one row per data item (xlsx, JSON).
 
 Rows are plain dicts built by ``catalog.flows.export_rows``; this module only writes them.
-Cells that would start a formula are written as text (formula injection), since column names
+Cells go through ``eduguard.exports`` (no formula, no control character), since column names
 and comments come from the scanned systems.
 """
 
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from eduguard import exports
 from eduguard.errors import ValidationFailed
 
 XLSX_MAX_ROWS = 1_048_575
@@ -42,39 +43,31 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 FORMATS = ("xlsx", "json")
 
 
-def _safe(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
-    return _safe(value)
+    return value
 
 
 def write_xlsx(rows: Sequence[dict[str, Any]], *, scope_label: str) -> bytes:
-    from openpyxl import Workbook
-
     if len(rows) > XLSX_MAX_ROWS:
         raise ValidationFailed(
             "export_too_large",
             "超出 Excel 单表行数上限，请按单位缩小范围或改用 JSON",
             "too many rows for one sheet; narrow by unit or use JSON",
         )
-    workbook = Workbook(write_only=True)
+    workbook = exports.write_only_workbook()
     sheet = workbook.create_sheet("数据资源目录")
-    sheet.append(["序号", *(label for _key, label in COLUMNS)])
+    exports.append(sheet, ["序号", *(label for _key, label in COLUMNS)])
     for number, row in enumerate(rows, start=1):
-        sheet.append([number, *(_cell(row.get(key)) for key, _label in COLUMNS)])
+        exports.append(sheet, [number, *(_cell(row.get(key)) for key, _label in COLUMNS)])
     about = workbook.create_sheet("说明")
-    about.append(["范围", _safe(scope_label)])
-    about.append(["生成时间（UTC）", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")])
-    about.append(["数据项数", len(rows)])
-    about.append(["依据", "教科信函〔2021〕20号 重点任务第3项：形成教育系统数据资源目录"])
+    exports.append(about, ["范围", scope_label])
+    exports.append(about, ["生成时间（UTC）", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")])
+    exports.append(about, ["数据项数", len(rows)])
+    exports.append(about, ["依据", "教科信函〔2021〕20号 重点任务第3项：形成教育系统数据资源目录"])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -19,6 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from eduguard.audit import service as audit_service
+from eduguard.audit import tail as audit_tail
 from eduguard.audit.service import Actor
 from eduguard.catalog import flows, service
 from eduguard.catalog.models import DataSource, RunStatus, ScanRun
@@ -213,6 +214,9 @@ def work(
     done = 0
     housekeeping(factory, stale_minutes=stale_minutes)
     while True:
+        audit_tail.tick(
+            factory
+        )  # sign the audit log's tail every EDUGUARD_AUDIT_CHECKPOINT_SECONDS
         run_id = run_next(factory, **options)
         if run_id is None:
             if once:

@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from eduguard.audit import checkpoints, queries, retention, service, verify
 from eduguard.audit.checkpoints import CheckpointPolicy
 from eduguard.audit.service import Actor
-from eduguard.cli.common import console, db_session, fail, friendly_errors
+from eduguard.cli.common import SafeTable, console, db_session, fail, friendly_errors
 from eduguard.config import get_settings
 
 audit_app = typer.Typer(help="审计日志 (audit log)", no_args_is_help=True)
@@ -145,7 +144,7 @@ def search_command(
     if as_json:
         console.print_json(json.dumps(rows, ensure_ascii=False, default=str))
         return
-    table = Table("序号", "时间(UTC)", "账户", "操作", "对象", "字段", "结果")
+    table = SafeTable("序号", "时间(UTC)", "账户", "操作", "对象", "字段", "结果")
     for row in rows:
         table.add_row(
             str(row["id"]),
@@ -181,7 +180,7 @@ def export_command(
         service.bind_actor(session, Actor.cli())
         events = queries.iter_events(session, flt)
         if fmt == "csv":
-            with output.open("w", encoding="utf-8-sig", newline="") as handle:
+            with output.open("w", encoding="utf-8", newline="") as handle:  # BOM by the writer
                 count = queries.write_csv(events, handle)
         else:
             count = queries.write_xlsx(events, output)

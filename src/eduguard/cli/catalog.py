@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from eduguard.audit import capture as audit_capture
@@ -15,6 +14,7 @@ from eduguard.audit import checkpoints as audit_checkpoints
 from eduguard.catalog import dashboard, flows, jobs, service, stats
 from eduguard.catalog.schemas import RunRead, SourceCreate
 from eduguard.cli.common import (
+    SafeTable,
     console,
     db_session,
     fail,
@@ -79,7 +79,7 @@ def source_add(
 def source_list(system_id: Annotated[int, typer.Argument(help="信息系统 ID")]) -> None:
     """列出信息系统的数据源（不显示密码）。"""
     with db_session() as session:
-        table = Table("ID", "名称", "类型", "地址", "定期扫描")
+        table = SafeTable("ID", "名称", "类型", "地址", "定期扫描")
         for source in flows.list_sources(session, system_id, scope=ALL):
             every = f"每 {source.scan_every_days} 天" if source.scan_every_days else "按需"
             table.add_row(
@@ -93,7 +93,9 @@ def source_list(system_id: Annotated[int, typer.Argument(help="信息系统 ID")
 
 
 def _print_runs(runs: list[RunRead]) -> None:
-    table = Table("任务", "数据源", "状态", "表", "已读行数", "数据集", "数据项", "变化", "发现")
+    table = SafeTable(
+        "任务", "数据源", "状态", "表", "已读行数", "数据集", "数据项", "变化", "发现"
+    )
     for run in runs:
         table.add_row(
             str(run.id),
@@ -199,7 +201,7 @@ def duplicates(
     if fmt == "json":
         typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
         return
-    table = Table(
+    table = SafeTable(
         "类型", "系统甲（数据集.数据项）", "系统乙（数据集.数据项）", "重叠（95% 区间）", "Jaccard"
     )
     for d in found:

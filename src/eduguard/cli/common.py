@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.style import StyleType
+from rich.table import Table
+from rich.text import Text
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from eduguard import exports
 from eduguard.audit import capture as audit_capture
 from eduguard.audit import checkpoints as audit_checkpoints
 from eduguard.audit import service as audit_service
@@ -23,10 +28,49 @@ from eduguard.db.engine import make_engine, make_session_factory, transaction
 from eduguard.errors import EduguardError
 from eduguard.keys.keyring import Keyring
 
-console = Console()
-err_console = Console(stderr=True)
+_LINK_TAG = re.compile(r"\[(?=/?link\b)", re.IGNORECASE)
+
+
+def _shown(text: str) -> str:
+    # A name like "[link=http://…]" would become a terminal hyperlink (OSC 8): the CLI uses no
+    # links itself, so every link tag is printed as text.
+    return _LINK_TAG.sub(r"\\[", exports.escape_controls(text, keep="\n"))
+
+
+class SafeConsole(Console):
+    """Every line the CLI prints has its control characters escaped (names read from the
+    database may predate the checks) and no hyperlink markup; tables escape their cells
+    themselves (:class:`SafeTable`)."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*(_shown(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
+console = SafeConsole()
+err_console = SafeConsole(stderr=True)
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def plain(value: object) -> Text:
+    """A value from the database or a user for the terminal: control characters shown escaped
+    (ESC as ``\\x1b``, so ``\\x1b[2J`` cannot clear the screen), never read as rich markup
+    (``[link=…]`` would emit an escape sequence too). Newlines stay (multi-line cells)."""
+    return Text(exports.escape_controls(str(value), keep="\n"))
+
+
+class SafeTable(Table):
+    """The table every CLI listing prints: each text cell goes through :func:`plain`; pass a
+    ``Text`` for a cell that is meant to be styled."""
+
+    def add_row(
+        self,
+        *renderables: RenderableType | None,
+        style: StyleType | None = None,
+        end_section: bool = False,
+    ) -> None:
+        cells = [plain(cell) if isinstance(cell, str) else cell for cell in renderables]
+        super().add_row(*cells, style=style, end_section=end_section)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -11,9 +11,8 @@ from typing import Annotated, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
-from rich.table import Table
 
-from eduguard.cli.common import console, db_session, fail, friendly_errors
+from eduguard.cli.common import SafeTable, console, db_session, fail, friendly_errors
 from eduguard.compliance import flows, rules
 from eduguard.compliance.checks import FACTS
 from eduguard.compliance.models import FindingStatus
@@ -51,9 +50,9 @@ def _validated(model: type[M], values: dict[str, object]) -> M:
         raise fail(f"{where}{first['message']}") from None
 
 
-def _table(*headers: str, keep: int = 1) -> Table:
+def _table(*headers: str, keep: int = 1) -> SafeTable:
     """A table whose first ``keep`` columns (ids) never wrap; the others wrap, never cut."""
-    table = Table(*headers)
+    table = SafeTable(*headers)
     for index, column in enumerate(table.columns):
         if index < keep:
             column.no_wrap = True

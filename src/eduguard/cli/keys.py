@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from eduguard.audit import capture as audit_capture
 from eduguard.audit import checkpoints as audit_checkpoints
 from eduguard.audit.service import Actor
-from eduguard.cli.common import console, fail, friendly_errors, open_engine
+from eduguard.cli.common import SafeTable, console, fail, friendly_errors, open_engine
 from eduguard.config import Settings, get_settings
 from eduguard.crypto import MasterKey, new_key_hex, parse_key_hex
 from eduguard.db.engine import make_session_factory
@@ -46,7 +45,7 @@ def _progress(column: str, count: int) -> None:
 
 
 def print_status(status: service.Status) -> None:
-    table = Table(title="数据密钥（由主密钥加密保存）")
+    table = SafeTable(title="数据密钥（由主密钥加密保存）")
     for heading in ("ID", "状态", "主密钥指纹", "创建时间", "保护字段数"):
         table.add_column(heading)
     for key in status.keys:

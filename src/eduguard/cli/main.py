@@ -21,6 +21,7 @@ from eduguard.cli import release as release_cli
 from eduguard.cli import scan as scan_cli
 from eduguard.cli.audit import audit_app
 from eduguard.cli.common import (
+    SafeTable,
     console,
     db_session,
     err_console,
@@ -39,7 +40,9 @@ from eduguard.errors import EduguardError
 from eduguard.identity import flows as identity_flows
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import Role
+from eduguard.identity.schemas import UserCreate
 from eduguard.keys.keyring import Keyring
+from eduguard.validation import validated
 
 app = typer.Typer(
     name="eduguard",
@@ -196,6 +199,9 @@ def user_create(
         if not sys.stdin.isatty():
             raise fail("请用 --password 或环境变量 EDUGUARD_NEW_PASSWORD 提供密码")
         password = typer.prompt("密码", hide_input=True, confirmation_prompt=True)
+    # The same rules as the console and the API (no control characters in names …).
+    fields = {"username": username, "display_name": display_name, "password": password}
+    validated(UserCreate, {**fields, "unit_id": unit, "roles": list(role)}, "账户")
     with db_session() as session:
         if unit is not None:
             from eduguard.orgs import service as orgs_service
@@ -217,12 +223,10 @@ def user_create(
 @friendly_errors
 def user_list() -> None:
     """列出账户（角色、双因素、锁定状态）。"""
-    from rich.table import Table
-
     from eduguard.identity import mfa
 
     with db_session() as session:
-        table = Table("ID", "用户名", "单位ID", "角色", "双因素", "状态")
+        table = SafeTable("ID", "用户名", "单位ID", "角色", "双因素", "状态")
         for user in identity_service.list_users(session):
             status = (
                 "已停用"

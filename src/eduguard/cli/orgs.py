@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from eduguard.cli.common import console, db_session, friendly_errors
+from eduguard.cli.common import SafeTable, console, db_session, friendly_errors
 from eduguard.config import get_settings
 from eduguard.errors import ValidationFailed
 from eduguard.orgs import service
@@ -56,7 +55,9 @@ def unit_list(search: Search = None, archived: Archived = False, as_json: JsonFl
     if as_json:
         _print_json([u.model_dump(mode="json") for u in units])
         return
-    table = Table("ID", "名称", "类型", "上级", "主要负责人", "分管负责人", "网络安全部门", "状态")
+    table = SafeTable(
+        "ID", "名称", "类型", "上级", "主要负责人", "分管负责人", "网络安全部门", "状态"
+    )
     names = {u.id: u.name for u in units}
     for u in units:
         table.add_row(
@@ -157,7 +158,7 @@ def system_list(
     if as_json:
         _print_json([s.model_dump(mode="json") for s in systems])
         return
-    table = Table(
+    table = SafeTable(
         "ID", "名称", "单位ID", "存储", "等保", "个人信息主体数", "主管单位", "运营", "状态"
     )
     for s in systems:
@@ -276,7 +277,7 @@ def agreement_list(
     if as_json:
         _print_json([a.model_dump(mode="json") for a in agreements])
         return
-    table = Table("ID", "服务商", "单位ID", "系统ID", "有效期", "协议文件", "状态")
+    table = SafeTable("ID", "服务商", "单位ID", "系统ID", "有效期", "协议文件", "状态")
     for a in agreements:
         table.add_row(
             str(a.id),

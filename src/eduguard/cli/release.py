@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from sqlalchemy.orm import Session
 
 from eduguard.audit import capture as audit_capture
@@ -21,6 +20,7 @@ from eduguard.audit import checkpoints as audit_checkpoints
 from eduguard.audit import service as audit_service
 from eduguard.audit.service import Actor
 from eduguard.cli.common import (
+    SafeTable,
     console,
     db_session,
     fail,
@@ -135,7 +135,7 @@ def list_releases(
     """列出数据发布申请及其状态。"""
     with db_session() as session:
         person = flows.person_of(session, user) if user else CLI_READER
-        table = Table("ID", "信息系统", "数据集", "接收方", "申请人", "状态", "脱敏数据")
+        table = SafeTable("ID", "信息系统", "数据集", "接收方", "申请人", "状态", "脱敏数据")
         for release in flows.list_releases(session, person):
             table.add_row(
                 str(release.id),

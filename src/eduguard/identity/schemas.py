@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from eduguard.identity.models import Role
+from eduguard.validation import SingleLine
 
 
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=1, max_length=64, pattern=r"^\S+$")
-    display_name: str = Field(default="", max_length=100)
+    username: Annotated[str, SingleLine] = Field(min_length=1, max_length=64, pattern=r"^\S+$")
+    display_name: Annotated[str, SingleLine] = Field(default="", max_length=100)
     password: str = Field(min_length=1, max_length=256)
     unit_id: int | None = None
     roles: list[Role] = Field(default_factory=list, max_length=8)

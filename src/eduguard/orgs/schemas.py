@@ -8,11 +8,13 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from eduguard.orgs.models import StorageLocation, SystemKind, UnitKind
+from eduguard.validation import MultiLine, SingleLine, SingleLineName
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-PersonName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+# Names refuse control characters (ESC, NUL …: eduguard.validation), free text keeps newlines.
+Name = SingleLineName
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), SingleLine]
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), SingleLine]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), MultiLine]
 CreditCode = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$"),
@@ -63,7 +65,9 @@ class SystemFields(BaseModel):
 
     kind: SystemKind = SystemKind.system
     purpose: LongText = ""
-    url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    url: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), SingleLine] | None
+    ) = None
     deployment_location: ShortText | None = None
     storage_location: StorageLocation = StorageLocation.domestic
     mlps_level: Annotated[int, Field(ge=1, le=5)] | None = None
@@ -86,7 +90,9 @@ class SystemUpdate(BaseModel):
     name: Name | None = None
     kind: SystemKind | None = None
     purpose: LongText | None = None
-    url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    url: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), SingleLine] | None
+    ) = None
     deployment_location: ShortText | None = None
     storage_location: StorageLocation | None = None
     mlps_level: Annotated[int, Field(ge=1, le=5)] | None = None

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from eduguard.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from eduguard.orgs import documents
 from eduguard.orgs.models import ALLOWED_PARENTS, Agreement, InformationSystem, Unit, UnitKind
 from eduguard.orgs.schemas import (
     AgreementCreate,
@@ -30,7 +31,7 @@ from eduguard.orgs.schemas import (
 )
 
 ALL = "/"
-ALLOWED_DOCUMENT_SUFFIXES = frozenset({".pdf", ".png", ".jpg", ".jpeg", ".ofd", ".docx", ".doc"})
+ALLOWED_DOCUMENT_SUFFIXES = documents.ALLOWED_SUFFIXES
 
 UNIT_KIND_LABELS = {
     UnitKind.ministry: "教育部",
@@ -397,6 +398,7 @@ def _attach_document(
         raise ValidationFailed(
             "document_type", f"不支持的协议文件类型：{suffix or '无扩展名'}（支持 {allowed}）"
         )
+    documents.check_content(suffix, content)  # a binary renamed .pdf is refused
     digest = hashlib.sha256(content).hexdigest()
     target_dir = uploads_dir / "agreements"
     target_dir.mkdir(parents=True, exist_ok=True)

@@ -3,11 +3,14 @@
 Nothing appears under the output name until everything is written: each file is written
 next to its target under a hidden temporary name and renamed into place at the end
 (``os.replace`` is atomic on one file system). A failure removes the temporary file.
+CSV and XLSX cells go through ``eduguard.exports`` (no formula, no control character; CSV with
+a byte order mark for Excel); Parquet keeps the values as they are.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -16,6 +19,8 @@ from typing import IO, Literal
 
 import polars as pl
 import pyarrow.parquet as pq
+
+from eduguard import exports
 
 OutputFormat = Literal["csv", "parquet", "xlsx"]
 FORMATS: tuple[OutputFormat, ...] = ("csv", "parquet", "xlsx")
@@ -51,9 +56,8 @@ class TableWriter:
         if self.format == "csv":
             if self._handle is None:
                 self._handle = self.temporary.open("wb")
-                frame.write_csv(self._handle, include_header=True)
-            else:
-                frame.write_csv(self._handle, include_header=False)
+                self._handle.write(_csv_header(frame.columns))
+            exports.safe_frame(frame).write_csv(self._handle, include_header=False)
         elif self.format == "parquet":
             table = frame.to_arrow()
             if self._parquet is None:
@@ -102,15 +106,20 @@ class TableWriter:
 
 
 def _write_xlsx(path: Path, frames: list[pl.DataFrame], header: list[str]) -> None:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
+    workbook = exports.write_only_workbook()
     sheet = workbook.create_sheet("data")
-    sheet.append(header)
+    exports.append(sheet, header)
     for frame in frames:
         for row in frame.iter_rows():
-            sheet.append(list(row))
+            exports.append(sheet, row)
     workbook.save(path)
+
+
+def _csv_header(columns: list[str]) -> bytes:
+    """Byte order mark and header line (column names come from the source: made safe too)."""
+    buffer = io.StringIO()
+    exports.CsvExport(buffer, lineterminator="\n").writerow(columns)  # as polars ends lines
+    return buffer.getvalue().encode("utf-8")
 
 
 def write_text_atomically(target: Path, text: str) -> None:

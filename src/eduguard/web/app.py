@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -12,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from eduguard import __version__
 from eduguard.audit import capture as audit_capture
 from eduguard.audit import checkpoints as audit_checkpoints
+from eduguard.audit import tail as audit_tail
 from eduguard.config import Settings, get_settings
 from eduguard.db.engine import make_engine, make_session_factory
 from eduguard.keys.keyring import Keyring
@@ -100,12 +103,21 @@ class GuardMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # The tail of the audit log is signed every EDUGUARD_AUDIT_CHECKPOINT_SECONDS (audit/tail.py).
+    policy = audit_checkpoints.CheckpointPolicy.from_settings(app.state.settings)
+    with audit_tail.Checkpointer(app.state.session_factory, policy):
+        yield
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_secrets()
     app = FastAPI(
         title="eduguard 教育数据安全治理平台",
         version=__version__,
+        lifespan=lifespan,
         openapi_url=None,  # served by a route that requires login (routes/system.py)
         docs_url=None,
         redoc_url=None,

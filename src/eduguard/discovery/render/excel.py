@@ -3,6 +3,8 @@
 Sheet 1 《摘要》: what was scanned and found, failed tables with reasons, and how to read the
 workbook. Sheet 2 《字段清单》: one row per column, sensitive and children's columns filled red,
 filterable, with the evidence for each answer. Sheet 3 《表清单》: one row per table.
+Every row goes through ``eduguard.exports``: file, table and column names come from the scanned
+system and are shown as text (never a formula, no control character).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from eduguard import exports
 from eduguard.discovery.render.labels import level_label, pi_type_label, pi_types_text, yes_no
 from eduguard.discovery.render.summary import is_highlighted, is_personal, summarise
 from eduguard.discovery.report import ScanReport
@@ -50,7 +53,7 @@ _GUIDE = (
 
 
 def _header_row(sheet: Worksheet, headers: tuple[str, ...], widths: tuple[int, ...]) -> None:
-    sheet.append(list(headers))
+    exports.append(sheet, list(headers))
     for index, width in enumerate(widths, start=1):
         cell = sheet.cell(row=sheet.max_row, column=index)
         cell.fill = _HEADER_FILL
@@ -72,7 +75,7 @@ def _summary_sheet(sheet: Worksheet, report: ScanReport) -> None:
     sheet.title = "摘要"
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = 90
-    sheet.append(["数据扫描报告（eduguard）"])
+    exports.append(sheet, ["数据扫描报告（eduguard）"])
     sheet["A1"].font = _TITLE_FONT
     rows: list[tuple[str, str | int]] = [
         ("数据源", report.source),
@@ -87,29 +90,31 @@ def _summary_sheet(sheet: Worksheet, report: ScanReport) -> None:
         ("估计涉及人数（各表之和）", summary.subjects),
     ]
     for label, value in rows:
-        sheet.append([label, value])
+        exports.append(sheet, [label, value])
         sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
         if label == "敏感个人信息字段" and summary.columns_sensitive:
             sheet.cell(row=sheet.max_row, column=2).fill = _SENSITIVE_FILL
     if summary.pi_type_counts:
-        sheet.append([])
-        sheet.append(["发现的个人信息类型", "字段数"])
+        exports.append(sheet, [])
+        exports.append(sheet, ["发现的个人信息类型", "字段数"])
         sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
         for code, count in summary.pi_type_counts:
-            sheet.append([pi_type_label(code), count])
+            exports.append(sheet, [pi_type_label(code), count])
     if summary.failed:
-        sheet.append([])
-        sheet.append(["未能扫描的表", "原因"])
+        exports.append(sheet, [])
+        exports.append(sheet, ["未能扫描的表", "原因"])
         sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
         for table in summary.failed:
             error = table.error or {}
-            sheet.append([table.name, f"[{error.get('code', '')}] {error.get('message', '')}"])
+            exports.append(
+                sheet, [table.name, f"[{error.get('code', '')}] {error.get('message', '')}"]
+            )
             _fill_row(sheet, _FAILED_FILL)
-    sheet.append([])
-    sheet.append(["如何阅读"])
+    exports.append(sheet, [])
+    exports.append(sheet, ["如何阅读"])
     sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
     for line in _GUIDE:
-        sheet.append(["", line])
+        exports.append(sheet, ["", line])
         _fill_row(sheet, None)
 
 
@@ -117,7 +122,8 @@ def _tables_sheet(sheet: Worksheet, report: ScanReport) -> None:
     _header_row(sheet, TABLE_HEADERS, (30, 24, 10, 10, 16, 10, 12, 50))
     for table in report.tables:
         status = "扫描完成" if table.error is None else f"失败：{table.error.get('message', '')}"
-        sheet.append(
+        exports.append(
+            sheet,
             [
                 table.name,
                 table.comment or "",
@@ -127,7 +133,7 @@ def _tables_sheet(sheet: Worksheet, report: ScanReport) -> None:
                 table.subjects,
                 yes_no(table.minors),
                 status,
-            ]
+            ],
         )
         if table.error is not None:
             _fill_row(sheet, _FAILED_FILL)
@@ -140,7 +146,8 @@ def _columns_sheet(sheet: Worksheet, report: ScanReport) -> None:
     _header_row(sheet, COLUMN_HEADERS, (26, 20, 20, 24, 12, 12, 22, 16, 9, 70))
     for table in report.tables:
         for column in table.columns:
-            sheet.append(
+            exports.append(
+                sheet,
                 [
                     table.name,
                     column.name,
@@ -152,7 +159,7 @@ def _columns_sheet(sheet: Worksheet, report: ScanReport) -> None:
                     level_label(column.level),
                     round(column.confidence, 4),
                     "\n".join(column.evidence),
-                ]
+                ],
             )
             if is_highlighted(column):
                 _fill_row(sheet, _SENSITIVE_FILL)

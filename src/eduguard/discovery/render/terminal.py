@@ -12,11 +12,19 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from eduguard import exports
 from eduguard.discovery.render.labels import level_label, pi_type_label, pi_types_text
 from eduguard.discovery.render.summary import is_highlighted, is_personal, summarise
 from eduguard.discovery.report import ScanReport, TableReport
 
 _HIGHLIGHT = "bold red"
+
+
+def _shown(text: str) -> str:
+    """Names and comments come from the scanned system: controls escaped (ESC as ``\\x1b``)."""
+    return exports.escape_controls(text, keep="\n")
+
+
 _MINORS = "bold magenta"
 
 
@@ -25,7 +33,7 @@ def _summary_panel(report: ScanReport) -> Panel:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
-    grid.add_row("数据源", report.source)
+    grid.add_row("数据源", Text(_shown(report.source)))
     grid.add_row("扫描时间", report.scanned_at)
     failed = f"，失败 {summary.tables_failed} 个" if summary.tables_failed else ""
     grid.add_row("扫描表数", f"{summary.tables} 个{failed}")
@@ -57,9 +65,9 @@ def _summary_panel(report: ScanReport) -> Panel:
 
 
 def _table_view(table: TableReport) -> RenderableType:
-    heading = Text(table.name, style="bold")
+    heading = Text(_shown(table.name), style="bold")
     if table.comment:
-        heading.append(f"（{table.comment}）")
+        heading.append(f"（{_shown(table.comment)}）")
     facts = [f"级别：{level_label(table.level)}", f"抽样 {table.rows_sampled} 行"]
     if table.row_count is not None:
         facts.append(f"共 {table.row_count} 行")
@@ -72,7 +80,7 @@ def _table_view(table: TableReport) -> RenderableType:
         return Group(
             heading,
             Text(
-                f"  失败 [{table.error.get('code')}]：{table.error.get('message')}",
+                _shown(f"  失败 [{table.error.get('code')}]：{table.error.get('message')}"),
                 style=_HIGHLIGHT,
             ),
         )
@@ -87,9 +95,9 @@ def _table_view(table: TableReport) -> RenderableType:
     grid.add_column("依据", overflow="fold", ratio=5)
     for column in personal:
         style = _HIGHLIGHT if is_highlighted(column) else ""
-        field = Text(column.name, style=style)
+        field = Text(_shown(column.name), style=style)
         if column.comment:
-            field.append(f"\n{column.comment}", style="dim")
+            field.append(f"\n{_shown(column.comment)}", style="dim")
         kinds = Text(pi_types_text(column.pi_types), style=style)
         if column.sensitive:
             kinds.append(" 敏感", style=_HIGHLIGHT)
@@ -103,7 +111,7 @@ def _table_view(table: TableReport) -> RenderableType:
             kinds,
             grading,
             f"{column.confidence:.0%}",
-            "\n".join(f"· {line}" for line in column.evidence),
+            Text(_shown("\n".join(f"· {line}" for line in column.evidence))),
         )
     rest = len(table.columns) - len(personal)
     parts: list[RenderableType] = [heading, grid]
