@@ -104,6 +104,24 @@ class Settings(BaseSettings):
     login_rate_per_minute: int = Field(
         default=10, ge=1, le=10_000, description="同一客户端每分钟最多登录尝试次数"
     )
+    source_hosts: str = Field(
+        default="10.0.0.0/8,172.16.0.0/12,192.168.0.0/16",
+        description="登记的数据库数据源允许连接的主机（主机名、IP 或网段，逗号分隔）；"
+        "缺省为校园专网地址段，本机（127.0.0.1）须显式列出；链路本地地址与平台自身数据库始终拒绝",
+    )
+    source_cert_dir: Path | None = Field(
+        default=None,
+        description="数据源地址中 sslrootcert / ssl_ca 证书文件所在目录；缺省不允许这两个选项",
+    )
+    source_connect_seconds: int = Field(
+        default=10, ge=1, le=300, description="连接数据源数据库的超时（秒）"
+    )
+    source_read_seconds: int = Field(
+        default=300, ge=1, le=86_400, description="数据源数据库单次读取/语句的超时（秒）"
+    )
+    scan_run_minutes: int = Field(
+        default=240, ge=1, le=10_080, description="一次扫描任务的最长运行时间（分钟），超时即停止"
+    )
 
     @classmethod
     def settings_customise_sources(

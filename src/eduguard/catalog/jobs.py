@@ -26,29 +26,53 @@ from eduguard.crypto import DecryptionFailed
 from eduguard.db.base import utcnow
 from eduguard.db.engine import transaction
 from eduguard.errors import ConfigurationError
+from eduguard.source_urls import DEFAULT_SOURCE_HOSTS, SourceHosts, SourcePolicy
 
 logger = logging.getLogger("eduguard.catalog.worker")
 WORKER_ACTOR = Actor(username="worker", client_address="local", reason="后台扫描任务")
-DEFAULT_STALE_MINUTES = 30  # progress is written about once a second while a run is alive
+DEFAULT_STALE_MINUTES = 30
+DEFAULT_RUN_MINUTES = 240  # progress is written about once a second while a run is alive
 MIN_REDACTED = 4  # shorter passwords would blank unrelated text; reports never show them anyway
 
 
 class RowProgress(flows.Progress):
-    """Writes a run's progress to its row, at most every ``interval`` seconds."""
+    """Writes a run's progress to its row, at most every ``interval`` seconds, and stops the
+    run (:class:`flows.RunStopped`) once it is cancelled or past ``deadline`` (monotonic)."""
 
-    def __init__(self, factory: sessionmaker[Session], run_id: int, interval: float) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        run_id: int,
+        interval: float,
+        deadline: float | None = None,
+        run_minutes: int | None = None,
+    ) -> None:
         self.factory, self.run_id, self.interval = factory, run_id, interval
+        self.deadline, self.run_minutes = deadline, run_minutes
         self.last = 0.0
         self.values: dict[str, Any] = {}
 
     def _write(self, force: bool = False) -> None:
         now = time.monotonic()
+        if self.deadline is not None and now > self.deadline:
+            raise flows.RunStopped(
+                "scan_deadline",
+                f"扫描超过时限（{self.run_minutes} 分钟，EDUGUARD_SCAN_RUN_MINUTES），已停止；"
+                "目录未更新",
+            )
         if not force and now - self.last < self.interval:
             return
         self.last = now
         with transaction(self.factory) as session:
             values = {**self.values, "heartbeat_at": utcnow()}
-            session.execute(update(ScanRun).where(ScanRun.id == self.run_id).values(**values))
+            written = session.execute(
+                update(ScanRun)
+                .where(ScanRun.id == self.run_id, ScanRun.status == RunStatus.running)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(written, "rowcount", 1) == 0:  # cancelled meanwhile
+                raise flows.RunStopped("cancelled", "扫描已取消")
 
     def begin(self, tables: int) -> None:
         self.values["tables_total"] = tables
@@ -77,6 +101,8 @@ def _finish(
         run = session.get(ScanRun, run_id)
         if run is None:  # pragma: no cover - runs are never deleted
             return
+        if run.status == RunStatus.cancelled:  # cancelled while it ran: left as cancelled
+            return
         if report is not None:
             service.store_report(run, report)
         run.current_table = None
@@ -100,9 +126,17 @@ def execute(
     *,
     progress_seconds: float = 1.0,
     sketch_key: bytes | None = None,
+    policy: SourcePolicy | None = None,
+    run_minutes: int = DEFAULT_RUN_MINUTES,
 ) -> None:
     """Scan and apply one claimed (running) run. Never raises for a bad source. With
-    ``sketch_key`` (``flows.sketch_key``), identifying fields get overlap sketches."""
+    ``sketch_key`` (``flows.sketch_key``), identifying fields get overlap sketches.
+
+    ``policy`` (``flows.source_policy``): the host allow-list and driver timeouts; without one
+    the private networks of ``EDUGUARD_SOURCE_HOSTS``' default are allowed, loopback is not.
+    A run stops (failed, catalog unchanged) after ``run_minutes`` or once it is cancelled."""
+    policy = policy or SourcePolicy(hosts=SourceHosts.parse(DEFAULT_SOURCE_HOSTS))
+    deadline = time.monotonic() + run_minutes * 60
     location: str | None = None
     secret: str | None = None
     with transaction(factory) as session:
@@ -114,6 +148,13 @@ def execute(
         with transaction(factory) as session:  # the password is decrypted as the row loads
             source = session.get(DataSource, source_id)
             if source is None:  # pragma: no cover - foreign keys prevent it
+                return
+            if source.archived:
+                run = session.get(ScanRun, run_id)
+                if run is not None and run.status == RunStatus.running:
+                    service.cancel_run(
+                        session, run, cancelled_by="archive", why="数据源已归档，扫描已取消"
+                    )
                 return
             location = service.connect_location(source)
             secret = service.source_password(source)
@@ -130,9 +171,14 @@ def execute(
         outcome = flows.scan_source(
             location,
             sample=sample,
-            progress=RowProgress(factory, run_id, progress_seconds),
+            progress=RowProgress(factory, run_id, progress_seconds, deadline, run_minutes),
             sketch_key=sketch_key,
+            policy=policy,
         )
+    except flows.RunStopped as stopped:
+        logger.warning("scan run %s stopped: %s", run_id, stopped.code)
+        _finish(factory, run_id, None, (stopped.code, stopped.message))
+        return
     except Exception as exc:  # a bug must fail the run, not stop the worker
         logger.error("scan run %s failed: %s", run_id, type(exc).__name__)
         _finish(factory, run_id, None, ("scan_error", f"扫描出错（{type(exc).__name__}）"))
