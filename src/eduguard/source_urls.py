@@ -511,13 +511,27 @@ def _host_refused() -> SourceUrlError:
 
 @dataclass(frozen=True)
 class SourcePolicy:
-    """How source databases are opened: the host allow-list (None: not checked — the
-    operator's own ``eduguard scan``), the certificate folder and the driver timeouts."""
+    """How sources are opened: the host allow-list (None: not checked — the operator's own
+    ``eduguard scan``), the certificate folder, the driver timeouts and, for files, the
+    folders they must (``roots``) and must not (``forbidden``) resolve into."""
 
     hosts: SourceHosts | None = None
     cert_dir: Path | None = None
     connect_seconds: int = DEFAULT_CONNECT_SECONDS
     read_seconds: int = DEFAULT_READ_SECONDS
+    # Files, folders and SQLite: where they may be once every symbolic link is resolved
+    # (None: anywhere) and where never (eduguard's own home).
+    roots: tuple[Path, ...] | None = None
+    forbidden: tuple[Path, ...] = ()
+
+    def path_refused(self, path: Path) -> bool:
+        """True when ``path``, resolved, is inside a forbidden folder or outside the roots."""
+        resolved = path.expanduser().resolve()
+        if any(resolved.is_relative_to(f.expanduser().resolve()) for f in self.forbidden):
+            return True
+        if self.roots is None:
+            return False
+        return not any(resolved.is_relative_to(r.expanduser().resolve()) for r in self.roots)
 
     def parse(self, text: str) -> SourceUrl:
         return parse_source_url(text, cert_dir=self.cert_dir)

@@ -124,7 +124,8 @@ def archive_source(session: Session, source_id: int, *, scope: str) -> DataSourc
 
 def source_policy(settings: Settings, *, check_hosts: bool = True) -> SourcePolicy:
     """How registered sources are opened: ``EDUGUARD_SOURCE_HOSTS`` (the platform's own
-    database always refused), the certificate folder and the driver timeouts."""
+    database always refused), the certificate folder, the driver timeouts, and for files the
+    scan roots (``EDUGUARD_SCAN_ROOTS``) and never ``EDUGUARD_HOME``, links resolved."""
     hosts = (
         SourceHosts.parse(settings.source_hosts, settings.effective_database_url)
         if check_hosts
@@ -135,6 +136,8 @@ def source_policy(settings: Settings, *, check_hosts: bool = True) -> SourcePoli
         cert_dir=settings.source_cert_dir,
         connect_seconds=settings.source_connect_seconds,
         read_seconds=settings.source_read_seconds,
+        roots=settings.scan_root_paths,
+        forbidden=(settings.home,),
     )
 
 

@@ -36,8 +36,17 @@ def open_source(
         yield from open_database(text, policy)
         return
     path = Path(text).expanduser()
-    if path.is_dir():
-        yield from open_folder(path)
+    if policy is not None and path.exists() and policy.path_refused(path):
+        yield FailedTable(
+            text,
+            SourceError(
+                "source_forbidden",
+                f"数据源“{text}”（解析符号链接后）位于允许扫描的目录之外或 eduguard 数据目录内",
+                f"{text} resolves outside the scan roots or into eduguard's home",
+            ),
+        )
+    elif path.is_dir():
+        yield from open_folder(path, policy)
     elif path.is_file():
         yield from open_file(path, path.name)
     else:

@@ -241,6 +241,16 @@ def open_database(
         yield FailedTable(source.split("@")[-1].split("?")[0], error)
         return
     shown = parsed.display()
+    if parsed.backend == "sqlite" and policy.path_refused(Path(parsed.database or "")):
+        yield FailedTable(
+            shown,
+            SourceError(
+                "source_forbidden",
+                "SQLite 数据源（解析符号链接后）位于允许扫描的目录之外或 eduguard 数据目录内",
+                "the SQLite file resolves outside the scan roots or into eduguard's home",
+            ),
+        )
+        return
     address: str | None = None
     if policy.hosts is not None:
         try:
