@@ -6,7 +6,9 @@ missing or placeholder secret refuses to start (:func:`Settings.check_secrets`).
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -122,6 +124,22 @@ class Settings(BaseSettings):
     scan_run_minutes: int = Field(
         default=240, ge=1, le=10_080, description="一次扫描任务的最长运行时间（分钟），超时即停止"
     )
+
+    @field_validator("source_hosts")
+    @classmethod
+    def _source_hosts_parse(cls, value: str) -> str:
+        for raw in value.split(","):
+            entry = raw.strip()
+            if not entry:
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252})", entry):
+                    raise ValueError(
+                        f"EDUGUARD_SOURCE_HOSTS 中的“{entry[:60]}”不是主机名、IP 地址或网段"
+                    ) from None
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -320,5 +320,16 @@ def test_cancel_through_the_api_needs_catalog_scan(
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "cancelled"
     assert admin_client.post(f"/api/v1/catalog/runs/{run['id']}/cancel").status_code == 409
+    # The console: the runs table offers “取消” for an active run; the form cancels it.
+    (second,) = admin_client.post(f"/api/v1/systems/{system['id']}/scans", json={}).json()
+    page = admin_client.get(f"/catalog/systems/{system['id']}/runs").text
+    assert f"/catalog/runs/{second['id']}/cancel" in page
+    token = admin_client.headers["X-CSRF-Token"]
+    response = admin_client.post(
+        f"/catalog/runs/{second['id']}/cancel", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert admin_client.get(f"/api/v1/catalog/runs/{second['id']}").json()["status"] == "cancelled"
+    assert "已取消" in admin_client.get(f"/catalog/systems/{system['id']}").text
     accounts.login(admin_client, "reader")  # type: ignore[attr-defined]
     assert admin_client.post(f"/api/v1/catalog/runs/{run['id']}/cancel").status_code == 403

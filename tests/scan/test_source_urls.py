@@ -123,6 +123,13 @@ def test_safe_options_are_kept(tmp_path: Path) -> None:
     args = with_ca.engine_args(connect_seconds=3, read_seconds=7)
     assert args["local_infile"] is False and args["client_flag"] == 0
     assert (args["connect_timeout"], args["read_timeout"], args["write_timeout"]) == (3, 7, 7)
+    # The connection goes to the address that was checked (no second DNS answer).
+    pg = parse_source_url("postgresql://r@db.school.example/xj")
+    assert pg.engine_args(address="10.1.2.3")["hostaddr"] == "10.1.2.3"
+    assert pg.url(address="10.1.2.3").host == "db.school.example"  # kept for TLS names
+    assert parse_source_url("mysql://r@db.school.example/jw").url(address="10.1.2.3").host == (
+        "10.1.2.3"
+    )
     with pytest.raises(SourceUrlError):  # outside the certificate folder
         parse_source_url("mysql://r@10.0.0.9/jw?ssl_ca=/etc/hostname", cert_dir=tmp_path)
 
