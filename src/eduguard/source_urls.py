@@ -23,7 +23,7 @@ import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from sqlalchemy.engine import URL, make_url
@@ -509,6 +509,10 @@ def _host_refused() -> SourceUrlError:
     )
 
 
+class ConnectionWatch(Protocol):
+    def register(self, dbapi_connection: Any, record: Any) -> None: ...
+
+
 @dataclass(frozen=True)
 class SourcePolicy:
     """How sources are opened: the host allow-list (None: not checked — the operator's own
@@ -523,6 +527,9 @@ class SourcePolicy:
     # (None: anywhere) and where never (eduguard's own home).
     roots: tuple[Path, ...] | None = None
     forbidden: tuple[Path, ...] = ()
+    # Told of every database connection opened, so a run's deadline or cancellation can cut
+    # a read the driver would wait on for ever (see discovery.connectors.watchdog).
+    watch: ConnectionWatch | None = None
 
     def path_refused(self, path: Path) -> bool:
         """True when ``path``, resolved, is inside a forbidden folder or outside the roots."""

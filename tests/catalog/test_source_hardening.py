@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import secrets
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -333,3 +334,41 @@ def test_cancel_through_the_api_needs_catalog_scan(
     assert "已取消" in admin_client.get(f"/catalog/systems/{system['id']}").text
     accounts.login(admin_client, "reader")  # type: ignore[attr-defined]
     assert admin_client.post(f"/api/v1/catalog/runs/{run['id']}/cancel").status_code == 403
+
+
+def test_a_server_silent_after_startup_is_cut_at_the_deadline_or_on_cancel(
+    audited_factory: sessionmaker[Session], world: World, local_settings: Settings
+) -> None:
+    """libpq waits for ever on a PostgreSQL server that completes its startup and then says
+    nothing: the worker's watchdog shuts the socket at the run's deadline, or on cancel."""
+    server = fake.FakePostgres()
+    try:
+        location = f"postgresql://u@127.0.0.1:{server.port}/db"
+        source_id = _add(audited_factory, local_settings, world.system, location)
+        policy = flows.source_policy(local_settings)
+        run_id = _queue(audited_factory, world.system, source_id)
+        with audited_factory() as session, session.begin():
+            assert service.claim(session, run_id) is not None
+        started = time.monotonic()
+        jobs.execute(audited_factory, run_id, progress_seconds=0.0, policy=policy, run_minutes=0.05)
+        assert time.monotonic() - started < 10
+        run = _run(audited_factory, run_id)
+        assert run.status == RunStatus.failed and run.error_code == "scan_deadline"
+        # Cancelled while blocked in that read: stopped within a few seconds.
+        second = _queue(audited_factory, world.system, source_id)
+        with audited_factory() as session, session.begin():
+            assert service.claim(session, second) is not None
+        worker = threading.Thread(
+            target=jobs.execute,
+            args=(audited_factory, second),
+            kwargs={"progress_seconds": 0.0, "policy": policy},
+        )
+        worker.start()
+        time.sleep(1.0)
+        with audited_factory() as session, session.begin():
+            flows.cancel_run(session, second, scope=ALL, cancelled_by="tester")
+        worker.join(timeout=15)
+        assert not worker.is_alive()
+        assert _run(audited_factory, second).status == RunStatus.cancelled
+    finally:
+        server.close()

@@ -115,3 +115,38 @@ class FakeMySQL(_Server):
                     client.sendall(_packet(seq + 1, b"\xff\x28\x04#42000fake server"))
         except (ConnectionError, OSError):
             return
+
+
+class FakePostgres(_Server):
+    """Completes PostgreSQL's startup (no password asked, ready for query), then never
+    answers: libpq has no read timeout of its own for this."""
+
+    def _serve(self, client: socket.socket) -> None:
+        try:
+            length = int.from_bytes(_recv(client, 4), "big")
+            body = _recv(client, length - 4)
+            if body[:4] == (80877103).to_bytes(4, "big"):  # SSLRequest: no SSL here
+                client.sendall(b"N")
+                length = int.from_bytes(_recv(client, 4), "big")
+                _recv(client, length - 4)  # the StartupMessage
+            elif body[:4] == (80877104).to_bytes(4, "big"):  # GSSENCRequest
+                client.sendall(b"N")
+                length = int.from_bytes(_recv(client, 4), "big")
+                _recv(client, length - 4)
+            reply = b"R" + struct.pack(">II", 8, 0)  # AuthenticationOk
+            for name, value in (
+                (b"server_version", b"16.0"),
+                (b"client_encoding", b"UTF8"),
+                (b"server_encoding", b"UTF8"),
+                (b"integer_datetimes", b"on"),
+                (b"standard_conforming_strings", b"on"),
+                (b"DateStyle", b"ISO, MDY"),
+            ):
+                payload = name + b"\x00" + value + b"\x00"
+                reply += b"S" + struct.pack(">I", len(payload) + 4) + payload
+            reply += b"K" + struct.pack(">III", 12, 1, 2) + b"Z" + struct.pack(">I", 5) + b"I"
+            client.sendall(reply)
+            while client.recv(65536):  # queries arrive; nothing is ever answered
+                pass
+        except (ConnectionError, OSError):
+            return

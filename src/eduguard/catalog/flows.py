@@ -41,6 +41,7 @@ from eduguard.config import Settings
 from eduguard.discovery import FailedTable, ScanReport, SourceError, TableReport, scan_table
 from eduguard.discovery.columns import IDENTIFYING
 from eduguard.discovery.connectors import describe_source, open_source
+from eduguard.discovery.connectors.watchdog import Watchdog
 from eduguard.discovery.sketch import derive_key
 from eduguard.errors import ValidationFailed
 from eduguard.orgs import service as orgs_service
@@ -49,6 +50,7 @@ from eduguard.protection.keys import load_pseudonym_key
 from eduguard.source_urls import SourceHosts, SourcePolicy
 
 ALL = "/"
+__all__ = ["Watchdog"]  # the worker cuts hung source connections with it
 # A new field with one of these types (or any sensitive type) is a finding for the security
 # administrator: identifiers single people out; a bank card number is sensitive on its own.
 WATCHED_TYPES = frozenset(IDENTIFYING) | {"BANK_CARD"}

@@ -9,13 +9,16 @@ or marked failed with a Chinese message, leaving the catalog as it was.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from eduguard.audit import service as audit_service
@@ -31,7 +34,8 @@ from eduguard.source_urls import DEFAULT_SOURCE_HOSTS, SourceHosts, SourcePolicy
 logger = logging.getLogger("eduguard.catalog.worker")
 WORKER_ACTOR = Actor(username="worker", client_address="local", reason="后台扫描任务")
 DEFAULT_STALE_MINUTES = 30
-DEFAULT_RUN_MINUTES = 240  # progress is written about once a second while a run is alive
+DEFAULT_RUN_MINUTES = 240
+MONITOR_SECONDS = 2.0  # how often a running scan's cancellation is looked for  # progress is written about once a second while a run is alive
 MIN_REDACTED = 4  # shorter passwords would blank unrelated text; reports never show them anyway
 
 
@@ -45,7 +49,7 @@ class RowProgress(flows.Progress):
         run_id: int,
         interval: float,
         deadline: float | None = None,
-        run_minutes: int | None = None,
+        run_minutes: float | None = None,
     ) -> None:
         self.factory, self.run_id, self.interval = factory, run_id, interval
         self.deadline, self.run_minutes = deadline, run_minutes
@@ -55,11 +59,7 @@ class RowProgress(flows.Progress):
     def _write(self, force: bool = False) -> None:
         now = time.monotonic()
         if self.deadline is not None and now > self.deadline:
-            raise flows.RunStopped(
-                "scan_deadline",
-                f"扫描超过时限（{self.run_minutes} 分钟，EDUGUARD_SCAN_RUN_MINUTES），已停止；"
-                "目录未更新",
-            )
+            raise flows.RunStopped("scan_deadline", _deadline_message(self.run_minutes or 0))
         if not force and now - self.last < self.interval:
             return
         self.last = now
@@ -127,7 +127,7 @@ def execute(
     progress_seconds: float = 1.0,
     sketch_key: bytes | None = None,
     policy: SourcePolicy | None = None,
-    run_minutes: int = DEFAULT_RUN_MINUTES,
+    run_minutes: float = DEFAULT_RUN_MINUTES,
 ) -> None:
     """Scan and apply one claimed (running) run. Never raises for a bad source. With
     ``sketch_key`` (``flows.sketch_key``), identifying fields get overlap sketches.
@@ -167,13 +167,21 @@ def execute(
         )
         _finish(factory, run_id, None, failure)
         return
+    watchdog = flows.Watchdog()
+    stop = threading.Event()
+    monitor = threading.Thread(
+        target=_monitor,
+        args=(factory, run_id, deadline, run_minutes, watchdog, stop),
+        daemon=True,
+    )
+    monitor.start()
     try:
         outcome = flows.scan_source(
             location,
             sample=sample,
             progress=RowProgress(factory, run_id, progress_seconds, deadline, run_minutes),
             sketch_key=sketch_key,
-            policy=policy,
+            policy=dataclasses.replace(policy, watch=watchdog),
         )
     except flows.RunStopped as stopped:
         logger.warning("scan run %s stopped: %s", run_id, stopped.code)
@@ -183,6 +191,13 @@ def execute(
         logger.error("scan run %s failed: %s", run_id, type(exc).__name__)
         _finish(factory, run_id, None, ("scan_error", f"扫描出错（{type(exc).__name__}）"))
         return
+    finally:
+        stop.set()
+        monitor.join()
+    if watchdog.reason is not None:  # a read cut short: the deadline passed or it was cancelled
+        logger.warning("scan run %s stopped: %s", run_id, watchdog.reason[0])
+        _finish(factory, run_id, None, watchdog.reason)
+        return
     report: dict[str, Any] = json.loads(
         _redact(json.dumps(outcome.report, ensure_ascii=False), secret)
     )
@@ -190,6 +205,35 @@ def execute(
     if error is not None:
         error = (error[0], _redact(error[1], secret))
     _finish(factory, run_id, report, error, outcome.sketches if sketch_key else None)
+
+
+def _deadline_message(run_minutes: float) -> str:
+    return f"扫描超过时限（{run_minutes:g} 分钟，EDUGUARD_SCAN_RUN_MINUTES），已停止；目录未更新"
+
+
+def _monitor(
+    factory: sessionmaker[Session],
+    run_id: int,
+    deadline: float,
+    run_minutes: float,
+    watchdog: flows.Watchdog,
+    stop: threading.Event,
+) -> None:
+    """While a run scans: at its deadline, or once it is cancelled, cut its source connections
+    (a driver blocked in a read would otherwise never reach the next progress check)."""
+    while not stop.wait(min(MONITOR_SECONDS, max(deadline - time.monotonic(), 0.01))):
+        if time.monotonic() > deadline:
+            watchdog.cut("scan_deadline", _deadline_message(run_minutes))
+            return
+        try:
+            with factory() as session:
+                status = session.scalar(select(ScanRun.status).where(ScanRun.id == run_id))
+        except SQLAlchemyError as exc:  # the platform database busy: look again later
+            logger.debug("scan run %s: status check failed: %s", run_id, type(exc).__name__)
+            continue
+        if status == RunStatus.cancelled:
+            watchdog.cut("cancelled", "扫描已取消")
+            return
 
 
 def run_next(factory: sessionmaker[Session], **options: Any) -> int | None:

@@ -143,7 +143,10 @@ def _make_engine(parsed: SourceUrl, policy: SourcePolicy, address: str | None) -
     args = parsed.engine_args(
         connect_seconds=policy.connect_seconds, read_seconds=policy.read_seconds, address=address
     )
-    return sa.create_engine(parsed.url(address=address), poolclass=NullPool, connect_args=args)
+    engine = sa.create_engine(parsed.url(address=address), poolclass=NullPool, connect_args=args)
+    if policy.watch is not None:  # before the dialect's first queries on the new connection
+        sa.event.listen(engine, "connect", policy.watch.register, insert=True)
+    return engine
 
 
 def _schemas(inspector: sa.Inspector, url: URL) -> list[str | None]:
