@@ -6,7 +6,9 @@ missing or placeholder secret refuses to start (:func:`Settings.check_secrets`).
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -119,6 +121,40 @@ class Settings(BaseSettings):
         le=3600,
         description="有新审计事件时，服务与后台任务每隔多少秒签名一个检查点并立即导出（日志末尾的防篡改窗口）",
     )
+    source_hosts: str = Field(
+        default="10.0.0.0/8,172.16.0.0/12,192.168.0.0/16",
+        description="登记的数据库数据源允许连接的主机（主机名、IP 或网段，逗号分隔）；"
+        "缺省为校园专网地址段，本机（127.0.0.1）须显式列出；链路本地地址与平台自身数据库始终拒绝",
+    )
+    source_cert_dir: Path | None = Field(
+        default=None,
+        description="数据源地址中 sslrootcert / ssl_ca 证书文件所在目录；缺省不允许这两个选项",
+    )
+    source_connect_seconds: int = Field(
+        default=10, ge=1, le=300, description="连接数据源数据库的超时（秒）"
+    )
+    source_read_seconds: int = Field(
+        default=300, ge=1, le=86_400, description="数据源数据库单次读取/语句的超时（秒）"
+    )
+    scan_run_minutes: int = Field(
+        default=240, ge=1, le=10_080, description="一次扫描任务的最长运行时间（分钟），超时即停止"
+    )
+
+    @field_validator("source_hosts")
+    @classmethod
+    def _source_hosts_parse(cls, value: str) -> str:
+        for raw in value.split(","):
+            entry = raw.strip()
+            if not entry:
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252})", entry):
+                    raise ValueError(
+                        f"EDUGUARD_SOURCE_HOSTS 中的“{entry[:60]}”不是主机名、IP 地址或网段"
+                    ) from None
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -23,6 +23,8 @@ runner = CliRunner()
 def cli_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("EDUGUARD_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("EDUGUARD_SCAN_ROOTS", str(tmp_path))
+    monkeypatch.setenv("EDUGUARD_SOURCE_HOSTS", "127.0.0.1")  # sources on this machine
+    monkeypatch.setenv("EDUGUARD_SOURCE_CONNECT_SECONDS", "3")
     monkeypatch.setenv("EDUGUARD_DATABASE_URL", db_url)
     monkeypatch.setenv("EDUGUARD_SECRET_KEY", secrets.token_urlsafe(48))
     get_settings.cache_clear()
@@ -69,9 +71,31 @@ def test_a_refused_connection_fails_in_chinese(cli_env: None) -> None:
     code, out = run("catalog", "source", "add", "1", "postgresql://u:Secret-1234@127.0.0.1:1/x")
     assert code == 0 and "Secret-1234" not in out and "***" in out, out
     code, out = run("catalog", "scan", "1", "--now")
-    assert code == 1 and "无法连接数据库" in out and "Secret-1234" not in out, out
+    assert code == 1 and "无法连接数据源" in out and "Secret-1234" not in out, out
     code, out = run("catalog", "scan", "9")
     assert code == 1 and "信息系统不存在" in out
+
+
+def test_refused_sources_and_cancelling_from_the_command_line(cli_env: None) -> None:
+    run("init")
+    run("unit", "create", "丙县一小", "--kind", "school")
+    run("system", "create", "学籍系统", "--unit", "1")
+    code, out = run(
+        "catalog", "source", "add", "1", "mysql+pymysql://u@127.0.0.1:3307/x?local_infile=1"
+    )
+    assert code == 1 and "local_infile" in out and "不允许" in out, out
+    code, out = run("catalog", "source", "add", "1", "postgresql://u@169.254.169.254/x")
+    assert code == 1 and "EDUGUARD_SOURCE_HOSTS" in out, out
+    assert run("catalog", "source", "add", "1", "postgresql://u@127.0.0.1:1/x")[0] == 0
+    assert run("catalog", "scan", "1")[0] == 0
+    code, out = run("catalog", "cancel", "1")
+    assert code == 0 and "已取消扫描任务 1" in out, out
+    code, out = run("catalog", "runs")
+    assert "已取消" in out, out
+    code, out = run("catalog", "cancel", "1")
+    assert code == 1 and "已结束" in out, out
+    code, out = run("worker", "--once")
+    assert code == 0 and "已执行 0 个扫描任务" in out, out
 
 
 def test_duplicates_and_stats_from_the_command_line(cli_env: None, tmp_path: Path) -> None:

@@ -186,7 +186,7 @@ def test_a_refused_connection_fails_the_run_and_leaves_the_catalog(
         run = session.get(ScanRun, failed)
         assert run.status == RunStatus.failed
         assert run.error_code == "db_connect_failed"
-        assert "无法连接数据库" in run.error_message
+        assert run.error_message == "无法连接数据源"
         assert run.version_id is None
         assert sorted(_fields(session, world.system)) == before
 

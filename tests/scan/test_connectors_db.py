@@ -86,7 +86,7 @@ def test_refused_connection_is_a_failed_table() -> None:
     [failed] = list(open_source("postgresql://nobody:secret@127.0.0.1:1/none"))
     assert isinstance(failed, FailedTable)
     assert failed.error.code == "db_connect_failed"
-    assert "无法连接数据库" in failed.error.message_zh
+    assert "无法连接数据源" in failed.error.message_zh
     assert "secret" not in failed.error.message_zh
     assert "secret" not in failed.name
     assert "secret" not in describe_source("postgresql://nobody:secret@127.0.0.1:1/none")
@@ -97,7 +97,7 @@ def test_url_forms_are_normalised_and_passwords_hidden() -> None:
     assert normalise_url("postgresql://u:p@h/db").drivername == "postgresql+psycopg"
     assert normalise_url("mysql://u:p@h/db").drivername == "mysql+pymysql"
     assert normalise_url("postgresql+psycopg://u:p@h/db").drivername == "postgresql+psycopg"
-    assert display_url(normalise_url("mysql://u:p@h/db")) == "mysql+pymysql://u:***@h/db"
+    assert display_url(normalise_url("mysql://u:p@h/db")) == "mysql+pymysql://u:***@h:3306/db"
     assert is_database_url("sqlite:///x.db")
     assert not is_database_url("C:\\data\\x.csv")
     assert not is_database_url("exports/students.csv")

@@ -37,16 +37,20 @@ from eduguard.catalog.schemas import (
     SourceUpdate,
 )
 from eduguard.classification import SENSITIVE_TYPES
+from eduguard.config import Settings
 from eduguard.discovery import FailedTable, ScanReport, SourceError, TableReport, scan_table
 from eduguard.discovery.columns import IDENTIFYING
 from eduguard.discovery.connectors import describe_source, open_source
+from eduguard.discovery.connectors.watchdog import Watchdog
 from eduguard.discovery.sketch import derive_key
 from eduguard.errors import ValidationFailed
 from eduguard.orgs import service as orgs_service
 from eduguard.orgs.models import InformationSystem, Unit
 from eduguard.protection.keys import load_pseudonym_key
+from eduguard.source_urls import SourceHosts, SourcePolicy
 
 ALL = "/"
+__all__ = ["Watchdog"]  # the worker cuts hung source connections with it
 # A new field with one of these types (or any sensitive type) is a finding for the security
 # administrator: identifiers single people out; a bank card number is sensitive on its own.
 WATCHED_TYPES = frozenset(IDENTIFYING) | {"BANK_CARD"}
@@ -113,7 +117,35 @@ def update_source(
 
 
 def archive_source(session: Session, source_id: int, *, scope: str) -> DataSource:
-    return service.archive_source(session, get_source(session, source_id, scope=scope))
+    """Archive a source; its queued and running scans are cancelled (audited)."""
+    source = service.archive_source(session, get_source(session, source_id, scope=scope))
+    for run in service.cancel_source_runs(session, source):
+        _record_cancel(session, run, "数据源已归档")
+    return source
+
+
+def source_policy(settings: Settings, *, check_hosts: bool = True) -> SourcePolicy:
+    """How registered sources are opened: ``EDUGUARD_SOURCE_HOSTS`` (the platform's own
+    database always refused), the certificate folder, the driver timeouts, and for files the
+    scan roots (``EDUGUARD_SCAN_ROOTS``) and never ``EDUGUARD_HOME``, links resolved."""
+    hosts = (
+        SourceHosts.parse(settings.source_hosts, settings.effective_database_url)
+        if check_hosts
+        else None
+    )
+    return SourcePolicy(
+        hosts=hosts,
+        cert_dir=settings.source_cert_dir,
+        connect_seconds=settings.source_connect_seconds,
+        read_seconds=settings.source_read_seconds,
+        roots=settings.scan_root_paths,
+        forbidden=(settings.home,),
+    )
+
+
+def location_policy(settings: Settings) -> service.LocationPolicy:
+    """Where registered sources may point: scan roots for files, allowed hosts for databases."""
+    return service.LocationPolicy(settings.scan_root_paths, settings.home, source_policy(settings))
 
 
 # ---------------------------------------------------------------- scans
@@ -160,6 +192,33 @@ def get_run(session: Session, run_id: int, *, scope: str) -> ScanRun:
     return service.get_run(session, run_id, systems=scoped_systems(scope))
 
 
+def _record_cancel(session: Session, run: ScanRun, reason: str) -> None:
+    audit_service.record(
+        session,
+        action="catalog.scan.cancel",
+        object_type="scan_run",
+        object_id=run.id,
+        fields=("status",),
+        reason=reason,
+    )
+
+
+def cancel_run(session: Session, run_id: int, *, scope: str, cancelled_by: str) -> ScanRun:
+    """Cancel a queued or running scan (audited); a running one stops at its next batch."""
+    run = get_run(session, run_id, scope=scope)
+    service.cancel_run(session, run, cancelled_by=cancelled_by)
+    _record_cancel(session, run, f"扫描任务 {run.id} 由 {cancelled_by[:64]} 取消")
+    return run
+
+
+class RunStopped(Exception):
+    """Raised from the progress of a run that was cancelled or passed its deadline."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code, self.message = code, message
+        super().__init__(message)
+
+
 class Progress:
     """What the worker is told while a source is scanned (the defaults do nothing)."""
 
@@ -202,19 +261,26 @@ def _sketches(result: TableReport) -> dict[SketchKey, overlap.SketchData]:
 
 
 def scan_source(
-    location: str, *, sample: int | None, progress: Progress, sketch_key: bytes | None = None
+    location: str,
+    *,
+    sample: int | None,
+    progress: Progress,
+    sketch_key: bytes | None = None,
+    policy: SourcePolicy | None = None,
 ) -> ScanOutcome:
     """Scan every table of ``location`` (which may hold a password: it is never reported).
 
     Any table that cannot be read makes the outcome an error: the catalog is applied only from
     complete scans, so a half-read source never removes datasets from it. With ``sketch_key``,
-    identifying columns also get keyed-hash sketches (one data, one source)."""
+    identifying columns also get keyed-hash sketches (one data, one source). ``policy``: the
+    host allow-list and timeouts of a registered source. ``progress`` may raise
+    :class:`RunStopped` (cancelled, past the deadline): it is not caught here."""
     shown = describe_source(location)
     report = ScanReport(source=shown, scanned_at=datetime.now(UTC).isoformat(timespec="seconds"))
     errors: list[tuple[str, str]] = []
     sketches: dict[SketchKey, overlap.SketchData] = {}
     try:
-        tables = list(open_source(location))
+        tables = list(open_source(location, policy))
     except SourceError as error:
         report.tables.append(
             TableReport(name=shown, error={"code": error.code, "message": error.message_zh})

@@ -9,13 +9,16 @@ or marked failed with a Chinese message, leaving the catalog as it was.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from eduguard.audit import service as audit_service
@@ -27,29 +30,50 @@ from eduguard.crypto import DecryptionFailed
 from eduguard.db.base import utcnow
 from eduguard.db.engine import transaction
 from eduguard.errors import ConfigurationError
+from eduguard.source_urls import DEFAULT_SOURCE_HOSTS, SourceHosts, SourcePolicy
 
 logger = logging.getLogger("eduguard.catalog.worker")
 WORKER_ACTOR = Actor(username="worker", client_address="local", reason="后台扫描任务")
-DEFAULT_STALE_MINUTES = 30  # progress is written about once a second while a run is alive
+DEFAULT_STALE_MINUTES = 30
+DEFAULT_RUN_MINUTES = 240
+MONITOR_SECONDS = 2.0  # how often a running scan's cancellation is looked for  # progress is written about once a second while a run is alive
 MIN_REDACTED = 4  # shorter passwords would blank unrelated text; reports never show them anyway
 
 
 class RowProgress(flows.Progress):
-    """Writes a run's progress to its row, at most every ``interval`` seconds."""
+    """Writes a run's progress to its row, at most every ``interval`` seconds, and stops the
+    run (:class:`flows.RunStopped`) once it is cancelled or past ``deadline`` (monotonic)."""
 
-    def __init__(self, factory: sessionmaker[Session], run_id: int, interval: float) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        run_id: int,
+        interval: float,
+        deadline: float | None = None,
+        run_minutes: float | None = None,
+    ) -> None:
         self.factory, self.run_id, self.interval = factory, run_id, interval
+        self.deadline, self.run_minutes = deadline, run_minutes
         self.last = 0.0
         self.values: dict[str, Any] = {}
 
     def _write(self, force: bool = False) -> None:
         now = time.monotonic()
+        if self.deadline is not None and now > self.deadline:
+            raise flows.RunStopped("scan_deadline", _deadline_message(self.run_minutes or 0))
         if not force and now - self.last < self.interval:
             return
         self.last = now
         with transaction(self.factory) as session:
             values = {**self.values, "heartbeat_at": utcnow()}
-            session.execute(update(ScanRun).where(ScanRun.id == self.run_id).values(**values))
+            written = session.execute(
+                update(ScanRun)
+                .where(ScanRun.id == self.run_id, ScanRun.status == RunStatus.running)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(written, "rowcount", 1) == 0:  # cancelled meanwhile
+                raise flows.RunStopped("cancelled", "扫描已取消")
 
     def begin(self, tables: int) -> None:
         self.values["tables_total"] = tables
@@ -78,6 +102,8 @@ def _finish(
         run = session.get(ScanRun, run_id)
         if run is None:  # pragma: no cover - runs are never deleted
             return
+        if run.status == RunStatus.cancelled:  # cancelled while it ran: left as cancelled
+            return
         if report is not None:
             service.store_report(run, report)
         run.current_table = None
@@ -101,9 +127,17 @@ def execute(
     *,
     progress_seconds: float = 1.0,
     sketch_key: bytes | None = None,
+    policy: SourcePolicy | None = None,
+    run_minutes: float = DEFAULT_RUN_MINUTES,
 ) -> None:
     """Scan and apply one claimed (running) run. Never raises for a bad source. With
-    ``sketch_key`` (``flows.sketch_key``), identifying fields get overlap sketches."""
+    ``sketch_key`` (``flows.sketch_key``), identifying fields get overlap sketches.
+
+    ``policy`` (``flows.source_policy``): the host allow-list and driver timeouts; without one
+    the private networks of ``EDUGUARD_SOURCE_HOSTS``' default are allowed, loopback is not.
+    A run stops (failed, catalog unchanged) after ``run_minutes`` or once it is cancelled."""
+    policy = policy or SourcePolicy(hosts=SourceHosts.parse(DEFAULT_SOURCE_HOSTS))
+    deadline = time.monotonic() + run_minutes * 60
     location: str | None = None
     secret: str | None = None
     with transaction(factory) as session:
@@ -116,6 +150,13 @@ def execute(
             source = session.get(DataSource, source_id)
             if source is None:  # pragma: no cover - foreign keys prevent it
                 return
+            if source.archived:
+                run = session.get(ScanRun, run_id)
+                if run is not None and run.status == RunStatus.running:
+                    service.cancel_run(
+                        session, run, cancelled_by="archive", why="数据源已归档，扫描已取消"
+                    )
+                return
             location = service.connect_location(source)
             secret = service.source_password(source)
     except (DecryptionFailed, ConfigurationError):
@@ -127,16 +168,36 @@ def execute(
         )
         _finish(factory, run_id, None, failure)
         return
+    watchdog = flows.Watchdog()
+    stop = threading.Event()
+    monitor = threading.Thread(
+        target=_monitor,
+        args=(factory, run_id, deadline, run_minutes, watchdog, stop),
+        daemon=True,
+    )
+    monitor.start()
     try:
         outcome = flows.scan_source(
             location,
             sample=sample,
-            progress=RowProgress(factory, run_id, progress_seconds),
+            progress=RowProgress(factory, run_id, progress_seconds, deadline, run_minutes),
             sketch_key=sketch_key,
+            policy=dataclasses.replace(policy, watch=watchdog),
         )
+    except flows.RunStopped as stopped:
+        logger.warning("scan run %s stopped: %s", run_id, stopped.code)
+        _finish(factory, run_id, None, (stopped.code, stopped.message))
+        return
     except Exception as exc:  # a bug must fail the run, not stop the worker
         logger.error("scan run %s failed: %s", run_id, type(exc).__name__)
         _finish(factory, run_id, None, ("scan_error", f"扫描出错（{type(exc).__name__}）"))
+        return
+    finally:
+        stop.set()
+        monitor.join()
+    if watchdog.reason is not None:  # a read cut short: the deadline passed or it was cancelled
+        logger.warning("scan run %s stopped: %s", run_id, watchdog.reason[0])
+        _finish(factory, run_id, None, watchdog.reason)
         return
     report: dict[str, Any] = json.loads(
         _redact(json.dumps(outcome.report, ensure_ascii=False), secret)
@@ -145,6 +206,35 @@ def execute(
     if error is not None:
         error = (error[0], _redact(error[1], secret))
     _finish(factory, run_id, report, error, outcome.sketches if sketch_key else None)
+
+
+def _deadline_message(run_minutes: float) -> str:
+    return f"扫描超过时限（{run_minutes:g} 分钟，EDUGUARD_SCAN_RUN_MINUTES），已停止；目录未更新"
+
+
+def _monitor(
+    factory: sessionmaker[Session],
+    run_id: int,
+    deadline: float,
+    run_minutes: float,
+    watchdog: flows.Watchdog,
+    stop: threading.Event,
+) -> None:
+    """While a run scans: at its deadline, or once it is cancelled, cut its source connections
+    (a driver blocked in a read would otherwise never reach the next progress check)."""
+    while not stop.wait(min(MONITOR_SECONDS, max(deadline - time.monotonic(), 0.01))):
+        if time.monotonic() > deadline:
+            watchdog.cut("scan_deadline", _deadline_message(run_minutes))
+            return
+        try:
+            with factory() as session:
+                status = session.scalar(select(ScanRun.status).where(ScanRun.id == run_id))
+        except SQLAlchemyError as exc:  # the platform database busy: look again later
+            logger.debug("scan run %s: status check failed: %s", run_id, type(exc).__name__)
+            continue
+        if status == RunStatus.cancelled:
+            watchdog.cut("cancelled", "扫描已取消")
+            return
 
 
 def run_next(factory: sessionmaker[Session], **options: Any) -> int | None:

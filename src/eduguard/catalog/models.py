@@ -47,6 +47,7 @@ class RunStatus(enum.StrEnum):
     running = "running"
     succeeded = "succeeded"
     failed = "failed"
+    cancelled = "cancelled"  # by a user, or its source was archived
 
 
 class ReviewStatus(enum.StrEnum):

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select, update
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, defaultload
 
 from eduguard.catalog.models import (
@@ -35,6 +34,7 @@ from eduguard.catalog.models import (
 from eduguard.catalog.schemas import FieldReview, SourceCreate, SourceUpdate
 from eduguard.db.base import utcnow
 from eduguard.errors import Conflict, NotFound, ValidationFailed
+from eduguard.source_urls import SourcePolicy, is_url
 
 SystemIds = Select[Any] | None
 MASK = "***"
@@ -48,40 +48,50 @@ def _like_escape(text: str) -> str:
 # ---------------------------------------------------------------- sources and secrets
 
 
-def split_location(location: str) -> tuple[SourceKind, str, str | None]:
+def split_location(
+    location: str, sources: SourcePolicy | None = None
+) -> tuple[SourceKind, str, str | None]:
     """(kind, location without password, password or None). A database URL is recognised by
-    its ``scheme://``; anything else is a file or folder path."""
-    scheme, separator, _rest = location.partition("://")
-    if not (separator and scheme.replace("+", "").isalnum() and len(scheme) > 1):
+    its ``scheme://`` and parsed into its allow-listed form (:mod:`eduguard.source_urls`):
+    an option that reads the server's files or connects elsewhere is refused. Anything else is
+    a file or folder path."""
+    if not is_url(location):
         return SourceKind.files, location, None
-    try:
-        url = make_url(location)
-    except (ArgumentError, ValueError) as exc:
-        # The message names no part of the URL: it may hold a password.
-        raise ValidationFailed(
-            "invalid_database_url", "数据库地址格式不正确", "the database URL is not valid"
-        ) from exc
-    password = url.password
-    bare = URL.create(  # URL.set() ignores None: build the URL again, without its password
-        url.drivername, url.username, None, url.host, url.port, url.database, url.query
-    ).render_as_string(hide_password=False)
+    parsed = (sources or SourcePolicy()).parse(location)  # SourceUrlError: a ValidationFailed
+    bare = parsed.bare()
     if len(bare) > MAX_LOCATION:
         raise ValidationFailed("location_too_long", f"数据库地址过长（上限 {MAX_LOCATION} 个字符）")
-    return SourceKind.database, bare, (str(password) if password else None)
+    return SourceKind.database, bare, parsed.password
 
 
 @dataclass(frozen=True)
 class LocationPolicy:
-    """Where file (and SQLite) sources may point: inside one of ``roots`` and never inside
-    eduguard's own home (its database, keys and uploads). Without roots, none may be added."""
+    """Where sources may point. Files (and SQLite): inside one of ``roots`` — the path and
+    every symbolic link in it resolved — and never inside eduguard's own home (its database,
+    keys and uploads); without roots, none may be added. Databases: hosts allowed by
+    ``sources`` (``EDUGUARD_SOURCE_HOSTS``), checked at registration and again at scan time."""
 
     roots: tuple[Path, ...] = ()
     home: Path | None = None
+    sources: SourcePolicy | None = None
+
+    def split(self, location: str) -> tuple[SourceKind, str, str | None]:
+        """:func:`split_location` and :meth:`check`: a refused location raises."""
+        kind, bare, password = split_location(location, self.sources)
+        self.check(kind, bare)
+        return kind, bare, password
 
     def check(self, kind: SourceKind, bare: str) -> None:
+        if kind == SourceKind.database and self.sources is not None:
+            parsed = self.sources.parse(bare)
+            if self.sources.hosts is not None:
+                self.sources.hosts.admit(parsed, resolve_names=False)
         path = _local_path(kind, bare)
         if path is None:
             return
+        self.check_path(path)
+
+    def check_path(self, path: Path) -> None:
         resolved = path.expanduser().resolve()
         if self.home is not None and resolved.is_relative_to(self.home.expanduser().resolve()):
             raise ValidationFailed(
@@ -110,8 +120,7 @@ def _set_location(
     location: str,
     policy: LocationPolicy,
 ) -> None:
-    kind, bare, password = split_location(location)
-    policy.check(kind, bare)
+    kind, bare, password = policy.split(location)
     source.kind, source.location = kind, bare
     source.secret = password or None  # a sealed column: encrypted on flush, bound to the row
 
@@ -157,8 +166,7 @@ def create_source(
     data: SourceCreate,
     policy: LocationPolicy,
 ) -> DataSource:
-    kind, bare, _password = split_location(data.location)
-    policy.check(kind, bare)  # before anything is added: a refused location changes nothing
+    policy.split(data.location)  # before anything is added: a refused location changes nothing
     source = DataSource(
         system_id=system_id,
         name=data.name,
@@ -198,8 +206,7 @@ def update_source(
     policy: LocationPolicy,
 ) -> DataSource:
     if data.location is not None:
-        kind, bare, _password = split_location(data.location)
-        policy.check(kind, bare)
+        policy.split(data.location)
     if data.name is not None:
         source.name = data.name
     if data.location is not None:
@@ -214,6 +221,33 @@ def archive_source(session: Session, source: DataSource) -> DataSource:
     source.archived = True
     session.flush()
     return source
+
+
+ACTIVE_RUNS = (RunStatus.queued, RunStatus.running)
+
+
+def cancel_run(session: Session, run: ScanRun, *, cancelled_by: str, why: str = "") -> ScanRun:
+    """Mark a queued or running run cancelled: the worker skips it, or stops a running one
+    before its next batch. The catalog is left as it was."""
+    if run.status not in ACTIVE_RUNS:
+        raise Conflict("run_not_active", "该扫描任务已结束，不能取消", "the scan run has finished")
+    run.status = RunStatus.cancelled
+    run.error_code = "cancelled"
+    run.error_message = why or f"扫描已取消（{cancelled_by[:64]}）"
+    run.finished_at = utcnow()
+    run.current_table = None
+    session.flush()
+    return run
+
+
+def cancel_source_runs(session: Session, source: DataSource) -> list[ScanRun]:
+    """Cancel every queued or running run of ``source`` (it was archived)."""
+    runs = session.scalars(
+        select(ScanRun).where(ScanRun.source_id == source.id, ScanRun.status.in_(ACTIVE_RUNS))
+    ).all()
+    for run in runs:
+        cancel_run(session, run, cancelled_by="archive", why="数据源已归档，扫描已取消")
+    return list(runs)
 
 
 # ---------------------------------------------------------------- runs
@@ -315,8 +349,13 @@ def claim_next(session: Session) -> ScanRun | None:
 
     PostgreSQL: ``FOR UPDATE SKIP LOCKED``. SQLite (one writer at a time): a guarded update
     ``… WHERE status = 'queued'`` that only one worker can win."""
+    live = select(DataSource.id).where(DataSource.archived.is_(False))
     if session.get_bind().dialect.name == "postgresql":
-        query = select(ScanRun).where(ScanRun.status == RunStatus.queued).order_by(ScanRun.id)
+        query = (
+            select(ScanRun)
+            .where(ScanRun.status == RunStatus.queued, ScanRun.source_id.in_(live))
+            .order_by(ScanRun.id)
+        )
         run = session.scalar(query.limit(1).with_for_update(skip_locked=True))
         if run is None:
             return None
@@ -324,7 +363,11 @@ def claim_next(session: Session) -> ScanRun | None:
         run.heartbeat_at = run.started_at
         session.flush()
         return run
-    queued = select(ScanRun.id).where(ScanRun.status == RunStatus.queued).order_by(ScanRun.id)
+    queued = (
+        select(ScanRun.id)
+        .where(ScanRun.status == RunStatus.queued, ScanRun.source_id.in_(live))
+        .order_by(ScanRun.id)
+    )
     for candidate_id in session.scalars(queued.limit(5)).all():
         run = claim(session, candidate_id)
         if run is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy.engine import make_url
@@ -28,12 +28,23 @@ catalog_app = typer.Typer(help="数据资源目录 (data resource catalog)", no_
 source_app = typer.Typer(help="信息系统的数据源 (data sources)", no_args_is_help=True)
 catalog_app.add_typer(source_app, name="source")
 ALL = "/"
-RUN_LABELS = {"queued": "排队中", "running": "扫描中", "succeeded": "已完成", "failed": "失败"}
+RUN_LABELS = {
+    "queued": "排队中",
+    "running": "扫描中",
+    "succeeded": "已完成",
+    "failed": "失败",
+    "cancelled": "已取消",
+}
 
 
 def _sketch_key(settings: Settings) -> bytes:
     secret = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
     return flows.sketch_key(settings.keys_dir, secret)
+
+
+def _run_options(settings: Settings) -> dict[str, Any]:
+    """The worker's limits for registered sources: allowed hosts, timeouts, run deadline."""
+    return {"policy": flows.source_policy(settings), "run_minutes": settings.scan_run_minutes}
 
 
 def register(app: typer.Typer) -> None:
@@ -68,7 +79,7 @@ def source_add(
             system_id,
             SourceCreate(name=name, location=location, scan_every_days=every_days),
             scope=ALL,
-            policy=service.LocationPolicy(settings.scan_root_paths, settings.home),
+            policy=flows.location_policy(settings),
         )
         shown = service.display_location(source)
         console.print(f"已登记数据源 [bold]{source.id}[/]：{shown}")
@@ -144,7 +155,9 @@ def scan(
         factory = session_factory(settings, engine)
         audit_capture.install(factory, audit_checkpoints.CheckpointPolicy.from_settings(settings))
         for run_id in run_ids:
-            jobs.run_now(factory, run_id, sketch_key=_sketch_key(settings))
+            jobs.run_now(
+                factory, run_id, sketch_key=_sketch_key(settings), **_run_options(settings)
+            )
         with factory() as session:
             done = [RunRead.model_validate(service.get_run(session, i)) for i in run_ids]
     finally:
@@ -152,6 +165,15 @@ def scan(
     _print_runs(done)
     if any(run.status.value == "failed" for run in done):
         raise typer.Exit(1)
+
+
+@catalog_app.command("cancel")
+@friendly_errors
+def cancel(run_id: Annotated[int, typer.Argument(help="扫描任务 ID", min=1)]) -> None:
+    """取消排队中或扫描中的扫描任务（扫描中的任务在下一批数据前停止；记入审计日志）。"""
+    with db_session() as session:
+        run = flows.cancel_run(session, run_id, scope=ALL, cancelled_by="cli")
+        console.print(f"已取消扫描任务 {run.id}")
 
 
 @catalog_app.command("runs")
@@ -265,6 +287,7 @@ def worker(
             on_run=report,
             stale_minutes=stale_minutes,
             sketch_key=_sketch_key(settings),
+            **_run_options(settings),
         )
     except KeyboardInterrupt:
         count = -1

@@ -13,26 +13,40 @@ from os import PathLike
 from pathlib import Path
 
 from eduguard.discovery.connectors.database import (
-    display_url,
     is_database_url,
-    normalise_url,
     open_database,
+    parse_url,
 )
 from eduguard.discovery.connectors.files import SUPPORTED_SUFFIXES, open_file, open_folder
 from eduguard.discovery.sources import FailedTable, SourceError, TableSource
+from eduguard.source_urls import SourcePolicy
 
 __all__ = ["SUPPORTED_SUFFIXES", "describe_source", "is_database_url", "open_source"]
 
 
-def open_source(source: str | PathLike[str]) -> Iterator[TableSource | FailedTable]:
-    """The tables of ``source``: a file, a folder (recursively) or a SQLAlchemy database URL."""
+def open_source(
+    source: str | PathLike[str], policy: SourcePolicy | None = None
+) -> Iterator[TableSource | FailedTable]:
+    """The tables of ``source``: a file, a folder (recursively) or a SQLAlchemy database URL.
+
+    ``policy`` (database URLs): the host allow-list and driver timeouts; without one, hosts are
+    not checked (the operator's own shell) but the URL's options always are."""
     text = str(source)
     if is_database_url(text):
-        yield from open_database(text)
+        yield from open_database(text, policy)
         return
     path = Path(text).expanduser()
-    if path.is_dir():
-        yield from open_folder(path)
+    if policy is not None and path.exists() and policy.path_refused(path):
+        yield FailedTable(
+            text,
+            SourceError(
+                "source_forbidden",
+                f"数据源“{text}”（解析符号链接后）位于允许扫描的目录之外或 eduguard 数据目录内",
+                f"{text} resolves outside the scan roots or into eduguard's home",
+            ),
+        )
+    elif path.is_dir():
+        yield from open_folder(path, policy)
     elif path.is_file():
         yield from open_file(path, path.name)
     else:
@@ -51,7 +65,7 @@ def describe_source(source: str | PathLike[str]) -> str:
     text = str(source)
     if is_database_url(text):
         try:
-            return display_url(normalise_url(text))
+            return parse_url(text).display()
         except SourceError:
-            return text.split("@")[-1]
+            return text.split("@")[-1].split("?")[0]
     return text

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
@@ -112,21 +113,68 @@ def rows_frame(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> pl.DataFr
     )
 
 
+MAX_COLUMNS = 10_000  # a table wider than this is refused (a 5-million-column line never ends)
+MAX_NESTING = 100  # JSON nested deeper than this is refused (100k deep: RecursionError)
+FILE_SECONDS = 600.0  # reading one file may take this long (checked between batches)
+
+
+def check_columns(count: int, table_name: str) -> None:
+    """Raise ``too_many_columns`` for a table wider than :data:`MAX_COLUMNS`."""
+    if count > MAX_COLUMNS:
+        raise SourceError(
+            "too_many_columns",
+            f"“{table_name}”有 {count:,} 列以上，超过上限 {MAX_COLUMNS:,} 列，未扫描",
+            f"{table_name} has more than {MAX_COLUMNS} columns ({count})",
+        )
+
+
+def too_deep(table_name: str) -> SourceError:
+    return SourceError(
+        "json_too_deep",
+        f"“{table_name}”中的 JSON 嵌套超过 {MAX_NESTING} 层，未扫描",
+        f"{table_name} nests JSON deeper than {MAX_NESTING} levels",
+    )
+
+
+def check_nesting(value: Any, table_name: str) -> None:
+    """Raise ``json_too_deep`` when ``value`` nests lists/objects deeper than the limit."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_NESTING:
+                raise too_deep(table_name)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+
+
 def rebatch(
-    frames: Iterable[pl.DataFrame], batch_rows: int, limit: int | None, table_name: str
+    frames: Iterable[pl.DataFrame],
+    batch_rows: int,
+    limit: int | None,
+    table_name: str,
+    seconds: float | None = None,
 ) -> Iterator[pl.DataFrame]:
     """Re-cut ``frames`` into frames of exactly ``batch_rows`` rows (the last may be shorter).
 
     Stops after ``limit`` rows. Raises ``empty_table`` when the source has no rows at all: the
-    report lists an empty table as an error rather than as a table with nothing in it.
+    report lists an empty table as an error rather than as a table with nothing in it, and
+    ``file_too_slow`` when reading takes longer than ``seconds`` (checked between frames).
     """
     if batch_rows < 1:
         raise ValueError("batch_rows must be at least 1")
+    deadline = None if seconds is None else time.monotonic() + seconds
     remaining = limit
     pending: list[pl.DataFrame] = []
     pending_rows = 0
     emitted = 0
     for frame in frames:
+        if deadline is not None and time.monotonic() > deadline:
+            raise SourceError(
+                "file_too_slow",
+                f"读取“{table_name}”超过 {seconds:.0f} 秒，已停止（文件过大或结构异常）",
+                f"reading {table_name} took longer than {seconds:.0f} s",
+            )
         if remaining is not None:
             if remaining <= 0:
                 break

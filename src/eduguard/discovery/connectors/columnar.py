@@ -19,7 +19,16 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from eduguard.discovery.connectors._frames import rebatch, rows_frame, to_utf8_frame, unique_names
+from eduguard.discovery.connectors._frames import (
+    FILE_SECONDS,
+    check_columns,
+    check_nesting,
+    rebatch,
+    rows_frame,
+    to_utf8_frame,
+    too_deep,
+    unique_names,
+)
 from eduguard.discovery.sources import DEFAULT_BATCH_ROWS, FailedTable, SourceError
 
 JSONL_BLOCK_BYTES = 8 << 20
@@ -47,6 +56,7 @@ class ParquetTable:
                 schema = parquet.schema_arrow
         except (OSError, pa.ArrowException) as error:
             raise _unreadable(name, "Parquet", error) from error
+        check_columns(len(schema), name)
         for field in schema:
             comment = (field.metadata or {}).get(b"comment")
             if comment:
@@ -65,15 +75,16 @@ class ParquetTable:
     def batches(
         self, batch_rows: int = DEFAULT_BATCH_ROWS, limit: int | None = None
     ) -> Iterator[pl.DataFrame]:
-        yield from rebatch(self._frames(batch_rows), batch_rows, limit, self.name)
+        yield from rebatch(self._frames(batch_rows), batch_rows, limit, self.name, FILE_SECONDS)
 
 
-def _records_frame(records: list[Any]) -> pl.DataFrame:
+def _records_frame(records: list[Any], table_name: str) -> pl.DataFrame:
     """Records (dicts) as text columns; the union of their keys, in order of appearance."""
     keys: dict[str, None] = {}
     for record in records:
         if isinstance(record, dict):
             keys.update(dict.fromkeys(str(key) for key in record))
+            check_columns(len(keys), table_name)
     names = list(keys)
     rows = [
         [record.get(key) for key in names] if isinstance(record, dict) else [record]
@@ -109,10 +120,11 @@ class JsonLinesTable:
         for block in self._blocks():
             try:
                 frame = pl.read_ndjson(io.BytesIO(block), infer_schema_length=None)
+                check_columns(frame.width, self.name)
                 yield to_utf8_frame(frame)
             except (pl.exceptions.PolarsError, ValueError):
                 # mixed types or a broken line: fall back to the json module for exact messages
-                yield _records_frame(self._parse_lines(block, line_number))
+                yield _records_frame(self._parse_lines(block, line_number), self.name)
             line_number += block.count(b"\n")
 
     def _parse_lines(self, block: bytes, first_line: int) -> list[Any]:
@@ -121,19 +133,23 @@ class JsonLinesTable:
             if not line.strip():
                 continue
             try:
-                records.append(json.loads(line))
+                record = json.loads(line)
+            except RecursionError as error:
+                raise too_deep(self.name) from error
             except (json.JSONDecodeError, UnicodeDecodeError) as error:
                 raise SourceError(
                     "parse_error",
                     f"文件“{self.name}”第 {offset} 行不是有效的 JSON：{error}",
                     f"{self.name} line {offset} is not valid JSON: {error}",
                 ) from error
+            check_nesting(record, self.name)
+            records.append(record)
         return records
 
     def batches(
         self, batch_rows: int = DEFAULT_BATCH_ROWS, limit: int | None = None
     ) -> Iterator[pl.DataFrame]:
-        yield from rebatch(self._frames(), batch_rows, limit, self.name)
+        yield from rebatch(self._frames(), batch_rows, limit, self.name, FILE_SECONDS)
 
 
 class JsonRecordsTable:
@@ -151,10 +167,10 @@ class JsonRecordsTable:
     ) -> Iterator[pl.DataFrame]:
         records = self.records if limit is None else self.records[:limit]
         frames = (
-            _records_frame(records[start : start + batch_rows])
+            _records_frame(records[start : start + batch_rows], self.name)
             for start in range(0, len(records), batch_rows)
         )
-        yield from rebatch(frames, batch_rows, limit, self.name)
+        yield from rebatch(frames, batch_rows, limit, self.name, FILE_SECONDS)
 
 
 def open_json(path: Path, name: str) -> Iterator[JsonRecordsTable | JsonLinesTable | FailedTable]:
@@ -171,6 +187,13 @@ def open_json(path: Path, name: str) -> Iterator[JsonRecordsTable | JsonLinesTab
         return
     try:
         document = json.loads(raw.decode("utf-8-sig"))
+        check_nesting(document, name)
+    except RecursionError:
+        yield FailedTable(name, too_deep(name))
+        return
+    except SourceError as error:
+        yield FailedTable(name, error)
+        return
     except UnicodeDecodeError as error:
         yield FailedTable(
             name,

@@ -9,18 +9,21 @@ writes: SQLite files are opened read-only, PostgreSQL sessions are read-only tra
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from urllib.parse import unquote
 
 import polars as pl
 import sqlalchemy as sa
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import NullPool
 
 from eduguard.discovery.connectors._frames import rebatch, rows_frame
 from eduguard.discovery.sources import DEFAULT_BATCH_ROWS, FailedTable, SourceError
+from eduguard.source_urls import UNREACHABLE, SourcePolicy, SourceUrl, SourceUrlError, is_url
 
 _SYSTEM_SCHEMAS = {
     "information_schema",
@@ -30,41 +33,29 @@ _SYSTEM_SCHEMAS = {
     "performance_schema",
     "sys",
 }
-_DRIVERS = {
-    "postgresql": "postgresql+psycopg",
-    "postgres": "postgresql+psycopg",
-    "mysql": "mysql+pymysql",
-    "mariadb": "mariadb+pymysql",
-}
 EXACT_COUNT_BELOW = 1_000_000
+logger = logging.getLogger("eduguard.discovery.database")
 
 
 def is_database_url(source: str) -> bool:
-    scheme, separator, _rest = source.partition("://")
-    return bool(separator) and scheme.replace("+", "").isalnum() and len(scheme) > 1
+    return is_url(source)
 
 
-def normalise_url(source: str) -> URL:
-    """The URL with the project's drivers; a SQLite file opened read-only (never created).
+def parse_url(source: str, policy: SourcePolicy | None = None) -> SourceUrl:
+    """``source`` in its allow-listed form (:mod:`eduguard.source_urls`); a SQLite file must
+    exist (it is opened read-only, never created).
 
-    Raises :class:`SourceError` ``source_not_found`` for a SQLite file that does not exist and
-    ``unsupported_database`` for another kind of URL.
+    Raises :class:`SourceError`: ``invalid_database_url``, ``unsupported_database``,
+    ``source_option_refused`` (an option that reads local files or is not on the list),
+    ``source_not_found``.
     """
+    policy = policy or SourcePolicy()
     try:
-        url = make_url(source)
-    except sa.exc.ArgumentError as error:
-        raise SourceError(
-            "invalid_database_url", f"数据库地址格式不正确：{source}", str(error)
-        ) from error
-    if url.get_backend_name() == "postgres":  # Heroku-style alias SQLAlchemy 2 no longer takes
-        url = url.set(drivername="postgresql")
-    backend = url.get_backend_name()
-    if backend == "sqlite":
-        database = url.database or ""
-        if not database or database == ":memory:":
-            raise SourceError(
-                "source_not_found", "SQLite 地址中没有数据库文件路径", "no SQLite file"
-            )
+        parsed = policy.parse(source)
+    except SourceUrlError as error:
+        raise SourceError(error.code, error.message_zh, error.message_en) from error
+    if parsed.backend == "sqlite":
+        database = parsed.database or ""
         path = Path(database).expanduser().resolve()
         if not path.is_file():
             raise SourceError(
@@ -72,26 +63,19 @@ def normalise_url(source: str) -> URL:
                 f"找不到 SQLite 数据库文件：{database}",
                 f"no such file {database}",
             )
-        return url.set(
-            drivername="sqlite+pysqlite",
-            database=f"file:{path}",
-            query={"mode": "ro", "uri": "true"},
-        )
-    if backend in ("postgresql", "mysql", "mariadb"):
-        if "+" not in url.drivername:
-            url = url.set(drivername=_DRIVERS[url.drivername])
-        return url
-    raise SourceError(
-        "unsupported_database",
-        f"不支持的数据库类型“{backend}”：支持 sqlite、postgresql、mysql/mariadb",
-        f"unsupported database {backend!r}",
-    )
+        parsed = dataclasses.replace(parsed, database=str(path))
+    return parsed
+
+
+def normalise_url(source: str) -> URL:
+    """The SQLAlchemy URL of ``source`` with the project's drivers (see :func:`parse_url`)."""
+    return parse_url(source).url()
 
 
 def display_url(url: URL) -> str:
     """The URL for reports and messages: never the password."""
     if url.get_backend_name() == "sqlite":
-        return f"sqlite:///{(url.database or '').removeprefix('file:')}"
+        return f"sqlite:///{unquote((url.database or '').removeprefix('file:'))}"
     return url.render_as_string(hide_password=True)
 
 
@@ -131,11 +115,16 @@ class DatabaseTable:
                 result = streaming.execute(query)
                 for partition in result.partitions():
                     yield rows_frame(self.columns, partition)
-        except sa.exc.SQLAlchemyError as error:
+        except CONNECT_ERRORS as error:
+            reason = (
+                _reason(error)
+                if isinstance(error, sa.exc.SQLAlchemyError)
+                else type(error).__name__
+            )
             raise SourceError(
                 "db_read_failed",
-                f"读取表“{self.name}”失败：{_reason(error)}",
-                f"reading {self.name} failed: {_reason(error)}",
+                f"读取表“{self.name}”失败：{reason}",
+                f"reading {self.name} failed: {reason}",
             ) from error
 
     def batches(
@@ -150,14 +139,14 @@ def _reason(error: sa.exc.SQLAlchemyError) -> str:
     return text.strip().splitlines()[0] if text.strip() else type(error).__name__
 
 
-def _make_engine(url: URL) -> Engine:
-    connect_args: dict[str, Any] = {}
-    backend = url.get_backend_name()
-    if backend == "postgresql":
-        connect_args = {"connect_timeout": 10, "options": "-c default_transaction_read_only=on"}
-    elif backend in ("mysql", "mariadb"):
-        connect_args = {"connect_timeout": 10}
-    return sa.create_engine(url, poolclass=NullPool, connect_args=connect_args)
+def _make_engine(parsed: SourceUrl, policy: SourcePolicy, address: str | None) -> Engine:
+    args = parsed.engine_args(
+        connect_seconds=policy.connect_seconds, read_seconds=policy.read_seconds, address=address
+    )
+    engine = sa.create_engine(parsed.url(address=address), poolclass=NullPool, connect_args=args)
+    if policy.watch is not None:  # before the dialect's first queries on the new connection
+        sa.event.listen(engine, "connect", policy.watch.register, insert=True)
+    return engine
 
 
 def _schemas(inspector: sa.Inspector, url: URL) -> list[str | None]:
@@ -220,35 +209,74 @@ def _row_count(
         return estimate if estimate is not None and estimate >= 0 else None
 
 
-def open_database(source: str) -> Iterator[DatabaseTable | FailedTable]:
-    """Every readable table and view behind ``source``; one ``FailedTable`` if it refuses."""
+# What a driver raises when a source misbehaves: refused, timed out, a protocol it does not
+# speak, a LOAD DATA LOCAL INFILE request (PyMySQL: RuntimeError) ...
+CONNECT_ERRORS = (sa.exc.SQLAlchemyError, OSError, RuntimeError, ValueError, EOFError)
+
+
+def unreachable(shown: str, error: BaseException, policy: SourcePolicy) -> SourceError:
+    """The one error a user is shown for any failure to reach a source. With a host policy
+    (a source someone registered) it does not say why: refused, timed out and a protocol error
+    look alike, so sources cannot be used to scan ports. The reason goes to the server log."""
+    reason = _reason(error) if isinstance(error, sa.exc.SQLAlchemyError) else str(error)
+    reason = (reason.strip().splitlines() or [type(error).__name__])[0][:300]
+    logger.warning("cannot connect to %s: %s: %s", shown, type(error).__name__, reason)
+    if policy.hosts is not None:
+        return SourceError("db_connect_failed", UNREACHABLE, "cannot connect to the data source")
+    return SourceError(
+        "db_connect_failed",
+        f"{UNREACHABLE} {shown}：{reason}",
+        f"cannot connect to {shown}: {reason}",
+    )
+
+
+def open_database(
+    source: str, policy: SourcePolicy | None = None
+) -> Iterator[DatabaseTable | FailedTable]:
+    """Every readable table and view behind ``source``; one ``FailedTable`` if it refuses.
+
+    ``policy``: the host allow-list and timeouts (default: no host check, default timeouts —
+    the operator's own ``eduguard scan``); the URL's options are checked in every case."""
+    policy = policy or SourcePolicy()
     try:
-        url = normalise_url(source)
+        parsed = parse_url(source, policy)
     except SourceError as error:
-        yield FailedTable(source.split("@")[-1], error)
+        yield FailedTable(source.split("@")[-1].split("?")[0], error)
         return
-    shown = display_url(url)
+    shown = parsed.display()
+    if parsed.backend == "sqlite" and policy.path_refused(Path(parsed.database or "")):
+        yield FailedTable(
+            shown,
+            SourceError(
+                "source_forbidden",
+                "SQLite 数据源（解析符号链接后）位于允许扫描的目录之外或 eduguard 数据目录内",
+                "the SQLite file resolves outside the scan roots or into eduguard's home",
+            ),
+        )
+        return
+    address: str | None = None
+    if policy.hosts is not None:
+        try:
+            address = policy.hosts.admit(parsed)
+        except SourceUrlError as error:
+            yield FailedTable(shown, unreachable(shown, error, policy))
+            return
     try:
-        engine = _make_engine(url)
+        engine = _make_engine(parsed, policy, address)
     except (sa.exc.SQLAlchemyError, ImportError) as error:
         yield FailedTable(
             shown,
             SourceError(
-                "db_driver_missing", f"无法使用数据库驱动“{url.drivername}”：{error}", str(error)
+                "db_driver_missing",
+                f"无法使用数据库驱动“{parsed.url().drivername}”：{error}",
+                str(error),
             ),
         )
         return
     try:
-        tables = list(_list_tables(engine, url))
-    except sa.exc.SQLAlchemyError as error:
-        yield FailedTable(
-            shown,
-            SourceError(
-                "db_connect_failed",
-                f"无法连接数据库 {shown}：{_reason(error)}",
-                f"cannot connect to {shown}: {_reason(error)}",
-            ),
-        )
+        tables = list(_list_tables(engine, parsed.url()))
+    except CONNECT_ERRORS as error:
+        yield FailedTable(shown, unreachable(shown, error, policy))
         return
     if not tables:
         yield FailedTable(

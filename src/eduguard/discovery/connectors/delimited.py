@@ -19,7 +19,12 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from eduguard.discovery.connectors._frames import rebatch, unique_names
+from eduguard.discovery.connectors._frames import (
+    FILE_SECONDS,
+    check_columns,
+    rebatch,
+    unique_names,
+)
 from eduguard.discovery.connectors.encoding import detect_encoding
 from eduguard.discovery.sources import DEFAULT_BATCH_ROWS, SourceError
 
@@ -29,13 +34,17 @@ NULL_VALUES = ["", "NULL", "null", "\\N"]
 _HEADER_BYTES = 1 << 20
 
 
-def _header(path: Path, encoding: str, delimiter: str) -> list[str]:
+def _header(path: Path, encoding: str, delimiter: str, name: str) -> list[str]:
     with path.open("rb") as handle:
         head = handle.read(_HEADER_BYTES)
     text = head.decode(encoding, errors="ignore").lstrip("\ufeff")
+    # Counted before parsing: a single line of millions of fields is refused at once.
+    first = text.split("\n", 1)[0]
+    check_columns(first.count(delimiter) + 1, name)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     for row in reader:
         if any(cell.strip() for cell in row):
+            check_columns(len(row), name)
             return unique_names(row)
     return []
 
@@ -71,7 +80,7 @@ class DelimitedTable:
         self.skipped_rows = 0
         self.encoding = detect_encoding(path)
         self.delimiter = _sniff_delimiter(path, self.encoding, delimiter)
-        self.columns = _header(path, self.encoding, self.delimiter)
+        self.columns = _header(path, self.encoding, self.delimiter, name)
         if not self.columns:
             raise SourceError(
                 "empty_file", f"文件“{name}”没有表头和数据", f"{name} has no header row"
@@ -160,4 +169,4 @@ class DelimitedTable:
     def batches(
         self, batch_rows: int = DEFAULT_BATCH_ROWS, limit: int | None = None
     ) -> Iterator[pl.DataFrame]:
-        yield from rebatch(self._record_batches(), batch_rows, limit, self.name)
+        yield from rebatch(self._record_batches(), batch_rows, limit, self.name, FILE_SECONDS)

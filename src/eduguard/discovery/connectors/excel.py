@@ -17,7 +17,13 @@ import openpyxl
 import polars as pl
 import xlrd
 
-from eduguard.discovery.connectors._frames import rebatch, rows_frame, unique_names
+from eduguard.discovery.connectors._frames import (
+    FILE_SECONDS,
+    check_columns,
+    rebatch,
+    rows_frame,
+    unique_names,
+)
 from eduguard.discovery.sources import DEFAULT_BATCH_ROWS, FailedTable, SourceError
 
 
@@ -29,12 +35,39 @@ def _unreadable(name: str, error: Exception) -> SourceError:
     )
 
 
+MAX_UNCOMPRESSED = 2 << 30  # bytes a workbook may expand to (a 2 MB bomb expanded to 4.3 GB)
+MAX_RATIO = 200  # compression ratio allowed for a large member (real sheets: ~5-50)
+LARGE_MEMBER = 16 << 20
+
+
+def check_zip(path: Path, name: str) -> None:
+    """Refuse a zip bomb before openpyxl opens it: the members' declared sizes and ratios."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (OSError, zipfile.BadZipFile) as error:
+        raise _unreadable(name, error) from error
+    total = sum(member.file_size for member in members)
+    bomb = total > MAX_UNCOMPRESSED or any(
+        member.file_size > LARGE_MEMBER
+        and member.file_size > MAX_RATIO * max(member.compress_size, 1)
+        for member in members
+    )
+    if bomb:
+        raise SourceError(
+            "zip_bomb",
+            f"Excel 文件“{name}”解压后过大（{total / (1 << 20):,.0f} MB）或压缩比异常，"
+            "疑似压缩炸弹，未扫描",
+            f"{name} expands to {total} bytes or has an abnormal compression ratio",
+        )
+
+
 def _is_blank(row: Sequence[Any]) -> bool:
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
 
 
 def _frames(
-    rows: Iterator[Sequence[Any]], chunk_rows: int, names_out: list[str]
+    rows: Iterator[Sequence[Any]], chunk_rows: int, names_out: list[str], table_name: str
 ) -> Iterator[pl.DataFrame]:
     """Header from the first non-blank row, then frames of ``chunk_rows`` rows."""
     names: list[str] | None = None
@@ -46,6 +79,7 @@ def _frames(
             width = len(row)
             while width and row[width - 1] is None:
                 width -= 1
+            check_columns(width, table_name)
             names = unique_names(row[:width])
             names_out.extend(names)
             continue
@@ -70,6 +104,7 @@ class XlsxSheet:
         self.columns: list[str] = []
 
     def _rows(self) -> Iterator[Sequence[Any]]:
+        check_zip(self.path, self.name)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # openpyxl warns about styles it ignores
@@ -86,7 +121,11 @@ class XlsxSheet:
     ) -> Iterator[pl.DataFrame]:
         self.columns = []
         yield from rebatch(
-            _frames(self._rows(), batch_rows, self.columns), batch_rows, limit, self.name
+            _frames(self._rows(), batch_rows, self.columns, self.name),
+            batch_rows,
+            limit,
+            self.name,
+            FILE_SECONDS,
         )
 
 
@@ -119,7 +158,11 @@ class XlsSheet:
     ) -> Iterator[pl.DataFrame]:
         self.columns = []
         yield from rebatch(
-            _frames(self._rows(), batch_rows, self.columns), batch_rows, limit, self.name
+            _frames(self._rows(), batch_rows, self.columns, self.name),
+            batch_rows,
+            limit,
+            self.name,
+            FILE_SECONDS,
         )
 
 
@@ -137,6 +180,11 @@ def _xls_value(cell: Any, datemode: int) -> Any:
 
 
 def open_xlsx(path: Path, name: str) -> Iterator[XlsxSheet | FailedTable]:
+    try:
+        check_zip(path, name)
+    except SourceError as error:
+        yield FailedTable(name, error)
+        return
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

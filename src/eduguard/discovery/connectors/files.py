@@ -9,6 +9,7 @@ from eduguard.discovery.connectors.columnar import JsonLinesTable, ParquetTable,
 from eduguard.discovery.connectors.delimited import DelimitedTable
 from eduguard.discovery.connectors.excel import open_xls, open_xlsx
 from eduguard.discovery.sources import FailedTable, SourceError, TableSource
+from eduguard.source_urls import SourcePolicy
 
 SUPPORTED_SUFFIXES = (
     ".csv",
@@ -57,16 +58,52 @@ def open_file(path: Path, name: str) -> Iterator[TableSource | FailedTable]:
         yield FailedTable(name, error)
 
 
-def open_folder(folder: Path) -> Iterator[TableSource | FailedTable]:
+def _outside(relative: str) -> SourceError:
+    return SourceError(
+        "path_outside_source",
+        f"“{relative}”（解析符号链接后）位于所扫描文件夹之外或 eduguard 数据目录内，已拒绝读取",
+        f"{relative} resolves outside the scanned folder or into eduguard's home",
+    )
+
+
+def _walk(folder: Path, forbidden: list[Path]) -> Iterator[Path]:
+    """Entries under ``folder`` in path order; symbolic links to folders, and folders inside
+    ``forbidden``, are yielded but not entered."""
+    try:
+        children = sorted(folder.iterdir())
+    except OSError:
+        return
+    for child in children:
+        yield child
+        if child.is_dir() and not child.is_symlink():
+            resolved = child.resolve()
+            if not any(resolved.is_relative_to(f) for f in forbidden):
+                yield from _walk(child, forbidden)
+
+
+def open_folder(
+    folder: Path, policy: SourcePolicy | None = None
+) -> Iterator[TableSource | FailedTable]:
     """Every supported file under ``folder``, recursively, in a stable order.
 
     Hidden files and folders (``.git``, ``~$`` Excel lock files) are skipped; table names are
-    paths relative to ``folder``.
+    paths relative to ``folder``. Every path is resolved: a symbolic link leading outside
+    ``folder`` (or into ``policy.forbidden``, eduguard's home) is refused, never followed.
     """
     found = False
-    for path in sorted(folder.rglob("*")):
+    root = folder.resolve()
+    forbidden = [f.expanduser().resolve() for f in (policy.forbidden if policy else ())]
+    for path in _walk(folder, forbidden):
         relative = path.relative_to(folder)
         if any(part.startswith((".", "~$")) for part in relative.parts):
+            continue
+        resolved = path.resolve()
+        walled = any(resolved.is_relative_to(f) for f in forbidden)
+        if not (walled or path.is_symlink() or path.suffix.lower() in _FOLDER_SUFFIXES):
+            continue
+        if walled or not resolved.is_relative_to(root):
+            found = True
+            yield FailedTable(relative.as_posix(), _outside(relative.as_posix()))
             continue
         if path.is_file() and path.suffix.lower() in _FOLDER_SUFFIXES:
             found = True

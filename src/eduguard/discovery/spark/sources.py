@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from pyspark.sql import DataFrame, SparkSession
 
 from eduguard.discovery.sources import FailedTable, SourceError
+from eduguard.source_urls import SourceUrlError, check_jdbc_url
 
 FORMATS = {".parquet": "parquet", ".orc": "orc", ".csv": "csv", ".tsv": "tsv"}
 _SKIP_SCHEMAS = frozenset(
@@ -253,6 +254,11 @@ def open_jdbc(
 ) -> Iterator[SparkTable | FailedTable]:
     """One JDBC table (``table``), or every table and view the connection lists."""
     shown = url.split("?")[0]
+    try:
+        url = check_jdbc_url(url)
+    except SourceUrlError as refused:
+        yield FailedTable(shown, SourceError(refused.code, refused.message_zh, refused.message_en))
+        return
     try:
         catalog = _jdbc_catalog(spark, url)
     except Exception as error:  # py4j raises the driver's SQLException

@@ -70,8 +70,7 @@ MEDIA = {
 
 
 def _policy(request: Request) -> service.LocationPolicy:
-    settings = request.app.state.settings
-    return service.LocationPolicy(settings.scan_root_paths, settings.home)
+    return flows.location_policy(request.app.state.settings)
 
 
 def _source(source: DataSource) -> SourceRead:
@@ -145,6 +144,13 @@ def list_runs(
 @router.get("/api/v1/catalog/runs/{run_id}", tags=["catalog"])
 def read_run(run_id: Id, caller: Reader, session: DbSession) -> RunRead:
     return RunRead.model_validate(flows.get_run(session, run_id, scope=caller.scope))
+
+
+@router.post("/api/v1/catalog/runs/{run_id}/cancel", tags=["catalog"])
+def cancel_run(run_id: Id, caller: Scanner, session: DbSession) -> RunRead:
+    """Cancel a queued or running scan (a running one stops before its next batch); audited."""
+    run = flows.cancel_run(session, run_id, scope=caller.scope, cancelled_by=caller.username)
+    return RunRead.model_validate(run)
 
 
 # ---------------------------------------------------------------- API: the catalog
@@ -397,7 +403,14 @@ def runs_partial(
     orgs_service.get_system(session, system_id, scope=caller.scope)
     runs = flows.list_runs(session, scope=caller.scope, system_id=system_id, limit=20)
     active = any(r.status in ACTIVE for r in runs)
-    return page(request, "catalog_runs.html", system_id=system_id, runs=runs, active=active)
+    return page(
+        request,
+        "catalog_runs.html",
+        system_id=system_id,
+        runs=runs,
+        active=active,
+        can_scan=_may(caller, "catalog:scan"),
+    )
 
 
 @router.post("/catalog/systems/{system_id}/sources", include_in_schema=False)
@@ -436,6 +449,12 @@ async def acknowledge_alert_form(
         raise ValidationFailed("alert_note_invalid", "；".join(errors))
     flows.acknowledge_alert(session, alert_id, data, scope=caller.scope)
     return _see_other("/catalog")
+
+
+@router.post("/catalog/runs/{run_id}/cancel", include_in_schema=False)
+def cancel_run_form(run_id: Id, caller: Scanner, session: DbSession) -> Response:
+    run = flows.cancel_run(session, run_id, scope=caller.scope, cancelled_by=caller.username)
+    return _see_other(f"/catalog/systems/{run.system_id}")
 
 
 @router.post("/catalog/systems/{system_id}/scan", include_in_schema=False)
