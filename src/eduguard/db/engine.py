@@ -1,5 +1,13 @@
 """Engine and session factory. One transaction per request, command or job: services flush,
-the caller of :func:`transaction` commits (or rolls back on any exception)."""
+the caller of :func:`transaction` commits (or rolls back on any exception).
+
+SQLite has one writer at a time. A transaction that began deferred, read, and then writes must
+upgrade its lock; when another connection committed in between, SQLite refuses at once
+("database is locked", no busy wait can help). So every transaction begins ``IMMEDIATE`` (it
+waits, up to the busy timeout, for the write lock before reading anything) — except those bound
+through :func:`read_only_bind`, which begin deferred and must not write: WAL lets them read
+while another connection writes. PostgreSQL needs none of this.
+"""
 
 from __future__ import annotations
 
@@ -23,16 +31,34 @@ def _normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+# How long a writer waits for SQLite's write lock before "database is locked" (milliseconds).
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY_OPTION = "eduguard_read_only"
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def read_only_bind(engine: Engine) -> Engine:
+    """``engine`` for read-only transactions: on SQLite they begin deferred, take no write
+    lock, and must not write (a write there can fail under concurrency). Bind a session of the
+    usual factory to it: ``factory(bind=read_only_bind(engine))``."""
+    return engine.execution_options(**{READ_ONLY_OPTION: True})
+
+
+def is_read_only(session: Session) -> bool:
+    bind = session.get_bind()
+    return bool(isinstance(bind, Engine) and bind.get_execution_options().get(READ_ONLY_OPTION))
 
 
 def make_engine(url: str) -> Engine:

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Callable, Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from sqlalchemy import event, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
+from starlette.concurrency import run_in_threadpool
 
 from eduguard.access.policy import AUTHENTICATED, MFA_PENDING, PUBLIC, Decision, Principal, decide
 from eduguard.audit import service as audit_service
 from eduguard.audit.service import Actor
 from eduguard.config import Settings
+from eduguard.db.engine import is_read_only, read_only_bind
 from eduguard.errors import NotAuthenticated, PermissionDenied
 from eduguard.identity import service as identity_service
 from eduguard.identity import tokens as identity_tokens
-from eduguard.identity.models import LoginSession, User
+from eduguard.identity.models import ApiToken, LoginSession, User
 from eduguard.orgs import service as orgs_service
 
+logger = logging.getLogger("eduguard.web")
 SESSION_COOKIE = "eg_session"
 LANG_COOKIE = "lang"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -31,9 +37,24 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the endpoint returns, rolled back on error."""
+    """One transaction per request: committed when the endpoint returns, rolled back on error.
+
+    A GET (HEAD, OPTIONS) reads in a read-only transaction, which on SQLite takes no write lock;
+    what it must still write (its audit event, an API token's time of use) is queued with
+    :func:`write_after_read` and written in one short transaction of its own after the read
+    commits. Other methods begin ``IMMEDIATE`` on SQLite: their change and its audit events
+    commit together.
+    """
     factory: sessionmaker[Session] = request.app.state.session_factory
-    session = factory()
+    if request.method in SAFE_METHODS and not getattr(
+        request.scope.get("endpoint"), WRITES_ATTRIBUTE, False
+    ):
+        bind = getattr(request.app.state, "read_only_engine", None)
+        if bind is None:
+            bind = request.app.state.read_only_engine = read_only_bind(request.app.state.engine)
+        session = factory(bind=bind)
+    else:
+        session = factory()
     try:
         yield session
         session.commit()
@@ -42,6 +63,54 @@ def get_session(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+AFTER_READ_KEY = "eduguard_after_read"
+WRITES_ATTRIBUTE = "eduguard_writes"
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def writes(endpoint: Endpoint) -> Endpoint:
+    """Mark a GET route that writes (a download counter, an enrolment secret): its transaction
+    is a writing one, like a POST's. Put it under the ``@router.get`` line."""
+    setattr(endpoint, WRITES_ATTRIBUTE, True)
+    return endpoint
+
+
+def _warn_read_only_write(session: Session, _context: Any, _instances: Any) -> None:
+    """A write in a read-only request works when nothing else writes, and fails under load on
+    SQLite: say which tables so the route gets :func:`writes` (or the write moves)."""
+    if not is_read_only(session):
+        return
+    changed = [*session.new, *session.deleted]
+    changed += [o for o in session.dirty if session.is_modified(o, include_collections=False)]
+    if changed:
+        tables = sorted({getattr(o, "__tablename__", type(o).__name__) for o in changed})
+        logger.warning("write in a read-only (GET) request to %s", ",".join(tables))
+
+
+event.listen(Session, "before_flush", _warn_read_only_write)
+
+
+def write_after_read(request: Request, session: Session, work: Callable[[Session], object]) -> None:
+    """Do ``work`` (a small write) in ``session`` — or, when ``session`` is a request's
+    read-only one, in a short transaction of its own once the request's read commits (a read
+    that fails writes nothing)."""
+    if not is_read_only(session):
+        work(session)
+        return
+    queued: list[Callable[[Session], object]] | None = session.info.get(AFTER_READ_KEY)
+    if queued is None:
+        queued = session.info[AFTER_READ_KEY] = []
+        factory: sessionmaker[Session] = request.app.state.session_factory
+
+        def write(_session: Session) -> None:
+            with factory() as own, own.begin():
+                for item in session.info.pop(AFTER_READ_KEY, []):
+                    item(own)
+
+        event.listen(session, "after_commit", write, once=True)
+    queued.append(work)
 
 
 # scope="function": commit before the response is sent, so a failed commit is never a 200.
@@ -87,10 +156,20 @@ def principal_of(session: Session, login: LoginSession) -> Principal:
     return _principal(session, login.user)
 
 
-def _token_principal(session: Session, raw: str) -> Principal:
+def _token_principal(request: Request, session: Session, raw: str) -> Principal:
     token = identity_tokens.resolve(session, raw)
     if token is None:
         raise NotAuthenticated("bad_token", "API 令牌无效、已过期或已撤销", "invalid API token")
+    if is_read_only(session):  # the time of use is written after the read (write_after_read)
+        token_id, used = token.id, token.last_used_at
+        set_committed_value(token, "last_used_at", used)
+        write_after_read(
+            request,
+            session,
+            lambda own: own.execute(
+                update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=used)
+            ),
+        )
     return _principal(session, token.user, token.scope_set)
 
 
@@ -132,6 +211,50 @@ def mfa_required_error() -> NotAuthenticated:
     return NotAuthenticated("mfa_required", "请先完成双因素认证", "second factor required")
 
 
+def _authorise(
+    request: Request, session: Session, action: str
+) -> tuple[Principal, LoginSession | None]:
+    authorization = request.headers.get("authorization", "")
+    login: LoginSession | None = None
+    if authorization.lower().startswith("bearer "):
+        principal = _token_principal(request, session, authorization[7:].strip())
+    else:
+        login = current_login(request, session)
+        if login is None:
+            raise NotAuthenticated("not_authenticated", "请先登录", "please log in")
+        if not login.mfa_verified and action != MFA_PENDING:
+            raise mfa_required_error()
+        principal = principal_of(session, login)
+    decision: Decision = decide(principal, action)
+    request.state.decision = decision
+    request.state.principal = principal
+    actor = audit_actor(request, principal, decision.reason)
+    audit_service.bind_actor(session, actor)
+    if not decision.allowed:
+        # The request's transaction rolls back: the denial is recorded in one of its own.
+        audit_service.record_separately(
+            request.app.state.session_factory,
+            session=session,  # written after this request's rollback releases its locks
+            actor=actor,
+            action="access.denied",
+            object_type=action,
+            object_id=_object_id(request),
+            result="denied",
+            reason=decision.reason,
+        )
+        raise PermissionDenied("permission_denied", f"无权操作：{decision.reason}", decision.reason)
+    if request.method == "GET" and action.endswith((":read", ":export")):
+        # Queries are data operations too (notice item 6): one event per request.
+        read_event: dict[str, Any] = {
+            "action": action.replace(":", "."),
+            "object_type": action.split(":", 1)[0],
+            "object_id": _object_id(request),
+            "actor": actor,
+        }
+        write_after_read(request, session, lambda own: audit_service.record(own, **read_event))
+    return principal, login
+
+
 def permission(action: str) -> Any:
     """Declare the action a route needs. Returns the caller (``Principal``, or None if public).
 
@@ -144,45 +267,9 @@ def permission(action: str) -> Any:
         if action == PUBLIC:
             request.state.decision = decide(None, PUBLIC)
             return None
-        authorization = request.headers.get("authorization", "")
-        login: LoginSession | None = None
-        if authorization.lower().startswith("bearer "):
-            principal = _token_principal(session, authorization[7:].strip())
-        else:
-            login = current_login(request, session)
-            if login is None:
-                raise NotAuthenticated("not_authenticated", "请先登录", "please log in")
-            if not login.mfa_verified and action != MFA_PENDING:
-                raise mfa_required_error()
-            principal = principal_of(session, login)
-        decision: Decision = decide(principal, action)
-        request.state.decision = decision
-        request.state.principal = principal
-        actor = audit_actor(request, principal, decision.reason)
-        audit_service.bind_actor(session, actor)
-        if not decision.allowed:
-            # The request's transaction rolls back: the denial is recorded in one of its own.
-            audit_service.record_separately(
-                request.app.state.session_factory,
-                session=session,  # written after this request's rollback releases its locks
-                actor=actor,
-                action="access.denied",
-                object_type=action,
-                object_id=_object_id(request),
-                result="denied",
-                reason=decision.reason,
-            )
-            raise PermissionDenied(
-                "permission_denied", f"无权操作：{decision.reason}", decision.reason
-            )
-        if request.method == "GET" and action.endswith((":read", ":export")):
-            # Queries are data operations too (notice item 6): one event per request.
-            audit_service.record(
-                session,
-                action=action.replace(":", "."),
-                object_type=action.split(":", 1)[0],
-                object_id=_object_id(request),
-            )
+        # Database work off the event loop: on SQLite a writing request waits here for the
+        # write lock, and a blocked loop would stall the request that holds it.
+        principal, login = await run_in_threadpool(_authorise, request, session, action)
         if (
             login is not None
             and request.method not in SAFE_METHODS

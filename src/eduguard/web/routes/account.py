@@ -14,7 +14,14 @@ from eduguard.errors import EduguardError, PermissionDenied
 from eduguard.identity import mfa, tokens
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import LoginSession, User
-from eduguard.web.deps import SESSION_COOKIE, DbSession, current_login, language, permission
+from eduguard.web.deps import (
+    SESSION_COOKIE,
+    DbSession,
+    current_login,
+    language,
+    permission,
+    writes,
+)
 from eduguard.web.render import page
 
 router = APIRouter()
@@ -172,6 +179,7 @@ def _current(request: Request, session: DbSession) -> LoginSession:
 
 
 @router.get("/account/mfa", include_in_schema=False)
+@writes  # stores the new (unconfirmed) secret
 def mfa_enrol_page(request: Request, caller: Pending, session: DbSession) -> Response:
     login = _current(request, session)
     user = login.user

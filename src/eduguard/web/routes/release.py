@@ -20,7 +20,7 @@ from eduguard.release.schemas import DecisionCreate, ReleaseCreate, ReleaseRead
 from eduguard.reviews.models import ReviewState
 from eduguard.reviews.service import STATE_LABELS, Person
 from eduguard.validation import validation_details
-from eduguard.web.deps import DbSession, language, permission
+from eduguard.web.deps import DbSession, language, permission, writes
 from eduguard.web.render import page
 
 router = APIRouter()
@@ -123,6 +123,7 @@ def _file(
 
 
 @router.get("/api/v1/releases/{release_id}/download", tags=["release"])
+@writes  # counts the download
 def download_release(
     request: Request, release_id: Id, caller: Downloader, session: DbSession, report: bool = False
 ) -> Response:
@@ -307,6 +308,7 @@ async def withdraw_page(
 
 
 @router.get("/releases/{release_id}/download", include_in_schema=False)
+@writes  # counts the download
 def download_page(
     request: Request, release_id: Id, caller: Downloader, session: DbSession, report: bool = False
 ) -> Response:
