@@ -6,6 +6,7 @@ missing or placeholder secret refuses to start (:func:`Settings.check_secrets`).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,7 @@ PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "secret", "placeholder", "please-change", "xxx", "todo"}
 )
 MIN_SECRET_LENGTH = 32
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 MIN_AUDIT_RETENTION_DAYS = 180  # notice item 6: logs kept no less than six months
 
 
@@ -104,6 +106,32 @@ class Settings(BaseSettings):
     login_rate_per_minute: int = Field(
         default=10, ge=1, le=10_000, description="同一客户端每分钟最多登录尝试次数"
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="可信反向代理的 IP 或网段（逗号分隔）：只采信来自这些地址的 X-Forwarded-For；"
+        "缺省不信任任何代理",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in value.split(","):
+            if item.strip():
+                try:
+                    ipaddress.ip_network(item.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"EDUGUARD_TRUSTED_PROXIES 中的“{item.strip()[:60]}”不是 IP 地址或网段"
+                    ) from None
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        return tuple(
+            ipaddress.ip_network(item.strip(), strict=False)
+            for item in self.trusted_proxies.split(",")
+            if item.strip()
+        )
 
     @classmethod
     def settings_customise_sources(

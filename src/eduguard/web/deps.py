@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, TypeVar
@@ -16,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from eduguard.access.policy import AUTHENTICATED, MFA_PENDING, PUBLIC, Decision, Principal, decide
 from eduguard.audit import service as audit_service
 from eduguard.audit.service import Actor
-from eduguard.config import Settings
+from eduguard.config import IPNetwork, Settings
 from eduguard.db.engine import is_read_only, read_only_bind
 from eduguard.errors import NotAuthenticated, PermissionDenied
 from eduguard.identity import service as identity_service
@@ -185,7 +186,46 @@ async def _csrf_ok(request: Request, login: LoginSession) -> bool:
 
 
 def client_address(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The client's address: the peer's, or — when the peer is one of the configured trusted
+    proxies (``EDUGUARD_TRUSTED_PROXIES``) — the last X-Forwarded-For hop that is not itself a
+    trusted proxy. The audit log, login sessions and the login rate limit all use this."""
+    cached = request.scope.get(CLIENT_ADDRESS_KEY)
+    if cached is not None or CLIENT_ADDRESS_KEY in request.scope:
+        return str(cached) if cached is not None else None
+    resolved = _resolve_client(request)
+    request.scope[CLIENT_ADDRESS_KEY] = resolved
+    return resolved
+
+
+CLIENT_ADDRESS_KEY = "eduguard.client_address"
+
+
+def _trusted(address: str, networks: tuple[IPNetwork, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def _resolve_client(request: Request) -> str | None:
+    peer = request.client.host if request.client else None
+    networks = request.app.state.settings.trusted_proxy_networks
+    if peer is None or not networks or not _trusted(peer, networks):
+        return peer
+    hops = [
+        hop.strip()
+        for value in request.headers.getlist("x-forwarded-for")
+        for hop in value.split(",")
+    ]
+    for hop in reversed(hops):
+        try:
+            address = str(ipaddress.ip_address(hop))
+        except ValueError:
+            return peer  # not an address (a port, a name, garbage): go no further than the proxy
+        if not _trusted(address, networks):
+            return address
+    return peer
 
 
 def audit_actor(request: Request, principal: Principal, reason: str | None) -> Actor:

@@ -18,7 +18,7 @@ from eduguard.audit.models import AuditCheckpoint, AuditEvent
 from eduguard.audit.service import Actor
 from eduguard.config import Settings
 from eduguard.errors import ValidationFailed
-from eduguard.web.deps import AppSettings, DbSession, permission
+from eduguard.web.deps import AppSettings, DbSession, client_address, permission
 from eduguard.web.render import page
 
 router = APIRouter()
@@ -37,7 +37,7 @@ def _actor(request: Request, session: Session, caller: Principal) -> Actor:
         user_id=caller.user_id,
         roles=tuple(sorted(str(role) for role in caller.roles)),
         unit_path=caller.unit_path,
-        client_address=request.client.host if request.client else None,
+        client_address=client_address(request),
         reason=getattr(decision, "reason", None),
     )
 

@@ -27,6 +27,7 @@ from eduguard.web.deps import (
     SESSION_COOKIE,
     AppSettings,
     DbSession,
+    client_address,
     current_login,
     language,
     permission,
@@ -78,7 +79,7 @@ def _safe_next(target: str) -> str:
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_address(request) or "unknown"
 
 
 def _throttle(request: Request) -> None:
