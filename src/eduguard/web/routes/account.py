@@ -22,6 +22,7 @@ from eduguard.web.deps import (
     permission,
     writes,
 )
+from eduguard.web.params import Id
 from eduguard.web.render import page
 
 router = APIRouter()
@@ -103,7 +104,7 @@ def account_page(request: Request, caller: Caller, session: DbSession) -> HTMLRe
 
 
 @router.post("/account/sessions/{session_id}/revoke", include_in_schema=False)
-def revoke_session_page(session_id: int, caller: Caller, session: DbSession) -> Response:
+def revoke_session_page(session_id: Id, caller: Caller, session: DbSession) -> Response:
     identity_service.end_own_session(session, _user(session, caller), session_id)
     return RedirectResponse("/account", status_code=303)
 
@@ -143,7 +144,7 @@ async def create_token_page(request: Request, caller: Caller, session: DbSession
 
 
 @router.post("/account/tokens/{token_id}/revoke", include_in_schema=False)
-def revoke_token_page(token_id: int, caller: Caller, session: DbSession) -> Response:
+def revoke_token_page(token_id: Id, caller: Caller, session: DbSession) -> Response:
     tokens.revoke(session, _user(session, caller).id, token_id)
     return RedirectResponse("/account", status_code=303)
 
@@ -230,7 +231,7 @@ def api_sessions(caller: Caller, session: DbSession) -> list[SessionRead]:
 
 
 @router.post("/api/v1/account/sessions/{session_id}/revoke", tags=["account"], status_code=204)
-def api_revoke_session(session_id: int, caller: Caller, session: DbSession) -> Response:
+def api_revoke_session(session_id: Id, caller: Caller, session: DbSession) -> Response:
     identity_service.end_own_session(session, _user(session, caller), session_id)
     return Response(status_code=204)
 
@@ -262,6 +263,6 @@ def api_create_token(body: TokenCreate, caller: Caller, session: DbSession) -> T
 
 
 @router.post("/api/v1/account/tokens/{token_id}/revoke", tags=["account"])
-def api_revoke_token(token_id: int, caller: Caller, session: DbSession) -> TokenRead:
+def api_revoke_token(token_id: Id, caller: Caller, session: DbSession) -> TokenRead:
     user = _user(session, caller)
     return TokenRead.model_validate(tokens.revoke(session, user.id, token_id))

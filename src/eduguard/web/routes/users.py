@@ -17,6 +17,7 @@ from eduguard.identity.models import Role, User
 from eduguard.identity.schemas import PasswordReset, RolesUpdate, UserCreate, UserRead
 from eduguard.orgs import service as orgs_service
 from eduguard.web.deps import DbSession, language, permission
+from eduguard.web.params import Id
 from eduguard.web.render import page
 from eduguard.web.routes.forms import parse
 
@@ -83,7 +84,7 @@ async def user_create_page(request: Request, caller: Manager, session: DbSession
 
 @router.post("/users/{user_id}/roles", include_in_schema=False)
 async def user_roles_page(
-    request: Request, user_id: int, caller: Manager, session: DbSession
+    request: Request, user_id: Id, caller: Manager, session: DbSession
 ) -> Response:
     form = await request.form()
     roles = {Role(r) for r in form.getlist("roles") if isinstance(r, str) and r in Role.__members__}
@@ -104,7 +105,7 @@ async def user_roles_page(
 
 @router.post("/users/{user_id}/disable", include_in_schema=False)
 def user_disable_page(
-    request: Request, user_id: int, caller: Manager, session: DbSession
+    request: Request, user_id: Id, caller: Manager, session: DbSession
 ) -> Response:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     identity_service.set_active(session, user, False, by=_me(session, caller))
@@ -112,14 +113,14 @@ def user_disable_page(
 
 
 @router.post("/users/{user_id}/enable", include_in_schema=False)
-def user_enable_page(user_id: int, caller: Manager, session: DbSession) -> Response:
+def user_enable_page(user_id: Id, caller: Manager, session: DbSession) -> Response:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     identity_service.set_active(session, user, True, by=_me(session, caller))
     return RedirectResponse("/users", status_code=303)
 
 
 @router.post("/users/{user_id}/reset-mfa", include_in_schema=False)
-def user_reset_mfa_page(user_id: int, caller: Manager, session: DbSession) -> Response:
+def user_reset_mfa_page(user_id: Id, caller: Manager, session: DbSession) -> Response:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     mfa.reset(user)
     identity_service.end_all_sessions(session, user)
@@ -127,7 +128,7 @@ def user_reset_mfa_page(user_id: int, caller: Manager, session: DbSession) -> Re
 
 
 @router.post("/users/{user_id}/unlock", include_in_schema=False)
-def user_unlock_page(user_id: int, caller: Unlocker, session: DbSession) -> Response:
+def user_unlock_page(user_id: Id, caller: Unlocker, session: DbSession) -> Response:
     identity_service.unlock(
         session, identity_flows.get_account(session, user_id, scope=caller.scope)
     )
@@ -152,33 +153,33 @@ def api_create_user(body: UserCreate, caller: Manager, session: DbSession) -> Us
 
 
 @router.get("/api/v1/users/{user_id}", tags=["users"])
-def api_user(user_id: int, caller: Reader, session: DbSession) -> UserRead:
+def api_user(user_id: Id, caller: Reader, session: DbSession) -> UserRead:
     return identity_flows.describe(identity_flows.get_account(session, user_id, scope=caller.scope))
 
 
 @router.put("/api/v1/users/{user_id}/roles", tags=["users"])
-def api_set_roles(user_id: int, body: RolesUpdate, caller: Manager, session: DbSession) -> UserRead:
+def api_set_roles(user_id: Id, body: RolesUpdate, caller: Manager, session: DbSession) -> UserRead:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     identity_service.set_roles(session, user, set(body.roles), granted_by=_me(session, caller))
     return identity_flows.describe(user)
 
 
 @router.post("/api/v1/users/{user_id}/disable", tags=["users"])
-def api_disable(user_id: int, caller: Manager, session: DbSession) -> UserRead:
+def api_disable(user_id: Id, caller: Manager, session: DbSession) -> UserRead:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     identity_service.set_active(session, user, False, by=_me(session, caller))
     return identity_flows.describe(user)
 
 
 @router.post("/api/v1/users/{user_id}/enable", tags=["users"])
-def api_enable(user_id: int, caller: Manager, session: DbSession) -> UserRead:
+def api_enable(user_id: Id, caller: Manager, session: DbSession) -> UserRead:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     identity_service.set_active(session, user, True, by=_me(session, caller))
     return identity_flows.describe(user)
 
 
 @router.post("/api/v1/users/{user_id}/reset-mfa", tags=["users"])
-def api_reset_mfa(user_id: int, caller: Manager, session: DbSession) -> UserRead:
+def api_reset_mfa(user_id: Id, caller: Manager, session: DbSession) -> UserRead:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     mfa.reset(user)
     identity_service.end_all_sessions(session, user)
@@ -187,7 +188,7 @@ def api_reset_mfa(user_id: int, caller: Manager, session: DbSession) -> UserRead
 
 @router.post("/api/v1/users/{user_id}/reset-password", tags=["users"])
 def api_reset_password(
-    user_id: int, body: PasswordReset, caller: Manager, session: DbSession
+    user_id: Id, body: PasswordReset, caller: Manager, session: DbSession
 ) -> UserRead:
     """Set a new password for an account (its sessions end); never one's own."""
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
@@ -196,6 +197,6 @@ def api_reset_password(
 
 
 @router.post("/api/v1/users/{user_id}/unlock", tags=["users"])
-def api_unlock(user_id: int, caller: Unlocker, session: DbSession) -> UserRead:
+def api_unlock(user_id: Id, caller: Unlocker, session: DbSession) -> UserRead:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     return identity_flows.describe(identity_service.unlock(session, user))
