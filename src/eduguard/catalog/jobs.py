@@ -25,7 +25,7 @@ from eduguard.catalog.models import DataSource, RunStatus, ScanRun
 from eduguard.crypto import DecryptionFailed
 from eduguard.db.base import utcnow
 from eduguard.db.engine import transaction
-from eduguard.errors import ConfigurationError
+from eduguard.errors import ConfigurationError, failure_report
 
 logger = logging.getLogger("eduguard.catalog.worker")
 WORKER_ACTOR = Actor(username="worker", client_address="local", reason="后台扫描任务")
@@ -87,8 +87,9 @@ def _finish(
             with session.begin_nested():
                 flows.apply_run(session, run, report, sketches)
         except Exception as exc:
-            logger.error("applying run %s failed: %s", run_id, type(exc).__name__)
-            message = f"扫描结果写入数据资源目录失败（{type(exc).__name__}）"
+            error_id, summary = failure_report(exc)
+            logger.error("applying run %s failed: error %s: %s", run_id, error_id, summary)
+            message = f"扫描结果写入数据资源目录失败（{type(exc).__name__}，错误编号 {error_id}）"
             service.fail_run(session, run, "apply_failed", message)
             return
         run.status, run.finished_at = RunStatus.succeeded, utcnow()
@@ -134,8 +135,10 @@ def execute(
             sketch_key=sketch_key,
         )
     except Exception as exc:  # a bug must fail the run, not stop the worker
-        logger.error("scan run %s failed: %s", run_id, type(exc).__name__)
-        _finish(factory, run_id, None, ("scan_error", f"扫描出错（{type(exc).__name__}）"))
+        error_id, summary = failure_report(exc)
+        logger.error("scan run %s failed: error %s: %s", run_id, error_id, summary)
+        failure = ("scan_error", f"扫描出错（{type(exc).__name__}，错误编号 {error_id}）")
+        _finish(factory, run_id, None, failure)
         return
     report: dict[str, Any] = json.loads(
         _redact(json.dumps(outcome.report, ensure_ascii=False), secret)
