@@ -19,11 +19,18 @@ from eduguard.audit import service as audit_service
 from eduguard.audit.service import Actor
 from eduguard.config import IPNetwork, Settings
 from eduguard.db.engine import is_read_only, read_only_bind
-from eduguard.errors import NotAuthenticated, PermissionDenied
+from eduguard.errors import (
+    EduguardError,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+)
 from eduguard.identity import service as identity_service
 from eduguard.identity import tokens as identity_tokens
 from eduguard.identity.models import ApiToken, LoginSession, User
 from eduguard.orgs import service as orgs_service
+from eduguard.web.ratelimit import SlidingWindowLimiter
 
 logger = logging.getLogger("eduguard.web")
 SESSION_COOKIE = "eg_session"
@@ -272,6 +279,7 @@ def _authorise(
     audit_service.bind_actor(session, actor)
     if not decision.allowed:
         # The request's transaction rolls back: the denial is recorded in one of its own.
+        request.state.refusal_recorded = True
         audit_service.record_separately(
             request.app.state.session_factory,
             session=session,  # written after this request's rollback releases its locks
@@ -304,6 +312,7 @@ def permission(action: str) -> Any:
     """
 
     async def dependency(request: Request, session: DbSession) -> Principal | None:
+        request.state.action = action
         if action == PUBLIC:
             request.state.decision = decide(None, PUBLIC)
             return None
@@ -322,6 +331,65 @@ def permission(action: str) -> Any:
 
     setattr(dependency, ACTION_ATTRIBUTE, action)
     return Depends(dependency)
+
+
+UNAUTHENTICATED_EVENTS_PER_MINUTE = 20  # per client address: a flood costs a bounded log
+
+
+def record_refusal(request: Request, exc: EduguardError) -> None:
+    """Record a refused attempt that nothing recorded yet (``request.state.refusal_recorded``),
+    in a transaction of its own — call it once the request's transaction has ended.
+
+    * 403 — a CSRF rejection (``access.csrf_rejected``) or another refusal (``access.denied``);
+    * 404 to a logged-in caller — an object missing *or out of the caller's units* (services
+      answer both alike so that nothing leaks): ``access.not_found``, a cross-unit probe;
+    * 429 — ``access.rate_limited`` (login attempts record ``auth.rate_limited`` themselves);
+    * 401 on a protected route — ``access.unauthenticated``, at most
+      :data:`UNAUTHENTICATED_EVENTS_PER_MINUTE` per client address a minute (anyone can send
+      them: beyond the bound they cost nothing but the 401).
+    """
+    if getattr(request.state, "refusal_recorded", False):
+        return
+    action: str | None = getattr(request.state, "action", None)
+    principal: Principal | None = getattr(request.state, "principal", None)
+    kind: str
+    if isinstance(exc, PermissionDenied):
+        kind = "access.csrf_rejected" if exc.code.startswith("csrf") else "access.denied"
+    elif isinstance(exc, NotFound):
+        if principal is None:
+            return
+        kind = "access.not_found"
+    elif isinstance(exc, RateLimited):
+        kind = "access.rate_limited"
+    elif isinstance(exc, NotAuthenticated):
+        if action in (None, PUBLIC):
+            return
+        limiter = getattr(request.app.state, "unauthenticated_limiter", None)
+        if limiter is None:
+            limiter = request.app.state.unauthenticated_limiter = SlidingWindowLimiter(
+                UNAUTHENTICATED_EVENTS_PER_MINUTE, 60.0, max_keys=10_000
+            )
+        if limiter.hit(client_address(request) or "-"):
+            return
+        kind = "access.unauthenticated"
+    else:
+        return
+    reason = f"{exc.message_zh}（{exc.code}）"
+    actor = (
+        audit_actor(request, principal, reason)
+        if principal is not None
+        else Actor(username="-", client_address=client_address(request), reason=reason)
+    )
+    request.state.refusal_recorded = True
+    audit_service.record_separately(
+        request.app.state.session_factory,
+        actor=actor,
+        action=kind,
+        object_type=action,
+        object_id=_object_id(request),
+        result="denied",
+        reason=reason,
+    )
 
 
 def declared_actions(call: Callable[..., Any]) -> str | None:

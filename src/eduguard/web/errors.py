@@ -7,12 +7,13 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from eduguard.errors import EduguardError, NotAuthenticated, failure_report
 from eduguard.validation import validation_details
-from eduguard.web.deps import language
+from eduguard.web.deps import language, record_refusal
 from eduguard.web.render import page
 
 logger = logging.getLogger("eduguard.web")
@@ -29,6 +30,8 @@ def _page(request: Request, status: int, message: str) -> Response:
 def install(app: FastAPI) -> None:
     @app.exception_handler(EduguardError)
     async def domain_error(request: Request, exc: EduguardError) -> Response:
+        # A refusal is an audit event (the request's transaction, rolled back, has ended).
+        await run_in_threadpool(record_refusal, request, exc)
         lang = language(request)
         if isinstance(exc, NotAuthenticated) and not _is_api(request):
             if exc.code == "mfa_required":

@@ -82,10 +82,20 @@ def _client(request: Request) -> str:
     return client_address(request) or "unknown"
 
 
-def _throttle(request: Request) -> None:
+def _throttle(request: Request, session: Session, username: str) -> None:
     wait = request.app.state.login_limiter.hit(_client(request))
     if wait:
         seconds = int(wait) + 1
+        # A refused attempt is an event, written once this request's transaction has ended.
+        request.state.refusal_recorded = True
+        audit_service.record_separately(
+            request.app.state.session_factory,
+            session=session,
+            actor=Actor(username=username.strip()[:64] or "-", client_address=_client(request)),
+            action="auth.rate_limited",
+            result="denied",
+            reason=f"登录尝试过于频繁（每分钟最多 {request.app.state.login_limiter.limit} 次）",
+        )
         raise RateLimited(
             "login_rate_limited",
             f"登录尝试过于频繁，请 {seconds} 秒后再试",
@@ -98,7 +108,7 @@ def _password_step(
     request: Request, session: Session, settings: AppSettings, username: str, password: str
 ) -> User:
     """Check the password; a failure is committed at once so the lockout counts it."""
-    _throttle(request)
+    _throttle(request, session, username)
     policy = identity_service.LockoutPolicy(
         settings.login_max_failures, settings.login_lock_minutes
     )
@@ -109,6 +119,7 @@ def _password_step(
         audit_service.record(
             session, action="auth.login_failed", result="failed", reason=exc.code, actor=attempt
         )
+        request.state.refusal_recorded = True
         session.commit()  # the failure count and its event outlive the failed request
         raise
     audit_service.bind_actor(
@@ -203,7 +214,7 @@ def mfa_submit(
 ) -> Response:
     login = current_login(request, session)
     assert login is not None  # guaranteed by the permission dependency
-    _throttle(request)
+    _throttle(request, session, login.user.username)
     try:
         mfa.verify(login.user, code)
     except EduguardError as exc:

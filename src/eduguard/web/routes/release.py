@@ -107,6 +107,7 @@ def _file(
         )
     except (PermissionDenied, Conflict) as exc:
         # A refused download is recorded too; the request's own transaction rolls back.
+        request.state.refusal_recorded = True
         audit_service.record_separately(
             request.app.state.session_factory,
             session=session,
