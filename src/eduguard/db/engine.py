@@ -11,6 +11,8 @@ while another connection writes. PostgreSQL needs none of this.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,12 +38,35 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY_OPTION = "eduguard_read_only"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.close()
+PRIVATE_MODE = 0o600
+COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def _make_private(database: Path) -> None:
+    """The database file (created if missing) and its WAL/SHM companions readable and
+    writable by the owner only, like the keys. SQLite gives new companions the database
+    file's mode; those left by an older version are narrowed here."""
+    if not database.exists():
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, PRIVATE_MODE))
+    for path in (database, *(database.with_name(database.name + s) for s in COMPANIONS)):
+        try:
+            if stat.S_IMODE(path.stat().st_mode) & 0o077:
+                path.chmod(PRIVATE_MODE)
+        except FileNotFoundError:
+            continue
+
+
+def _sqlite_pragmas(database: Path | None) -> Any:
+    def connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+        if database is not None:
+            _make_private(database)
+
+    return connect
 
 
 def _sqlite_begin(connection: Any) -> None:
@@ -65,14 +90,21 @@ def make_engine(url: str) -> Engine:
     url = _normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        database = None
+        if (
+            parsed.database
+            and parsed.database != ":memory:"
+            and not parsed.database.startswith("file:")
+        ):
+            database = Path(parsed.database)
+            database.parent.mkdir(parents=True, exist_ok=True)
+            _make_private(database)
         # isolation_level=None hands transaction control to SQLAlchemy (the pysqlite recipe), so
         # SAVEPOINTs work and a failed statement inside one rolls back only that savepoint.
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "isolation_level": None}
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(database))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
