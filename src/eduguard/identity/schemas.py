@@ -7,9 +7,10 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from eduguard.identity.models import Role
+from eduguard.validation import RequestModel
 
 
-class UserCreate(BaseModel):
+class UserCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=1, max_length=64, pattern=r"^\S+$")
     display_name: str = Field(default="", max_length=100)
@@ -18,7 +19,7 @@ class UserCreate(BaseModel):
     roles: list[Role] = Field(default_factory=list, max_length=8)
 
 
-class RolesUpdate(BaseModel):
+class RolesUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     roles: list[Role] = Field(max_length=8)
 
@@ -37,6 +38,6 @@ class UserRead(BaseModel):
     mfa_enrolled: bool
 
 
-class PasswordReset(BaseModel):
+class PasswordReset(RequestModel):
     model_config = ConfigDict(extra="forbid")
     password: str = Field(min_length=1, max_length=256)

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from eduguard.orgs.models import StorageLocation, SystemKind, UnitKind
+from eduguard.validation import RequestModel
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -19,7 +20,7 @@ CreditCode = Annotated[
 ]
 
 
-class UnitBase(BaseModel):
+class UnitBase(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     principal_leader: PersonName | None = None
@@ -58,7 +59,7 @@ class UnitRead(BaseModel):
     updated_at: datetime
 
 
-class SystemFields(BaseModel):
+class SystemFields(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: SystemKind = SystemKind.system
@@ -80,7 +81,7 @@ class SystemCreate(SystemFields):
     owner_unit_id: int | None = None  # defaults to unit_id
 
 
-class SystemUpdate(BaseModel):
+class SystemUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
@@ -128,7 +129,7 @@ class SystemRead(BaseModel):
     updated_at: datetime
 
 
-class AgreementCreate(BaseModel):
+class AgreementCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     unit_id: int
@@ -147,7 +148,7 @@ class AgreementCreate(BaseModel):
         return self
 
 
-class AgreementUpdate(BaseModel):
+class AgreementUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     provider: Name | None = None

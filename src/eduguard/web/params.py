@@ -11,9 +11,9 @@ from typing import Annotated
 
 from annotated_types import Ge, Le
 
-MAX_ID = 2**31 - 1  # the keys are INTEGER (int4 on PostgreSQL)
-MAX_EVENT_ID = 2**63 - 1  # audit event ids are BIGINT
-MAX_COUNT = 10_000_000
+from eduguard.validation import MAX_ID, MAX_INTEGER
+
+MAX_EVENT_ID = MAX_INTEGER  # audit event ids are BIGINT
 
 Id = Annotated[int, Ge(1), Le(MAX_ID)]
 """A row id in a path (``/systems/{system_id}``) or a query (``?unit_id=``, as ``Id | None``)."""

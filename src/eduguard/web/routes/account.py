@@ -14,6 +14,7 @@ from eduguard.errors import EduguardError, PermissionDenied
 from eduguard.identity import mfa, tokens
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import LoginSession, User
+from eduguard.validation import RequestModel
 from eduguard.web.deps import (
     SESSION_COOKIE,
     DbSession,
@@ -39,7 +40,7 @@ class SessionRead(BaseModel):
     user_agent: str | None
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
     scopes: list[str] = Field(min_length=1, max_length=50)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
@@ -24,7 +23,7 @@ from eduguard.orgs.schemas import (
     UnitRead,
     UnitUpdate,
 )
-from eduguard.validation import validation_details
+from eduguard.validation import Day, validation_details
 from eduguard.web.deps import AppSettings, DbSession, permission
 from eduguard.web.params import Id, OptionalId
 from eduguard.web.routes.uploads import read_limited
@@ -158,8 +157,8 @@ async def create_agreement(
     settings: AppSettings,
     unit_id: Annotated[int, Form()],
     provider: Annotated[str, Form(max_length=200)],
-    valid_from: Annotated[date, Form()],
-    valid_until: Annotated[date, Form()],
+    valid_from: Annotated[Day, Form()],
+    valid_until: Annotated[Day, Form()],
     system_id: Annotated[int | None, Form()] = None,
     scope: Annotated[str, Form(max_length=5000)] = "",
     scenarios: Annotated[str, Form(max_length=5000)] = "",

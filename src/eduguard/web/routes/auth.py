@@ -23,6 +23,7 @@ from eduguard.errors import EduguardError, NotAuthenticated, PermissionDenied, R
 from eduguard.identity import mfa
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import User
+from eduguard.validation import RequestModel
 from eduguard.web.deps import (
     SESSION_COOKIE,
     AppSettings,
@@ -41,7 +42,7 @@ Pending = Annotated[Principal, permission(MFA_PENDING)]
 LOGIN_CSRF_COOKIE = "eg_login_csrf"
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from eduguard.access.policy import Principal, decide
 from eduguard.compliance import flows
@@ -25,7 +25,7 @@ from eduguard.compliance.schemas import (
 )
 from eduguard.errors import EduguardError
 from eduguard.orgs import service as orgs_service
-from eduguard.validation import validation_details
+from eduguard.validation import RequestModel, validation_details
 from eduguard.web.deps import DbSession, language, permission
 from eduguard.web.params import Id, OptionalId
 from eduguard.web.render import page
@@ -44,7 +44,7 @@ Format = Literal["json", "html", "pdf"]
 BOOL_FACTS = [name for name, (_label, kind) in FACTS.items() if kind == "bool"]
 
 
-class EvaluateRequest(BaseModel):
+class EvaluateRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     unit_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
