@@ -82,7 +82,8 @@ def read_only_bind(engine: Engine) -> Engine:
 
 
 def is_read_only(session: Session) -> bool:
-    bind = session.get_bind()
+    """Whether ``session`` is bound through :func:`read_only_bind`."""
+    bind = session.bind  # not get_bind(): an unbound session is simply not read-only
     return bool(isinstance(bind, Engine) and bind.get_execution_options().get(READ_ONLY_OPTION))
 
 
