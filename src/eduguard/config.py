@@ -28,6 +28,7 @@ PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "secret", "placeholder", "please-change", "xxx", "todo"}
 )
 MIN_SECRET_LENGTH = 32
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 MIN_AUDIT_RETENTION_DAYS = 180  # notice item 6: logs kept no less than six months
 
 
@@ -155,6 +156,33 @@ class Settings(BaseSettings):
                         f"EDUGUARD_SOURCE_HOSTS 中的“{entry[:60]}”不是主机名、IP 地址或网段"
                     ) from None
         return value
+
+    trusted_proxies: str = Field(
+        default="",
+        description="可信反向代理的 IP 或网段（逗号分隔）：只采信来自这些地址的 X-Forwarded-For；"
+        "缺省不信任任何代理",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in value.split(","):
+            if item.strip():
+                try:
+                    ipaddress.ip_network(item.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"EDUGUARD_TRUSTED_PROXIES 中的“{item.strip()[:60]}”不是 IP 地址或网段"
+                    ) from None
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        return tuple(
+            ipaddress.ip_network(item.strip(), strict=False)
+            for item in self.trusted_proxies.split(",")
+            if item.strip()
+        )
 
     @classmethod
     def settings_customise_sources(

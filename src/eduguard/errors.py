@@ -6,6 +6,9 @@ One handler (``eduguard.web.errors``) renders every one as
 
 from __future__ import annotations
 
+import secrets
+import sysconfig
+import traceback
 from typing import Any
 
 
@@ -75,3 +78,37 @@ class RateLimited(EduguardError):
 class ConfigurationError(EduguardError):
     status_code = 500
     default_code = "configuration_error"
+
+
+_LIBRARY_DIRS = tuple(
+    {sysconfig.get_paths()[name] for name in ("stdlib", "platstdlib", "purelib", "platlib")}
+)
+
+
+def _application_code(filename: str) -> bool:
+    return not filename.startswith(_LIBRARY_DIRS) and "site-packages" not in filename
+
+
+def failure_report(exc: BaseException) -> tuple[str, str]:
+    """A new error id and a description of ``exc`` fit for a log: its type and where it was
+    raised (the innermost frame of application code, and the innermost frame if elsewhere) —
+    never its message or arguments, which may carry data values (SQL parameters, cell values).
+    The id is shown to the user, who can quote it to the administrator."""
+    error_id = secrets.token_hex(6)
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [frame for frame in frames if _application_code(frame.filename)]
+    places = [
+        frame for frame in (ours[-1] if ours else None, frames[-1] if frames else None) if frame
+    ]
+    where = []
+    for frame in places:
+        text = f"{'/'.join(frame.filename.replace(chr(92), '/').split('/')[-2:])}:{frame.lineno} in {frame.name}"
+        if text not in where:
+            where.append(text)
+    kind = type(exc)
+    name = (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
+    return error_id, f"{name} at {' ← '.join(where) or 'unknown place'}"

@@ -29,7 +29,7 @@ from eduguard.catalog.models import DataSource, RunStatus, ScanRun
 from eduguard.crypto import DecryptionFailed
 from eduguard.db.base import utcnow
 from eduguard.db.engine import transaction
-from eduguard.errors import ConfigurationError
+from eduguard.errors import ConfigurationError, failure_report
 from eduguard.source_urls import DEFAULT_SOURCE_HOSTS, SourceHosts, SourcePolicy
 
 logger = logging.getLogger("eduguard.catalog.worker")
@@ -114,8 +114,9 @@ def _finish(
             with session.begin_nested():
                 flows.apply_run(session, run, report, sketches)
         except Exception as exc:
-            logger.error("applying run %s failed: %s", run_id, type(exc).__name__)
-            message = f"扫描结果写入数据资源目录失败（{type(exc).__name__}）"
+            error_id, summary = failure_report(exc)
+            logger.error("applying run %s failed: error %s: %s", run_id, error_id, summary)
+            message = f"扫描结果写入数据资源目录失败（{type(exc).__name__}，错误编号 {error_id}）"
             service.fail_run(session, run, "apply_failed", message)
             return
         run.status, run.finished_at = RunStatus.succeeded, utcnow()
@@ -189,8 +190,10 @@ def execute(
         _finish(factory, run_id, None, (stopped.code, stopped.message))
         return
     except Exception as exc:  # a bug must fail the run, not stop the worker
-        logger.error("scan run %s failed: %s", run_id, type(exc).__name__)
-        _finish(factory, run_id, None, ("scan_error", f"扫描出错（{type(exc).__name__}）"))
+        error_id, summary = failure_report(exc)
+        logger.error("scan run %s failed: error %s: %s", run_id, error_id, summary)
+        failure = ("scan_error", f"扫描出错（{type(exc).__name__}，错误编号 {error_id}）")
+        _finish(factory, run_id, None, failure)
         return
     finally:
         stop.set()

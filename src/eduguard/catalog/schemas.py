@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from eduguard.catalog.models import ChangeKind, ReviewStatus, RunStatus, SourceKind
+from eduguard.validation import RequestModel
 
 LEVELS = ("core", "important", "general-4", "general-3", "general-2", "general-1")
 LEVEL_LABELS = {
@@ -56,7 +57,7 @@ Retention = Annotated[
 ]
 
 
-class SourceCreate(BaseModel):
+class SourceCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Text200
@@ -68,7 +69,7 @@ class SourceCreate(BaseModel):
     )
 
 
-class SourceUpdate(BaseModel):
+class SourceUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Text200 | None = None
@@ -91,7 +92,7 @@ class SourceRead(BaseModel):
     updated_at: datetime
 
 
-class ScanRequest(BaseModel):
+class ScanRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     source_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="缺省：全部数据源")
@@ -167,13 +168,13 @@ class DatasetRead(BaseModel):
     fields_count: int
 
 
-class DatasetUpdate(BaseModel):
+class DatasetUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     retention_period: Retention | None = None
 
 
-class FieldReview(BaseModel):
+class FieldReview(RequestModel):
     """Confirm the proposal, or correct it (types, category, level) — always with a reason."""
 
     model_config = ConfigDict(extra="forbid")
@@ -185,7 +186,7 @@ class FieldReview(BaseModel):
     level: Level | None = None
 
 
-class BulkAccept(BaseModel):
+class BulkAccept(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     system_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
@@ -211,7 +212,7 @@ class ChangeRead(BaseModel):
     finding: bool
 
 
-class AlertAcknowledge(BaseModel):
+class AlertAcknowledge(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     note: str = Field(min_length=2, max_length=500, description="处理说明（如：已核实并安排加密）")

@@ -70,7 +70,7 @@ def verify_command(
 ) -> None:
     """校验哈希链与签名检查点：完好退出 0；被篡改退出 1，并指出第一个异常事件。"""
     settings = get_settings()
-    with db_session(settings) as session:
+    with db_session(settings, read_only=True) as session:
         checked = verify.verify(
             session.connection(),
             keys_dir=settings.keys_dir,

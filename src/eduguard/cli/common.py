@@ -24,7 +24,7 @@ from eduguard.audit import service as audit_service
 from eduguard.audit.service import Actor
 from eduguard.config import Settings, get_settings
 from eduguard.db import migrate
-from eduguard.db.engine import make_engine, make_session_factory, transaction
+from eduguard.db.engine import make_engine, make_session_factory, read_only_bind, transaction
 from eduguard.errors import EduguardError
 from eduguard.keys.keyring import Keyring
 
@@ -119,10 +119,14 @@ def session_factory(settings: Settings, engine: Engine) -> sessionmaker[Session]
 
 
 @contextmanager
-def db_session(settings: Settings | None = None) -> Iterator[Session]:
+def db_session(settings: Settings | None = None, *, read_only: bool = False) -> Iterator[Session]:
+    """One transaction for a command. ``read_only``: a long read (audit verify) that must not
+    hold SQLite's write lock — a running server's writers would wait for it."""
     settings = settings or get_settings()
     engine = open_engine(settings)
     factory = session_factory(settings, engine)
+    if read_only:
+        factory.configure(bind=read_only_bind(engine))
     audit_capture.install(factory, audit_checkpoints.CheckpointPolicy.from_settings(settings))
     try:
         with transaction(factory) as session:

@@ -121,7 +121,16 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     from eduguard.web.app import create_app
 
     application = create_app(settings)
-    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+    # No proxy headers in uvicorn (its default trusts X-Forwarded-For from 127.0.0.1): the app
+    # believes them only from EDUGUARD_TRUSTED_PROXIES (web/deps.py client_address).
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+    )
 
 
 @app.command()

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from eduguard.compliance.models import FindingStatus, TaskStatus
+from eduguard.validation import RequestModel
 
 Ref = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 PersonName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
@@ -16,7 +17,7 @@ Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000)]
 
 
-class FactsUpdate(BaseModel):
+class FactsUpdate(RequestModel):
     """Facts about a system recorded by people; omitted keys stay as they are, null clears."""
 
     model_config = ConfigDict(extra="forbid")
@@ -140,7 +141,7 @@ class FindingRead(BaseModel):
     task: TaskRead | None
 
 
-class TaskUpdate(BaseModel):
+class TaskUpdate(RequestModel):
     """Assign (an account of the unit), move the due date, close with a reason, or reopen."""
 
     model_config = ConfigDict(extra="forbid")

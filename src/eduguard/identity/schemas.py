@@ -8,10 +8,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from eduguard.identity.models import Role
-from eduguard.validation import SingleLine
+from eduguard.validation import RequestModel, SingleLine
 
 
-class UserCreate(BaseModel):
+class UserCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     username: Annotated[str, SingleLine] = Field(min_length=1, max_length=64, pattern=r"^\S+$")
     display_name: Annotated[str, SingleLine] = Field(default="", max_length=100)
@@ -20,7 +20,7 @@ class UserCreate(BaseModel):
     roles: list[Role] = Field(default_factory=list, max_length=8)
 
 
-class RolesUpdate(BaseModel):
+class RolesUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     roles: list[Role] = Field(max_length=8)
 
@@ -39,6 +39,6 @@ class UserRead(BaseModel):
     mfa_enrolled: bool
 
 
-class PasswordReset(BaseModel):
+class PasswordReset(RequestModel):
     model_config = ConfigDict(extra="forbid")
     password: str = Field(min_length=1, max_length=256)

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from eduguard.orgs.models import StorageLocation, SystemKind, UnitKind
-from eduguard.validation import MultiLine, SingleLine, SingleLineName
+from eduguard.validation import MultiLine, RequestModel, SingleLine, SingleLineName
 
 # Names refuse control characters (ESC, NUL …: eduguard.validation), free text keeps newlines.
 Name = SingleLineName
@@ -21,7 +21,7 @@ CreditCode = Annotated[
 ]
 
 
-class UnitBase(BaseModel):
+class UnitBase(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     principal_leader: PersonName | None = None
@@ -60,7 +60,7 @@ class UnitRead(BaseModel):
     updated_at: datetime
 
 
-class SystemFields(BaseModel):
+class SystemFields(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: SystemKind = SystemKind.system
@@ -84,7 +84,7 @@ class SystemCreate(SystemFields):
     owner_unit_id: int | None = None  # defaults to unit_id
 
 
-class SystemUpdate(BaseModel):
+class SystemUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
@@ -134,7 +134,7 @@ class SystemRead(BaseModel):
     updated_at: datetime
 
 
-class AgreementCreate(BaseModel):
+class AgreementCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     unit_id: int
@@ -153,7 +153,7 @@ class AgreementCreate(BaseModel):
         return self
 
 
-class AgreementUpdate(BaseModel):
+class AgreementUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     provider: Name | None = None

@@ -18,7 +18,7 @@ from eduguard.audit import service as audit_service
 from eduguard.audit.service import Actor
 from eduguard.crypto import DecryptionFailed
 from eduguard.db.engine import transaction
-from eduguard.errors import EduguardError
+from eduguard.errors import EduguardError, failure_report
 from eduguard.release import flows, service
 from eduguard.release.models import ReleaseRequest
 
@@ -80,8 +80,9 @@ def execute(runtime: Runtime, release_id: int) -> None:
         )
         return
     except Exception as error:  # a bug must fail the release, not stop the worker
-        logger.error("release %s failed: %s", release_id, type(error).__name__)
-        _fail(runtime, release_id, f"生成出错（{type(error).__name__}）")
+        error_id, summary = failure_report(error)
+        logger.error("release %s failed: error %s: %s", release_id, error_id, summary)
+        _fail(runtime, release_id, f"生成出错（{type(error).__name__}，错误编号 {error_id}）")
         return
     with transaction(runtime.factory) as session:
         audit_service.bind_actor(session, WORKER_ACTOR)

@@ -7,10 +7,12 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from eduguard.validation import RequestModel
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
 
-class ReleaseCreate(BaseModel):
+class ReleaseCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     dataset_id: int = Field(ge=1, le=2**31 - 1)
@@ -40,7 +42,7 @@ class ReleaseCreate(BaseModel):
         return self
 
 
-class DecisionCreate(BaseModel):
+class DecisionCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["approve", "reject", "return"]

@@ -6,12 +6,14 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from eduguard.errors import EduguardError, NotAuthenticated
+from eduguard.errors import EduguardError, NotAuthenticated, failure_report
 from eduguard.validation import validation_details
-from eduguard.web.deps import language
+from eduguard.web.deps import language, record_refusal
 from eduguard.web.render import page
 
 logger = logging.getLogger("eduguard.web")
@@ -28,6 +30,8 @@ def _page(request: Request, status: int, message: str) -> Response:
 def install(app: FastAPI) -> None:
     @app.exception_handler(EduguardError)
     async def domain_error(request: Request, exc: EduguardError) -> Response:
+        # A refusal is an audit event (the request's transaction, rolled back, has ended).
+        await run_in_threadpool(record_refusal, request, exc)
         lang = language(request)
         if isinstance(exc, NotAuthenticated) and not _is_api(request):
             if exc.code == "mfa_required":
@@ -65,13 +69,56 @@ def install(app: FastAPI) -> None:
             return JSONResponse(body, status_code=exc.status_code)
         return _page(request, exc.status_code, message)
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        # Log the type only: messages can carry data values, and values never go to logs.
-        logger.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        lang = language(request)
-        message = "服务器内部错误，请联系管理员" if lang != "en" else "internal error"
-        if _is_api(request):
-            body = {"error": {"code": "internal_error", "message": message, "details": None}}
-            return JSONResponse(body, status_code=500)
+    # Unexpected exceptions are answered by UnexpectedErrors (below) before they reach
+    # Starlette's ServerErrorMiddleware, which would hand them, traceback and message with their
+    # data values, to the server's log.
+    app.add_middleware(UnexpectedErrors)
+
+
+def _internal_error(request: Request, error_id: str) -> Response:
+    lang = language(request)
+    if lang == "en":
+        message = f"internal error (error id {error_id})"
+    else:
+        message = f"服务器内部错误，请联系管理员（错误编号 {error_id}）"
+    if _is_api(request):
+        details = {"error_id": error_id}
+        body = {"error": {"code": "internal_error", "message": message, "details": details}}
+        return JSONResponse(body, status_code=500)
+    try:
         return _page(request, 500, message)
+    except Exception:  # the page itself failed (templates, state): plain text then
+        return PlainTextResponse(message, status_code=500)
+
+
+class UnexpectedErrors:
+    """Any exception a request raises becomes a 500 with an error id; the log gets that id, the
+    exception's type and where it was raised (``failure_report``), never its message."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            error_id, summary = failure_report(exc)
+            route = scope.get("route")
+            where = getattr(route, "path", None) or "(no route)"  # the template, not the values
+            logger.error(
+                "unexpected error %s: %s (%s %s)", error_id, summary, scope["method"], where
+            )
+            if started:
+                return  # the response is under way: nothing more can be said to the client
+            await _internal_error(Request(scope, receive), error_id)(scope, receive, send)

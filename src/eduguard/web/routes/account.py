@@ -16,6 +16,7 @@ from eduguard.errors import EduguardError, PermissionDenied
 from eduguard.identity import mfa, tokens
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import LoginSession, User
+from eduguard.validation import RequestModel
 from eduguard.web.deps import (
     SESSION_COOKIE,
     AppSettings,
@@ -23,7 +24,9 @@ from eduguard.web.deps import (
     current_login,
     language,
     permission,
+    writes,
 )
+from eduguard.web.params import Id
 from eduguard.web.render import page
 
 router = APIRouter()
@@ -40,7 +43,7 @@ class SessionRead(BaseModel):
     user_agent: str | None
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
     scopes: list[str] = Field(min_length=1, max_length=50)
@@ -129,7 +132,7 @@ def account_page(request: Request, caller: Caller, session: DbSession) -> HTMLRe
 
 
 @router.post("/account/sessions/{session_id}/revoke", include_in_schema=False)
-def revoke_session_page(session_id: int, caller: Caller, session: DbSession) -> Response:
+def revoke_session_page(session_id: Id, caller: Caller, session: DbSession) -> Response:
     identity_service.end_own_session(session, _user(session, caller), session_id)
     return RedirectResponse("/account", status_code=303)
 
@@ -172,7 +175,7 @@ async def create_token_page(
 
 
 @router.post("/account/tokens/{token_id}/revoke", include_in_schema=False)
-def revoke_token_page(token_id: int, caller: Caller, session: DbSession) -> Response:
+def revoke_token_page(token_id: Id, caller: Caller, session: DbSession) -> Response:
     tokens.revoke(session, _user(session, caller).id, token_id)
     return RedirectResponse("/account", status_code=303)
 
@@ -215,6 +218,7 @@ def _current(request: Request, session: DbSession) -> LoginSession:
 
 
 @router.get("/account/mfa", include_in_schema=False)
+@writes  # stores the new (unconfirmed) secret
 def mfa_enrol_page(request: Request, caller: Pending, session: DbSession) -> Response:
     login = _current(request, session)
     user = login.user
@@ -303,7 +307,7 @@ def api_sessions(caller: Caller, session: DbSession) -> list[SessionRead]:
 
 
 @router.post("/api/v1/account/sessions/{session_id}/revoke", tags=["account"], status_code=204)
-def api_revoke_session(session_id: int, caller: Caller, session: DbSession) -> Response:
+def api_revoke_session(session_id: Id, caller: Caller, session: DbSession) -> Response:
     identity_service.end_own_session(session, _user(session, caller), session_id)
     return Response(status_code=204)
 
@@ -340,7 +344,7 @@ def api_create_token(
 
 
 @router.post("/api/v1/account/tokens/{token_id}/revoke", tags=["account"])
-def api_revoke_token(token_id: int, caller: Caller, session: DbSession) -> TokenRead:
+def api_revoke_token(token_id: Id, caller: Caller, session: DbSession) -> TokenRead:
     user = _user(session, caller)
     return TokenRead.model_validate(tokens.revoke(session, user.id, token_id))
 

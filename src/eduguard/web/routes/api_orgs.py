@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
@@ -24,8 +23,9 @@ from eduguard.orgs.schemas import (
     UnitRead,
     UnitUpdate,
 )
-from eduguard.validation import validation_details
+from eduguard.validation import Day, validation_details
 from eduguard.web.deps import AppSettings, DbSession, permission
+from eduguard.web.params import Id, OptionalId
 from eduguard.web.routes.uploads import read_limited
 
 router = APIRouter(prefix="/api/v1")
@@ -69,17 +69,17 @@ def create_unit(body: UnitCreate, caller: UnitWriter, session: DbSession) -> Uni
 
 
 @router.get("/units/{unit_id}", tags=["units"])
-def read_unit(unit_id: int, caller: UnitReader, session: DbSession) -> UnitRead:
+def read_unit(unit_id: Id, caller: UnitReader, session: DbSession) -> UnitRead:
     return UnitRead.model_validate(service.get_unit(session, unit_id, scope=caller.scope))
 
 
 @router.patch("/units/{unit_id}", tags=["units"])
-def update_unit(unit_id: int, body: UnitUpdate, caller: UnitWriter, session: DbSession) -> UnitRead:
+def update_unit(unit_id: Id, body: UnitUpdate, caller: UnitWriter, session: DbSession) -> UnitRead:
     return UnitRead.model_validate(service.update_unit(session, unit_id, body, scope=caller.scope))
 
 
 @router.post("/units/{unit_id}/archive", tags=["units"])
-def archive_unit(unit_id: int, caller: UnitWriter, session: DbSession) -> UnitRead:
+def archive_unit(unit_id: Id, caller: UnitWriter, session: DbSession) -> UnitRead:
     return UnitRead.model_validate(service.archive_unit(session, unit_id, scope=caller.scope))
 
 
@@ -87,7 +87,7 @@ def archive_unit(unit_id: int, caller: UnitWriter, session: DbSession) -> UnitRe
 def list_systems(
     caller: SystemReader,
     session: DbSession,
-    unit_id: int | None = None,
+    unit_id: OptionalId = None,
     search: Search = None,
     include_archived: bool = False,
     limit: Limit = 200,
@@ -111,20 +111,20 @@ def create_system(body: SystemCreate, caller: SystemWriter, session: DbSession) 
 
 
 @router.get("/systems/{system_id}", tags=["systems"])
-def read_system(system_id: int, caller: SystemReader, session: DbSession) -> SystemRead:
+def read_system(system_id: Id, caller: SystemReader, session: DbSession) -> SystemRead:
     return SystemRead.model_validate(service.get_system(session, system_id, scope=caller.scope))
 
 
 @router.patch("/systems/{system_id}", tags=["systems"])
 def update_system(
-    system_id: int, body: SystemUpdate, caller: SystemWriter, session: DbSession
+    system_id: Id, body: SystemUpdate, caller: SystemWriter, session: DbSession
 ) -> SystemRead:
     system = service.update_system(session, system_id, body, scope=caller.scope)
     return SystemRead.model_validate(system)
 
 
 @router.post("/systems/{system_id}/archive", tags=["systems"])
-def archive_system(system_id: int, caller: SystemWriter, session: DbSession) -> SystemRead:
+def archive_system(system_id: Id, caller: SystemWriter, session: DbSession) -> SystemRead:
     return SystemRead.model_validate(service.archive_system(session, system_id, scope=caller.scope))
 
 
@@ -132,7 +132,7 @@ def archive_system(system_id: int, caller: SystemWriter, session: DbSession) -> 
 def list_agreements(
     caller: AgreementReader,
     session: DbSession,
-    unit_id: int | None = None,
+    unit_id: OptionalId = None,
     search: Search = None,
     include_archived: bool = False,
     limit: Limit = 200,
@@ -157,8 +157,8 @@ async def create_agreement(
     settings: AppSettings,
     unit_id: Annotated[int, Form()],
     provider: Annotated[str, Form(max_length=200)],
-    valid_from: Annotated[date, Form()],
-    valid_until: Annotated[date, Form()],
+    valid_from: Annotated[Day, Form()],
+    valid_until: Annotated[Day, Form()],
     system_id: Annotated[int | None, Form()] = None,
     scope: Annotated[str, Form(max_length=5000)] = "",
     scenarios: Annotated[str, Form(max_length=5000)] = "",
@@ -193,14 +193,14 @@ async def create_agreement(
 
 
 @router.get("/agreements/{agreement_id}", tags=["agreements"])
-def read_agreement(agreement_id: int, caller: AgreementReader, session: DbSession) -> AgreementRead:
+def read_agreement(agreement_id: Id, caller: AgreementReader, session: DbSession) -> AgreementRead:
     agreement = service.get_agreement(session, agreement_id, scope=caller.scope)
     return AgreementRead.model_validate(agreement)
 
 
 @router.patch("/agreements/{agreement_id}", tags=["agreements"])
 def update_agreement(
-    agreement_id: int, body: AgreementUpdate, caller: AgreementWriter, session: DbSession
+    agreement_id: Id, body: AgreementUpdate, caller: AgreementWriter, session: DbSession
 ) -> AgreementRead:
     agreement = service.update_agreement(session, agreement_id, body, scope=caller.scope)
     return AgreementRead.model_validate(agreement)
@@ -208,7 +208,7 @@ def update_agreement(
 
 @router.get("/agreements/{agreement_id}/document", tags=["agreements"])
 def agreement_document(
-    agreement_id: int, caller: AgreementReader, session: DbSession, settings: AppSettings
+    agreement_id: Id, caller: AgreementReader, session: DbSession, settings: AppSettings
 ) -> FileResponse:
     agreement = service.get_agreement(session, agreement_id, scope=caller.scope)
     path = service.agreement_document(agreement, settings.uploads_dir)
@@ -217,7 +217,7 @@ def agreement_document(
 
 @router.post("/agreements/{agreement_id}/archive", tags=["agreements"])
 def archive_agreement(
-    agreement_id: int, caller: AgreementWriter, session: DbSession
+    agreement_id: Id, caller: AgreementWriter, session: DbSession
 ) -> AgreementRead:
     agreement = service.archive_agreement(session, agreement_id, scope=caller.scope)
     return AgreementRead.model_validate(agreement)

@@ -18,7 +18,8 @@ from eduguard.audit.models import AuditCheckpoint, AuditEvent
 from eduguard.audit.service import Actor
 from eduguard.config import Settings
 from eduguard.errors import ValidationFailed
-from eduguard.web.deps import AppSettings, DbSession, permission
+from eduguard.web.deps import AppSettings, DbSession, client_address, permission
+from eduguard.web.params import EventId
 from eduguard.web.render import page
 
 router = APIRouter()
@@ -37,7 +38,7 @@ def _actor(request: Request, session: Session, caller: Principal) -> Actor:
         user_id=caller.user_id,
         roles=tuple(sorted(str(role) for role in caller.roles)),
         unit_path=caller.unit_path,
-        client_address=request.client.host if request.client else None,
+        client_address=client_address(request),
         reason=getattr(decision, "reason", None),
     )
 
@@ -205,7 +206,7 @@ def audit_export_download(
 
 @router.get("/audit/{event_id}", include_in_schema=False)
 def audit_event_page(
-    event_id: int, request: Request, caller: AuditReader, session: DbSession
+    event_id: EventId, request: Request, caller: AuditReader, session: DbSession
 ) -> HTMLResponse:
     # The read itself is recorded by permission("audit:read") (audit.read, this id).
     found = queries.get_event(session, event_id, scope=caller.unit_path)
@@ -228,7 +229,7 @@ def api_events(request: Request, caller: AuditReader, session: DbSession) -> dic
 
 @router.get("/api/v1/audit/events/{event_id}", tags=["audit"])
 def api_event(
-    event_id: int, request: Request, caller: AuditReader, session: DbSession
+    event_id: EventId, request: Request, caller: AuditReader, session: DbSession
 ) -> dict[str, Any]:
     # The read itself is recorded by permission("audit:read") (audit.read, this id).
     found = queries.get_event(session, event_id, scope=caller.unit_path)

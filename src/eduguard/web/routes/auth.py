@@ -26,10 +26,12 @@ from eduguard.errors import EduguardError, NotAuthenticated, PermissionDenied, R
 from eduguard.identity import mfa
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import User
+from eduguard.validation import RequestModel
 from eduguard.web.deps import (
     SESSION_COOKIE,
     AppSettings,
     DbSession,
+    client_address,
     current_login,
     language,
     permission,
@@ -44,7 +46,7 @@ Pending = Annotated[Principal, permission(MFA_PENDING)]
 LOGIN_CSRF_COOKIE = "eg_login_csrf"
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
@@ -85,13 +87,23 @@ def _safe_next(target: str) -> str:
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_address(request) or "unknown"
 
 
-def _throttle(request: Request) -> None:
+def _throttle(request: Request, session: Session, username: str) -> None:
     wait = request.app.state.login_limiter.hit(_client(request))
     if wait:
         seconds = int(wait) + 1
+        # A refused attempt is an event, written once this request's transaction has ended.
+        request.state.refusal_recorded = True
+        audit_service.record_separately(
+            request.app.state.session_factory,
+            session=session,
+            actor=Actor(username=username.strip()[:64] or "-", client_address=_client(request)),
+            action="auth.rate_limited",
+            result="denied",
+            reason=f"登录尝试过于频繁（每分钟最多 {request.app.state.login_limiter.limit} 次）",
+        )
         raise RateLimited(
             "login_rate_limited",
             f"登录尝试过于频繁，请 {seconds} 秒后再试",
@@ -104,7 +116,7 @@ def _password_step(
     request: Request, session: Session, settings: AppSettings, username: str, password: str
 ) -> User:
     """Check the password; a failure is committed at once so the lockout counts it."""
-    _throttle(request)
+    _throttle(request, session, username)
     policy = lockout_policy(settings)
     attempt = Actor(username=username.strip()[:64] or "-", client_address=_client(request))
     try:
@@ -113,6 +125,7 @@ def _password_step(
         audit_service.record(
             session, action="auth.login_failed", result="failed", reason=exc.code, actor=attempt
         )
+        request.state.refusal_recorded = True
         session.commit()  # the failure count and its event outlive the failed request
         raise
     audit_service.bind_actor(
@@ -209,7 +222,7 @@ def mfa_submit(
 ) -> Response:
     login = current_login(request, session)
     assert login is not None  # guaranteed by the permission dependency
-    _throttle(request)
+    _throttle(request, session, login.user.username)
     try:
         identity_service.check_second_factor(session, login.user, code, lockout_policy(settings))
     except EduguardError as exc:

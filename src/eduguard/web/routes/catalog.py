@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -37,6 +37,7 @@ from eduguard.errors import EduguardError, ValidationFailed
 from eduguard.orgs import service as orgs_service
 from eduguard.validation import validation_details
 from eduguard.web.deps import DbSession, language, permission
+from eduguard.web.params import Id, OptionalId
 from eduguard.web.render import page
 from eduguard.web.routes.forms import parse
 
@@ -48,8 +49,6 @@ Reviewer = Annotated[Principal, permission("catalog:review")]
 Exporter = Annotated[Principal, permission("catalog:export")]
 SourceWriter = Annotated[Principal, permission("source:write")]
 AlertHandler = Annotated[Principal, permission("catalog:alert")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 Search = Annotated[str | None, Query(max_length=100)]
@@ -290,7 +289,7 @@ def acknowledge_alert(
     return AlertRead.model_validate(alert)
 
 
-def _download(session: DbSession, caller: Principal, fmt: str, unit_id: int | None) -> Response:
+def _download(session: DbSession, caller: Principal, fmt: str, unit_id: OptionalId) -> Response:
     body, _count = flows.export(session, fmt, scope=caller.scope, unit_id=unit_id)
     filename = f"catalog.{fmt}"
     return Response(
@@ -367,7 +366,7 @@ def catalog_page(
 
 
 def _system_page(
-    request: Request, session: DbSession, caller: Principal, system_id: int, **context: object
+    request: Request, session: DbSession, caller: Principal, system_id: Id, **context: object
 ) -> HTMLResponse:
     system = orgs_service.get_system(session, system_id, scope=caller.scope)
     sources = [
@@ -472,7 +471,7 @@ def scan_request(request: Request, system_id: Id, caller: Scanner, session: DbSe
 
 
 def _review_page(
-    request: Request, session: DbSession, caller: Principal, field_id: int, **context: object
+    request: Request, session: DbSession, caller: Principal, field_id: Id, **context: object
 ) -> HTMLResponse:
     field = service.get_field(session, field_id, systems=flows.scoped_systems(caller.scope))
     system = orgs_service.get_system(session, field.dataset.system_id, scope=caller.scope)

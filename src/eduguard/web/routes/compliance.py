@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from eduguard.access.policy import Principal, decide
 from eduguard.compliance import flows
@@ -25,8 +25,9 @@ from eduguard.compliance.schemas import (
 )
 from eduguard.errors import EduguardError
 from eduguard.orgs import service as orgs_service
-from eduguard.validation import validation_details
+from eduguard.validation import RequestModel, validation_details
 from eduguard.web.deps import DbSession, language, permission
+from eduguard.web.params import Id, OptionalId
 from eduguard.web.render import page
 
 router = APIRouter()
@@ -35,8 +36,6 @@ Reader = Annotated[Principal, permission("compliance:read")]
 Evaluator = Annotated[Principal, permission("compliance:evaluate")]
 Exporter = Annotated[Principal, permission("compliance:export")]
 Writer = Annotated[Principal, permission("compliance:write")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 Limit = Annotated[int, Query(ge=1, le=5000)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 Severity = Literal["high", "medium", "low"]
@@ -45,7 +44,7 @@ Format = Literal["json", "html", "pdf"]
 BOOL_FACTS = [name for name, (_label, kind) in FACTS.items() if kind == "bool"]
 
 
-class EvaluateRequest(BaseModel):
+class EvaluateRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     unit_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
@@ -107,7 +106,7 @@ def evaluate(
     )
 
 
-def _download(session: DbSession, caller: Principal, fmt: str, unit_id: int | None) -> Response:
+def _download(session: DbSession, caller: Principal, fmt: str, unit_id: OptionalId) -> Response:
     body, _count = flows.report(session, fmt, scope=caller.scope, unit_id=unit_id)
     return Response(
         body,
@@ -158,7 +157,7 @@ def _page(
     caller: Principal,
     *,
     status: str = "open",
-    unit_id: int | None = None,
+    unit_id: OptionalId = None,
     errors: list[str] | None = None,
 ) -> HTMLResponse:
     wanted = FindingStatus(status) if status in ("open", "resolved") else None
@@ -238,7 +237,7 @@ def _facts_page(
     request: Request,
     session: DbSession,
     caller: Principal,
-    system_id: int,
+    system_id: Id,
     errors: list[str] | None = None,
 ) -> HTMLResponse:
     system = orgs_service.get_system(session, system_id, scope=caller.scope)

@@ -19,12 +19,13 @@ from eduguard.compliance import flows as compliance_flows
 from eduguard.compliance.rules import SEVERITIES
 from eduguard.discovery.detectors import DETECTORS
 from eduguard.web.deps import DbSession, permission
+from eduguard.web.params import OptionalId
 from eduguard.web.render import page
 
 router = APIRouter()
 
 Reader = Annotated[Principal, permission("catalog:read")]
-UnitId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+UnitId = OptionalId
 Sort = Annotated[str, Query(max_length=40, pattern=r"^[a-z_]+$")]
 Limit = Annotated[int, Query(ge=1, le=5000)]
 MinOverlap = Annotated[int, Query(ge=1, le=10_000_000)]

@@ -24,6 +24,7 @@ from eduguard.orgs.schemas import (
     UnitUpdate,
 )
 from eduguard.web.deps import AppSettings, DbSession, language, permission
+from eduguard.web.params import Id, OptionalId
 from eduguard.web.render import page
 from eduguard.web.routes.forms import parse
 from eduguard.web.routes.uploads import read_limited
@@ -110,7 +111,7 @@ async def unit_create(request: Request, caller: UnitWriter, session: DbSession) 
 
 @router.get("/units/{unit_id}/edit")
 def unit_edit(
-    request: Request, unit_id: int, caller: UnitWriter, session: DbSession
+    request: Request, unit_id: Id, caller: UnitWriter, session: DbSession
 ) -> HTMLResponse:
     unit = service.get_unit(session, unit_id, scope=caller.scope)
     values = {c: getattr(unit, c) or "" for c in UnitCreate.model_fields if hasattr(unit, c)}
@@ -119,7 +120,7 @@ def unit_edit(
 
 @router.post("/units/{unit_id}/edit")
 async def unit_update(
-    request: Request, unit_id: int, caller: UnitWriter, session: DbSession
+    request: Request, unit_id: Id, caller: UnitWriter, session: DbSession
 ) -> Response:
     unit = service.get_unit(session, unit_id, scope=caller.scope)
     form = await request.form()
@@ -135,9 +136,7 @@ async def unit_update(
 
 
 @router.post("/units/{unit_id}/archive")
-def unit_archive(
-    request: Request, unit_id: int, caller: UnitWriter, session: DbSession
-) -> Response:
+def unit_archive(request: Request, unit_id: Id, caller: UnitWriter, session: DbSession) -> Response:
     service.archive_unit(session, unit_id, scope=caller.scope)
     return _see_other("/units")
 
@@ -207,7 +206,7 @@ async def system_create(request: Request, caller: SystemWriter, session: DbSessi
 
 @router.get("/systems/{system_id}/edit")
 def system_edit(
-    request: Request, system_id: int, caller: SystemWriter, session: DbSession
+    request: Request, system_id: Id, caller: SystemWriter, session: DbSession
 ) -> HTMLResponse:
     system = service.get_system(session, system_id, scope=caller.scope)
     values = {
@@ -228,7 +227,7 @@ def system_edit(
 
 @router.post("/systems/{system_id}/edit")
 async def system_update(
-    request: Request, system_id: int, caller: SystemWriter, session: DbSession
+    request: Request, system_id: Id, caller: SystemWriter, session: DbSession
 ) -> Response:
     system = service.get_system(session, system_id, scope=caller.scope)
     form = await request.form()
@@ -259,7 +258,7 @@ async def system_update(
 
 @router.post("/systems/{system_id}/archive")
 def system_archive(
-    request: Request, system_id: int, caller: SystemWriter, session: DbSession
+    request: Request, system_id: Id, caller: SystemWriter, session: DbSession
 ) -> Response:
     service.archive_system(session, system_id, scope=caller.scope)
     return _see_other("/systems")
@@ -316,7 +315,7 @@ async def _save_agreement(
     session: DbSession,
     settings: AppSettings,
     form: FormData,
-    agreement_id: int | None,
+    agreement_id: OptionalId,
 ) -> Response:
     """Create (``agreement_id`` None) or update an agreement from the console form."""
     agreement = (
@@ -369,7 +368,7 @@ async def _save_agreement(
 
 @router.get("/agreements/{agreement_id}/edit")
 def agreement_edit(
-    request: Request, agreement_id: int, caller: AgreementWriter, session: DbSession
+    request: Request, agreement_id: Id, caller: AgreementWriter, session: DbSession
 ) -> HTMLResponse:
     agreement = service.get_agreement(session, agreement_id, scope=caller.scope)
     values = {
@@ -382,7 +381,7 @@ def agreement_edit(
 @router.post("/agreements/{agreement_id}/edit")
 async def agreement_update(
     request: Request,
-    agreement_id: int,
+    agreement_id: Id,
     caller: AgreementWriter,
     session: DbSession,
     settings: AppSettings,
@@ -396,7 +395,7 @@ async def agreement_update(
 
 @router.post("/agreements/{agreement_id}/archive")
 def agreement_archive(
-    request: Request, agreement_id: int, caller: AgreementWriter, session: DbSession
+    request: Request, agreement_id: Id, caller: AgreementWriter, session: DbSession
 ) -> Response:
     service.archive_agreement(session, agreement_id, scope=caller.scope)
     return _see_other("/agreements")

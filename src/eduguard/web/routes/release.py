@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
@@ -20,7 +20,8 @@ from eduguard.release.schemas import DecisionCreate, ReleaseCreate, ReleaseRead
 from eduguard.reviews.models import ReviewState
 from eduguard.reviews.service import STATE_LABELS, Person
 from eduguard.validation import validation_details
-from eduguard.web.deps import DbSession, language, permission
+from eduguard.web.deps import DbSession, language, permission, writes
+from eduguard.web.params import Id, OptionalId
 from eduguard.web.render import page
 
 router = APIRouter()
@@ -29,8 +30,6 @@ Reader = Annotated[Principal, permission("release:read")]
 Requester = Annotated[Principal, permission("release:request")]
 Approver = Annotated[Principal, permission("release:approve")]
 Downloader = Annotated[Principal, permission("release:export")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 LABELS = {
     "dataset_id": "数据集",
     "fields": "字段",
@@ -100,7 +99,7 @@ def decide_release(
 
 
 def _file(
-    request: Request, session: DbSession, caller: Principal, release_id: int, report: bool
+    request: Request, session: DbSession, caller: Principal, release_id: Id, report: bool
 ) -> Response:
     try:
         path, name = flows.download(
@@ -108,6 +107,7 @@ def _file(
         )
     except (PermissionDenied, Conflict) as exc:
         # A refused download is recorded too; the request's own transaction rolls back.
+        request.state.refusal_recorded = True
         audit_service.record_separately(
             request.app.state.session_factory,
             session=session,
@@ -123,6 +123,7 @@ def _file(
 
 
 @router.get("/api/v1/releases/{release_id}/download", tags=["release"])
+@writes  # counts the download
 def download_release(
     request: Request, release_id: Id, caller: Downloader, session: DbSession, report: bool = False
 ) -> Response:
@@ -164,7 +165,7 @@ def _new_page(
     request: Request,
     session: DbSession,
     caller: Principal,
-    dataset_id: int | None,
+    dataset_id: OptionalId,
     **context: object,
 ) -> HTMLResponse:
     chosen = flows.dataset(session, dataset_id, person(caller)) if dataset_id else None
@@ -230,7 +231,7 @@ async def new_release_submit(request: Request, caller: Requester, session: DbSes
 
 
 def _detail(
-    request: Request, session: DbSession, caller: Principal, release_id: int, **context: object
+    request: Request, session: DbSession, caller: Principal, release_id: Id, **context: object
 ) -> HTMLResponse:
     release = flows.read(session, release_id, person(caller))
     context.setdefault("values", {})
@@ -277,7 +278,7 @@ async def decision_submit(
 
 
 async def _requester_action(
-    request: Request, release_id: int, caller: Principal, session: DbSession, action: str
+    request: Request, release_id: Id, caller: Principal, session: DbSession, action: str
 ) -> Response:
     try:
         with session.begin_nested():
@@ -309,6 +310,7 @@ async def withdraw_page(
 
 
 @router.get("/releases/{release_id}/download", include_in_schema=False)
+@writes  # counts the download
 def download_page(
     request: Request, release_id: Id, caller: Downloader, session: DbSession, report: bool = False
 ) -> Response:

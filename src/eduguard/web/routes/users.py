@@ -20,6 +20,7 @@ from eduguard.identity.models import Role, User
 from eduguard.identity.schemas import PasswordReset, RolesUpdate, UserCreate, UserRead
 from eduguard.orgs import service as orgs_service
 from eduguard.web.deps import DbSession, language, permission
+from eduguard.web.params import Id
 from eduguard.web.render import page
 from eduguard.web.routes.forms import parse
 
@@ -39,6 +40,7 @@ def _audited_denial(
     try:
         return act()
     except PermissionDenied as exc:
+        request.state.refusal_recorded = True  # the error handler must not record it twice
         audit_service.record_separately(
             request.app.state.session_factory,
             session=session,
@@ -117,7 +119,7 @@ async def user_create_page(request: Request, caller: Steward, session: DbSession
 
 @router.post("/users/{user_id}/roles", include_in_schema=False)
 async def user_roles_page(
-    request: Request, user_id: int, caller: Steward, session: DbSession
+    request: Request, user_id: Id, caller: Steward, session: DbSession
 ) -> Response:
     form = await request.form()
     roles = {Role(r) for r in form.getlist("roles") if isinstance(r, str) and r in Role.__members__}
@@ -143,7 +145,7 @@ async def user_roles_page(
 
 @router.post("/users/{user_id}/disable", include_in_schema=False)
 def user_disable_page(
-    request: Request, user_id: int, caller: Manager, session: DbSession
+    request: Request, user_id: Id, caller: Manager, session: DbSession
 ) -> Response:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     identity_flows.set_active(session, user, False, by=_me(session, caller))
@@ -151,7 +153,7 @@ def user_disable_page(
 
 
 @router.post("/users/{user_id}/enable", include_in_schema=False)
-def user_enable_page(user_id: int, caller: Manager, session: DbSession) -> Response:
+def user_enable_page(user_id: Id, caller: Manager, session: DbSession) -> Response:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     identity_flows.set_active(session, user, True, by=_me(session, caller))
     return RedirectResponse("/users", status_code=303)
@@ -159,7 +161,7 @@ def user_enable_page(user_id: int, caller: Manager, session: DbSession) -> Respo
 
 @router.post("/users/{user_id}/reset-mfa", include_in_schema=False)
 def user_reset_mfa_page(
-    request: Request, user_id: int, caller: Steward, session: DbSession
+    request: Request, user_id: Id, caller: Steward, session: DbSession
 ) -> Response:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     try:
@@ -182,7 +184,7 @@ def user_reset_mfa_page(
 
 
 @router.post("/users/{user_id}/unlock", include_in_schema=False)
-def user_unlock_page(user_id: int, caller: Unlocker, session: DbSession) -> Response:
+def user_unlock_page(user_id: Id, caller: Unlocker, session: DbSession) -> Response:
     identity_service.unlock(
         session, identity_flows.get_account(session, user_id, scope=caller.scope)
     )
@@ -217,13 +219,13 @@ def api_create_user(
 
 
 @router.get("/api/v1/users/{user_id}", tags=["users"])
-def api_user(user_id: int, caller: Reader, session: DbSession) -> UserRead:
+def api_user(user_id: Id, caller: Reader, session: DbSession) -> UserRead:
     return identity_flows.describe(identity_flows.get_account(session, user_id, scope=caller.scope))
 
 
 @router.put("/api/v1/users/{user_id}/roles", tags=["users"])
 def api_set_roles(
-    request: Request, user_id: int, body: RolesUpdate, caller: Steward, session: DbSession
+    request: Request, user_id: Id, body: RolesUpdate, caller: Steward, session: DbSession
 ) -> UserRead:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     _audited_denial(
@@ -238,21 +240,21 @@ def api_set_roles(
 
 
 @router.post("/api/v1/users/{user_id}/disable", tags=["users"])
-def api_disable(user_id: int, caller: Manager, session: DbSession) -> UserRead:
+def api_disable(user_id: Id, caller: Manager, session: DbSession) -> UserRead:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     identity_flows.set_active(session, user, False, by=_me(session, caller))
     return identity_flows.describe(user)
 
 
 @router.post("/api/v1/users/{user_id}/enable", tags=["users"])
-def api_enable(user_id: int, caller: Manager, session: DbSession) -> UserRead:
+def api_enable(user_id: Id, caller: Manager, session: DbSession) -> UserRead:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     identity_flows.set_active(session, user, True, by=_me(session, caller))
     return identity_flows.describe(user)
 
 
 @router.post("/api/v1/users/{user_id}/reset-mfa", tags=["users"])
-def api_reset_mfa(request: Request, user_id: int, caller: Steward, session: DbSession) -> UserRead:
+def api_reset_mfa(request: Request, user_id: Id, caller: Steward, session: DbSession) -> UserRead:
     """Forget an account's second factor (never one's own; its sessions and tokens end)."""
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     _audited_denial(
@@ -266,7 +268,7 @@ def api_reset_mfa(request: Request, user_id: int, caller: Steward, session: DbSe
 
 @router.post("/api/v1/users/{user_id}/reset-password", tags=["users"])
 def api_reset_password(
-    request: Request, user_id: int, body: PasswordReset, caller: Steward, session: DbSession
+    request: Request, user_id: Id, body: PasswordReset, caller: Steward, session: DbSession
 ) -> UserRead:
     """Set a new password for an account (its sessions and tokens end); never one's own."""
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
@@ -282,6 +284,6 @@ def api_reset_password(
 
 
 @router.post("/api/v1/users/{user_id}/unlock", tags=["users"])
-def api_unlock(user_id: int, caller: Unlocker, session: DbSession) -> UserRead:
+def api_unlock(user_id: Id, caller: Unlocker, session: DbSession) -> UserRead:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     return identity_flows.describe(identity_service.unlock(session, user))
