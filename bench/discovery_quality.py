@@ -46,7 +46,10 @@ def rules_predict(columns: Sequence[LabelledColumn]) -> list[frozenset[str]]:
     predicted = []
     for column in columns:
         state = ColumnState(
-            name=column.input.name, comment=column.input.comment or None, scan_date=TODAY
+            name=column.input.name,
+            comment=column.input.comment or None,
+            scan_date=TODAY,
+            use_model=False,
         )
         state.flush()
         predicted.append(frozenset(answer.code for answer in state.answer()))
@@ -116,8 +119,7 @@ def run_loro(real: list[LabelledColumn], jyt: list[LabelledColumn]) -> dict[str,
     from eduguard.discovery.model.build import trainer  # scikit-learn: the `model` extra
 
     train = trainer()
-    with_comments = leave_one_group_out(real, train, extra=jyt)
-    without = leave_one_group_out(real, train, extra=jyt, blank_comments=True)
+    with_comments, without = leave_one_group_out(real, train, extra=jyt)
     on_real = train(real)
     return {
         "real LORO, comments": score(real, with_comments),

@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
-from eduguard.discovery.detectors.base import normalise_name
+from eduguard.discovery.detectors import DETECTORS
+from eduguard.discovery.detectors.base import match_name, normalise_name
 
 HASH_BITS = 18
 _TYPE = re.compile(r"^\s*([a-zA-Z ]+?)\s*(?:\(\s*(\d+)(?:\s*,\s*(\d+))?\s*\))?(?:\s|$)")
@@ -72,13 +74,27 @@ def comment_core(comment: str) -> str:
     return re.sub(r"\s+", "", comment or "")[:_COMMENT_CHARS]
 
 
-def features(column: ColumnInput) -> dict[str, float]:
-    """The named features of one column (name → weight)."""
+@lru_cache(maxsize=1 << 16)
+def rule_hits(name: str, comment: str) -> tuple[str, ...]:
+    """The types the detectors' name/comment rules give a column (knowledge, not training)."""
+    return tuple(d.code for d in DETECTORS if match_name(d, name, comment or None) is not None)
+
+
+def features(column: ColumnInput, rules: tuple[str, ...] | None = None) -> dict[str, float]:
+    """The named features of one column (name → weight); ``rules``: its rule hits if known."""
     found: dict[str, float] = {}
 
     def add(name: str, weight: float = 1.0) -> None:
         found[name] = found.get(name, 0.0) + weight
 
+    for code in rule_hits(column.name, column.comment) if rules is None else rules:
+        add(f"rule={code}", 2.0)
+    for code in rule_hits(column.table, column.table_comment):
+        add(f"trule={code}")
+    others = column.siblings[:_SIBLINGS]
+    for name, sibling_comment in others:
+        for code in rule_hits(name, sibling_comment):
+            add(f"srule={code}", 2.0 / len(others))
     tokens, compact = normalise_name(column.name)
     add(f"n={compact}")
     for token in tokens:

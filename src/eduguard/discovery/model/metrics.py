@@ -118,21 +118,20 @@ def leave_one_group_out(
     train: Train,
     *,
     extra: Sequence[LabelledColumn] = (),
-    blank_comments: bool = False,
-) -> list[frozenset[str]]:
-    """Predictions for every column by a model trained without its group.
+) -> tuple[list[frozenset[str]], list[frozenset[str]]]:
+    """Predictions for every column by a model trained without its group: with its comments,
+    and as a source without comments shows it (one model per fold scores both).
 
     ``extra`` columns (e.g. the JY/T standard's elements) are added to every fold's training set,
-    except those of the held-out group. With ``blank_comments`` the held-out columns are scored
-    as a source without comments shows them (training data keeps its comments).
+    except those of the held-out group.
     """
-    predicted: list[frozenset[str] | None] = [None] * len(columns)
+    with_comments: list[frozenset[str]] = [frozenset()] * len(columns)
+    without: list[frozenset[str]] = [frozenset()] * len(columns)
     for group, rest, held in grouped_folds(columns):
         training = [columns[i] for i in rest] + [item for item in extra if item.group != group]
         predict = train(training)
         targets = [columns[i] for i in held]
-        if blank_comments:
-            targets = [item.without_comment() for item in targets]
-        for index, types in zip(held, predict(targets), strict=True):
-            predicted[index] = types
-    return [types or frozenset() for types in predicted]
+        blank = [item.without_comment() for item in targets]
+        for index, full, bare in zip(held, predict(targets), predict(blank), strict=True):
+            with_comments[index], without[index] = full, bare
+    return with_comments, without
