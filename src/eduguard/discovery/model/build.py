@@ -142,7 +142,12 @@ def train(
         buckets=used.astype(np.int64),
         weights=weights,
         thresholds=thresholds,
-        meta={"settings": options, "training_rows": len(rows), "columns": len(columns)},
+        meta={
+            "settings": options,
+            "training_rows": len(rows),
+            "columns": len(columns),
+            "support": {code: sum(code in row.labels for row in columns) for code in classes},
+        },
     )
 
 

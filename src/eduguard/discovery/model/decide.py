@@ -3,7 +3,10 @@
 A type is taken from the name and comment when the model gives it at least its threshold, or
 when a rule says it and the model does not rule it out (probability ≥ ``RULE_VETO``): an
 auto-increment ``student_id int`` matches the STUDENT_NO rule, but the model knows the corpus's
-surrogate keys and vetoes it. Each hit carries its readable Chinese evidence and confidence.
+surrogate keys and vetoes it. A type the model saw in fewer than ``VETO_SUPPORT`` training
+columns (LOCATION, BIOMETRIC, DEVICE_ID …) is not vetoed: there the rules know more. Money
+(FINANCIAL) from the model alone needs a table that names or keys a person. Each hit carries
+its readable Chinese evidence and confidence.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from eduguard.discovery.model.features import ColumnInput, rule_hits, sql_type_p
 from eduguard.discovery.model.infer import ColumnModel, Prediction
 
 RULE_VETO = 0.05  # a rule's type is dropped when the model gives it less than this
+VETO_SUPPORT = 40  # … but only by a model that saw at least this many columns of the type
 # money is a person's only in a table about persons: one of its columns names or keys one
 _PERSON_TYPES = frozenset(
     {"PERSON_NAME", "STUDENT_NO", "STAFF_NO", "CN_RESIDENT_ID", "MOBILE_PHONE", "EXAM_REG_NO"}
@@ -89,7 +93,7 @@ def name_evidence(column: ColumnInput, model: ColumnModel | None) -> dict[str, N
         rule = _rule_hit(code, column)
         if code in hits:
             hits[code] = NameHit(f"{hits[code].evidence}；{rule.evidence}", hits[code].confidence)
-        elif probability >= RULE_VETO:
+        elif probability >= RULE_VETO or model.support(code) < VETO_SUPPORT:
             hits[code] = NameHit(
                 f"{rule.evidence}（模型概率 {probability:.2f}）", max(0.5, min(0.6, probability))
             )

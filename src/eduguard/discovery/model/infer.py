@@ -90,6 +90,11 @@ class ColumnModel:
             found.append(Prediction(self.classes[index], probability, reasons))
         return found
 
+    def support(self, code: str) -> int:
+        """How many training columns held ``code`` (0 when unknown)."""
+        support = self.meta.get("support")
+        return int(support.get(code, 0)) if isinstance(support, dict) else 0
+
     def threshold(self, code: str) -> float:
         return float(self.thresholds[self.classes.index(code)])
 
