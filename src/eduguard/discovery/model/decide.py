@@ -75,7 +75,9 @@ def name_evidence(column: ColumnInput, model: ColumnModel | None) -> dict[str, N
     rules = rule_hits(column.name, column.comment)
     if model is None:
         return {code: _rule_hit(code, column) for code in rules}
-    predictions = {item.code: item for item in model.predict(column, floor=0.0)}
+    floor = float(min(model.thresholds.min(), RULE_VETO))
+    found = model.predict(column, floor=floor, also=frozenset(rules))
+    predictions = {item.code: item for item in found}
     hits: dict[str, NameHit] = {}
     person = _person_link(column)
     for code, prediction in predictions.items():
@@ -88,8 +90,8 @@ def name_evidence(column: ColumnInput, model: ColumnModel | None) -> dict[str, N
             continue
         hits[code] = NameHit(model_evidence(prediction), prediction.probability)
     for code in rules:
-        found = predictions.get(code)
-        probability = found.probability if found is not None else 1.0
+        known = predictions.get(code)
+        probability = known.probability if known is not None else 1.0
         rule = _rule_hit(code, column)
         if code in hits:
             hits[code] = NameHit(f"{hits[code].evidence}；{rule.evidence}", hits[code].confidence)

@@ -74,20 +74,24 @@ class ColumnModel:
             logits += values @ self.weights[rows]
         return 1.0 / (1.0 + np.exp(-logits)), matched
 
-    def predict(self, column: ColumnInput, floor: float = 0.05) -> list[Prediction]:
-        """Types with probability ≥ ``floor``, most probable first, each with its reasons."""
+    def predict(
+        self, column: ColumnInput, floor: float = 0.05, also: frozenset[str] = frozenset()
+    ) -> list[Prediction]:
+        """Types with probability ≥ ``floor`` (and those in ``also``), most probable first, each
+        with the features that pushed it up most."""
         probabilities, matched = self.scores(column)
         found = []
         for index in np.argsort(-probabilities):
             probability = float(probabilities[index])
-            if probability < floor:
-                break
+            code = self.classes[index]
+            if probability < floor and code not in also:
+                continue
             pushes = sorted(
                 ((value * float(self.weights[row, index]), name) for name, row, value in matched),
                 reverse=True,
             )
             reasons = tuple(name for push, name in pushes[:3] if push > 0.3)
-            found.append(Prediction(self.classes[index], probability, reasons))
+            found.append(Prediction(code, probability, reasons))
         return found
 
     def support(self, code: str) -> int:
