@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from eduguard.classification import Rules, load_rules
 from eduguard.discovery.engine import ProgressCallback, scan_table
+from eduguard.discovery.model.infer import load_model
 from eduguard.discovery.report import ScanReport, TableReport
 from eduguard.discovery.sources import FailedTable, SourceError, TableSource
 
@@ -50,8 +51,12 @@ def scan(
     ``source`` is a file, folder or database URL (read by ``discovery.connectors``), one table
     or a list of tables. ``sample`` rows are read per table (None: all rows). A table that cannot
     be read is reported with its error and the scan goes on.
+
+    Raises :class:`~eduguard.discovery.model.infer.ModelError` before reading anything when the
+    column model file is missing or damaged.
     """
     rules = rules or load_rules(None)
+    load_model()
     tables: Iterable[TableSource | FailedTable]
     if isinstance(source, str | os.PathLike):
         label = os.fspath(source)

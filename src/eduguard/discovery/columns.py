@@ -13,10 +13,13 @@ from datetime import date
 
 import polars as pl
 
-from eduguard.discovery.detectors import DETECTORS, Detector, NameHit, Values, match_name
+from eduguard.discovery.detectors import DETECTORS, Detector, NameHit, Values
 from eduguard.discovery.detectors.base import normalise_name, share
 from eduguard.discovery.detectors.checks import ages_at
 from eduguard.discovery.distinct import DistinctCounter
+from eduguard.discovery.model.decide import name_evidence
+from eduguard.discovery.model.features import ColumnInput
+from eduguard.discovery.model.infer import ColumnModel, load_model
 from eduguard.discovery.sketch import SKETCHED_TYPES, KeyedSketch
 from eduguard.discovery.textscan import CERTAIN_TYPES, extract_spans, looks_like_text, named_as_text
 
@@ -32,6 +35,11 @@ IDENTIFYING = (
 )  # fmt: skip
 # types whose values are themselves phrases: a prose column matching them is still prose
 _PROSE_TYPES = frozenset({"ADDRESS", "HEALTH", "FINANCIAL", "PERSON_NAME"})
+
+
+def name_only(hit: NameHit) -> float:
+    """Confidence from name evidence alone: 0.5–0.74, below any answer values confirm."""
+    return round(0.5 + 0.24 * hit.confidence, 4)
 
 
 @dataclass
@@ -72,13 +80,30 @@ class ColumnState:
     # keyed-hash sketch of identifying values (one data, one source); only given a key
     sketch_key: bytes | None = None
     sketch: KeyedSketch | None = None
+    # what the column model reads besides name and comment: declared SQL type, the table's
+    # name and comment, its other columns (name, comment) and this column's position
+    sql_type: str = ""
+    table: str = ""
+    table_comment: str | None = None
+    siblings: tuple[tuple[str, str], ...] = ()
+    position: int = -1
+    # the column model (None: the shipped one); ``use_model=False``: the name rules alone
+    model: ColumnModel | None = None
+    use_model: bool = True
 
     def __post_init__(self) -> None:
         self.tokens, _ = normalise_name(self.name)
-        for detector in DETECTORS:
-            hit = match_name(detector, self.name, self.comment)
-            if hit is not None:
-                self.name_hits[detector.code] = hit
+        model = (self.model or load_model()) if self.use_model else None
+        column = ColumnInput(
+            name=self.name,
+            comment=self.comment or "",
+            sql_type=self.sql_type,
+            table=self.table,
+            table_comment=self.table_comment or "",
+            siblings=self.siblings,
+            position=self.position,
+        )
+        self.name_hits = name_evidence(column, model)
 
     # -- reading ------------------------------------------------------------------------------
     def add(self, raw: pl.Series) -> None:
@@ -223,7 +248,9 @@ class ColumnState:
         for code, hit in self.name_hits.items():  # names of columns that had no values at all
             if code not in by_code and self.nonnull == 0:
                 answers.append(
-                    TypeAnswer(code, 0.6, [hit.evidence, "列无非空值，仅凭列名/注释判断"])
+                    TypeAnswer(
+                        code, name_only(hit), [hit.evidence, "列无非空值，仅凭列名/注释判断"]
+                    )
                 )
         return answers
 
@@ -233,7 +260,7 @@ class ColumnState:
         if hit is not None:
             if checked == 0:
                 return TypeAnswer(
-                    detector.code, 0.6, [hit.evidence, "列无非空值，仅凭列名/注释判断"]
+                    detector.code, name_only(hit), [hit.evidence, "列无非空值，仅凭列名/注释判断"]
                 )
             share = count.loose / checked
             evidence = [hit.evidence]

@@ -17,6 +17,7 @@ import polars as pl
 from eduguard.classification import ColumnContext, Rules, classify, load_rules
 from eduguard.classification.grading import subject_of
 from eduguard.discovery.columns import IDENTIFYING, ColumnState, TypeAnswer
+from eduguard.discovery.model.decide import polars_sql_type
 from eduguard.discovery.report import ColumnReport, TableReport, highest_level
 from eduguard.discovery.sketch import SKETCHED_TYPES
 from eduguard.discovery.sources import DEFAULT_BATCH_ROWS, TableSource
@@ -57,11 +58,23 @@ def _columns_of(
     today: date,
     sketch_key: bytes | None = None,
 ) -> None:
-    for name in batch.columns:
+    comments = table.column_comments or {}
+    # a connector that knows the declared SQL types may give them (``column_types``); else the
+    # batch's polars types stand in for them
+    declared: dict[str, str] = getattr(table, "column_types", None) or {}
+    everyone = [(name, comments.get(name) or "") for name in batch.columns]
+    for position, name in enumerate(batch.columns):
         if name not in states:
-            comment = table.column_comments.get(name) if table.column_comments else None
             states[name] = ColumnState(
-                name=name, comment=comment, scan_date=today, sketch_key=sketch_key
+                name=name,
+                comment=comments.get(name),
+                scan_date=today,
+                sketch_key=sketch_key,
+                sql_type=declared.get(name) or polars_sql_type(batch.schema[name]),
+                table=table.name,
+                table_comment=table.comment,
+                siblings=tuple(everyone[:position] + everyone[position + 1 :]),
+                position=position,
             )
 
 

@@ -197,6 +197,7 @@ class Detector:
 @dataclass(frozen=True)
 class NameHit:
     evidence: str
+    confidence: float = 0.6  # of the name evidence alone (the column model's probability)
 
 
 def normalise_name(name: str) -> tuple[tuple[str, ...], str]:
