@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from eduguard.catalog import flows as catalog_flows
 from eduguard.catalog import jobs as catalog_jobs
 from eduguard.identity.models import Role
 from eduguard.release import jobs as release_jobs
@@ -90,7 +91,12 @@ class World:
     def work(self) -> list[int]:
         state = self.client.app.state  # type: ignore[attr-defined]
         settings = state.settings
-        runtime = release_jobs.Runtime(state.session_factory, settings.home, settings.keys_dir)
+        runtime = release_jobs.Runtime(
+            state.session_factory,
+            settings.home,
+            settings.keys_dir,
+            source_policy=catalog_flows.source_policy(settings),
+        )
         return release_jobs.work(runtime)
 
 

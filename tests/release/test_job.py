@@ -95,3 +95,68 @@ def test_mask_job_reads_only_the_wanted_columns(tmp_path: Path) -> None:
         )  # fmt: skip
     assert raised.value.code == "column_unknown"
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_the_job_opens_the_source_under_the_catalogs_host_policy(world: World) -> None:
+    """A release reads a registered source as a scan does: a source row pointed at a host the
+    allow-list refuses (loopback is not in the default list) fails the job, and the listening
+    port never sees a connection."""
+    import socket
+    import threading
+
+    from eduguard.catalog.models import DataSource
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+    accepted: list[object] = []
+    done = threading.Event()
+
+    def serve() -> None:
+        while not done.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            accepted.append(connection)
+            connection.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+
+    world.login("researcher")
+    made = world.client.post(
+        "/api/v1/releases",
+        json={
+            "dataset_id": world.dataset,
+            "fields": ["xm", "cj"],
+            "purpose": "成绩统计分析",
+            "recipient": "县教研室",
+            "legal_basis": "教研工作职责",
+        },
+    ).json()
+    for step in made["steps"]:
+        world.login({"data_owner": "owner1", "pi_officer": "pio1"}[step["role"]])
+        world.client.post(
+            f"/api/v1/releases/{made['id']}/decision",
+            json={"decision": "approve", "reason": "同意"},
+        )
+    factory = world.client.app.state.session_factory  # type: ignore[attr-defined]
+    with factory() as session, session.begin():
+        source = session.scalars(select(DataSource)).one()
+        # planted behind the API's back (the API refuses it at registration)
+        source.kind = type(source.kind)("database")
+        source.location = f"postgresql://u@127.0.0.1:{port}/x"
+    try:
+        assert world.work() == [made["id"]]
+    finally:
+        done.set()
+        thread.join()
+        listener.close()
+    world.login("researcher")
+    failed = world.client.get(f"/api/v1/releases/{made['id']}").json()
+    assert failed["job_status"] == "failed"
+    assert "无法连接数据源" in (failed["job_error"] or "")
+    assert accepted == []  # refused before any connection

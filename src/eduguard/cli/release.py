@@ -19,6 +19,7 @@ from eduguard.audit import capture as audit_capture
 from eduguard.audit import checkpoints as audit_checkpoints
 from eduguard.audit import service as audit_service
 from eduguard.audit.service import Actor
+from eduguard.catalog import flows as catalog_flows
 from eduguard.cli.common import (
     SafeTable,
     console,
@@ -251,7 +252,13 @@ def run(
         factory = session_factory(settings, engine)
         audit_capture.install(factory, audit_checkpoints.CheckpointPolicy.from_settings(settings))
         secret = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
-        runtime = jobs.Runtime(factory, settings.home, settings.keys_dir, secret)
+        runtime = jobs.Runtime(
+            factory,
+            settings.home,
+            settings.keys_dir,
+            secret,
+            source_policy=catalog_flows.source_policy(settings),
+        )
         if release_id is not None:
             done = [r for r in [jobs.run_next(runtime, release_id)] if r is not None]
             if not done:

@@ -34,6 +34,7 @@ from eduguard.protection.masking import ColumnPlan, mask_frame, plan_table
 from eduguard.protection.operators import Context
 from eduguard.protection.policy import Policy
 from eduguard.protection.writers import OutputFormat, TableWriter, WriteError, write_text_atomically
+from eduguard.source_urls import SourcePolicy
 
 REPORT_VERSION = 1
 
@@ -64,6 +65,9 @@ class MaskJob:
     # approved release exports its approved fields and nothing else.
     columns_wanted: list[str] | None = None
     tables: list[dict[str, Any]] = field(default_factory=list)
+    # A registered source (a release): the host allow-list, scan roots and driver timeouts the
+    # catalog's scans obey. None: the operator's own shell (options and timeouts still apply).
+    source_policy: SourcePolicy | None = None
 
 
 class MaskFailed(ValidationFailed):
@@ -98,7 +102,13 @@ def run(job: MaskJob) -> dict[str, Any]:
         raise MaskFailed(
             "output_is_source", "输出位置不能是数据源本身或其中的文件：脱敏从不改动源数据"
         )
-    tables = list(open_source(job.source))
+    tables = list(open_source(job.source, job.source_policy))
+    if tables and all(isinstance(table, FailedTable) for table in tables):
+        # the source itself could not be opened (refused host, no connection): say that, not
+        # "no such table" with the failure's name as the only choice
+        first = tables[0]
+        assert isinstance(first, FailedTable)
+        raise MaskFailed("source_unreadable", first.error.message_zh)
     if job.tables_wanted is not None:
         names = {table.name for table in tables}
         unknown = [name for name in job.tables_wanted if name not in names]

@@ -44,6 +44,7 @@ from eduguard.reviews import flows as reviews_flows
 from eduguard.reviews import service as reviews_service
 from eduguard.reviews.models import ReviewRequest, ReviewState
 from eduguard.reviews.service import DECISION_LABELS, STATE_LABELS, STEP_LABELS, Person
+from eduguard.source_urls import SourcePolicy
 
 KIND = reviews_service.load_kind(
     files("eduguard.release").joinpath("steps.toml").read_text(encoding="utf-8"),
@@ -415,8 +416,14 @@ def job_input(session: Session, release: ReleaseRequest, home: Path) -> JobInput
     )
 
 
-def produce(job: JobInput, keys_dir: Path, pseudonym_key: str | None) -> dict[str, Any]:
-    """Run protection's masking job on the approved fields only (no database transaction)."""
+def produce(
+    job: JobInput,
+    keys_dir: Path,
+    pseudonym_key: str | None,
+    source_policy: SourcePolicy | None = None,
+) -> dict[str, Any]:
+    """Run protection's masking job on the approved fields only (no database transaction),
+    opening the catalog's source under ``source_policy`` (its host allow-list and roots)."""
     if job.output_format not in ("csv", "parquet", "xlsx"):  # pragma: no cover - schema-checked
         raise ValidationFailed("format_invalid", "输出格式须为 csv、parquet 或 xlsx")
     job.output.parent.mkdir(parents=True, exist_ok=True)
@@ -431,6 +438,7 @@ def produce(job: JobInput, keys_dir: Path, pseudonym_key: str | None) -> dict[st
             deidentify=job.deidentify,
             tables_wanted=[job.table],
             columns_wanted=job.fields,
+            source_policy=source_policy,
         )
     )
 

@@ -21,6 +21,7 @@ from eduguard.db.engine import transaction
 from eduguard.errors import EduguardError, failure_report
 from eduguard.release import flows, service
 from eduguard.release.models import ReleaseRequest
+from eduguard.source_urls import SourcePolicy
 
 logger = logging.getLogger("eduguard.release.worker")
 WORKER_ACTOR = Actor(username="worker", client_address="local", reason="后台数据发布任务")
@@ -33,6 +34,8 @@ class Runtime:
     home: Path
     keys_dir: Path
     pseudonym_key: str | None = None
+    # catalog.flows.source_policy(settings): the job opens a registered source as scans do
+    source_policy: SourcePolicy | None = None
 
 
 def _redact(text: str, secret: str | None) -> str:
@@ -68,7 +71,7 @@ def execute(runtime: Runtime, release_id: int) -> None:
         return
     secret = job.secret
     try:
-        report = flows.produce(job, runtime.keys_dir, runtime.pseudonym_key)
+        report = flows.produce(job, runtime.keys_dir, runtime.pseudonym_key, runtime.source_policy)
     except EduguardError as error:
         _fail(runtime, release_id, _redact(f"{error.message_zh}（{error.code}）", secret))
         return
