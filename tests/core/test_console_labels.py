@@ -105,6 +105,14 @@ CODE_PATTERN = re.compile(
 )
 
 
+# In English, words such as "denied" or "confirmed" are words: only code-shaped codes count.
+CODE_PATTERN_EN = re.compile(
+    r"(?<![A-Za-z0-9_.:/-])("
+    + "|".join(re.escape(c) for c in CODES if not c.isalpha() or not c.islower())
+    + r")(?![A-Za-z0-9_:-])"
+)
+
+
 def route_patterns() -> list[tuple[str, re.Pattern[str], str]]:
     patterns = []
     for line in ROUTE_ACTIONS.read_text(encoding="utf-8").splitlines():
@@ -169,7 +177,7 @@ def demo_client(app_client: TestClient, accounts: object) -> tuple[TestClient, d
     return app_client, names
 
 
-def walk(client: TestClient, principal: Principal) -> tuple[int, list[str]]:
+def walk(client: TestClient, principal: Principal, lang: str = "zh") -> tuple[int, list[str]]:
     """Visit the console from /; the problems found (and how many pages were seen)."""
     problems: list[str] = []
     seen: set[str] = set()
@@ -195,7 +203,8 @@ def walk(client: TestClient, principal: Principal) -> tuple[int, list[str]]:
         parsed = Page()
         parsed.feed(response.text)
         text = "\n".join(parsed.text)
-        for match in sorted(set(CODE_PATTERN.findall(text))):
+        pattern = CODE_PATTERN_EN if lang == "en" else CODE_PATTERN
+        for match in sorted(set(pattern.findall(text))):
             line = next(t for t in parsed.text if match in t)
             problems.append(f"{url}: raw code {match!r} in visible text: {line[:120]!r}")
         if "UTC" in text:
@@ -333,3 +342,19 @@ def test_no_horizontal_overflow_on_the_main_pages(
                     page.screenshot(path=f"{SHOTS}/{role.value}-{width}-{name}.png", full_page=True)
             context.close()
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("role", [Role.data_owner, Role.audit_admin], ids=lambda r: r.value)
+def test_english_pages_show_names_too(
+    demo_client: tuple[TestClient, dict[Role, str]], accounts: object, role: Role
+) -> None:
+    """In English the same pages render, with the registry's English names and no codes."""
+    client, names = demo_client
+    accounts.login(client, names[role], PASSWORD)  # type: ignore[attr-defined]
+    client.cookies.set("lang", "en")
+    me = client.get("/api/v1/auth/me").json()
+    principal = Principal(
+        user_id=0, username=names[role], roles=frozenset({role}), unit_path=me["unit_path"]
+    )
+    pages, problems = walk(client, principal, "en")
+    assert pages >= 5 and not problems, "\n".join(problems)
