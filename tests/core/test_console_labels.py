@@ -22,6 +22,7 @@ from collections import deque
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
@@ -306,13 +307,18 @@ def test_no_horizontal_overflow_on_the_main_pages(
     problems: list[str] = []
     for role in Role:
         username = names[role]
+        state: Any = None  # one login per role (the login rate limit), both widths
         for width in WIDTHS:
-            context = chromium.new_context(locale="zh-CN", viewport={"width": width, "height": 900})
+            context = chromium.new_context(
+                locale="zh-CN", viewport={"width": width, "height": 900}, storage_state=state
+            )
             page = context.new_page()
             page.set_default_timeout(20_000)
-            body = {"username": username, "password": PASSWORD}
-            body["totp"] = accounts.totp(username)  # type: ignore[attr-defined]
-            assert page.request.post(f"{base}/api/v1/auth/login", data=body).ok
+            if state is None:
+                body = {"username": username, "password": PASSWORD}
+                body["totp"] = accounts.totp(username)  # type: ignore[attr-defined]
+                assert page.request.post(f"{base}/api/v1/auth/login", data=body).ok
+                state = context.storage_state()
             page.goto(f"{base}/")
             hrefs = page.eval_on_selector_all(
                 "nav.side a[href]", "links => links.map(a => a.getAttribute('href'))"
