@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -183,6 +184,20 @@ class Settings(BaseSettings):
             for item in self.trusted_proxies.split(",")
             if item.strip()
         )
+
+    timezone: str = Field(
+        default="Asia/Shanghai",
+        description="页面、导出与报告显示时间所用的时区（IANA 名称，如 Asia/Shanghai）；数据库中一律存 UTC",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"未知时区 {value!r}（应为 IANA 名称，如 Asia/Shanghai）") from error
+        return value
 
     @classmethod
     def settings_customise_sources(

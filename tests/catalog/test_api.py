@@ -118,6 +118,7 @@ def test_scan_review_rescan_and_export(
     accounts.login(client, "secadmin")
     alerts = client.get("/api/v1/catalog/alerts").json()
     assert len(alerts) == 1 and "sfzjh" in alerts[0]["message"]
+    assert "居民身份证号" in alerts[0]["message"] and "CN_RESIDENT_ID" not in alerts[0]["message"]
 
     with _factory(client)() as session:
         reviews = session.scalars(

@@ -141,12 +141,16 @@ def test_english_switch(app_client: TestClient, accounts: Any) -> None:
     assert escape.headers["location"] == "/"
 
 
-def test_navigation_shows_modules_to_come(app_client: TestClient, accounts: Any) -> None:
+def test_navigation_shows_only_the_roles_modules(app_client: TestClient, accounts: Any) -> None:
+    """No "即将上线": a module the role may use is a link, one it may not is not shown (issue
+    #15 item 3; the system administrator never reaches the audit log, 三员分立)."""
     accounts.create("sysadmin", {Role.system_admin})
     console_login(app_client, "sysadmin", accounts)
     page = app_client.get("/")
-    assert 'aria-disabled="true">审计日志' in page.text
-    assert 'href="/systems"' in page.text
+    nav = page.text.split('<nav class="side"', 1)[1].split("</nav>", 1)[0]
+    assert "即将上线" not in nav and "aria-disabled" not in nav
+    assert 'href="/systems"' in nav and 'href="/catalog#sources"' in nav
+    assert 'href="/audit"' not in nav and 'href="/releases' not in nav
 
 
 def test_unknown_page_is_a_chinese_404(app_client: TestClient, accounts: Any) -> None:

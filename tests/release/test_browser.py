@@ -115,5 +115,7 @@ def test_request_approve_download_in_chromium(
         page.click("#download-data")
     saved = tmp_path / "downloaded.csv"
     info.value.save_as(saved)
-    assert saved.read_text(encoding="utf-8").splitlines()[0] == "xb,cj"
+    text = saved.read_bytes()
+    assert text.startswith(b"\xef\xbb\xbf")  # a BOM: Excel on Chinese Windows reads UTF-8
+    assert text.decode("utf-8-sig").splitlines()[0] == "xb,cj"
     assert violations == []

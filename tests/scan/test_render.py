@@ -111,7 +111,7 @@ def test_html_is_self_contained_and_highlights(report: ScanReport) -> None:
     assert "998 of 1000 values pass the GB 11643 check digit" in page
     assert "居民身份证号" in page
     assert "二进制文件" in page
-    assert "一般数据 4 级" in page
+    assert "一般数据（4级）" in page
 
 
 def test_xlsx_summary_first_then_columns_highlighted(report: ScanReport) -> None:
@@ -122,7 +122,7 @@ def test_xlsx_summary_first_then_columns_highlighted(report: ScanReport) -> None
     assert values["扫描表数"] == 2
     assert values["失败表数"] == 1
     assert values["敏感个人信息字段"] == 1
-    assert values["最高级别"] == "一般数据 4 级"
+    assert values["最高级别"] == "一般数据（4级）"
     assert values["broken.csv"].startswith("[binary_file]")
     columns = workbook["字段清单"]
     header = [cell.value for cell in columns[1]]

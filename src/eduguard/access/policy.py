@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from eduguard import labels
 from eduguard.identity.models import Role
 from eduguard.identity.separation import STEWARDS
 
@@ -95,16 +96,7 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | {"release:read"},
 }
 
-ROLE_LABELS: dict[Role, tuple[str, str]] = {
-    Role.system_admin: ("系统管理员", "System administrator"),
-    Role.security_admin: ("安全管理员", "Security administrator"),
-    Role.audit_admin: ("审计管理员", "Audit administrator"),
-    Role.data_owner: ("数据主管", "Data owner"),
-    Role.data_operator: ("数据运营", "Data operator"),
-    Role.data_user: ("数据使用", "Data user"),
-    Role.pi_officer: ("个人信息保护负责人", "PI protection officer"),
-    Role.supervisor: ("上级监管", "Supervisor"),
-}
+ROLE_LABELS: dict[Role, tuple[str, str]] = {role: labels.ROLES[role.value] for role in Role}
 
 
 @dataclass(frozen=True)

@@ -7,18 +7,12 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from eduguard import labels
 from eduguard.catalog.models import ChangeKind, ReviewStatus, RunStatus, SourceKind
 from eduguard.validation import RequestModel
 
 LEVELS = ("core", "important", "general-4", "general-3", "general-2", "general-1")
-LEVEL_LABELS = {
-    "core": "核心数据",
-    "important": "重要数据",
-    "general-4": "一般数据（4级）",
-    "general-3": "一般数据（3级）",
-    "general-2": "一般数据（2级）",
-    "general-1": "一般数据（1级）",
-}
+LEVEL_LABELS = {code: zh for code, (zh, _en) in labels.LEVELS.items()}  # eduguard.labels
 
 
 def _no_nul(value: str) -> str:

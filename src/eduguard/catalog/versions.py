@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from eduguard import labels
 from eduguard.catalog.models import (
     CatalogAlert,
     CatalogChange,
@@ -180,7 +181,8 @@ def apply_report(
             severity="high",
             message=(
                 f"信息系统“{system_name}”的数据集 {c.dataset_name} 出现新的个人信息字段 "
-                f"{c.field_name}（{c.after}），请安全管理员核实其收集依据与保护措施"
+                f"{c.field_name}（{labels.labels('pi_type', (c.after or '').split(','))}），"
+                "请安全管理员核实其收集依据与保护措施"
             )[:1000],
         )
         for c in changes

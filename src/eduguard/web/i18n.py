@@ -198,6 +198,23 @@ EN: dict[str, str] = {
         "its password and second factor, the audit administrator does the same for the security "
         "administrator; the system administrator handles every other role."
     ),
+    # issue #15: menus, breadcrumbs, Chinese-only confirmations, choosers
+    "菜单": "Menu",
+    "功能菜单": "Modules",
+    "当前位置": "You are here",
+    "确定归档？归档后不再出现在列表中。": "Archive? It will no longer be listed.",
+    "确定在所有设备上退出？": "Log out on every device?",
+    "确定停用该账户？": "Disable this account?",
+    "确定重置该账户的双因素认证？": "Reset this account's second factor?",
+    "确认全部置信度不低于阈值的待审核建议？": "Confirm every proposal at or above the threshold?",
+    "全部个人信息类型": "All PI types",
+    "个人信息类型": "PI types",
+    "个人信息类型（更正时勾选；都不勾选表示无个人信息）": "PI types (tick when correcting; none ticked means no personal information)",
+    "个人信息类型代码（逗号分隔；勾选上面的类型会自动填写）": "PI type codes (comma-separated; ticking above fills this in)",
+    "合规事实与发现": "Compliance facts and findings",
+    "数据源": "Data sources",
+    "全部": "All",
+    "对象": "Object",
 }
 
 

@@ -18,6 +18,7 @@ from eduguard.audit.models import AuditCheckpoint, AuditEvent
 from eduguard.audit.service import Actor
 from eduguard.config import Settings
 from eduguard.errors import ValidationFailed
+from eduguard.orgs.models import Unit
 from eduguard.web.deps import AppSettings, DbSession, client_address, permission
 from eduguard.web.params import EventId
 from eduguard.web.render import page
@@ -174,7 +175,15 @@ def audit_page(request: Request, caller: AuditReader, session: DbSession) -> HTM
         status=chain_status(session),
         next_before=found[-1].id if len(found) == PAGE_SIZE else None,
         can_export="audit:export" in _actions(caller),
+        unit_names=_unit_names(session),
     )
+
+
+def _unit_names(session: Session) -> dict[str, str]:
+    """Unit path → name, so people read 示例县第一中学 rather than /1/2/3/4/."""
+    names: dict[str, str] = dict(session.execute(select(Unit.path, Unit.name)).all())
+    names["/"] = "全平台"
+    return names
 
 
 def _actions(caller: Principal) -> set[str]:
@@ -210,7 +219,7 @@ def audit_event_page(
 ) -> HTMLResponse:
     # The read itself is recorded by permission("audit:read") (audit.read, this id).
     found = queries.get_event(session, event_id, scope=caller.unit_path)
-    return page(request, "audit_event.html", event=found)
+    return page(request, "audit_event.html", event=found, unit_names=_unit_names(session))
 
 
 # ---------------------------------------------------------------- API

@@ -50,6 +50,16 @@ def _sees_compliance(caller: Principal) -> bool:
     return decide(caller, "compliance:read", caller.scope).allowed
 
 
+NOTICE = "教科信函〔2021〕20号"
+
+
+def short_clause(clause: str) -> str:
+    """A clause as a chart label: the notice's own items lose the shared citation prefix
+    (every one would otherwise truncate to the same "教科信函〔2021〕20号 …")."""
+    rest = clause.removeprefix(NOTICE).strip()
+    return f"《通知》{rest}" if rest and rest != clause else clause
+
+
 def _compliance_charts(
     posture: compliance_flows.SubtreePosture,
 ) -> tuple[dict[str, Any], list[Any]]:
@@ -60,7 +70,7 @@ def _compliance_charts(
             "id": "clauses",
             "kind": "bar",
             "title": "未整改的合规发现（按引用条款）",
-            "categories": [clause for clause, _ in top],
+            "categories": [short_clause(clause) for clause, _ in top],
             "series": [{"name": "合规发现", "data": [count for _, count in top]}],
             "links": ["/compliance" for _ in top],
         },

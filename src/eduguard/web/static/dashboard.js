@@ -4,6 +4,23 @@
 (function () {
   "use strict";
 
+  // Colours by meaning, not by position: high severity and sensitive data red, pending amber,
+  // done green; the levels from dark red (core) to grey-blue (general 1).
+  var RED = "#d92d20", AMBER = "#f79009", GREEN = "#12b76a", BLUE = "#2e90fa", GREY = "#98a2b3";
+  var MEANING = {
+    "高": RED, "中": AMBER, "低": BLUE,
+    "已审核": GREEN, "待审核": AMBER, "待复核": RED,
+    "已设定": GREEN, "未设定": AMBER,
+    "敏感个人信息": RED, "未成年人个人信息": AMBER, "合规发现": RED,
+    "核心数据": "#7a271a", "重要数据": RED, "一般数据（4级）": "#f04438",
+    "一般数据（3级）": AMBER, "一般数据（2级）": "#fdb022", "一般数据（1级）": GREY
+  };
+
+  function coloured(item) {
+    var colour = MEANING[item.name];
+    return colour ? Object.assign({ itemStyle: { color: colour } }, item) : item;
+  }
+
   function isEmpty(spec) {
     if (spec.kind === "pie") {
       return !(spec.data || []).some(function (d) { return d.value > 0; });
@@ -17,7 +34,7 @@
         tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
         legend: { bottom: 0, type: "scroll" },
         series: [{ type: "pie", radius: ["35%", "62%"], center: ["50%", "45%"],
-          data: spec.data, label: { formatter: "{b}\n{c}" } }]
+          data: (spec.data || []).map(coloured), label: { formatter: "{b}\n{c}" } }]
       };
     }
     return {
@@ -26,9 +43,10 @@
       grid: { left: 8, right: 24, top: 8, bottom: 32, containLabel: true },
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", data: spec.categories, inverse: true,
-        axisLabel: { width: 150, overflow: "truncate" } },
+        axisLabel: { width: 180, overflow: "truncate" } },
       series: (spec.series || []).map(function (s) {
-        return { type: "bar", name: s.name, data: s.data };
+        var colour = MEANING[s.name];
+        return { type: "bar", name: s.name, data: s.data, itemStyle: colour ? { color: colour } : undefined };
       })
     };
   }
