@@ -4,6 +4,7 @@ reads a column it was not asked for."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -17,7 +18,8 @@ from eduguard.release import flows, jobs, service
 from .conftest import World, write_csv
 
 
-def test_a_failed_export_leaves_nothing_and_can_be_retried(world: World, tmp_path: Path) -> None:
+def _approved_release(world: World) -> dict[str, Any]:
+    """A release of two fields, requested and approved at every step (queued for the job)."""
     world.login("researcher")
     made = world.client.post(
         "/api/v1/releases",
@@ -35,6 +37,11 @@ def test_a_failed_export_leaves_nothing_and_can_be_retried(world: World, tmp_pat
             f"/api/v1/releases/{made['id']}/decision",
             json={"decision": "approve", "reason": "同意"},
         )
+    return made
+
+
+def test_a_failed_export_leaves_nothing_and_can_be_retried(world: World, tmp_path: Path) -> None:
+    made = _approved_release(world)
     source = tmp_path / "students.csv"
     source.unlink()  # the data went away between approval and the job
     assert world.work() == [made["id"]]
@@ -126,23 +133,7 @@ def test_the_job_opens_the_source_under_the_catalogs_host_policy(world: World) -
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
 
-    world.login("researcher")
-    made = world.client.post(
-        "/api/v1/releases",
-        json={
-            "dataset_id": world.dataset,
-            "fields": ["xm", "cj"],
-            "purpose": "成绩统计分析",
-            "recipient": "县教研室",
-            "legal_basis": "教研工作职责",
-        },
-    ).json()
-    for step in made["steps"]:
-        world.login({"data_owner": "owner1", "pi_officer": "pio1"}[step["role"]])
-        world.client.post(
-            f"/api/v1/releases/{made['id']}/decision",
-            json={"decision": "approve", "reason": "同意"},
-        )
+    made = _approved_release(world)
     factory = world.client.app.state.session_factory  # type: ignore[attr-defined]
     with factory() as session, session.begin():
         source = session.scalars(select(DataSource)).one()
