@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
 from pathlib import Path
 
@@ -172,3 +173,29 @@ def test_cli_verify_exit_codes_and_the_other_commands(
         assert "校验失败" in result.output and "#11" in result.output
     finally:
         restore_protection(engine)
+
+
+def test_console_time_filters_are_read_in_beijing_time_the_api_in_utc(
+    auditor: TestClient,
+) -> None:
+    """The console shows Beijing time, so a time typed there without an offset is Beijing
+    time; the API stays in UTC. An hour ago in Beijing is eight hours ahead in UTC."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    auditor.get("/api/v1/audit/events")  # at least one event (the search itself) exists now
+    hour_ago_beijing = (datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(hours=1)).replace(
+        tzinfo=None
+    )
+    typed = hour_ago_beijing.strftime("%Y-%m-%dT%H:%M")
+    page = auditor.get("/audit", params={"since": typed, "action": "audit.search"})
+    assert page.status_code == 200
+    assert re.search(r'href="/audit/\d+"', page.text)  # the recent searches are listed
+    api = auditor.get("/api/v1/audit/events", params={"since": typed, "action": "audit.search"})
+    assert api.json()["items"] == []  # read as UTC that is seven hours from now
+    hour_ago_utc = (datetime.now(UTC) - timedelta(hours=1)).replace(tzinfo=None)
+    api_utc = auditor.get(
+        "/api/v1/audit/events",
+        params={"since": hour_ago_utc.strftime("%Y-%m-%dT%H:%M"), "action": "audit.search"},
+    )
+    assert api_utc.json()["items"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -44,7 +45,9 @@ def _actor(request: Request, session: Session, caller: Principal) -> Actor:
     )
 
 
-def _moment(value: str, name: str) -> datetime | None:
+def _moment(value: str, name: str, zone: str | None = None) -> datetime | None:
+    """A filter time: one without an offset is read in ``zone`` (the console shows Beijing
+    time, so that is what an auditor types) or, for the API, in UTC."""
     if not value:
         return None
     try:
@@ -55,17 +58,19 @@ def _moment(value: str, name: str) -> datetime | None:
             f"{name} 时间格式无效，应为 2026-05-01 或 2026-05-01T08:00",
             f"{name}: invalid time",
         ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if parsed.tzinfo:
+        return parsed
+    return parsed.replace(tzinfo=ZoneInfo(zone) if zone else UTC)
 
 
-def _filter(request: Request, caller: Principal) -> queries.EventFilter:
+def _filter(request: Request, caller: Principal, zone: str | None = None) -> queries.EventFilter:
     params = request.query_params
     result = params.get("result", "")
     if result and result not in service.RESULTS:
         raise ValidationFailed("result_invalid", "结果须为 ok、denied 或 failed", "bad result")
     return queries.EventFilter(
-        since=_moment(params.get("since", ""), "起始"),
-        until=_moment(params.get("until", ""), "截止"),
+        since=_moment(params.get("since", ""), "起始", zone),
+        until=_moment(params.get("until", ""), "截止", zone),
         username=params.get("account", "")[:64] or None,
         unit_path=params.get("unit", "")[:400] or None,
         action=params.get("action", "")[:64] or None,
@@ -113,9 +118,9 @@ def _event_json(event: AuditEvent) -> dict[str, Any]:
 
 
 def _search(
-    request: Request, session: Session, caller: Principal
+    request: Request, session: Session, caller: Principal, zone: str | None = None
 ) -> tuple[queries.EventFilter, list[AuditEvent]]:
-    flt = _filter(request, caller)
+    flt = _filter(request, caller, zone)
     found = queries.search(session, flt, before_id=_before(request), limit=PAGE_SIZE)
     service.record(
         session,
@@ -134,8 +139,10 @@ def _run_verify(session: Session, settings: Settings) -> verify.VerifyResult:
     )
 
 
-def _export(request: Request, session: Session, caller: Principal, fmt: str) -> Response:
-    flt = _filter(request, caller)
+def _export(
+    request: Request, session: Session, caller: Principal, fmt: str, zone: str | None = None
+) -> Response:
+    flt = _filter(request, caller, zone)
     body, count = queries.export_bytes(session, flt, fmt)
     service.record(
         session,
@@ -164,7 +171,7 @@ def _export(request: Request, session: Session, caller: Principal, fmt: str) -> 
 
 @router.get("/audit", include_in_schema=False)
 def audit_page(request: Request, caller: AuditReader, session: DbSession) -> HTMLResponse:
-    flt, found = _search(request, session, caller)
+    flt, found = _search(request, session, caller, request.app.state.settings.timezone)
     params = {k: v for k, v in request.query_params.items() if k != "before"}
     return page(
         request,
@@ -210,7 +217,7 @@ def audit_verify_page(
 def audit_export_download(
     request: Request, caller: AuditExporter, session: DbSession, format: str = "csv"
 ) -> Response:
-    return _export(request, session, caller, format)
+    return _export(request, session, caller, format, request.app.state.settings.timezone)
 
 
 @router.get("/audit/{event_id}", include_in_schema=False)
