@@ -164,3 +164,35 @@ def test_agreement_commands(cli_env: dict[str, str], tmp_path: Path) -> None:
     assert code == 0
     code, out = run("agreement", "list", "--json")
     assert json.loads(out) == []
+
+
+@pytest.fixture
+def bare_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder with no eduguard setting in the environment."""
+    for name in ("EDUGUARD_HOME", "EDUGUARD_DATABASE_URL", "EDUGUARD_CONFIG"):
+        monkeypatch.delenv(name, raising=False)  # restored (or removed) after the test
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_a_reading_command_never_creates_a_database(bare_folder: Path) -> None:
+    """`eduguard compliance report` in a folder without a home used to leave an empty
+    .eduguard/eduguard.db behind."""
+    code, out = run("compliance", "report", "--format", "json", "--output", "r.json")
+    assert code == 1 and "没有找到 eduguard 数据库" in out and "eduguard init" in out
+    assert not (bare_folder / ".eduguard" / "eduguard.db").exists()
+    assert not (bare_folder / "r.json").exists()
+
+
+def test_commands_beside_the_demo_use_its_home(bare_folder: Path) -> None:
+    code, out = run("demo", "--no-serve")
+    assert code == 0, out
+    assert (bare_folder / ".eduguard-demo" / "eduguard.db").is_file()
+    result = CliRunner().invoke(app, ["unit", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "使用演示环境的数据目录" in result.stderr
+    names = {unit["name"] for unit in json.loads(result.stdout)}
+    assert any("县" in name for name in names) and len(names) >= 5
+    assert not (bare_folder / ".eduguard").exists()

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import typer
@@ -15,6 +16,7 @@ from rich.style import StyleType
 from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from eduguard import exports
@@ -102,6 +104,20 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def open_engine(settings: Settings, *, require_current: bool = True) -> Engine:
+    """The platform database; with ``require_current`` it must exist and be migrated — a
+    missing embedded database is reported, never created empty by a command that only reads."""
+    if require_current:
+        url = make_url(settings.effective_database_url)
+        database = url.database or ""
+        if (
+            url.get_backend_name() == "sqlite"
+            and database not in ("", ":memory:")
+            and not Path(database).is_file()
+        ):
+            raise fail(
+                f"在 {settings.home} 中没有找到 eduguard 数据库，请先运行：eduguard init"
+                "（或用 EDUGUARD_HOME 指定数据目录；演示环境的目录是 .eduguard-demo）"
+            )
     engine = make_engine(settings.effective_database_url)
     if require_current:
         from alembic.script import ScriptDirectory

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -81,6 +82,27 @@ def main(
     ] = False,
 ) -> None:
     """教育数据安全治理平台。"""
+    _find_demo_home()
+
+
+def _find_demo_home() -> None:
+    """Beside ``eduguard demo`` (its home ./.eduguard-demo, no ./.eduguard), commands use the
+    demo's home as its console does; EDUGUARD_HOME, EDUGUARD_DATABASE_URL or EDUGUARD_CONFIG
+    always decide instead."""
+    if any(
+        os.environ.get(name)
+        for name in ("EDUGUARD_HOME", "EDUGUARD_DATABASE_URL", "EDUGUARD_CONFIG")
+    ):
+        return
+    demo_home = Path(".eduguard-demo")
+    if Path(".eduguard").exists() or not (demo_home / DEMO_MARKER).is_file():
+        return
+    os.environ["EDUGUARD_HOME"] = str(demo_home)
+    get_settings.cache_clear()
+    err_console.print(
+        "使用演示环境的数据目录 .eduguard-demo（设置 EDUGUARD_HOME 可指定其他目录）",
+        highlight=False,
+    )
 
 
 def _prepare(settings: Settings) -> None:
