@@ -10,6 +10,7 @@ told at next login. The shell CLI is not bound, but is audited and told too.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -265,7 +266,9 @@ def test_notice_after_the_console_second_factor(admin_client: TestClient, accoun
     assert done.headers["location"] == "/account/notices"
     page = client.get("/account/notices")
     assert "sec" in page.text and "审计管理员" in page.text and "无角色" in page.text
-    assert "UTC" in page.text  # when
+    # when, in Beijing time (the console's zone), to the second
+    assert re.search(r"<td>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}</td>", page.text)
+    assert "UTC" not in page.text
 
 
 # ---------------------------------------------------------------- the shell CLI

@@ -45,6 +45,7 @@ from eduguard.discovery.columns import ColumnState, TypeCount
 from eduguard.discovery.connectors._frames import to_utf8_frame
 from eduguard.discovery.detectors import DETECTORS, Values
 from eduguard.discovery.distinct import DistinctCounter
+from eduguard.discovery.model.decide import polars_sql_type
 from eduguard.discovery.report import TableReport
 from eduguard.discovery.sources import DEFAULT_BATCH_ROWS, SourceError
 from eduguard.discovery.sqlsplit import TypeWork, column_work
@@ -80,6 +81,13 @@ class ColumnPlan:
     # the value checks are split between SQL and Python (sqlsplit): SQL sends flag sums and
     # only the values Python still has to check (others arrive as nulls)
     sql: bool = False
+    # what the column model read on the driver, so every executor's state decides the same:
+    # the batch's SQL type, the table's name and comment, its other columns, the position
+    sql_type: str = ""
+    table: str = ""
+    table_comment: str | None = None
+    siblings: tuple[tuple[str, str], ...] = ()
+    position: int = -1
 
     @property
     def counted(self) -> bool:
@@ -121,7 +129,16 @@ def _nonempty(column: pl.Series) -> pl.Series:
 
 
 def _state(plan: ColumnPlan, today: date) -> ColumnState:
-    state = ColumnState(name=plan.name, comment=plan.comment, scan_date=today)
+    state = ColumnState(
+        name=plan.name,
+        comment=plan.comment,
+        scan_date=today,
+        sql_type=plan.sql_type,
+        table=plan.table,
+        table_comment=plan.table_comment,
+        siblings=plan.siblings,
+        position=plan.position,
+    )
     state.candidates = [_BY_CODE[code] for code in plan.codes]
     state.free_text = plan.free_text
     state.guards = dict(plan.guards)
@@ -129,18 +146,49 @@ def _state(plan: ColumnPlan, today: date) -> ColumnState:
     return state
 
 
+def _context_states(
+    columns: Sequence[tuple[str, str | None]],
+    batch: pl.DataFrame | None,
+    today: date,
+    table: str,
+    table_comment: str | None,
+) -> dict[str, ColumnState]:
+    """The columns' states with the context the local engine gives them (engine._columns_of):
+    SQL type from the first batch, the table, its other columns and the position."""
+    everyone = [(name, comment or "") for name, comment in columns]
+    states = {}
+    for position, (name, comment) in enumerate(columns):
+        dtype = batch.schema.get(name) if batch is not None else None
+        states[name] = ColumnState(
+            name=name,
+            comment=comment,
+            scan_date=today,
+            sql_type=polars_sql_type(dtype) if dtype is not None else "",
+            table=table,
+            table_comment=table_comment,
+            siblings=tuple(everyone[:position] + everyone[position + 1 :]),
+            position=position,
+        )
+    return states
+
+
 def decide(
-    columns: Sequence[tuple[str, str | None]], head: Iterable[pl.DataFrame], today: date
+    columns: Sequence[tuple[str, str | None]],
+    head: Iterable[pl.DataFrame],
+    today: date,
+    table: str = "",
+    table_comment: str | None = None,
 ) -> list[ColumnPlan]:
     """Choose every column's detectors on the table's first batches, as the local engine does.
 
     ``head`` yields the table's first rows in order, in batches of the local engine's size;
     it is read only until every column has enough values to choose on.
     """
-    states = {
-        name: ColumnState(name=name, comment=comment, scan_date=today) for name, comment in columns
-    }
+    found: dict[str, ColumnState] | None = None
     for batch in head:
+        if found is None:
+            found = _context_states(columns, batch, today, table, table_comment)
+        states = found
         texts = text_frame(batch)
         for name in texts.columns:
             state = states.get(name)
@@ -148,6 +196,9 @@ def decide(
                 state.add(_nonempty(texts.get_column(name)))
         if all(state.candidates is not None for state in states.values()):
             break
+    states = (
+        found if found is not None else _context_states(columns, None, today, table, table_comment)
+    )
     for state in states.values():
         state.flush()
     engine._count_subjects_in_best_columns(states)
@@ -160,6 +211,11 @@ def decide(
             guards=tuple(sorted(state.guards.items())),
             subjects=state.count_subjects and state.identifying_rank() is not None,
             grades=is_grade_column(name, state.comment),
+            sql_type=state.sql_type,
+            table=state.table,
+            table_comment=state.table_comment,
+            siblings=state.siblings,
+            position=state.position,
         )
         for name, state in states.items()
     ]

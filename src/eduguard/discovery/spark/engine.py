@@ -267,7 +267,13 @@ def scan_spark_table(
             comments[spark_field.name] = str(comment)
     columns = [(name, comments.get(name)) for name in frame.columns]
     head: list[pl.DataFrame] = []
-    plans = decide(columns, _kept(head_batches(frame, batch_rows, sample), head), today)
+    plans = decide(
+        columns,
+        _kept(head_batches(frame, batch_rows, sample), head),
+        today,
+        table.name,
+        table.comment,
+    )
     row_count: int | None = None
     quota_sample = sample
     if sample is not None:
