@@ -195,7 +195,7 @@ AUDIT_ACTIONS: Names = {
     "keys.reencrypt": ("重新加密数据", "Data re-encrypted"),
     "keys.migrate": ("迁移密钥", "Keys migrated"),
     "catalog.apply": ("写入扫描结果", "Scan results applied"),
-    "catalog.retention": ("设置保存期限", "Retention set"),
+    "catalog.retention": ("设置存储期限", "Retention set"),
     "catalog.alert.acknowledge": ("确认数据资源目录告警", "Catalog alert acknowledged"),
     "catalog.review.confirm": ("确认分类分级", "Classification confirmed"),
     "catalog.review.correct": ("更正分类分级", "Classification corrected"),

@@ -36,7 +36,7 @@ SORTS = {
     "minors": "未成年人个人信息数据项",
     "personal": "个人信息数据项",
     "pending": "待审核数据项",
-    "datasets_no_retention": "未设保存期限的数据集",
+    "datasets_no_retention": "未设存储期限的数据集",
     "fields": "数据项",
 }
 Section = Callable[[Session, str], list[dict[str, Any]]]
@@ -170,7 +170,7 @@ def charts(session: Session, path: str) -> dict[str, Any]:
         {
             "id": "retention",
             "kind": "pie",
-            "title": "含个人信息的数据集：保存期限",
+            "title": "含个人信息的数据集：存储期限",
             "data": [
                 {
                     "name": "已设定",

@@ -33,7 +33,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("row_count", "数据量（条）"),
     ("subjects", "个人信息主体数（估计）"),
     ("storage_location", "存储位置"),
-    ("retention_period", "保存期限"),
+    ("retention_period", "存储期限"),
     ("owner_unit", "主管单位"),
     ("operator_unit", "运营单位"),
     ("user_units", "使用单位"),

@@ -187,7 +187,7 @@ def read_dataset(dataset_id: Id, caller: Reader, session: DbSession) -> DatasetR
 def update_dataset(
     dataset_id: Id, body: DatasetUpdate, caller: Reviewer, session: DbSession
 ) -> DatasetRead:
-    """Set the retention period (保存期限), which scans cannot know."""
+    """Set the retention period (存储期限), which scans cannot know."""
     dataset = flows.set_retention(session, dataset_id, body.retention_period, scope=caller.scope)
     return flows.dataset_reads(session, [dataset])[0]
 

@@ -38,7 +38,7 @@ KPIS = (
     ("sensitive", "敏感个人信息数据项"),
     ("minors", "未成年人个人信息数据项"),
     ("sensitive_unreviewed", "待审核的敏感数据项"),
-    ("datasets_no_retention", "未设保存期限的个人信息数据集"),
+    ("datasets_no_retention", "未设存储期限的个人信息数据集"),
 )
 
 
