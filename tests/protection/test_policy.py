@@ -93,3 +93,12 @@ def test_not_toml_and_missing_file(tmp_path: Path) -> None:
 def test_free_text_operator_must_work_span_by_span() -> None:
     with pytest.raises(PolicyError, match="shuffle"):
         parse_policy('[text]\noperator = "shuffle"\n', "text.toml")
+
+
+def test_the_default_policy_is_parsed_once_and_is_what_load_policy_gives() -> None:
+    from eduguard.protection.policy import default_policy
+
+    first = default_policy()
+    assert default_policy() is first
+    assert load_policy(None) is first
+    assert first.types, "the packaged default policy has type rules"

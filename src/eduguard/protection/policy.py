@@ -8,6 +8,7 @@ with what is allowed, as a :class:`PolicyError`.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -93,10 +94,16 @@ def default_policy_text() -> str:
     )
 
 
+@functools.cache
+def default_policy() -> Policy:
+    """The packaged default policy, parsed once per process (policies are frozen)."""
+    return parse_policy(default_policy_text(), "default_policy.toml")
+
+
 def load_policy(path: Path | None = None) -> Policy:
     """The policy at ``path`` (the default policy when None); raises :class:`PolicyError`."""
     if path is None:
-        return parse_policy(default_policy_text(), "default_policy.toml")
+        return default_policy()
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:

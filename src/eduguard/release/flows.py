@@ -28,7 +28,7 @@ from eduguard.protection import job as mask_job
 from eduguard.protection.keys import load_pseudonym_key
 from eduguard.protection.masking import TEXT_EVIDENCE
 from eduguard.protection.operators import REGISTRY as OPERATORS
-from eduguard.protection.policy import ColumnRule, Policy, Rule, load_policy
+from eduguard.protection.policy import ColumnRule, Policy, Rule, default_policy
 from eduguard.protection.writers import write_text_atomically
 from eduguard.release import service
 from eduguard.release.models import JobStatus, ReleaseRequest
@@ -128,7 +128,7 @@ def _treatment(field: Field, policy: Policy) -> FieldTreatment:
 def field_treatments(dataset: Dataset, names: list[str] | None = None) -> list[FieldTreatment]:
     """What the de-identified copy does with each of ``names`` (every present field when
     None), in the order asked; a field no longer in the catalog is reported as such."""
-    policy = load_policy(None)
+    policy = default_policy()
     present = {f.name: f for f in dataset.fields if f.present}
     wanted = list(present) if names is None else names
     treatments = []
@@ -155,7 +155,7 @@ def _pinned_columns(dataset: Dataset, names: list[str]) -> tuple[ColumnRule, ...
     """Policy entries that make the export job apply exactly the treatments shown: a field the
     catalog types is masked by that type's rule whatever the job's own scan finds (a field it
     does not type is still left to the scan, so an unreviewed leak is masked, never kept)."""
-    policy = load_policy(None)
+    policy = default_policy()
     present = {f.name: f for f in dataset.fields if f.present}
     pinned = []
     for name in names:
@@ -431,7 +431,7 @@ def produce(
     return mask_job.run(
         mask_job.MaskJob(
             job.location,
-            dataclasses.replace(load_policy(None), columns=job.pinned),
+            dataclasses.replace(default_policy(), columns=job.pinned),
             job.output,
             fmt,
             load_pseudonym_key(keys_dir, pseudonym_key),
