@@ -147,6 +147,20 @@ def test_totp_codes_are_single_use(session: Session) -> None:
     mfa.verify(user, totp.at(now + 30), now=now + 30)
 
 
+def test_enrolment_keeps_a_pending_secret_and_a_confirmed_one_is_not_reused(
+    session: Session,
+) -> None:
+    user = new_user(session, roles={Role.security_admin})
+    first = pyotp.parse_uri(mfa.begin_enrolment(user)).secret
+    assert pyotp.parse_uri(mfa.begin_enrolment(user)).secret == first  # reload / second tab
+    assert mfa.manual_key(user).replace(" ", "") == first
+    assert all(len(group) <= 4 for group in mfa.manual_key(user).split(" "))
+    now = 1_800_000_000.0
+    mfa.confirm_enrolment(user, pyotp.TOTP(first).at(now), now=now)
+    mfa.reset(user)  # an administrator's reset: the next enrolment gets a new secret
+    assert pyotp.parse_uri(mfa.begin_enrolment(user)).secret != first
+
+
 def test_totp_secret_is_not_stored_in_plaintext(session: Session, tmp_path: Path) -> None:
     user = new_user(session, roles={Role.pi_officer})
     secret = pyotp.parse_uri(mfa.begin_enrolment(user)).secret

@@ -33,12 +33,22 @@ def enrolled(user: User) -> bool:
 
 
 def begin_enrolment(user: User) -> str:
-    """A fresh secret (unconfirmed until a code from it is verified); returns the otpauth URI."""
-    secret = pyotp.random_base32()
-    user.totp_secret = secret
-    user.totp_confirmed_at = None
-    user.totp_last_step = None
-    return str(pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER))
+    """The secret being enrolled (unconfirmed until a code from it is verified); returns the
+    otpauth URI. A pending secret is kept, so a second tab or a reload shows the same QR code
+    as the first and the code from an app that scanned either is accepted."""
+    if user.totp_secret is None or user.totp_confirmed_at is not None:
+        user.totp_secret = pyotp.random_base32()
+        user.totp_confirmed_at = None
+        user.totp_last_step = None
+    return provisioning_uri(user)
+
+
+def manual_key(user: User) -> str:
+    """The secret as people type it into an authenticator app: groups of four letters."""
+    if user.totp_secret is None:
+        raise ValidationFailed("mfa_not_started", "尚未开始绑定动态验证码")
+    secret = user.totp_secret
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def provisioning_uri(user: User) -> str:

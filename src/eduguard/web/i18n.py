@@ -171,6 +171,11 @@ EN: dict[str, str] = {
     "我的账户": "My account",
     "双因素认证": "Two-factor authentication",
     "动态验证码": "One-time code",
+    "无法扫码时，在 App 中选择“手动输入密钥”，账号填": (
+        "If you cannot scan, choose “enter a setup key” in the app; account"
+    ),
+    "，密钥：": ", key: ",
+    "（基于时间，6 位）": " (time-based, 6 digits)",
     "验证": "Verify",
     "已启用": "On",
     "未启用": "Off",

@@ -228,7 +228,9 @@ def mfa_enrol_page(request: Request, caller: Pending, session: DbSession) -> Res
         return RedirectResponse(target, status_code=303)
     uri = mfa.begin_enrolment(user)
     session.flush()
-    return page(request, "mfa_enrol.html", qr_svg=mfa.qr_svg(uri), uri=uri)
+    return page(
+        request, "mfa_enrol.html", qr_svg=mfa.qr_svg(uri), key=mfa.manual_key(user), account=user
+    )
 
 
 @router.post("/account/mfa", include_in_schema=False)
@@ -267,7 +269,8 @@ def mfa_enrol_confirm(
             "mfa_enrol.html",
             status_code=exc.status_code,
             qr_svg=mfa.qr_svg(uri),
-            uri=uri,
+            key=mfa.manual_key(user),
+            account=user,
             errors=[exc.message(language(request))],
         )
     login.mfa_verified = True
