@@ -19,10 +19,14 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
+    Task,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
+from rich.text import Text
 
 from eduguard.classification import Rules, load_rules
 from eduguard.classification.rules import RulesError
@@ -146,11 +150,26 @@ def _validate(
     return cast(ReportFormat, report_format), sample_rows
 
 
+class RowRateColumn(ProgressColumn):
+    """Rows per second of the current table (blank until Rich has measured a speed)."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.unit = "rows/s" if lang == "en" else "行/秒"
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        if speed is None or not task.fields.get("rows"):
+            return Text("")
+        return Text(f"{speed:,.0f} {self.unit}", style="progress.data.speed")
+
+
 class ScanProgressBar:
     """A Rich progress bar on stderr over tables and rows; drawn only on a terminal.
 
     It is the engine's ``ProgressCallback``: called after each batch with (table, rows read,
-    rows expected or None).
+    rows expected or None — a CSV's are estimated from its size). Rows show a rate and the
+    time left when the total is known.
     """
 
     def __init__(self, err: Console, lang: str) -> None:
@@ -160,14 +179,16 @@ class ScanProgressBar:
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
+            RowRateColumn(lang),
             TimeElapsedColumn(),
+            TimeRemainingColumn(),
             console=err,
             transient=True,
             disable=not err.is_terminal,
         )
         label = "tables" if lang == "en" else "已扫描表"
         self.tables = self.progress.add_task(label, total=None)
-        self.rows = self.progress.add_task("", total=None, visible=False)
+        self.rows = self.progress.add_task("", total=None, visible=False, rows=True)
         self.current: str | None = None
 
     def __enter__(self) -> ScanProgressBar:
@@ -182,6 +203,7 @@ class ScanProgressBar:
             if self.current is not None:
                 self.progress.advance(self.tables)
             self.current = table
+            self.progress.reset(self.rows)  # the rate and time left are per table
         unit = "rows" if self.lang == "en" else "行"
         self.progress.update(
             self.rows,

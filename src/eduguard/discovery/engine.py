@@ -101,7 +101,8 @@ def scan_table(
     states: dict[str, ColumnState] = {}
     young_grades = 0
     rows = 0
-    expected = table.row_count if sample is None else min(sample, table.row_count or sample)
+    known = table.row_count if table.row_count is not None else row_estimate(table)
+    expected = known if sample is None else min(sample, known or sample)
     for batch in table.batches(batch_rows=batch_rows, limit=sample):
         rows += batch.height
         _columns_of(table, batch, states, today, sketch_key)
@@ -121,6 +122,12 @@ def scan_table(
     if row_count is None and (sample is None or rows < sample):
         row_count = rows  # read to the end
     return _report(table, states, rows, row_count, young_grades, rules)
+
+
+def row_estimate(table: TableSource) -> int | None:
+    """A source's cheap estimate of its rows (a CSV's size over its line length), if it has one."""
+    guess = getattr(table, "row_estimate", None)
+    return guess if isinstance(guess, int) and not isinstance(guess, bool) else None
 
 
 def _count_subjects_in_best_columns(states: dict[str, ColumnState], keep: int = 2) -> None:
@@ -150,7 +157,10 @@ def _report(
 ) -> TableReport:
     answers = {name: state.answer() for name, state in states.items()}
     minors_evidence = _minors(table, states, answers, young_grades)
-    subjects = _subjects(states, answers, rows, row_count)
+    estimate = None
+    if row_count is None and (guess := row_estimate(table)) is not None and guess > rows:
+        estimate = guess
+    subjects = _subjects(states, answers, rows, row_count if row_count is not None else estimate)
     columns = []
     for name, state in states.items():
         found = answers[name]
@@ -194,6 +204,7 @@ def _report(
         name=table.name,
         comment=table.comment,
         row_count=row_count,
+        row_count_estimate=estimate,
         rows_sampled=rows,
         level=highest_level([column.level for column in columns]),
         subjects=subjects,

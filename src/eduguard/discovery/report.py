@@ -56,6 +56,8 @@ class TableReport:
     row_count: int | None = None
     rows_sampled: int = 0
     level: str = "general-1"
+    # Where row_count is unknown without a full read (CSV): estimated from the file's size.
+    row_count_estimate: int | None = None
     subjects: int | None = None
     minors: bool = False
     columns: list[ColumnReport] = field(default_factory=list)
@@ -72,6 +74,8 @@ class TableReport:
             "minors": self.minors,
             "columns": [column.to_dict() for column in self.columns],
         }
+        if self.row_count_estimate is not None:
+            data["row_count_estimate"] = self.row_count_estimate
         if self.error is not None:
             data["error"] = dict(self.error)
         return data

@@ -49,6 +49,20 @@ def _header(path: Path, encoding: str, delimiter: str, name: str) -> list[str]:
     return []
 
 
+def _row_estimate(path: Path) -> int:
+    """Rows (header excluded) estimated from the file's size and the line length of its first
+    megabyte: no full read. Exact for a file the head covers, unless values hold newlines."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        head = handle.read(_HEADER_BYTES)
+    lines = head.count(b"\n") + (0 if head.endswith(b"\n") or not head else 1)
+    if not head:
+        return 0
+    if size <= len(head):
+        return max(lines - 1, 0)
+    return max(round(size * head.count(b"\n") / len(head)) - 1, 0)
+
+
 def _sniff_delimiter(path: Path, encoding: str, default: str) -> str:
     """A ``.csv`` saved by a Chinese Excel may use ``;`` or tabs: trust a clear majority."""
     with path.open("rb") as handle:
@@ -77,6 +91,7 @@ class DelimitedTable:
         self.comment: str | None = None
         self.column_comments: dict[str, str] = {}
         self.row_count: int | None = None
+        self.row_estimate = _row_estimate(path)  # for progress and subjects, never row_count
         self.skipped_rows = 0
         self.encoding = detect_encoding(path)
         self.delimiter = _sniff_delimiter(path, self.encoding, delimiter)

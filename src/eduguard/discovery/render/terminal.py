@@ -71,6 +71,8 @@ def _table_view(table: TableReport) -> RenderableType:
     facts = [f"级别：{level_label(table.level)}", f"抽样 {table.rows_sampled} 行"]
     if table.row_count is not None:
         facts.append(f"共 {table.row_count} 行")
+    elif table.row_count_estimate is not None:
+        facts.append(f"共约 {table.row_count_estimate} 行（按文件大小估算）")
     if table.subjects is not None:
         facts.append(f"约 {table.subjects} 人")
     heading.append("  " + "；".join(facts), style="dim")
