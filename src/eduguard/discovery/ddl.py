@@ -90,7 +90,9 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 # a statement of data or code: skipped in one regex match up to its ``;``
-_SKIP_TO_END = re.compile(r"""(?:[^;'"`]|'(?:[^'\\]|\\.|'')*'|"(?:[^"]|"")*"|`[^`]*`)*;?""", re.S)
+_SKIP_TO_END = re.compile(
+    r"""(?:[^;'"`]++|'(?:[^'\\]++|\\.|'')*+'|"(?:[^"]++|"")*+"|`[^`]*+`)*+;?""", re.S
+)  # possessive: runs of text and whole strings, no backtracking over a data dump
 _DATA_STATEMENTS = frozenset({"INSERT", "REPLACE", "UPDATE", "DELETE", "SELECT", "VALUES"})
 _STOP_WORDS = frozenset(
     {
@@ -429,7 +431,9 @@ def _table_primary_key(elements: list[list[_Token]]) -> set[str]:
             and code
             and (code[0].kind == "word" and code[0].text.upper() in ("PRIMARY", "CONSTRAINT"))
         ):
-            start = next(i for i, t in enumerate(code) if t.text == "(")
+            start = next((i for i, t in enumerate(code) if t.text == "("), None)
+            if start is None:  # ``PRIMARY KEY`` without its columns: nothing to mark
+                return set()
             return {
                 _name(t).lower()
                 for t in code[start:]
