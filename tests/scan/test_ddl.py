@@ -225,3 +225,21 @@ def test_gbk_ddl_in_a_folder_is_read(tmp_path: Path) -> None:
     assert found["gh"] == ("教工号", ["STAFF_NO"])
     assert found["lxdh"][0] == "联系电话"
     assert "MOBILE_PHONE" in found["lxdh"][1]
+
+
+def test_leading_comment_names_the_table_and_data_strings_stay_data() -> None:
+    text = """-- 学生基本信息表
+CREATE TABLE xs (xm varchar(20), PRIMARY KEY);
+INSERT INTO xs VALUES ('CREATE TABLE fake (sfzh char(18));'), ('x -- y');
+-- ----------------------------
+-- Table structure for jz
+-- ----------------------------
+CREATE TABLE jz (c1 varchar(20) /* 家长姓名 */);
+"""
+    result = parse_ddl(text)
+    assert result.problems == []
+    assert [(table.name, table.comment) for table in result.tables] == [
+        ("xs", "学生基本信息表"),
+        ("jz", None),  # dump decoration is nobody's comment
+    ]
+    assert result.tables[1].columns[0].comment == "家长姓名"

@@ -271,6 +271,25 @@ def test_excel_description_row_under_codes(tmp_path: Path) -> None:
     assert _found(report, "名单")["c3"] == ["STUDENT_NO"]
 
 
+def test_xls_description_row_under_codes(tmp_path: Path) -> None:
+    xlwt = pytest.importorskip("xlwt")
+    path = tmp_path / "old.xls"
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("名单")
+    for row_index, row in enumerate(
+        [["XH", "BZ"], ["学号", "备注"]] + [[n, "ok"] for n in STUDENT_NOS]
+    ):
+        for column_index, value in enumerate(row):
+            sheet.write(row_index, column_index, value)
+    book.save(str(path))
+    [table] = api.scan(path).tables
+    assert (table.rows_sampled, table.row_count) == (ROWS, ROWS)
+    assert [(column.name, column.comment) for column in table.columns] == [
+        ("XH", "学号"),
+        ("BZ", "备注"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("names", "row", "expected"),
     [

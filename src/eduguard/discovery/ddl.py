@@ -396,6 +396,8 @@ def _create_table(leading: list[_Token], tokens: list[_Token], sqlite: bool) -> 
     head = [t for t in body if t.kind != "comment"][:1]
     if opening and (not head or head[0].line != first_line):  # ``CREATE TABLE xs ( -- 学生``
         body = [t for t in body if t not in opening]
+    else:
+        opening = []  # on the first column's line: that column's
     elements = _split_elements(body)
     columns = [_column(element, sqlite) for element in elements]
     _attach_comments(elements, columns)
