@@ -188,7 +188,8 @@ def _tokens(text: str, where: str) -> list[_Token]:
 def _copy_from_stdin(tokens: list[_Token]) -> bool:
     """Whether the statement just ended is PostgreSQL's ``COPY … FROM stdin`` (data follows)."""
     words: list[str] = []
-    for token in reversed(tokens[:-1]):
+    for index in range(len(tokens) - 2, -1, -1):  # back to the statement before
+        token = tokens[index]
         if token.text == ";":
             break
         if token.kind == "word":
@@ -456,14 +457,21 @@ def _comment_on(tokens: list[_Token]) -> tuple[str, str, str | None] | None:
     return tokens[2].text.upper(), name, text or None
 
 
-def _find(tables: list[DdlTable], name: str) -> DdlTable | None:
-    lowered = name.lower()
-    for table in tables:
-        if table.name.lower() == lowered:
-            return table
-    short = lowered.rsplit(".", 1)[-1]
-    matches = [table for table in tables if table.name.lower().rsplit(".", 1)[-1] == short]
-    return matches[0] if len(matches) == 1 else None
+class _Index:
+    """Tables by name, schema-qualified or not (a short name shared by two schemas: neither)."""
+
+    def __init__(self, tables: list[DdlTable]) -> None:
+        self.full: dict[str, DdlTable] = {}
+        short: dict[str, list[DdlTable]] = {}
+        for table in tables:
+            lowered = table.name.lower()
+            self.full.setdefault(lowered, table)
+            short.setdefault(lowered.rsplit(".", 1)[-1], []).append(table)
+        self.short = {name: found[0] for name, found in short.items() if len(found) == 1}
+
+    def find(self, name: str) -> DdlTable | None:
+        lowered = name.lower()
+        return self.full.get(lowered) or self.short.get(lowered.rsplit(".", 1)[-1])
 
 
 def parse_ddl(text: str, where: str = "", *, sqlite: bool = False) -> DdlResult:
@@ -506,17 +514,16 @@ def parse_ddl(text: str, where: str = "", *, sqlite: bool = False) -> DdlResult:
             found = _comment_on(statement)
             if found is not None:
                 comments_on.append(found)
+    index = _Index(result.tables)
     for kind, name, text_value in comments_on:
         if kind == "TABLE":
-            table = _find(result.tables, name)
+            table = index.find(name)
             if table is not None:
                 table.comment = text_value
             continue
         table_name, _, column_name = name.rpartition(".")
-        table = _find(result.tables, table_name) if table_name else None
-        if table is None:
-            continue
-        for column in table.columns:
+        table = index.find(table_name) if table_name else None
+        for column in table.columns if table is not None else []:
             if column.name.lower() == column_name.lower():
                 column.comment = text_value
     return result
