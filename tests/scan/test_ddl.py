@@ -104,6 +104,8 @@ def test_sqlite_comments_beside_and_above_columns() -> None:
     ]
     # outside SQLite an INTEGER PRIMARY KEY is numbered by nobody
     assert parse_ddl(SQLITE_DDL).tables[0].columns[0].key == "primary"
+    without_rowid = parse_ddl(SQLITE_DDL + " WITHOUT ROWID", sqlite=True).tables[0]
+    assert without_rowid.columns[0].key == "primary"
 
 
 @pytest.mark.parametrize(

@@ -420,6 +420,9 @@ def _create_table(leading: list[_Token], tokens: list[_Token], sqlite: bool) -> 
             )
             if literal is not None:
                 table.comment = _string(literal) or None
+        if sqlite and _is(token, "ROWID") and position and _is(options[position - 1], "WITHOUT"):
+            for column in table.columns:  # no rowid: its INTEGER PRIMARY KEY is a plain key
+                column.key = "primary" if column.key else ""
     if table.comment is None:
         table.comment = _readable_comments(opening) or _readable_comments(leading[-3:])
     return table
