@@ -140,7 +140,7 @@ def maria_tables(mariadb_engine: sa.Engine, unique_name: str) -> Iterator[str]:
         connection.execute(
             sa.text(
                 f"CREATE TABLE {name}_plain (stu_no int(11) NOT NULL, c3 varchar(20), "
-                "xm varchar(30), PRIMARY KEY (c3))"
+                "xm varchar(30), n int AUTO_INCREMENT UNIQUE, PRIMARY KEY (c3))"
             )
         )
         for table in (f"{name}_auto", f"{name}_plain"):
@@ -161,7 +161,7 @@ def test_mariadb_comments_types_and_auto_increment(maria_tables: str) -> None:
     assert (auto.comment, auto.column_comments) == ("学生信息", {"c3": "学号"})
     assert auto.column_types == {"stu_no": "int", "c3": "varchar(20)", "xm": "varchar(30)"}
     assert auto.column_keys == {"stu_no": "auto_increment"}
-    assert plain.column_keys == {"c3": "primary"}
+    assert plain.column_keys == {"c3": "primary", "n": "auto_increment"}
     report = api.scan(MARIADB_URL)
     found_auto = _found(report, f"{maria_tables}_auto")
     found_plain = _found(report, f"{maria_tables}_plain")

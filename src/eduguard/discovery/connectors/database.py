@@ -349,19 +349,19 @@ def _sqlite_ddl(connection: sa.Connection, table: str) -> DdlTable | None:
 
 
 def _key_kind(column: dict[str, object], primary: list[str], backend: str) -> str:
-    name = str(column["name"])
-    identity = column.get("identity")
-    default = str(column.get("default") or "")
-    if name not in primary:
-        numbered = bool(identity) or default.startswith("nextval(")
-        return "auto_increment" if numbered and backend == "postgresql" else ""
-    # SQLAlchemy says ``autoincrement=True`` of a single integer primary key on MySQL only
-    # when the column is AUTO_INCREMENT; PostgreSQL's serial and identity columns show it
-    if backend in ("mysql", "mariadb"):
-        return "auto_increment" if column.get("autoincrement") is True else "primary"
-    if identity or default.startswith("nextval("):
+    """ "auto_increment" when the database numbers the column, "primary" for another primary
+    key column, else "" (SQLite's keys come from its DDL text: :func:`_sqlite_ddl`)."""
+    if backend in ("mysql", "mariadb"):  # reflected ``autoincrement`` is True for AUTO_INCREMENT
+        numbered = column.get("autoincrement") is True
+    elif backend == "postgresql":  # serial (a nextval default) and identity columns
+        numbered = bool(column.get("identity")) or str(column.get("default") or "").startswith(
+            "nextval("
+        )
+    else:
+        numbered = False
+    if numbered:
         return "auto_increment"
-    return "primary"
+    return "primary" if str(column["name"]) in primary else ""
 
 
 def _describe(
