@@ -3,8 +3,8 @@
 Every CREATE TABLE in the file is a table named ``file.sql:table``; its columns are judged on
 what the DDL says of them: names, comments (``COMMENT '…'``, ``COMMENT ON COLUMN``, SQL comments
 beside the column), declared types and keys (:mod:`eduguard.discovery.ddl`). The tables have no
-rows: the report says so (``rows_sampled`` 0, ``row_count`` unknown) and every column's
-evidence reads "仅凭列名/注释判断". INSERT and COPY data in the file are skipped, not scanned.
+rows: the report says so (``rows_sampled`` 0, ``row_count`` unknown) and a column found by
+its name or comment has the evidence "列无非空值，仅凭列名/注释判断". INSERT and COPY data in the file are skipped, not scanned.
 A statement that cannot be read is reported on its own; the file's other tables are kept.
 """
 
