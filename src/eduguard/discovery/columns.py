@@ -87,6 +87,9 @@ class ColumnState:
     table_comment: str | None = None
     siblings: tuple[tuple[str, str], ...] = ()
     position: int = -1
+    # "auto_increment" (the database numbers it: a surrogate key), "primary" (a primary key it
+    # does not number) or "" (not a key, or not known): from the source's schema
+    key: str = ""
     # the column model (None: the shipped one); ``use_model=False``: the name rules alone
     model: ColumnModel | None = None
     use_model: bool = True
@@ -104,6 +107,13 @@ class ColumnState:
             position=self.position,
         )
         self.name_hits = name_evidence(column, model)
+        if self.surrogate:  # a counter the database keeps holds nobody's information
+            self.name_hits = {}
+
+    @property
+    def surrogate(self) -> bool:
+        """An auto-increment column: a surrogate key (pi-types.md: not personal)."""
+        return self.key == "auto_increment"
 
     # -- reading ------------------------------------------------------------------------------
     def add(self, raw: pl.Series) -> None:
@@ -128,6 +138,9 @@ class ColumnState:
                 self._count(held)
 
     def _choose(self, sample: Values) -> None:
+        if self.surrogate:
+            self.candidates, self.free_text = [], False
+            return
         named = named_as_text(self.tokens, self.name, self.comment)
         self.free_text = len(sample) > 0 and (
             named or (looks_like_text(sample.raw) and not self._structured(sample))

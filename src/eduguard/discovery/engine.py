@@ -62,6 +62,8 @@ def _columns_of(
     # a connector that knows the declared SQL types may give them (``column_types``); else the
     # batch's polars types stand in for them
     declared: dict[str, str] = getattr(table, "column_types", None) or {}
+    # … and which columns are keys (``column_keys``: "auto_increment" or "primary")
+    keys: dict[str, str] = getattr(table, "column_keys", None) or {}
     everyone = [(name, comments.get(name) or "") for name in batch.columns]
     for position, name in enumerate(batch.columns):
         if name not in states:
@@ -75,7 +77,11 @@ def _columns_of(
                 table_comment=table.comment,
                 siblings=tuple(everyone[:position] + everyone[position + 1 :]),
                 position=position,
+                key=keys.get(name, ""),
             )
+
+
+SURROGATE_EVIDENCE = "自增列：由数据库自动编号的代理键，不含个人信息"
 
 
 def scan_table(
@@ -119,7 +125,8 @@ def scan_table(
     for state in states.values():
         state.flush()
     row_count = table.row_count
-    if row_count is None and (sample is None or rows < sample):
+    schema_only = getattr(table, "schema_only", False)  # a DDL file: the rows are elsewhere
+    if row_count is None and not schema_only and (sample is None or rows < sample):
         row_count = rows  # read to the end
     return _report(table, states, rows, row_count, young_grades, rules)
 
@@ -182,6 +189,8 @@ def _report(
         )
         graded = classify(rules, context)
         evidence = [line for answer in found for line in answer.evidence]
+        if state.surrogate:
+            evidence.insert(0, SURROGATE_EVIDENCE)
         if column_minors and minors_evidence:
             evidence.append(minors_evidence[0])
         evidence += graded.evidence + graded.proposals

@@ -88,6 +88,8 @@ class ColumnPlan:
     table_comment: str | None = None
     siblings: tuple[tuple[str, str], ...] = ()
     position: int = -1
+    # the source's key kind ("auto_increment", "primary" or ""): see ``ColumnState.key``
+    key: str = ""
 
     @property
     def counted(self) -> bool:
@@ -103,6 +105,8 @@ class TableInfo:
     comment: str | None = None
     column_comments: dict[str, str] = field(default_factory=dict)
     row_count: int | None = None
+    column_types: dict[str, str] = field(default_factory=dict)
+    column_keys: dict[str, str] = field(default_factory=dict)
 
     def batches(
         self, batch_rows: int = DEFAULT_BATCH_ROWS, limit: int | None = None
@@ -138,6 +142,7 @@ def _state(plan: ColumnPlan, today: date) -> ColumnState:
         table_comment=plan.table_comment,
         siblings=plan.siblings,
         position=plan.position,
+        key=plan.key,
     )
     state.candidates = [_BY_CODE[code] for code in plan.codes]
     state.free_text = plan.free_text
@@ -152,10 +157,14 @@ def _context_states(
     today: date,
     table: str,
     table_comment: str | None,
+    types: dict[str, str] | None = None,
+    keys: dict[str, str] | None = None,
 ) -> dict[str, ColumnState]:
     """The columns' states with the context the local engine gives them (engine._columns_of):
-    SQL type from the first batch, the table, its other columns and the position."""
+    the declared SQL type (else the first batch's), the table, its other columns, the
+    position and the key kind."""
     everyone = [(name, comment or "") for name, comment in columns]
+    types, keys = types or {}, keys or {}
     states = {}
     for position, (name, comment) in enumerate(columns):
         dtype = batch.schema.get(name) if batch is not None else None
@@ -163,11 +172,12 @@ def _context_states(
             name=name,
             comment=comment,
             scan_date=today,
-            sql_type=polars_sql_type(dtype) if dtype is not None else "",
+            sql_type=types.get(name) or (polars_sql_type(dtype) if dtype is not None else ""),
             table=table,
             table_comment=table_comment,
             siblings=tuple(everyone[:position] + everyone[position + 1 :]),
             position=position,
+            key=keys.get(name, ""),
         )
     return states
 
@@ -178,16 +188,20 @@ def decide(
     today: date,
     table: str = "",
     table_comment: str | None = None,
+    types: dict[str, str] | None = None,
+    keys: dict[str, str] | None = None,
 ) -> list[ColumnPlan]:
     """Choose every column's detectors on the table's first batches, as the local engine does.
 
     ``head`` yields the table's first rows in order, in batches of the local engine's size;
-    it is read only until every column has enough values to choose on.
+    it is read only until every column has enough values to choose on. ``types`` and
+    ``keys``: the declared SQL types and key kinds the source reports (``column_types``,
+    ``column_keys`` of a connector's table).
     """
     found: dict[str, ColumnState] | None = None
     for batch in head:
         if found is None:
-            found = _context_states(columns, batch, today, table, table_comment)
+            found = _context_states(columns, batch, today, table, table_comment, types, keys)
         states = found
         texts = text_frame(batch)
         for name in texts.columns:
@@ -197,7 +211,9 @@ def decide(
         if all(state.candidates is not None for state in states.values()):
             break
     states = (
-        found if found is not None else _context_states(columns, None, today, table, table_comment)
+        found
+        if found is not None
+        else _context_states(columns, None, today, table, table_comment, types, keys)
     )
     for state in states.values():
         state.flush()
@@ -216,6 +232,7 @@ def decide(
             table_comment=state.table_comment,
             siblings=state.siblings,
             position=state.position,
+            key=state.key,
         )
         for name, state in states.items()
     ]

@@ -60,6 +60,10 @@ class DataFrameTable:
     frame: pl.DataFrame
     comment: str | None = None
     column_comments: dict[str, str] = field(default_factory=dict)
+    # optional, as a connector may give them: declared SQL types, key kinds ("auto_increment",
+    # "primary") — read by the engine with ``getattr``, so other tables need not have them
+    column_types: dict[str, str] = field(default_factory=dict)
+    column_keys: dict[str, str] = field(default_factory=dict)
 
     @property
     def row_count(self) -> int | None:

@@ -1,8 +1,8 @@
 """Parquet and JSON/JSONL files.
 
 Parquet is read batch by batch (``ParquetFile.iter_batches``); its row count comes free from the
-footer, and a field's ``comment`` metadata (as Spark and Hive write it) becomes the column
-comment. JSONL is read a block of lines at a time, so it streams; a ``.json`` document (an array
+footer, and the comments it carries become column and table comments (:func:`parquet_comments`:
+a field's ``comment``/``description`` metadata, Spark's row metadata, the schema's own). JSONL is read a block of lines at a time, so it streams; a ``.json`` document (an array
 of records, or an object whose values are arrays of records) is read whole: large exports should
 be JSONL.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,44 @@ from eduguard.discovery.connectors._frames import (
 from eduguard.discovery.sources import DEFAULT_BATCH_ROWS, FailedTable, SourceError
 
 JSONL_BLOCK_BYTES = 8 << 20
+_COMMENT_KEYS = (b"comment", b"COMMENT", b"description", b"DESCRIPTION", b"doc", b"label")
+_SPARK_ROW_METADATA = b"org.apache.spark.sql.parquet.row.metadata"
+logger = logging.getLogger("eduguard.discovery.columnar")
+
+
+def _metadata_text(metadata: dict[bytes, bytes] | None) -> str | None:
+    for key in _COMMENT_KEYS:
+        value = (metadata or {}).get(key)
+        if value and value.strip():
+            return value.decode("utf-8", errors="replace").strip()
+    return None
+
+
+def parquet_comments(schema: pa.Schema) -> tuple[str | None, dict[str, str]]:
+    """(table comment, column comments) a Parquet file's schema carries.
+
+    A field's metadata ``comment`` (Hive, Arrow writers) or ``description``/``doc``/``label``;
+    where a field has none, the comment Spark keeps in its row metadata (a JSON schema under
+    ``org.apache.spark.sql.parquet.row.metadata``); the schema's own ``comment`` or
+    ``description`` is the table's.
+    """
+    columns: dict[str, str] = {}
+    for field in schema:
+        text = _metadata_text(field.metadata)
+        if text:
+            columns[field.name] = text
+    spark = (schema.metadata or {}).get(_SPARK_ROW_METADATA)
+    if spark:
+        try:
+            fields = json.loads(spark).get("fields", [])
+            for item in fields if isinstance(fields, list) else []:
+                comment = (item.get("metadata") or {}).get("comment")
+                name = item.get("name")
+                if isinstance(name, str) and isinstance(comment, str) and comment.strip():
+                    columns.setdefault(name, comment.strip())
+        except (ValueError, AttributeError) as error:  # not JSON, or not Spark's shape
+            logger.warning("Spark row metadata not read: %s", error)
+    return _metadata_text(schema.metadata), columns
 
 
 def _unreadable(name: str, kind: str, error: Exception) -> SourceError:
@@ -57,10 +96,7 @@ class ParquetTable:
         except (OSError, pa.ArrowException) as error:
             raise _unreadable(name, "Parquet", error) from error
         check_columns(len(schema), name)
-        for field in schema:
-            comment = (field.metadata or {}).get(b"comment")
-            if comment:
-                self.column_comments[field.name] = comment.decode("utf-8", errors="replace")
+        self.comment, self.column_comments = parquet_comments(schema)
 
     def _frames(self, batch_rows: int) -> Iterator[pl.DataFrame]:
         try:

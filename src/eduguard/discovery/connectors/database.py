@@ -2,7 +2,9 @@
 
 Every table and view the credentials can read is a table to scan, with its table and column
 comments (PostgreSQL ``obj_description``/``col_description`` and MySQL ``information_schema``,
-both through the SQLAlchemy inspector). Rows are streamed with server-side cursors
+both through the SQLAlchemy inspector; SQLite has none, so the SQL comments written in its DDL
+text, ``sqlite_master.sql``, are read instead: :mod:`eduguard.discovery.ddl`), the columns'
+declared types and which columns are auto-increment or primary keys. Rows are streamed with server-side cursors
 (``stream_results`` + ``yield_per``), so memory is bounded by the batch size. Scanning never
 writes: SQLite files are opened read-only, PostgreSQL sessions are read-only transactions.
 """
@@ -22,7 +24,9 @@ from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import NullPool
 
 from eduguard.discovery.connectors._frames import rebatch, rows_frame
+from eduguard.discovery.ddl import DdlTable, parse_ddl
 from eduguard.discovery.sources import DEFAULT_BATCH_ROWS, FailedTable, SourceError
+from eduguard.discovery.sqltypes import canonical_sql_type
 from eduguard.source_urls import UNREACHABLE, SourcePolicy, SourceUrl, SourceUrlError, is_url
 
 _SYSTEM_SCHEMAS = {
@@ -92,6 +96,8 @@ class DatabaseTable:
         comment: str | None,
         column_comments: dict[str, str],
         row_count: int | None,
+        column_types: dict[str, str] | None = None,
+        column_keys: dict[str, str] | None = None,
     ) -> None:
         self.engine = engine
         self.schema = schema
@@ -101,6 +107,8 @@ class DatabaseTable:
         self.comment = comment
         self.column_comments = column_comments
         self.row_count = row_count
+        self.column_types = column_types or {}
+        self.column_keys = column_keys or {}
 
     def _frames(self, batch_rows: int, limit: int | None) -> Iterator[pl.DataFrame]:
         table = sa.table(
@@ -326,6 +334,36 @@ def _list_tables(engine: Engine, url: URL) -> Iterator[DatabaseTable | FailedTab
                     )
 
 
+def _sqlite_ddl(connection: sa.Connection, table: str) -> DdlTable | None:
+    """The table's CREATE statement as SQLite keeps it, parsed; None if it cannot be read."""
+    text = connection.execute(
+        sa.text("SELECT sql FROM sqlite_master WHERE name = :name AND type = 'table'"),
+        {"name": table},
+    ).scalar()
+    if not text:
+        return None
+    parsed = parse_ddl(str(text), table, sqlite=True)
+    for problem in parsed.problems:  # SQLite accepted it: a gap of the parser, not of the data
+        logger.warning("DDL of SQLite table %s not read: %s", table, problem.message_en)
+    return parsed.tables[0] if parsed.tables else None
+
+
+def _key_kind(column: dict[str, object], primary: list[str], backend: str) -> str:
+    """ "auto_increment" when the database numbers the column, "primary" for another primary
+    key column, else "" (SQLite's keys come from its DDL text: :func:`_sqlite_ddl`)."""
+    if backend in ("mysql", "mariadb"):  # reflected ``autoincrement`` is True for AUTO_INCREMENT
+        numbered = column.get("autoincrement") is True
+    elif backend == "postgresql":  # serial (a nextval default) and identity columns
+        numbered = bool(column.get("identity")) or str(column.get("default") or "").startswith(
+            "nextval("
+        )
+    else:
+        numbered = False
+    if numbered:
+        return "auto_increment"
+    return "primary" if str(column["name"]) in primary else ""
+
+
 def _describe(
     connection: sa.Connection,
     inspector: sa.Inspector,
@@ -335,6 +373,7 @@ def _describe(
     table: str,
     estimates: dict[tuple[str, str], int],
 ) -> DatabaseTable:
+    backend = engine.url.get_backend_name()
     columns = inspector.get_columns(table, schema=schema)
     try:
         comment = inspector.get_table_comment(table, schema=schema).get("text")
@@ -343,6 +382,30 @@ def _describe(
     column_comments = {
         str(column["name"]): str(column["comment"]) for column in columns if column.get("comment")
     }
+    types: dict[str, str] = {}
+    for column in columns:
+        try:
+            declared = column["type"].compile(dialect=connection.dialect)
+        except sa.exc.CompileError:  # a type the dialect cannot spell (reflected as NullType)
+            declared = ""
+        types[str(column["name"])] = canonical_sql_type(declared)
+    try:
+        primary = list(inspector.get_pk_constraint(table, schema=schema)["constrained_columns"])
+    except (NotImplementedError, KeyError, TypeError):
+        primary = []
+    keys = {
+        str(column["name"]): kind
+        for column in columns
+        if (kind := _key_kind(dict(column), primary, backend))
+    }
+    if backend == "sqlite":
+        ddl = _sqlite_ddl(connection, table)
+        for written in ddl.columns if ddl is not None else []:
+            if written.comment and written.name in types:
+                column_comments[written.name] = written.comment
+            if written.key and written.name in types:
+                keys[written.name] = written.key
+        comment = ddl.comment if ddl is not None else None
     estimate = estimates.get((schema_name, table))
     return DatabaseTable(
         engine=engine,
@@ -353,4 +416,6 @@ def _describe(
         comment=comment or None,
         column_comments=column_comments,
         row_count=_row_count(connection, schema, table, estimate),
+        column_types=types,
+        column_keys=keys,
     )

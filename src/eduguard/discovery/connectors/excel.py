@@ -2,14 +2,16 @@
 
 ``.xlsx`` is read with openpyxl in read-only mode (rows streamed from the zip, memory bounded);
 ``.xls`` (at most 65,536 rows a sheet) with xlrd. A workbook is opened once to list its sheets
-and again, closed afterwards, each time a sheet is read.
+and again, closed afterwards, each time a sheet is read. Notes on the header cells (``.xlsx``)
+and a second header row of Chinese descriptions under a row of field codes become the columns'
+comments (:mod:`.excel_notes`).
 """
 
 from __future__ import annotations
 
 import warnings
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from eduguard.discovery.connectors._frames import (
     rows_frame,
     unique_names,
 )
+from eduguard.discovery.connectors.excel_notes import column_letter, description_row, sheet_notes
 from eduguard.discovery.sources import DEFAULT_BATCH_ROWS, FailedTable, SourceError
 
 
@@ -67,12 +70,22 @@ def _is_blank(row: Sequence[Any]) -> bool:
 
 
 def _frames(
-    rows: Iterator[Sequence[Any]], chunk_rows: int, names_out: list[str], table_name: str
+    rows: Iterator[Sequence[Any]],
+    chunk_rows: int,
+    names_out: list[str],
+    table_name: str,
+    comments_out: dict[str, str] | None = None,
+    notes: dict[str, str] | None = None,
+    on_description: Callable[[], None] | None = None,
 ) -> Iterator[pl.DataFrame]:
-    """Header from the first non-blank row, then frames of ``chunk_rows`` rows."""
+    """Header from the first non-blank row, then frames of ``chunk_rows`` rows.
+
+    ``notes`` (cell reference → note) on header cells, and a description row under a header of
+    codes, are written to ``comments_out`` before the first frame is yielded."""
     names: list[str] | None = None
     chunk: list[Sequence[Any]] = []
-    for row in rows:
+    second = False  # the row after the header has been looked at
+    for number, row in enumerate(rows, start=1):
         if _is_blank(row):
             continue
         if names is None:
@@ -82,7 +95,21 @@ def _frames(
             check_columns(width, table_name)
             names = unique_names(row[:width])
             names_out.extend(names)
+            if comments_out is not None:
+                for index, name in enumerate(names):
+                    note = (notes or {}).get(f"{column_letter(index)}{number}")
+                    if note:
+                        comments_out[name] = note
             continue
+        if not second:
+            second = True
+            described = description_row(names, row) if comments_out is not None else None
+            if described is not None and comments_out is not None:
+                for name, text in described.items():
+                    comments_out.setdefault(name, text)
+                if on_description is not None:
+                    on_description()
+                continue
         chunk.append(row)
         if len(chunk) >= chunk_rows:
             yield rows_frame(names, chunk)
@@ -102,6 +129,7 @@ class XlsxSheet:
         self.column_comments: dict[str, str] = {}
         self.row_count = row_count
         self.columns: list[str] = []
+        self._described = False
 
     def _rows(self) -> Iterator[Sequence[Any]]:
         check_zip(self.path, self.name)
@@ -116,12 +144,28 @@ class XlsxSheet:
         finally:
             workbook.close()
 
+    def _description_row_read(self) -> None:
+        """The second row described the columns: one data row fewer than the sheet's rows."""
+        if self.row_count is not None and not self._described:
+            self.row_count = max(self.row_count - 1, 0)
+        self._described = True
+
     def batches(
         self, batch_rows: int = DEFAULT_BATCH_ROWS, limit: int | None = None
     ) -> Iterator[pl.DataFrame]:
         self.columns = []
+        self.column_comments = {}
+        notes = sheet_notes(self.path, self.sheet)
         yield from rebatch(
-            _frames(self._rows(), batch_rows, self.columns, self.name),
+            _frames(
+                self._rows(),
+                batch_rows,
+                self.columns,
+                self.name,
+                self.column_comments,
+                notes,
+                self._description_row_read,
+            ),
             batch_rows,
             limit,
             self.name,
@@ -140,6 +184,7 @@ class XlsSheet:
         self.column_comments: dict[str, str] = {}
         self.row_count: int | None = max(row_count - 1, 0)
         self.columns: list[str] = []
+        self._described = False
 
     def _rows(self) -> Iterator[Sequence[Any]]:
         try:
@@ -153,12 +198,26 @@ class XlsSheet:
         finally:
             book.release_resources()
 
+    def _description_row_read(self) -> None:
+        """The second row described the columns: one data row fewer than the sheet's rows."""
+        if self.row_count is not None and not self._described:
+            self.row_count = max(self.row_count - 1, 0)
+        self._described = True
+
     def batches(
         self, batch_rows: int = DEFAULT_BATCH_ROWS, limit: int | None = None
     ) -> Iterator[pl.DataFrame]:
         self.columns = []
+        self.column_comments = {}
         yield from rebatch(
-            _frames(self._rows(), batch_rows, self.columns, self.name),
+            _frames(
+                self._rows(),
+                batch_rows,
+                self.columns,
+                self.name,
+                self.column_comments,
+                on_description=self._description_row_read,
+            ),
             batch_rows,
             limit,
             self.name,

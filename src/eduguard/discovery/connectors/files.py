@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from eduguard.discovery.connectors.columnar import JsonLinesTable, ParquetTable, open_json
+from eduguard.discovery.connectors.ddlfile import open_ddl
 from eduguard.discovery.connectors.delimited import DelimitedTable
 from eduguard.discovery.connectors.excel import open_xls, open_xlsx
 from eduguard.discovery.sources import FailedTable, SourceError, TableSource
@@ -22,6 +23,7 @@ SUPPORTED_SUFFIXES = (
     ".json",
     ".jsonl",
     ".ndjson",
+    ".sql",
 )
 _FOLDER_SUFFIXES = frozenset(SUPPORTED_SUFFIXES) - {".txt"}
 
@@ -44,13 +46,15 @@ def open_file(path: Path, name: str) -> Iterator[TableSource | FailedTable]:
             yield JsonLinesTable(path, name)
         elif suffix == ".json":
             yield from open_json(path, name)
+        elif suffix == ".sql":
+            yield from open_ddl(path, name)
         else:
             yield FailedTable(
                 name,
                 SourceError(
                     "unsupported_format",
                     f"不支持的文件格式“{suffix or path.name}”"
-                    "：支持 CSV/TSV、Excel、Parquet、JSON/JSONL",
+                    "：支持 CSV/TSV、Excel、Parquet、JSON/JSONL、SQL 表结构（.sql）",
                     f"unsupported file type {suffix or path.name!r}",
                 ),
             )
@@ -113,7 +117,7 @@ def open_folder(
             folder.name or str(folder),
             SourceError(
                 "no_supported_files",
-                f"文件夹“{folder}”中没有可扫描的文件（CSV/TSV、Excel、Parquet、JSON/JSONL）",
+                f"文件夹“{folder}”中没有可扫描的文件（CSV/TSV、Excel、Parquet、JSON/JSONL、.sql）",
                 f"no supported files under {folder}",
             ),
         )

@@ -273,6 +273,8 @@ def scan_spark_table(
         today,
         table.name,
         table.comment,
+        types=table.column_types,
+        keys=table.column_keys,
     )
     row_count: int | None = None
     quota_sample = sample
@@ -289,5 +291,7 @@ def scan_spark_table(
     merged = _merged(partials, any(plan.subjects for plan in plans))
     if sent is not None:  # values each split column sent to Python (the rest stayed in SQL)
         sent.update({column: a for column, kind, _, a, _, _, _ in merged if kind == "sent"})
-    info = TableInfo(table.name, table.comment, comments, row_count)
+    info = TableInfo(
+        table.name, table.comment, comments, row_count, table.column_types, table.column_keys
+    )
     return merged_report(info, plans, merged, today, rules=rules, sample=sample)

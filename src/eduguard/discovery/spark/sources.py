@@ -7,7 +7,8 @@ is one table named after the folder; any other folder is walked, and each data f
 folder in it is a table named by its path relative to the folder, as the local engine names them.
 
 A ``jdbc:`` URL is one table (``table``) or every table and view the connection lists, with the
-table and column remarks (comments) the driver reports.
+table and column remarks (comments), the columns' declared types and their key kinds
+(auto-increment, primary key) the driver reports, spelt as the local engine spells them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from typing import Any
 import pyarrow.parquet as pq
 from pyspark.sql import DataFrame, SparkSession
 
+from eduguard.discovery.connectors.columnar import parquet_comments
 from eduguard.discovery.sources import FailedTable, SourceError
+from eduguard.discovery.sqltypes import canonical_sql_type
 from eduguard.source_urls import SourceUrlError, check_jdbc_url
 
 FORMATS = {".parquet": "parquet", ".orc": "orc", ".csv": "csv", ".tsv": "tsv"}
@@ -36,6 +39,17 @@ class SparkTable:
     load: Callable[[SparkSession], DataFrame]
     comment: str | None = None
     column_comments: dict[str, str] = field(default_factory=dict)
+    column_types: dict[str, str] = field(default_factory=dict)
+    column_keys: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Catalogued:
+    name: str
+    comment: str | None
+    columns: dict[str, str]
+    types: dict[str, str]
+    keys: dict[str, str]
 
 
 def _unreadable(name: str, error: Exception) -> SourceError:
@@ -72,19 +86,14 @@ def _reader(fmt: str, url: str) -> Callable[[SparkSession], DataFrame]:
     return load
 
 
-def _local_parquet_comments(url: str) -> dict[str, str]:
-    """Column comments a Parquet file carries in its Arrow schema (as the local engine reads)."""
+def _local_parquet_comments(url: str) -> tuple[str | None, dict[str, str]]:
+    """(table, column) comments a Parquet file carries, read as the local engine reads them."""
     path = url.removeprefix("file:")
     try:
         schema = pq.read_schema(path)
     except (OSError, ValueError):
-        return {}
-    comments: dict[str, str] = {}
-    for arrow_field in schema:
-        comment = (arrow_field.metadata or {}).get(b"comment")
-        if comment:
-            comments[arrow_field.name] = comment.decode("utf-8", errors="replace")
-    return comments
+        return None, {}
+    return parquet_comments(schema)
 
 
 class _Hadoop:
@@ -127,8 +136,10 @@ class _Hadoop:
 
 
 def _table(name: str, fmt: str, url: str) -> SparkTable:
-    comments = _local_parquet_comments(url) if fmt == "parquet" and "://" not in url else {}
-    return SparkTable(name=name, load=_reader(fmt, url), column_comments=comments)
+    comment, comments = (
+        _local_parquet_comments(url) if fmt == "parquet" and "://" not in url else (None, {})
+    )
+    return SparkTable(name=name, load=_reader(fmt, url), comment=comment, column_comments=comments)
 
 
 def _walk(hadoop: _Hadoop, folder: Any, prefix: str) -> Iterator[SparkTable | FailedTable]:
@@ -211,8 +222,8 @@ def _quote(identifier: str) -> str:
     return identifier if identifier.replace("_", "").isalnum() else f'"{identifier}"'
 
 
-def _jdbc_catalog(spark: SparkSession, url: str) -> list[tuple[str, str | None, dict[str, str]]]:
-    """(qualified table, table remark, column remarks) of every table and view, via JDBC."""
+def _jdbc_catalog(spark: SparkSession, url: str) -> list[_Catalogued]:
+    """Every table and view with its remarks, declared types and keys, via JDBC metadata."""
     jvm: Any = spark._jvm
     gateway: Any = spark.sparkContext._gateway
     connection = jvm.java.sql.DriverManager.getConnection(url)
@@ -236,14 +247,32 @@ def _jdbc_catalog(spark: SparkSession, url: str) -> list[tuple[str, str | None, 
             )
         tables = []
         for schema, table, remark in sorted(found, key=lambda item: (item[0] or "", item[1])):
-            columns: dict[str, str] = {}
+            primary: set[str] = set()
+            keys_found = meta.getPrimaryKeys(None, schema, table)
+            while keys_found.next():
+                primary.add(str(keys_found.getString("COLUMN_NAME")))
+            item = _Catalogued(
+                name=table if schema in (None, "", "public", "main") else f"{schema}.{table}",
+                comment=str(remark) if remark else None,
+                columns={},
+                types={},
+                keys={},
+            )
             described = meta.getColumns(None, schema, table, "%")
             while described.next():
+                column = str(described.getString("COLUMN_NAME"))
                 column_remark = described.getString("REMARKS")
                 if column_remark:
-                    columns[str(described.getString("COLUMN_NAME"))] = str(column_remark)
-            qualified = table if schema in (None, "", "public", "main") else f"{schema}.{table}"
-            tables.append((qualified, str(remark) if remark else None, columns))
+                    item.columns[column] = str(column_remark)
+                size = described.getInt("COLUMN_SIZE")
+                item.types[column] = canonical_sql_type(
+                    str(described.getString("TYPE_NAME") or ""), int(size) if size else None
+                )
+                if str(described.getString("IS_AUTOINCREMENT") or "").upper() == "YES":
+                    item.keys[column] = "auto_increment"
+                elif column in primary:
+                    item.keys[column] = "primary"
+            tables.append(item)
         return tables
     finally:
         connection.close()
@@ -267,13 +296,22 @@ def open_jdbc(
             return
         catalog = []
     if table is not None:
-        remarks = {name: (comment, columns) for name, comment, columns in catalog}
-        comment, columns = remarks.get(table, (None, {}))
-        yield SparkTable(table, _jdbc_reader(url, table), comment, columns)
+        known = {item.name: item for item in catalog}
+        item = known.get(table, _Catalogued(table, None, {}, {}, {}))
+        yield SparkTable(
+            table, _jdbc_reader(url, table), item.comment, item.columns, item.types, item.keys
+        )
         return
-    for name, comment, columns in catalog:
-        dbtable = ".".join(_quote(part) for part in name.split("."))
-        yield SparkTable(name, _jdbc_reader(url, dbtable), comment, columns)
+    for item in catalog:
+        dbtable = ".".join(_quote(part) for part in item.name.split("."))
+        yield SparkTable(
+            item.name,
+            _jdbc_reader(url, dbtable),
+            item.comment,
+            item.columns,
+            item.types,
+            item.keys,
+        )
 
 
 def open_spark_source(
