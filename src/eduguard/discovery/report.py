@@ -1,6 +1,8 @@
 """The scan report as objects: the exact shape of ../shared/contracts/scan-report.md.
 
 ``ScanReport.to_dict()`` is the JSON contract (report_version 1). Extend, never rename.
+Extensions (documented in docs/scan.md): ``skipped`` (top level, only when a folder's files were
+not scanned).
 """
 
 from __future__ import annotations
@@ -82,15 +84,20 @@ class ScanReport:
     source: str
     scanned_at: str
     tables: list[TableReport] = field(default_factory=list)
+    # files of a folder that were not scanned, each {"name", "code", "message"}
+    skipped: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
         return any(table.error is not None for table in self.tables)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "report_version": REPORT_VERSION,
             "source": self.source,
             "scanned_at": self.scanned_at,
             "tables": [table.to_dict() for table in self.tables],
         }
+        if self.skipped:
+            data["skipped"] = [dict(entry) for entry in self.skipped]
+        return data

@@ -8,7 +8,7 @@ from pathlib import Path
 from eduguard.discovery.connectors.columnar import JsonLinesTable, ParquetTable, open_json
 from eduguard.discovery.connectors.delimited import DelimitedTable
 from eduguard.discovery.connectors.excel import open_xls, open_xlsx
-from eduguard.discovery.sources import FailedTable, SourceError, TableSource
+from eduguard.discovery.sources import FailedTable, SkippedFile, SourceError, TableSource
 from eduguard.source_urls import SourcePolicy
 
 SUPPORTED_SUFFIXES = (
@@ -24,6 +24,7 @@ SUPPORTED_SUFFIXES = (
     ".ndjson",
 )
 _FOLDER_SUFFIXES = frozenset(SUPPORTED_SUFFIXES) - {".txt"}
+_SUPPORTED_TEXT = "CSV/TSV、Excel、Parquet、JSON/JSONL"
 
 
 def open_file(path: Path, name: str) -> Iterator[TableSource | FailedTable]:
@@ -81,31 +82,65 @@ def _walk(folder: Path, forbidden: list[Path]) -> Iterator[Path]:
                 yield from _walk(child, forbidden)
 
 
+def _skipped(relative: str, path: Path, hidden: bool) -> SkippedFile:
+    if hidden:
+        kind_zh, kind_en = (
+            ("隐藏文件夹", "hidden folder") if path.is_dir() else ("隐藏文件", "hidden file")
+        )
+        if path.name.startswith("~$"):
+            kind_zh, kind_en = "Office 临时文件（~$ 开头）", "Office lock file"
+        return SkippedFile(
+            relative,
+            SourceError(
+                "hidden_file",
+                f"“{relative}”是{kind_zh}，未扫描",
+                f"{relative} is a {kind_en}: not scanned",
+            ),
+        )
+    suffix = path.suffix.lower() or path.name
+    return SkippedFile(
+        relative,
+        SourceError(
+            "unsupported_format",
+            f"“{relative}”的格式“{suffix}”无法读取，未扫描（支持 {_SUPPORTED_TEXT}）",
+            f"{relative}: no reader for {suffix!r}, not scanned",
+        ),
+    )
+
+
 def open_folder(
-    folder: Path, policy: SourcePolicy | None = None
+    folder: Path, policy: SourcePolicy | None = None, *, skipped: bool = False
 ) -> Iterator[TableSource | FailedTable]:
     """Every supported file under ``folder``, recursively, in a stable order.
 
-    Hidden files and folders (``.git``, ``~$`` Excel lock files) are skipped; table names are
+    Hidden files and folders (``.git``, ``~$`` Excel lock files) are not scanned; table names are
     paths relative to ``folder``. Every path is resolved: a symbolic link leading outside
     ``folder`` (or into ``policy.forbidden``, eduguard's home) is refused, never followed.
+    With ``skipped``, each file (or hidden folder) not scanned is yielded as a
+    :class:`SkippedFile` with its reason, so a report can list it.
     """
     found = False
     root = folder.resolve()
     forbidden = [f.expanduser().resolve() for f in (policy.forbidden if policy else ())]
     for path in _walk(folder, forbidden):
         relative = path.relative_to(folder)
-        if any(part.startswith((".", "~$")) for part in relative.parts):
+        hidden = [part.startswith((".", "~$")) for part in relative.parts]
+        if any(hidden):
+            if skipped and not any(hidden[:-1]):  # the hidden entry itself, not what it holds
+                yield _skipped(relative.as_posix(), path, hidden=True)
             continue
         resolved = path.resolve()
         walled = any(resolved.is_relative_to(f) for f in forbidden)
-        if not (walled or path.is_symlink() or path.suffix.lower() in _FOLDER_SUFFIXES):
+        supported = path.suffix.lower() in _FOLDER_SUFFIXES
+        if not (walled or path.is_symlink() or supported):
+            if skipped and path.is_file():
+                yield _skipped(relative.as_posix(), path, hidden=False)
             continue
         if walled or not resolved.is_relative_to(root):
             found = True
             yield FailedTable(relative.as_posix(), _outside(relative.as_posix()))
             continue
-        if path.is_file() and path.suffix.lower() in _FOLDER_SUFFIXES:
+        if path.is_file() and supported:
             found = True
             yield from open_file(path, relative.as_posix())
     if not found:
@@ -113,7 +148,7 @@ def open_folder(
             folder.name or str(folder),
             SourceError(
                 "no_supported_files",
-                f"文件夹“{folder}”中没有可扫描的文件（CSV/TSV、Excel、Parquet、JSON/JSONL）",
+                f"文件夹“{folder}”中没有可扫描的文件（{_SUPPORTED_TEXT}）",
                 f"no supported files under {folder}",
             ),
         )

@@ -37,6 +37,8 @@ def _summary_panel(report: ScanReport) -> Panel:
     grid.add_row("扫描时间", report.scanned_at)
     failed = f"，失败 {summary.tables_failed} 个" if summary.tables_failed else ""
     grid.add_row("扫描表数", f"{summary.tables} 个{failed}")
+    if report.skipped:
+        grid.add_row("未扫描文件", Text(f"{len(report.skipped)} 个（见下）", style=_HIGHLIGHT))
     grid.add_row(
         "含个人信息",
         f"{summary.tables_personal} 个表、{summary.columns_personal} 个字段（共 {summary.columns} 个字段）",
@@ -126,3 +128,7 @@ def render_table(report: ScanReport, console: Console) -> None:
     for table in report.tables:
         console.print(_table_view(table))
         console.print()
+    if report.skipped:
+        console.print(Text("未扫描的文件", style="bold"))
+        for entry in report.skipped:
+            console.print(Text(_shown(f"  [{entry['code']}] {entry['message']}"), style=_HIGHLIGHT))
