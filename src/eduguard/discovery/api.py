@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from typing import cast
 
 from eduguard.classification import Rules, load_rules
 from eduguard.discovery.engine import ProgressCallback, scan_table
+from eduguard.discovery.findings import Locatable, is_locatable, locate_findings
 from eduguard.discovery.model.infer import load_model
 from eduguard.discovery.report import ScanReport, TableReport
 from eduguard.discovery.sources import FailedTable, SkippedFile, SourceError, TableSource
@@ -93,9 +95,13 @@ def scan(
             report.tables.append(_failed(table.name, table.error))
             continue
         try:
-            report.tables.append(scan_table(table, sample=sample, rules=rules, progress=progress))
+            scanned = scan_table(table, sample=sample, rules=rules, progress=progress)
+            if is_locatable(table):
+                locate_findings(cast(Locatable, table), scanned, sample)
         except SourceError as error:
             report.tables.append(_failed(table.name, error))
+        else:
+            report.tables.append(scanned)
     return report
 
 

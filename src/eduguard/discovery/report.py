@@ -2,7 +2,7 @@
 
 ``ScanReport.to_dict()`` is the JSON contract (report_version 1). Extend, never rename.
 Extensions (documented in docs/scan.md): ``skipped`` (top level, only when a folder's files were
-not scanned).
+not scanned); per table of a document ``document``, ``findings``, ``leak`` and ``hidden``.
 """
 
 from __future__ import annotations
@@ -62,6 +62,11 @@ class TableReport:
     minors: bool = False
     columns: list[ColumnReport] = field(default_factory=list)
     error: dict[str, str] | None = None  # {"code": ..., "message": ...} when the table failed
+    # a table of a document (or a sheet read with its layout): where it is, what it leaks
+    document: dict[str, str] | None = None  # {"path", "format", "part": "table" | "text"}
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    leak: bool = False  # some personal information in it is not masked
+    hidden: dict[str, Any] | None = None  # {"sheet": [...], "rows": [...], "columns": [...]}
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -76,6 +81,12 @@ class TableReport:
         }
         if self.error is not None:
             data["error"] = dict(self.error)
+        if self.document is not None:
+            data["document"] = dict(self.document)
+            data["findings"] = [dict(finding) for finding in self.findings]
+            data["leak"] = self.leak
+        if self.hidden:
+            data["hidden"] = dict(self.hidden)
         return data
 
 

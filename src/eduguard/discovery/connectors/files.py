@@ -7,7 +7,11 @@ from pathlib import Path
 
 from eduguard.discovery.connectors.columnar import JsonLinesTable, ParquetTable, open_json
 from eduguard.discovery.connectors.delimited import DelimitedTable
+from eduguard.discovery.connectors.documents import open_docx, open_text
+from eduguard.discovery.connectors.encoding import detect_encoding
 from eduguard.discovery.connectors.excel import open_xls, open_xlsx
+from eduguard.discovery.connectors.pdf import open_pdf
+from eduguard.discovery.connectors.webpages import open_html
 from eduguard.discovery.sources import FailedTable, SkippedFile, SourceError, TableSource
 from eduguard.source_urls import SourcePolicy
 
@@ -22,17 +26,54 @@ SUPPORTED_SUFFIXES = (
     ".json",
     ".jsonl",
     ".ndjson",
+    ".docx",
+    ".pdf",
+    ".html",
+    ".htm",
+    ".md",
 )
-_FOLDER_SUFFIXES = frozenset(SUPPORTED_SUFFIXES) - {".txt"}
-_SUPPORTED_TEXT = "CSV/TSV、Excel、Parquet、JSON/JSONL"
+_FOLDER_SUFFIXES = frozenset(SUPPORTED_SUFFIXES)
+_SUPPORTED_TEXT = "CSV/TSV、Excel、Parquet、JSON/JSONL、Word（.docx）、PDF、网页、文本（.txt/.md）"
+
+
+def _delimited_text(path: Path) -> str | None:
+    """The delimiter of a ``.txt`` that is really a table (Excel's "Text (Tab delimited)", a CSV
+    renamed): every one of its first lines has as many tabs (or 2+ commas) as the first. Else
+    None: the file is prose."""
+    try:
+        encoding = detect_encoding(path)
+        with path.open("rb") as handle:
+            head = handle.read(64 << 10).decode(encoding, errors="ignore").lstrip("\ufeff")
+    except (SourceError, OSError):
+        return None
+    lines = [line for line in head.splitlines()[:20] if line.strip()]
+    if len(head) == 64 << 10 and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut
+    if len(lines) < 2:
+        return None
+    for delimiter, least in (("\t", 1), (",", 2)):
+        counts = {line.count(delimiter) for line in lines}
+        if len(counts) == 1 and min(counts) >= least:
+            return delimiter
+    return None
 
 
 def open_file(path: Path, name: str) -> Iterator[TableSource | FailedTable]:
     """The tables in one file (several for a workbook or a JSON object of arrays)."""
     suffix = path.suffix.lower()
     try:
-        if suffix in (".csv", ".txt"):
+        if suffix == ".csv":
             yield DelimitedTable(path, name, ",")
+        elif suffix == ".txt" and (delimiter := _delimited_text(path)) is not None:
+            yield DelimitedTable(path, name, delimiter)
+        elif suffix in (".txt", ".md"):
+            yield from open_text(path, name)
+        elif suffix == ".docx":
+            yield from open_docx(path, name)
+        elif suffix == ".pdf":
+            yield from open_pdf(path, name)
+        elif suffix in (".html", ".htm"):
+            yield from open_html(path, name)
         elif suffix == ".tsv":
             yield DelimitedTable(path, name, "\t")
         elif suffix in (".xlsx", ".xlsm"):
@@ -50,8 +91,7 @@ def open_file(path: Path, name: str) -> Iterator[TableSource | FailedTable]:
                 name,
                 SourceError(
                     "unsupported_format",
-                    f"不支持的文件格式“{suffix or path.name}”"
-                    "：支持 CSV/TSV、Excel、Parquet、JSON/JSONL",
+                    f"不支持的文件格式“{suffix or path.name}”：支持 {_SUPPORTED_TEXT}",
                     f"unsupported file type {suffix or path.name!r}",
                 ),
             )
