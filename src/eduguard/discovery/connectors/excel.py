@@ -1,4 +1,7 @@
-"""Excel workbooks: every sheet is a table; its first non-empty row is the header.
+"""Excel workbooks: every sheet is a table; its header is found by layout detection.
+
+Small ``.xlsx`` workbooks are read with their layout by :mod:`.sheets` (merged cells, hidden
+parts); this module streams the rest and ``.xls``, finding the header on the first rows.
 
 ``.xlsx`` is read with openpyxl in read-only mode (rows streamed from the zip, memory bounded);
 ``.xls`` (at most 65,536 rows a sheet) with xlrd. A workbook is opened once to list its sheets
@@ -22,8 +25,8 @@ from eduguard.discovery.connectors._frames import (
     check_columns,
     rebatch,
     rows_frame,
-    unique_names,
 )
+from eduguard.discovery.connectors.layout import HEAD_ROWS, find_table
 from eduguard.discovery.sources import DEFAULT_BATCH_ROWS, FailedTable, SourceError
 
 
@@ -69,26 +72,38 @@ def _is_blank(row: Sequence[Any]) -> bool:
 def _frames(
     rows: Iterator[Sequence[Any]], chunk_rows: int, names_out: list[str], table_name: str
 ) -> Iterator[pl.DataFrame]:
-    """Header from the first non-blank row, then frames of ``chunk_rows`` rows."""
-    names: list[str] | None = None
-    chunk: list[Sequence[Any]] = []
+    """The header found by layout detection (:mod:`.layout`: title and notes rows, a two-level
+    header, empty header cells kept) on the first rows, then frames of ``chunk_rows`` rows."""
+    head: list[Sequence[Any]] = []
+    for row in rows:
+        head.append(row)
+        if len(head) > HEAD_ROWS:
+            break
+    width = max((_width(row) for row in head), default=0)
+    check_columns(width, table_name)
+    grid = find_table([list(row[:width]) for row in head])
+    if grid is None:
+        return
+    names = grid.names
+    names_out.extend(names)
+    chunk: list[Sequence[Any]] = list(grid.rows)
     for row in rows:
         if _is_blank(row):
-            continue
-        if names is None:
-            width = len(row)
-            while width and row[width - 1] is None:
-                width -= 1
-            check_columns(width, table_name)
-            names = unique_names(row[:width])
-            names_out.extend(names)
             continue
         chunk.append(row)
         if len(chunk) >= chunk_rows:
             yield rows_frame(names, chunk)
             chunk = []
-    if names is not None and chunk:
+    if chunk:
         yield rows_frame(names, chunk)
+
+
+def _width(row: Sequence[Any]) -> int:
+    """Cells up to the last non-empty one (a stray format at XFD1 does not make 16,384 columns)."""
+    width = len(row)
+    while width and (row[width - 1] is None or row[width - 1] == ""):
+        width -= 1
+    return width
 
 
 class XlsxSheet:

@@ -9,8 +9,9 @@ from eduguard.discovery.connectors.columnar import JsonLinesTable, ParquetTable,
 from eduguard.discovery.connectors.delimited import DelimitedTable
 from eduguard.discovery.connectors.documents import open_docx, open_text
 from eduguard.discovery.connectors.encoding import detect_encoding
-from eduguard.discovery.connectors.excel import open_xls, open_xlsx
+from eduguard.discovery.connectors.excel import open_xls
 from eduguard.discovery.connectors.pdf import open_pdf
+from eduguard.discovery.connectors.sheets import open_workbook
 from eduguard.discovery.connectors.webpages import open_html
 from eduguard.discovery.sources import FailedTable, SkippedFile, SourceError, TableSource
 from eduguard.source_urls import SourcePolicy
@@ -77,7 +78,7 @@ def open_file(path: Path, name: str) -> Iterator[TableSource | FailedTable]:
         elif suffix == ".tsv":
             yield DelimitedTable(path, name, "\t")
         elif suffix in (".xlsx", ".xlsm"):
-            yield from open_xlsx(path, name)
+            yield from open_workbook(path, name)
         elif suffix == ".xls":
             yield from open_xls(path, name)
         elif suffix == ".parquet":

@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from eduguard.discovery.connectors._frames import unique_names
+from eduguard.discovery.connectors._frames import unique_names, value_text
 
 HEAD_ROWS = 12  # rows looked at for the header (titles and notes come first)
 _LABEL_LENGTH = 24
@@ -31,10 +31,10 @@ _DIGITS = re.compile(r"\d{5,}")
 
 
 def _clean(cell: object) -> str | None:
-    if cell is None:
+    text = value_text(cell)
+    if text is None:
         return None
-    text = str(cell).strip()
-    return text or None
+    return text.strip() or None
 
 
 @dataclass
@@ -59,9 +59,15 @@ def _filled(row: Sequence[str | None]) -> list[str]:
 
 
 def _is_single(row: Sequence[str | None], width: int) -> bool:
-    """A title or a note: one text (perhaps merged over several cells) in a table of 2+ columns."""
+    """A title or a note: one text (perhaps merged over several cells, or over the whole width of
+    a table of 3+ columns) in a table of 2+ columns."""
     cells = _filled(row)
-    return width >= 2 and len(cells) >= 1 and len(set(cells)) == 1 and len(cells) < width
+    return (
+        width >= 2
+        and len(cells) >= 1
+        and len(set(cells)) == 1
+        and (len(cells) < width or width >= 3)
+    )
 
 
 def _label(cell: str) -> bool:
