@@ -2,7 +2,8 @@
 
 ``ScanReport.to_dict()`` is the JSON contract (report_version 1). Extend, never rename.
 Extensions (documented in docs/scan.md): ``skipped`` (top level, only when a folder's files were
-not scanned); per table of a document ``document``, ``findings``, ``leak`` and ``hidden``.
+not scanned); per table of a document ``document``, ``findings``, ``leak`` and ``hidden``; per
+column ``masking`` (only when some values are written masked).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ class ColumnReport:
     level: str = "general-1"
     confidence: float = 0.0
     evidence: list[str] = field(default_factory=list)
+    # values written masked, when some are: {"values", "masked", "unmasked", "share",
+    # "deidentified"}; a column whose every value of its type is masked is de-identified
+    masking: dict[str, Any] | None = None
     # keyed hashes of the values (scan_table(sketch_key=…)); never part of the JSON report
     sketch: KeyedSketch | None = field(default=None, repr=False, compare=False)
 
@@ -48,6 +52,7 @@ class ColumnReport:
             "level": self.level,
             "confidence": round(self.confidence, 4),
             "evidence": list(self.evidence),
+            **({"masking": dict(self.masking)} if self.masking is not None else {}),
         }
 
 
