@@ -50,7 +50,7 @@ def open_source(
     elif path.is_dir():
         yield from open_folder(path, policy, skipped=skipped)
     elif path.is_file():
-        yield from open_file(path, path.name)
+        yield from open_file(path, path.name, skipped=skipped)
     else:
         yield FailedTable(
             text,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from eduguard.discovery.connectors.archives import open_zip
 from eduguard.discovery.connectors.columnar import JsonLinesTable, ParquetTable, open_json
 from eduguard.discovery.connectors.delimited import DelimitedTable
 from eduguard.discovery.connectors.documents import open_docx, open_text
@@ -32,9 +33,13 @@ SUPPORTED_SUFFIXES = (
     ".html",
     ".htm",
     ".md",
+    ".zip",
 )
 _FOLDER_SUFFIXES = frozenset(SUPPORTED_SUFFIXES)
-_SUPPORTED_TEXT = "CSV/TSV、Excel、Parquet、JSON/JSONL、Word（.docx）、PDF、网页、文本（.txt/.md）"
+_ARCHIVE_SUFFIXES = frozenset(SUPPORTED_SUFFIXES) - {".zip"}  # a zip in a zip is not opened
+_SUPPORTED_TEXT = (
+    "CSV/TSV、Excel、Parquet、JSON/JSONL、Word（.docx）、PDF、网页、文本（.txt/.md）、zip 压缩包"
+)
 
 
 def _delimited_text(path: Path) -> str | None:
@@ -59,8 +64,12 @@ def _delimited_text(path: Path) -> str | None:
     return None
 
 
-def open_file(path: Path, name: str) -> Iterator[TableSource | FailedTable]:
-    """The tables in one file (several for a workbook or a JSON object of arrays)."""
+def open_file(
+    path: Path, name: str, *, skipped: bool = False
+) -> Iterator[TableSource | FailedTable]:
+    """The tables in one file (several for a workbook, a document or a JSON object of arrays;
+    every readable member of a ``.zip``). ``skipped``: a zip's members no reader knows are
+    yielded as :class:`SkippedFile` s."""
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
@@ -75,6 +84,8 @@ def open_file(path: Path, name: str) -> Iterator[TableSource | FailedTable]:
             yield from open_pdf(path, name)
         elif suffix in (".html", ".htm"):
             yield from open_html(path, name)
+        elif suffix == ".zip":
+            yield from open_zip(path, name, open_file, _ARCHIVE_SUFFIXES, skipped)
         elif suffix == ".tsv":
             yield DelimitedTable(path, name, "\t")
         elif suffix in (".xlsx", ".xlsm"):
@@ -183,7 +194,7 @@ def open_folder(
             continue
         if path.is_file() and supported:
             found = True
-            yield from open_file(path, relative.as_posix())
+            yield from open_file(path, relative.as_posix(), skipped=skipped)
     if not found:
         yield FailedTable(
             folder.name or str(folder),
