@@ -190,3 +190,17 @@ def test_bad_documents_are_clear_errors_and_the_folder_goes_on(tmp_path: Path) -
     scanned = {t.name for t in report.tables if t.error is None}
     assert {"a_good.docx:表格1", "plain.pdf:表格1", "z_last.html:表格1"} <= scanned
     assert table_named(report, "z_last.html:表格1").leak
+
+
+def test_word_comments_and_footers_are_scanned(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    paragraph = document.add_paragraph("评审意见：同意。")
+    document.add_comment(paragraph.runs[0], text="该生家长电话13912345678，已核实", author="王老师")
+    document.sections[0].footer.paragraphs[0].text = "联系人：赵老师 13800001111"
+    path = tmp_path / "评审.docx"
+    document.save(str(path))
+    [table] = scan(path).tables
+    [phones] = findings(table, "MOBILE_PHONE")
+    assert sorted(phones["where"]) == ["批注 1", "第 1 节页脚"]
