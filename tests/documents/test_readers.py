@@ -204,3 +204,22 @@ def test_word_comments_and_footers_are_scanned(tmp_path: Path) -> None:
     [table] = scan(path).tables
     [phones] = findings(table, "MOBILE_PHONE")
     assert sorted(phones["where"]) == ["批注 1", "第 1 节页脚"]
+
+
+def test_word_two_level_header_with_vertical_and_horizontal_merges(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=4, cols=4)
+    for column, label in enumerate(["序号", "姓名"]):
+        table.cell(0, column).merge(table.cell(1, column)).text = label
+    table.cell(0, 2).merge(table.cell(0, 3)).text = "家庭成员"
+    table.cell(1, 2).text, table.cell(1, 3).text = "姓名", "关系"
+    for row, pupil in enumerate(people(2), start=2):
+        for column, value in enumerate([str(row - 1), pupil["name"], "王大山", "父亲"]):
+            table.cell(row, column).text = value
+    path = tmp_path / "家庭.docx"
+    document.save(str(path))
+    [part] = [t for t in open_source(str(path)) if isinstance(t, DocumentPart)]
+    assert part.frame.columns == ["序号", "姓名", "家庭成员/姓名", "家庭成员/关系"]
+    assert part.frame.height == 2 and part.locations == ["表格 1 第 3 行", "表格 1 第 4 行"]

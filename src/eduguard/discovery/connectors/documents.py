@@ -22,6 +22,7 @@ from pathlib import Path
 import docx
 import polars as pl
 from docx.document import Document
+from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
@@ -210,6 +211,30 @@ def _unreadable(name: str, kind: str, error: Exception) -> SourceError:
 # -- Word ------------------------------------------------------------------------------------
 
 
+def _word_rows(table: Table) -> list[list[str | None]]:
+    """A Word table's cell texts, merged cells filled in (a horizontal merge in each column it
+    spans, a vertical one in each row): straight from the XML, as python-docx's ``row.cells``
+    recomputes the whole grid for every row."""
+    rows: list[list[str | None]] = []
+    above: dict[int, str | None] = {}
+    for tr in table._tbl.tr_lst:
+        row: list[str | None] = []
+        for tc in tr.tc_lst:
+            column = len(row)
+            if tc.vMerge == "continue":
+                text = above.get(column)
+            else:
+                text = "\n".join(
+                    "".join(t.text or "" for t in paragraph.iter(qn("w:t")))
+                    for paragraph in tc.iter(qn("w:p"))
+                )
+            for offset in range(max(tc.grid_span, 1)):
+                row.append(text)
+                above[column + offset] = text
+        rows.append(row)
+    return rows
+
+
 def _docx_comments(document: Document, text: TextCollector) -> None:
     """Review comments and their authors: both are published with the file."""
     try:
@@ -249,7 +274,7 @@ def open_docx(path: Path, name: str) -> Iterator[DocumentPart | FailedTable]:
             elif isinstance(block, Table):
                 table_no += 1
                 label = f"表格{table_no}"
-                rows = [[cell.text for cell in row.cells] for row in block.rows]
+                rows = _word_rows(block)
                 where = [f"表格 {table_no} 第 {index + 1} 行" for index in range(len(rows))]
                 parts.extend(grid_parts(name, "docx", label, rows, where, text))
         for number, section in enumerate(document.sections, start=1):
