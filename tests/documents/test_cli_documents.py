@@ -46,3 +46,13 @@ def test_a_scanned_pdf_fails_the_scan_in_json(tmp_path: Path) -> None:
     assert table["leak"] is True and table["document"]["format"] == "docx"
     [ids] = [f for f in table["findings"] if f["pi_type"] == "CN_RESIDENT_ID"]
     assert ids["where"][0] == "表格 1 第 3 行，第 3 列（身份证号）"
+
+
+def test_html_report_lists_locations(tmp_path: Path) -> None:
+    from eduguard.discovery import api
+    from eduguard.discovery.render import render_bytes
+
+    report = api.scan(make_docx(tmp_path / "公示.docx"))
+    page = render_bytes(report, "html").decode()
+    assert "未脱敏居民身份证号" in page and "表格 1 第 3 行，第 3 列（身份证号）" in page
+    assert "结论：含未脱敏的个人信息" in page
