@@ -10,12 +10,14 @@ themselves are never part of a finding: the report would leak what it found.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Protocol
 
 import polars as pl
 
 from eduguard.discovery.detectors import DETECTORS, Detector, Values
+from eduguard.discovery.detectors.base import MASK_CHARS
 from eduguard.discovery.report import ColumnReport, TableReport
 from eduguard.discovery.textscan import extract_spans
 
@@ -28,7 +30,6 @@ LEAK_TYPES = frozenset(
      "PASSPORT", "TRAVEL_PERMIT", "MOBILE_PHONE", "LANDLINE_PHONE", "EMAIL", "BANK_CARD",
      "ADDRESS", "SOCIAL_ACCOUNT", "LICENSE_PLATE", "TEACHER_CERT_NO"}
 )  # fmt: skip
-MASK_CHARS = r"[*＊●•○■□]"
 _BY_CODE = {detector.code: detector for detector in DETECTORS}
 
 
@@ -50,7 +51,7 @@ def is_locatable(table: object) -> bool:
 
 def masked_values(values: pl.Series) -> pl.Series:
     """Whether each value is written masked (holds a run of mask characters)."""
-    return values.str.contains(MASK_CHARS)
+    return values.str.contains(f"[{re.escape(MASK_CHARS)}]")
 
 
 def _check(detector: Detector, column: ColumnReport) -> object:

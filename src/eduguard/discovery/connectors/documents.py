@@ -35,7 +35,6 @@ from eduguard.discovery.sources import DEFAULT_BATCH_ROWS, FailedTable, SourceEr
 MAX_DOCUMENT_BYTES = 100 << 20  # a published document larger than this is refused
 MAX_TEXT_CHARS = 20_000_000  # characters of text one document may give
 TEXT_COLUMN = "正文"
-DOCUMENT_SUFFIXES = (".docx", ".pdf", ".html", ".htm", ".md", ".txt")
 
 
 def too_large(name: str, size: int, limit: int = MAX_DOCUMENT_BYTES) -> SourceError:
