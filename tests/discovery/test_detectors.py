@@ -99,8 +99,16 @@ def test_resident_id_needs_a_real_birth_date() -> None:
     assert strict("CN_RESIDENT_ID", impossible, future) == [False, False]
 
 
-def test_resident_id_masked_values_still_count() -> None:
-    assert strict("CN_RESIDENT_ID", "110105********002X", "110105*****") == [True, False]
+def test_resident_id_masked_values_count_as_masked_never_as_checked() -> None:
+    # a masked ID holds an ID but no check digit can be computed on it (issue 17)
+    items = ("110105********002X", "110105*****", "4201**********1234", "6222********1234")
+    assert strict("CN_RESIDENT_ID", *items) == [False, False, False, False]
+    masked = BY_CODE["CN_RESIDENT_ID"].masked_check
+    assert masked is not None
+    assert masked(values(*items)).to_list() == [True, False, True, False]  # a card is no ID
+    card = BY_CODE["BANK_CARD"].masked_check
+    assert card is not None
+    assert card(values("6222 **** **** 1234", "4201**********1234")).to_list() == [True, False]
 
 
 def test_order_numbers_of_18_digits_mostly_fail() -> None:

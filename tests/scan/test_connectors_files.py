@@ -273,7 +273,7 @@ def test_folder_is_walked_recursively(tmp_path: Path) -> None:
     write_delimited(tmp_path / "sub" / "deeper" / "b.tsv", "utf-8", delimiter="\t")
     (tmp_path / "sub" / "c.jsonl").write_text('{"xm": "张三"}\n', encoding="utf-8")
     (tmp_path / "sub" / "broken.csv").write_bytes(b"\x00\x00\x00")
-    (tmp_path / "readme.md").write_text("not data")
+    (tmp_path / "readme.rtf").write_text("not data")  # no reader: not a table
     (tmp_path / ".hidden").mkdir()
     write_delimited(tmp_path / ".hidden" / "x.csv", "utf-8")
     tables = collect(tmp_path)
@@ -287,8 +287,8 @@ def test_missing_and_unsupported_sources(tmp_path: Path) -> None:
     [missing] = collect(tmp_path / "nope.csv")
     assert isinstance(missing, FailedTable)
     assert missing.error.code == "source_not_found"
-    (tmp_path / "doc.pdf").write_bytes(b"%PDF-1.4")
-    [unsupported] = collect(tmp_path / "doc.pdf")
+    (tmp_path / "doc.odt").write_bytes(b"PK\x03\x04")
+    [unsupported] = collect(tmp_path / "doc.odt")
     assert isinstance(unsupported, FailedTable)
     assert unsupported.error.code == "unsupported_format"
     empty = tmp_path / "empty_dir"

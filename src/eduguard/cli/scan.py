@@ -3,7 +3,8 @@
 Contract: ../shared/contracts/scan-report.md. stdout carries the report and nothing else (so
 ``--format json`` pipes cleanly); the progress bar and every message go to stderr. Exit codes:
 0 when every table was scanned, 1 when any table failed (the report lists it), 2 for a usage
-error.
+error, 3 when every table was scanned but files of the folder were skipped (no reader for their
+type, hidden: the report's ``skipped`` lists each with its reason).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from eduguard.discovery.report import ScanReport
 EXIT_OK = 0
 EXIT_TABLE_FAILED = 1
 EXIT_USAGE = 2
+EXIT_FILES_SKIPPED = 3
 ENGINES = ("local", "spark")
 LANGUAGES = ("zh", "en")
 DEFAULT_SAMPLE_ROWS = api.DEFAULT_SAMPLE
@@ -83,6 +85,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "failed_tables": {
         "zh": "{value} 个表未能扫描，详见报告",
         "en": "{value} table(s) could not be scanned: see the report",
+    },
+    "skipped_files": {
+        "zh": "{value} 个文件未扫描（格式无法读取或为隐藏文件），详见报告",
+        "en": "{value} file(s) were not scanned (no reader, or hidden): see the report",
     },
     "write_failed": {"zh": "写入“{value}”失败", "en": "writing {value!r} failed"},
 }
@@ -322,9 +328,13 @@ def scan(
     if output is not None:
         err.print(_message("written", lang, output))
     failed = sum(table.error is not None for table in report.tables)
+    if report.skipped:
+        err.print(f"[yellow]{_message('skipped_files', lang, len(report.skipped))}[/]")
     if failed:
         err.print(f"[yellow]{_message('failed_tables', lang, failed)}[/]")
         raise typer.Exit(EXIT_TABLE_FAILED)
+    if report.skipped:
+        raise typer.Exit(EXIT_FILES_SKIPPED)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from typing import cast
 
 from eduguard.classification import Rules, load_rules
 from eduguard.discovery.engine import ProgressCallback, scan_table
+from eduguard.discovery.findings import Locatable, is_locatable, locate_findings
 from eduguard.discovery.model.infer import load_model
 from eduguard.discovery.report import ScanReport, TableReport
-from eduguard.discovery.sources import FailedTable, SourceError, TableSource
+from eduguard.discovery.sources import FailedTable, SkippedFile, SourceError, TableSource
 
 __all__ = ["DEFAULT_SAMPLE", "ProgressCallback", "scan"]
 
@@ -32,7 +34,7 @@ def _open(source: str | os.PathLike[str]) -> Iterator[TableSource | FailedTable]
         raise SourceError(
             "connectors_missing", "未安装数据源连接器，无法读取该来源", str(error)
         ) from error
-    return open_source(source)
+    return open_source(source, skipped=True)
 
 
 def _failed(name: str, error: SourceError) -> TableReport:
@@ -50,7 +52,8 @@ def scan(
 
     ``source`` is a file, folder or database URL (read by ``discovery.connectors``), one table
     or a list of tables. ``sample`` rows are read per table (None: all rows). A table that cannot
-    be read is reported with its error and the scan goes on.
+    be read is reported with its error and the scan goes on; a folder's file that is not scanned
+    (no reader for its type, hidden) is listed in ``report.skipped`` with the reason.
 
     Raises :class:`~eduguard.discovery.model.infer.ModelError` before reading anything when the
     column model file is missing or damaged.
@@ -82,13 +85,23 @@ def scan(
         ) as error:  # the source itself failed part-way (e.g. a dropped connection)
             report.tables.append(_failed(label, error))
             break
+        if isinstance(table, SkippedFile):
+            reason = table.error
+            report.skipped.append(
+                {"name": table.name, "code": reason.code, "message": reason.message_zh}
+            )
+            continue
         if isinstance(table, FailedTable):
             report.tables.append(_failed(table.name, table.error))
             continue
         try:
-            report.tables.append(scan_table(table, sample=sample, rules=rules, progress=progress))
+            scanned = scan_table(table, sample=sample, rules=rules, progress=progress)
+            if is_locatable(table):
+                locate_findings(cast(Locatable, table), scanned, sample)
         except SourceError as error:
             report.tables.append(_failed(table.name, error))
+        else:
+            report.tables.append(scanned)
     return report
 
 

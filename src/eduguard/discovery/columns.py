@@ -47,6 +47,12 @@ class TypeCount:
     checked: int = 0
     strict: int = 0
     loose: int = 0
+    masked: int = 0  # values written masked (``Detector.masked_check``)
+
+    @property
+    def unmasked(self) -> int:
+        """Values that hold the type in the clear: pass the check, or the loose check unmasked."""
+        return max(self.strict, self.loose - self.masked)
 
 
 @dataclass
@@ -54,6 +60,9 @@ class TypeAnswer:
     code: str
     confidence: float
     evidence: list[str]
+    checked: int = 0
+    masked: int = 0
+    unmasked: int = 0
 
 
 @dataclass
@@ -137,6 +146,15 @@ class ColumnState:
             if held.len():
                 self._count(held)
 
+    @staticmethod
+    def _share_of(detector: Detector, sample: Values) -> float:
+        """Sample share that holds the type: passes the check, or is it written masked."""
+        assert detector.value_check is not None
+        passed = detector.value_check(sample)
+        if detector.masked_check is not None:
+            passed = passed | detector.masked_check(sample)
+        return share(passed)
+
     def _choose(self, sample: Values) -> None:
         if self.surrogate:
             self.candidates, self.free_text = [], False
@@ -157,7 +175,7 @@ class ColumnState:
             or (
                 detector.code in plausible
                 and detector.value_check is not None
-                and share(detector.value_check(sample)) >= CANDIDATE_SHARE
+                and self._share_of(detector, sample) >= CANDIDATE_SHARE
             )
         ]
         for detector in chosen:
@@ -216,6 +234,8 @@ class ColumnState:
             strict = detector.value_check(values) if detector.value_check is not None else None
             if strict is not None:
                 count.strict += int(strict.sum())
+            if detector.masked_check is not None:
+                count.masked += int(detector.masked_check(values).sum())
             if detector.code in self.name_hits and detector.loose_check is not None:
                 count.loose += int(detector.loose_check(values).sum())
             elif strict is not None:
@@ -268,6 +288,21 @@ class ColumnState:
         return answers
 
     def _answer_type(self, detector: Detector, count: TypeCount) -> TypeAnswer | None:
+        answer = self._answer_counts(detector, count)
+        if answer is not None:
+            answer.checked, answer.masked, answer.unmasked = (
+                count.checked,
+                count.masked,
+                count.unmasked,
+            )
+        return answer
+
+    @staticmethod
+    def _masked_line(detector: Detector, count: TypeCount) -> str:
+        # a masked value's check digit cannot be computed: the evidence never claims one
+        return f"{count.masked}/{count.checked} 个值已脱敏（部分字符以 * 遮蔽，未作校验）"
+
+    def _answer_counts(self, detector: Detector, count: TypeCount) -> TypeAnswer | None:
         hit = self.name_hits.get(detector.code)
         checked = count.checked
         if hit is not None:
@@ -275,12 +310,16 @@ class ColumnState:
                 return TypeAnswer(
                     detector.code, name_only(hit), [hit.evidence, "列无非空值，仅凭列名/注释判断"]
                 )
-            share = count.loose / checked
+            share = max(count.loose, count.strict + count.masked) / checked
             evidence = [hit.evidence]
             if detector.value_check is not None and count.strict:
                 evidence.append(f"{count.strict}/{checked} 个值{detector.value_label}")
-            elif detector.loose_check is not None and count.loose:
-                evidence.append(f"{count.loose}/{checked} 个值{detector.loose_label}")
+            elif detector.loose_check is not None and count.loose > count.masked:
+                evidence.append(
+                    f"{count.loose - count.masked}/{checked} 个值{detector.loose_label}"
+                )
+            if count.masked:
+                evidence.append(self._masked_line(detector, count))
             if share >= 0.5:
                 return TypeAnswer(detector.code, 0.75 + 0.24 * share, evidence)
             if share >= NAME_AGREES:
@@ -290,13 +329,16 @@ class ColumnState:
             return None
         if detector.value_alone is None or checked == 0:
             return None
-        share = count.strict / checked
+        share = (count.strict + count.masked) / checked
         if share < detector.value_alone or not self.guards.get(detector.code, True):
             return None
+        evidence = []
+        if count.strict:
+            evidence.append(f"{count.strict}/{checked} 个值{detector.value_label}")
+        if count.masked:
+            evidence.append(self._masked_line(detector, count))
         return TypeAnswer(
-            detector.code,
-            0.5 + 0.45 * share,
-            [f"{count.strict}/{checked} 个值{detector.value_label}", "列名未提示，仅凭取值判断"],
+            detector.code, 0.5 + 0.45 * share, [*evidence, "列名未提示，仅凭取值判断"]
         )
 
     def _answer_text(self) -> list[TypeAnswer]:

@@ -191,6 +191,13 @@ def _report(
         evidence = [line for answer in found for line in answer.evidence]
         if state.surrogate:
             evidence.insert(0, SURROGATE_EVIDENCE)
+        masking = _masking(found)
+        if masking is not None:
+            evidence.append(
+                f"已去标识化：{masking['masked']}/{masking['values']} 个值已脱敏"
+                if masking["deidentified"]
+                else f"泄露：{masking['unmasked']} 个值未脱敏（另有 {masking['masked']} 个已脱敏）"
+            )
         if column_minors and minors_evidence:
             evidence.append(minors_evidence[0])
         evidence += graded.evidence + graded.proposals
@@ -206,6 +213,7 @@ def _report(
                 level=graded.level,
                 confidence=round(min(confidence, 0.99), 4),
                 evidence=list(dict.fromkeys(evidence)),
+                masking=masking,
                 sketch=state.sketch if set(codes) & SKETCHED_TYPES else None,
             )
         )
@@ -220,6 +228,20 @@ def _report(
         minors=any(column.minors for column in columns),
         columns=columns,
     )
+
+
+def _masking(found: list[TypeAnswer]) -> dict[str, object] | None:
+    """The share of the column's values written masked (its most masked type), or None."""
+    answer = max(found, key=lambda answer: answer.masked, default=None)
+    if answer is None or answer.masked == 0:
+        return None
+    return {
+        "values": answer.checked,
+        "masked": answer.masked,
+        "unmasked": answer.unmasked,
+        "share": round(answer.masked / max(answer.checked, 1), 4),
+        "deidentified": answer.unmasked == 0,
+    }
 
 
 def _minors(

@@ -53,6 +53,12 @@ class FailedTable:
 
 
 @dataclass
+class SkippedFile(FailedTable):
+    """A file of a folder that was not scanned on purpose (a type no reader knows, a hidden or
+    lock file): listed in the report's ``skipped`` with its reason, never silently left out."""
+
+
+@dataclass
 class DataFrameTable:
     """An in-memory table: for the library API, tests and benchmarks."""
 

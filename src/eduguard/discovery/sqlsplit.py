@@ -14,9 +14,9 @@ compiles the SQL half (:mod:`eduguard.discovery.spark.compile`), the executors c
 >>> mobile = split_check(BY_CODE["MOBILE_PHONE"].value_check)
 >>> len(mobile.sql), len(mobile.python), mobile.whole is None
 (1, 0, True)
->>> resident_id = split_check(BY_CODE["CN_RESIDENT_ID"].value_check)
+>>> resident_id = split_check(BY_CODE["CN_RESIDENT_ID"].value_check)  # check digit: Python
 >>> len(resident_id.sql), len(resident_id.python)
-(1, 1)
+(0, 1)
 >>> java_regex(r"^初[一1]|^(?:Grade|G)\\s?[1-6]$")
 '(?Ud)^初[一1]|^(?:Grade|G)\\\\s?[1-6]\\\\z'
 >>> java_regex(r"^[\\p{Han}--[的是]]$")

@@ -25,12 +25,14 @@ __all__ = ["SUPPORTED_SUFFIXES", "describe_source", "is_database_url", "open_sou
 
 
 def open_source(
-    source: str | PathLike[str], policy: SourcePolicy | None = None
+    source: str | PathLike[str], policy: SourcePolicy | None = None, *, skipped: bool = False
 ) -> Iterator[TableSource | FailedTable]:
     """The tables of ``source``: a file, a folder (recursively) or a SQLAlchemy database URL.
 
     ``policy`` (database URLs): the host allow-list and driver timeouts; without one, hosts are
-    not checked (the operator's own shell) but the URL's options always are."""
+    not checked (the operator's own shell) but the URL's options always are. ``skipped``: a
+    folder's files that are not scanned (no reader for their type, hidden) are yielded too, as
+    :class:`~eduguard.discovery.sources.SkippedFile` (a ``FailedTable``) with the reason."""
     text = str(source)
     if is_database_url(text):
         yield from open_database(text, policy)
@@ -46,9 +48,9 @@ def open_source(
             ),
         )
     elif path.is_dir():
-        yield from open_folder(path, policy)
+        yield from open_folder(path, policy, skipped=skipped)
     elif path.is_file():
-        yield from open_file(path, path.name)
+        yield from open_file(path, path.name, skipped=skipped)
     else:
         yield FailedTable(
             text,

@@ -1,4 +1,7 @@
-"""Excel workbooks: every sheet is a table; its first non-empty row is the header.
+"""Excel workbooks: every sheet is a table; its header is found by layout detection.
+
+Small ``.xlsx`` workbooks are read with their layout by :mod:`.sheets` (merged cells, hidden
+parts); this module streams the rest and ``.xls``, finding the header on the first rows.
 
 ``.xlsx`` is read with openpyxl in read-only mode (rows streamed from the zip, memory bounded);
 ``.xls`` (at most 65,536 rows a sheet) with xlrd. A workbook is opened once to list its sheets
@@ -24,9 +27,9 @@ from eduguard.discovery.connectors._frames import (
     check_columns,
     rebatch,
     rows_frame,
-    unique_names,
 )
 from eduguard.discovery.connectors.excel_notes import column_letter, description_row, sheet_notes
+from eduguard.discovery.connectors.layout import HEAD_ROWS, find_table
 from eduguard.discovery.sources import DEFAULT_BATCH_ROWS, FailedTable, SourceError
 
 
@@ -78,44 +81,54 @@ def _frames(
     notes: dict[str, str] | None = None,
     on_description: Callable[[], None] | None = None,
 ) -> Iterator[pl.DataFrame]:
-    """Header from the first non-blank row, then frames of ``chunk_rows`` rows.
+    """The header found by layout detection (:mod:`.layout`: title and notes rows, a two-level
+    header, empty header cells kept) on the first rows, then frames of ``chunk_rows`` rows.
 
     ``notes`` (cell reference → note) on header cells, and a description row under a header of
     codes, are written to ``comments_out`` before the first frame is yielded."""
-    names: list[str] | None = None
-    chunk: list[Sequence[Any]] = []
-    second = False  # the row after the header has been looked at
-    for number, row in enumerate(rows, start=1):
+    head: list[Sequence[Any]] = []
+    for row in rows:
+        head.append(row)
+        if len(head) > HEAD_ROWS:
+            break
+    width = max((_width(row) for row in head), default=0)
+    check_columns(width, table_name)
+    grid = find_table([list(row[:width]) for row in head])
+    if grid is None:
+        return
+    names = grid.names
+    names_out.extend(names)
+    chunk: list[Sequence[Any]] = list(grid.rows)
+    if comments_out is not None:
+        for number in grid.header_rows:  # 0-based rows of the sheet: notes are A1-style
+            for index, name in enumerate(names):
+                note = (notes or {}).get(f"{column_letter(index)}{number + 1}")
+                if note:
+                    comments_out.setdefault(name, note)
+        described = description_row(names, chunk[0]) if chunk else None
+        if described is not None:
+            for name, text in described.items():
+                comments_out.setdefault(name, text)
+            chunk = chunk[1:]
+            if on_description is not None:
+                on_description()
+    for row in rows:
         if _is_blank(row):
             continue
-        if names is None:
-            width = len(row)
-            while width and row[width - 1] is None:
-                width -= 1
-            check_columns(width, table_name)
-            names = unique_names(row[:width])
-            names_out.extend(names)
-            if comments_out is not None:
-                for index, name in enumerate(names):
-                    note = (notes or {}).get(f"{column_letter(index)}{number}")
-                    if note:
-                        comments_out[name] = note
-            continue
-        if not second:
-            second = True
-            described = description_row(names, row) if comments_out is not None else None
-            if described is not None and comments_out is not None:
-                for name, text in described.items():
-                    comments_out.setdefault(name, text)
-                if on_description is not None:
-                    on_description()
-                continue
         chunk.append(row)
         if len(chunk) >= chunk_rows:
             yield rows_frame(names, chunk)
             chunk = []
-    if names is not None and chunk:
+    if chunk:
         yield rows_frame(names, chunk)
+
+
+def _width(row: Sequence[Any]) -> int:
+    """Cells up to the last non-empty one (a stray format at XFD1 does not make 16,384 columns)."""
+    width = len(row)
+    while width and (row[width - 1] is None or row[width - 1] == ""):
+        width -= 1
+    return width
 
 
 class XlsxSheet:

@@ -33,7 +33,13 @@ def _luhn(values: Values) -> pl.Series:
 
 
 check = declare(Rule(fullmatch(CARD), form="compact", refine=_luhn))
-loose = declare(Rule(fullmatch(r"\d{10,30}|\d{4}\*{4,11}\d{4}"), form="compact"))
+MASKED = r"\d{4,6}\*{4,11}\d{4}"
+loose = declare(Rule(fullmatch(r"\d{10,30}|" + MASKED), form="compact"))
+# 6222 **** **** 1234: as long as a card (16, 17 or 19; 18 is a masked resident ID's length)
+masked = declare(
+    Rule(fullmatch(MASKED), form="compact", min_length=16, max_length=17),
+    Rule(fullmatch(MASKED), form="compact", min_length=19, max_length=19),
+)
 
 
 def _text_valid(spans: pl.Series) -> pl.Series:
@@ -80,8 +86,9 @@ DETECTOR = Detector(
     value_label="通过 Luhn 校验（银行卡）",
     loose_check=loose,
     loose_label="为银行账号",
+    masked_check=masked,
     value_alone=0.8,
-    hint=r"\d{4}[\s-]?\d{4}[\s-]?\d{4}[\s-]?\d{4}",
+    hint=r"\d{4}[\s-]?\d{4}[\s-]?\d{4}[\s-]?\d{4}|\d{4}[\s-]?\*{4}",
     text=(
         TextPattern(
             ASCII_BOUNDARY

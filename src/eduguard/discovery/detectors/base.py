@@ -179,6 +179,10 @@ class Detector:
     # a looser check used when the name already says the type (codes, unpunctuated numbers …)
     loose_check: ValueCheck | None = None
     loose_label: str = "符合该类型的取值"
+    # values written masked (张*三, 138****1234, 4201**********1234): they hold the type but no
+    # check can be computed on them; never part of ``value_check`` (a value with mask characters
+    # never passes a check digit), counted apart so the report can say "masked"
+    masked_check: ValueCheck | None = None
     # fraction of values that must pass for values alone to label the column; None: never alone
     value_alone: float | None = None
     value_guard: ValueGuard | None = None
@@ -234,6 +238,10 @@ def match_name(detector: Detector, name: str, comment: str | None) -> NameHit | 
         if comment and keyword in comment:
             return NameHit(f"列注释 “{comment}” 含 “{keyword}”")
     return None
+
+
+MASK_CHARS = "*＊●•×"
+"""Characters a masked value is written with (公示 conventions use ``*``)."""
 
 
 def share(mask: pl.Series) -> float:

@@ -23,6 +23,10 @@ False
 True
 >>> check(Values(pl.Series(["11010519491231002X", "110105194912310021", " 360426199101010071"]))).to_list()
 [True, False, True]
+>>> masked(Values(pl.Series(["4201**********1234", "110105********002X", "6222********1234"]))).to_list()
+[True, True, False]
+>>> check(Values(pl.Series(["4201**********1234"]))).to_list()  # no check digit to compute
+[False]
 >>> birth_dates(Values(pl.Series(["11010519491231002X", "110105491231002"]))).to_list()
 [datetime.date(1949, 12, 31), datetime.date(1949, 12, 31)]
 """
@@ -71,7 +75,12 @@ def _valid(values: Values) -> pl.Series:
 
 # the shape is data (compiled to Spark SQL); the check digit and the date are code
 SHAPED = Rule(fullmatch(f"{SHAPE_18}|{SHAPE_15}"), form="compact", refine=_valid)
-MASKED_RULE = Rule(fullmatch(MASKED), form="compact")
+# a masked ID keeps the length of the number it hides: 18 (or 15) characters in all, so a
+# masked bank card (6222********1234, 16 characters) is not taken for one
+MASKED_RULES = (
+    Rule(fullmatch(MASKED), form="compact", min_length=18, max_length=18),
+    Rule(fullmatch(MASKED), form="compact", min_length=15, max_length=15),
+)
 
 
 def check(values: Values) -> pl.Series:
@@ -79,8 +88,7 @@ def check(values: Values) -> pl.Series:
     return values.memo("cn_resident_id", lambda: SHAPED(values))
 
 
-def masked(values: Values) -> pl.Series:
-    return MASKED_RULE(values)
+masked = declare(*MASKED_RULES)
 
 
 def birth_dates(values: Values) -> pl.Series:
@@ -137,8 +145,9 @@ DETECTOR = Detector(
         "社保号",
     ),
     exclude=("sfzjlx", "证件类型", "有效期", "yxq", "zjlx"),
-    value_check=declare(SHAPED, MASKED_RULE),
+    value_check=declare(SHAPED),
     value_label="通过 GB 11643 校验位",
+    masked_check=masked,
     value_alone=0.6,
     hint=r"\d{6}[\s-]?\d{8}|\d{2,6}\*{4,}",
     birth_dates=birth_dates,

@@ -26,6 +26,7 @@ MASKED = r"1[3-9]\d\*{4}\d{4}"
 
 check = declare(Rule(fullmatch(SHAPE), form="compact"))
 loose = declare(Rule(fullmatch(f"{SHAPE}|{MASKED}"), form="compact"))
+masked = declare(Rule(fullmatch(MASKED), form="compact"))
 
 
 DETECTOR = Detector(
@@ -61,6 +62,7 @@ DETECTOR = Detector(
     value_label="为 1[3-9] 开头的 11 位手机号",
     loose_check=loose,
     loose_label="为手机号（含脱敏形式）",
+    masked_check=masked,
     value_alone=0.8,
     hint=r"1[3-9]\d",
     text=(

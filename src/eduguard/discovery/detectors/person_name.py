@@ -167,6 +167,8 @@ def _opening(matches: pl.Series) -> pl.Series:
 
 
 check = declare(Rule(fullmatch(f"{CHINESE}|{TRANSLITERATED}|{ROMANISED}")))
+# 张*三, 欧阳*, 王** (公示 conventions keep the surname, sometimes the last character)
+masked = declare(Rule(fullmatch(r"\p{Han}{1,2}[*＊×]{1,3}\p{Han}{0,2}")))
 
 
 def guard(values: Values) -> bool:
@@ -268,6 +270,7 @@ DETECTOR = Detector(
     ),
     value_check=check,
     value_label="为“常见姓氏 + 名”形式的姓名",
+    masked_check=masked,
     value_alone=0.85,
     hint=r"\p{Han}|[A-Za-z]",
     value_guard=guard,

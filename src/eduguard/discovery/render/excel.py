@@ -110,6 +110,13 @@ def _summary_sheet(sheet: Worksheet, report: ScanReport) -> None:
                 sheet, [table.name, f"[{error.get('code', '')}] {error.get('message', '')}"]
             )
             _fill_row(sheet, _FAILED_FILL)
+    if report.skipped:
+        exports.append(sheet, [])
+        exports.append(sheet, ["未扫描的文件", "原因"])
+        sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
+        for entry in report.skipped:
+            exports.append(sheet, [entry["name"], f"[{entry['code']}] {entry['message']}"])
+            _fill_row(sheet, _FAILED_FILL)
     exports.append(sheet, [])
     exports.append(sheet, ["如何阅读"])
     sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)

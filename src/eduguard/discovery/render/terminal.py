@@ -37,6 +37,8 @@ def _summary_panel(report: ScanReport) -> Panel:
     grid.add_row("扫描时间", report.scanned_at)
     failed = f"，失败 {summary.tables_failed} 个" if summary.tables_failed else ""
     grid.add_row("扫描表数", f"{summary.tables} 个{failed}")
+    if report.skipped:
+        grid.add_row("未扫描文件", Text(f"{len(report.skipped)} 个（见下）", style=_HIGHLIGHT))
     grid.add_row(
         "含个人信息",
         f"{summary.tables_personal} 个表、{summary.columns_personal} 个字段（共 {summary.columns} 个字段）",
@@ -119,7 +121,30 @@ def _table_view(table: TableReport) -> RenderableType:
     parts: list[RenderableType] = [heading, grid]
     if rest:
         parts.append(Text(f"  其余 {rest} 个字段未发现个人信息", style="dim"))
+    parts.extend(_document_lines(table))
     return Group(*parts)
+
+
+def _document_lines(table: TableReport) -> list[RenderableType]:
+    """A document's verdict and where its unmasked personal information is."""
+    if table.document is None:
+        return []
+    lines: list[RenderableType] = []
+    if table.hidden:
+        hidden = "；".join(f"{key} {'、'.join(value)}" for key, value in table.hidden.items())
+        lines.append(Text(_shown(f"  隐藏内容：{hidden}"), style=_HIGHLIGHT))
+    for finding in table.findings:
+        if not finding["unmasked"]:
+            continue
+        where = "、".join(finding["where"][:5])
+        more = "等" if finding["unmasked"] > 5 else ""
+        label = pi_type_label(finding["pi_type"])
+        lines.append(
+            Text(_shown(f"  未脱敏{label} {finding['unmasked']} 处：{where}{more}"), style="yellow")
+        )
+    verdict = "含未脱敏的个人信息" if table.leak else "未发现未脱敏的直接标识"
+    lines.append(Text(f"  结论：{verdict}", style=_HIGHLIGHT if table.leak else "green"))
+    return lines
 
 
 def render_table(report: ScanReport, console: Console) -> None:
@@ -128,3 +153,7 @@ def render_table(report: ScanReport, console: Console) -> None:
     for table in report.tables:
         console.print(_table_view(table))
         console.print()
+    if report.skipped:
+        console.print(Text("未扫描的文件", style="bold"))
+        for entry in report.skipped:
+            console.print(Text(_shown(f"  [{entry['code']}] {entry['message']}"), style=_HIGHLIGHT))
