@@ -20,7 +20,7 @@ import re
 import sys
 from pathlib import Path
 
-from stdnum.cn import ric
+from stdnum.iso7064 import mod_11_2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
@@ -166,7 +166,7 @@ class Fill:
         code = self.rng.choice(_COUNTIES)[0]
         body = f"{code}20{self.rng.randrange(8, 18):02d}{self.rng.randrange(1, 13):02d}"
         body += f"{self.rng.randrange(1, 29):02d}{self.rng.randrange(1000):03d}"
-        return body + ric.calc_check_digit(body)
+        return body + mod_11_2.calc_check_digit(body)
 
 
 SLOTS = {
