@@ -88,7 +88,9 @@ def _counts(raw: dict[str, list[int]]) -> dict[str, Counts]:
     return {code: Counts(*values) for code, values in raw.items()}
 
 
-def print_table(console: Console, title: str, now: dict[str, Any], ref: dict[str, Any] | None) -> None:
+def print_table(
+    console: Console, title: str, now: dict[str, Any], ref: dict[str, Any] | None
+) -> None:
     table = Table(title=title)
     for column in ("type", "labelled", "P", "R", "F1"):
         table.add_column(column, justify="left" if column == "type" else "right")

@@ -24,7 +24,7 @@ from stdnum.iso7064 import mod_11_2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
-from eduguard.discovery.detectors.base import read_table  # noqa: E402
+from eduguard.discovery.detectors.base import read_table
 
 HERE = Path(__file__).resolve().parent / "data" / "text"
 
@@ -123,7 +123,9 @@ class Fill:
     def landline(self) -> str:
         area = self.pick(AREAS)
         digits = 8 if len(area) == 3 else self.pick((7, 8))  # type: ignore[arg-type]
-        local = f"{self.rng.randrange(2, 10)}{self.rng.randrange(10 ** (digits - 1)):0{digits - 1}d}"
+        local = (
+            f"{self.rng.randrange(2, 10)}{self.rng.randrange(10 ** (digits - 1)):0{digits - 1}d}"
+        )
         form = self.rng.random()
         if form < 0.25:
             number = f"{area}-{local}"
@@ -217,7 +219,7 @@ def main() -> None:
     from textset_templates import DEV, HELDOUT  # type: ignore[import-not-found]
 
     print("held-out:", write(HERE / "heldout.jsonl", HELDOUT, seed=20261201, per_template=6))
-    print("dev:", write(HERE / "dev.jsonl", DEV, seed=7, per_template=6))
+    print("dev:", write(HERE / "dev.jsonl", DEV, seed=7, per_template=10))
 
 
 if __name__ == "__main__":
