@@ -21,6 +21,8 @@ The longer candidate wins ties unless jieba cuts it; the stronger right edge win
 
 from __future__ import annotations
 
+import re
+
 from eduguard.discovery.detectors.base import read_lines
 from eduguard.discovery.detectors.person_name import COMMON_WORDS
 from eduguard.discovery.segmenter import Token, segmenter
@@ -75,7 +77,6 @@ LEFT_CUES = (
     "带", "接", "我", "发现", "找", "问", "转告", "提醒", "批评", "表扬", "恭喜", "感谢", "谢谢",
     "祝贺", "奖励", "安排", "叫做", "名叫", "组长", "室友", "舍友", "同桌", "时",
 )  # fmt: skip
-_LEFT, _ROLE = frozenset(LEFT_CUES), frozenset(ROLE_CUES)
 COMMON = frozenset(COMMON_WORDS) | {
     "谢谢",
     "申请人",
@@ -91,8 +92,31 @@ COMMON = frozenset(COMMON_WORDS) | {
 LONG_RIGHT_CUES = tuple(cue for cue in RIGHT_CUES if len(cue) >= 2 and cue not in TITLES)
 
 
-def _starts_with(text: str, at: int, words: tuple[str, ...]) -> bool:
-    return any(text.startswith(word, at) for word in words)
+class _Words:
+    """A word list looked up by length: is a word of it at (or ending at) a position."""
+
+    def __init__(self, words: tuple[str, ...] | frozenset[str]) -> None:
+        self.words = frozenset(words)
+        self.lengths = sorted({len(word) for word in self.words}, reverse=True)
+
+    def starts(self, text: str, at: int) -> bool:
+        return any(text[at : at + size] in self.words for size in self.lengths)
+
+    def ends(self, text: str, at: int, min_length: int = 1) -> bool:
+        return any(
+            size <= at and text[at - size : at] in self.words
+            for size in self.lengths
+            if size >= min_length
+        )
+
+
+def _starts_with(text: str, at: int, words: _Words) -> bool:
+    return words.starts(text, at)
+
+
+_LEFT, _ROLE = _Words(LEFT_CUES), _Words(ROLE_CUES)
+_RIGHT, _LONG_RIGHT, _TITLES = _Words(RIGHT_CUES), _Words(LONG_RIGHT_CUES), _Words(TITLES)
+_FOLLOWERS = _Words(FUNCTION_FOLLOWERS)
 
 
 class _Context:
@@ -100,7 +124,7 @@ class _Context:
         self.text = text
         self.starts = {token.start: token for token in tokens}
         self.ends = {token.end: token for token in tokens}
-        # the dictionary word covering each position (HMM-made words are not in it)
+        # the dictionary word of two or more characters covering each position
         self.inside = {
             at: token
             for token in tokens
@@ -109,13 +133,13 @@ class _Context:
         }
         self.words = segmenter()
 
-    def cue_before(self, start: int, cues: frozenset[str]) -> bool:
+    def cue_before(self, start: int, cues: _Words) -> bool:
         """A cue word ends at ``start`` as a word of its own (自由|文本: 由 is no cue there)."""
         token = self.ends.get(start)
-        if token is None:  # the HMM glued it to the name: read the characters
-            return any(self.text.endswith(cue, 0, start) for cue in cues)
+        if token is None:  # no word ends here: read the characters
+            return cues.ends(self.text, start)
         word = token.word
-        return word in cues or any(len(cue) >= 2 and word.endswith(cue) for cue in cues)
+        return word in cues.words or cues.ends(word, len(word), min_length=2)
 
     def made_of_names(self, start: int, end: int) -> bool:
         """No ordinary dictionary word of two or more characters inside [start, end)."""
@@ -123,7 +147,7 @@ class _Context:
         while at < end:
             token = self.starts.get(at)
             if token is None:
-                return True  # an HMM word glued across the edge: no evidence either way
+                return True  # a word runs across the edge: no evidence either way
             if (
                 len(token.word) >= 2
                 and self.words.is_word(token.word)
@@ -141,7 +165,7 @@ class _Context:
         text = self.text
         if end < len(text) and text[end] == BLANK:
             return 1
-        if end >= len(text) or text[end] in PUNCTUATION or _starts_with(text, end, RIGHT_CUES):
+        if end >= len(text) or text[end] in PUNCTUATION or _starts_with(text, end, _RIGHT):
             return 2
         if end in self.starts:
             following = self.starts[end]
@@ -151,26 +175,24 @@ class _Context:
 
     def left(self, start: int) -> int:
         text = self.text
-        if start in self.inside and not any(
-            len(cue) >= 2 and text.endswith(cue, 0, start) for cue in LEFT_CUES
-        ):
+        if start in self.inside and not _LEFT.ends(text, start, min_length=2):
             return 0  # the surname ends or is inside a dictionary word: 及时, 同时 (not 教师|范)
         if start > 0 and text[start - 1] == BLANK:
             return 1
         if start == 0 or text[start - 1] in PUNCTUATION or self.cue_before(start, _LEFT):
             return 2
-        # a jieba word starts here, or the HMM glued an unknown word to it (时孙敏): plausible
+        # a jieba word (or a lone character) starts here: plausible
         return 1
 
 
 def _candidate(context: _Context, start: int, surname: str) -> tuple[int, int] | None:
     text = context.text
     given_at = start + len(surname)
-    if surname in FUNCTION_SURNAMES and _starts_with(text, given_at, FUNCTION_FOLLOWERS):
+    if surname in FUNCTION_SURNAMES and _starts_with(text, given_at, _FOLLOWERS):
         return None  # 于上月, 曾因, 于3月: a preposition or adverb, not a surname
-    if _starts_with(text, given_at, LONG_RIGHT_CUES):
+    if _starts_with(text, given_at, _LONG_RIGHT):
         return None  # 林上周: what follows the surname character is a cue word, not a given name
-    if _starts_with(text, given_at, TITLES) or text[start : start + 2] in COMMON:
+    if _starts_with(text, given_at, _TITLES) or text[start : start + 2] in COMMON:
         return None  # 张老师 is a title; 申请人, 谢谢 are words
     left = context.left(start)
     if left == 0:
@@ -214,11 +236,29 @@ def _candidate(context: _Context, start: int, surname: str) -> tuple[int, int] |
     return None
 
 
+_FIRST = SINGLE | {word[0] for word in COMPOUND}
+_CLAUSE = re.compile(r"[^，。；！？、,.;!?：:（）()\s\x00]+")
+
+
+def _clause_tokens(text: str) -> list[Token]:
+    """jieba's words of the clauses that hold a surname character (the others need none)."""
+    words = segmenter()
+    tokens: list[Token] = []
+    for clause in _CLAUSE.finditer(text):
+        if _FIRST.isdisjoint(clause.group()):
+            continue
+        offset = clause.start()
+        tokens += [
+            Token(t.word, t.start + offset, t.end + offset) for t in words.tokens(clause.group())
+        ]
+    return tokens
+
+
 def find_names(text: str) -> list[tuple[int, int]]:
     """The (start, end) of each person name in ``text``, left to right, without overlaps."""
     if not text:
         return []
-    context = _Context(text, segmenter().tokens(text))
+    context = _Context(text, _clause_tokens(text))
     found: list[tuple[int, int]] = []
     at = 0
     while at < len(text):
