@@ -68,14 +68,19 @@ def measure_ref(ref: str) -> dict[str, Any]:
             (Path(directory) / "src/eduguard/audit" / compiled.name).write_bytes(
                 compiled.read_bytes()
             )
+        # the revision's scanner, scored by this tree's scoring code (textquality has no
+        # dependency on the rest of eduguard, and older revisions do not have it)
         code = (
-            "import json, sys; sys.path.insert(0, sys.argv[1]); "
-            "import importlib.util as u; spec = u.spec_from_file_location('tq', sys.argv[2]); "
-            "tq = u.module_from_spec(spec); spec.loader.exec_module(tq); "
-            "print(json.dumps(tq.measure()))"
+            "import json, sys; sys.path.insert(0, sys.argv[1]); import importlib.util as u\n"
+            "def load(name, path):\n"
+            "    spec = u.spec_from_file_location(name, path); module = u.module_from_spec(spec)\n"
+            "    sys.modules[name] = module; spec.loader.exec_module(module); return module\n"
+            "load('eduguard.discovery.textquality', sys.argv[3])\n"
+            "print(json.dumps(load('tq', sys.argv[2]).measure()))"
         )
+        scoring = ROOT / "src/eduguard/discovery/textquality.py"
         output = subprocess.run(
-            [sys.executable, "-c", code, str(Path(directory) / "src"), __file__],
+            [sys.executable, "-c", code, str(Path(directory) / "src"), __file__, str(scoring)],
             check=True,
             capture_output=True,
             text=True,

@@ -156,7 +156,7 @@ DEV: list[tuple[str, str]] = [
     ("家长留言", "{NAME}今早肚子疼，我先带她去医院看看，晚点送到学校。"),
     ("家长留言", "老师，{NAME}的作业本落在家里了，明天补交可以吗？"),
     ("班级群", "本次月考进步之星：{NAME}、{NAME}。"),
-    ("班级群", "{NAME}爸爸，请把回执拍照发群里。"),
+    ("班级群", "{NAME}[爸爸|FAMILY_RELATION]，请把回执拍照发群里。"),
     ("情况说明", "特此证明：{NAME}，男，系我村村民，家庭经济困难。"),
     # fourth round (DEV only): sentences full of words that begin with a surname character
     ("通报", "全体师生要高度重视冬季安全，严格执行常规检查制度。"),
