@@ -141,21 +141,16 @@ class _Context:
         word = token.word
         return word in cues.words or cues.ends(word, len(word), min_length=2)
 
-    def made_of_names(self, start: int, end: int) -> bool:
-        """No ordinary dictionary word of two or more characters inside [start, end)."""
-        at = start
-        while at < end:
-            token = self.starts.get(at)
-            if token is None:
-                return True  # a word runs across the edge: no evidence either way
-            if (
-                len(token.word) >= 2
-                and self.words.is_word(token.word)
-                and token.word not in self.words.name_words
-            ):
-                return False
-            at = token.end
-        return True
+    def made_of_names(self, start: int, surname: str) -> bool:
+        """The word jieba starts at the surname is the surname, a name or a lone character.
+
+        Not an ordinary word of two or more characters (文本列 = 文本 + 列); a given name may be
+        a word (方|海波), and the compound surname is one (欧阳|英雅).
+        """
+        token = self.starts.get(start)
+        if token is None or len(token.word) == 1 or token.word == surname:
+            return True
+        return not self.words.is_word(token.word) or token.word in self.words.name_words
 
     def boundary(self, at: int) -> bool:
         return at in self.starts or at in self.ends or at in (0, len(self.text))
@@ -225,7 +220,7 @@ def _candidate(context: _Context, start: int, surname: str) -> tuple[int, int] |
     score, end = best
     rare = surname in SINGLE and surname not in FREQUENT
     cue = role or context.cue_before(start, _LEFT)
-    if not cue and not context.made_of_names(start, end):
+    if not cue and not context.made_of_names(start, surname):
         return None  # only punctuation or a word boundary before ordinary words: 文本列
     if left == 2 and score >= 2 and not (rare and score < 3):
         return start, end
