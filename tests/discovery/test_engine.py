@@ -128,7 +128,10 @@ def test_free_text_lists_every_type(rules: Rules) -> None:
         "班主任张伟反映：学生陈晨过敏，联系邮箱chen@home.example。",
     ] * 5
     answer = column(run(pl.DataFrame({"bz": notes}), rules), "bz")
-    assert set(answer.pi_types) == {"PERSON_NAME", "MOBILE_PHONE", "HEALTH", "ADDRESS", "EMAIL"}
+    # 李娜同学的母亲: the kin word in prose is FAMILY_RELATION (pi-types.md: family members)
+    assert set(answer.pi_types) == {
+        "PERSON_NAME", "MOBILE_PHONE", "HEALTH", "ADDRESS", "EMAIL", "FAMILY_RELATION"
+    }  # fmt: skip
     assert answer.sensitive
     assert answer.category == "student.text"
 
@@ -245,7 +248,8 @@ def test_prose_without_a_telling_name_is_scanned_as_free_text(rules: Rules) -> N
         "学生李娜同学表现良好，已告知其母亲。",
     ] * 10
     answer = column(run(pl.DataFrame({"c9": notes}), rules), "c9")
-    assert set(answer.pi_types) == {"PERSON_NAME", "MOBILE_PHONE"}
+    # 告知其母亲: the kin word is FAMILY_RELATION in prose too
+    assert set(answer.pi_types) == {"PERSON_NAME", "MOBILE_PHONE", "FAMILY_RELATION"}
     assert any(line.startswith("自由文本") for line in answer.evidence)
 
 

@@ -17,16 +17,23 @@ import polars as pl
 
 from eduguard.discovery.detectors import DETECTORS, TextPattern
 from eduguard.discovery.detectors.base import share
+from eduguard.discovery.prose import BLANK, find_names
 
 # Types whose text spans are certain by shape or check digit: one occurrence is enough.
 CERTAIN_TYPES = frozenset(
     {"CN_RESIDENT_ID", "STUDENT_REG_NO", "MOBILE_PHONE", "EMAIL", "BANK_CARD", "IP_ADDRESS",
      "DEVICE_ID", "LICENSE_PLATE", "ORG_CODE", "LANDLINE_PHONE"}
 )  # fmt: skip
+# names in prose are found by :mod:`.prose` (word boundaries and context), not by a regex
+PROSE_NAME = "PERSON_NAME"
+# spans that are context for a name (其母亲陈静), not blanked out before names are looked for
+CUE_TYPES = ("FAMILY_RELATION", "EDUCATION_RECORD", "HEALTH")
+_NAME_PRIORITY = next(i for i, detector in enumerate(DETECTORS) if detector.code == PROSE_NAME)
 _PATTERNS = [
     (priority, detector.code, pattern)
     for priority, detector in enumerate(DETECTORS)
     for pattern in detector.text
+    if detector.code != PROSE_NAME
 ]
 _LITERALS = sorted({literal for _, _, pattern in _PATTERNS for literal in pattern.requires})
 # sentence punctuation (Chinese and Western) marks prose rather than a value
@@ -154,13 +161,38 @@ def extract_spans(texts: pl.Series) -> pl.DataFrame:
             parts.append(_member_spans(found, *scan.members[0]))
         else:
             parts.extend(_classify(found, scan.members))
+    names = _names(frame, parts)
+    if names.height:
+        parts.append(names)
     if not parts:
-        return pl.DataFrame(
-            schema={"row": pl.UInt32, "code": pl.String, "text": pl.String, "priority": pl.Int32}
-        )
+        return names
     spans = pl.concat(parts).sort("row", "priority", maintain_order=True)
     # the same characters claimed twice: the earlier (higher-priority) detector keeps them
     return spans.unique(subset=["row", "text"], keep="first", maintain_order=True)
+
+
+def _names(frame: pl.DataFrame, parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Person names of each row that has Chinese text, the other spans blanked out first."""
+    taken: dict[int, list[str]] = {}
+    if parts:
+        spans = pl.concat(parts).filter(pl.col("code").is_in(CUE_TYPES).not_())
+        for row, text in spans.select("row", "text").iter_rows():
+            taken.setdefault(row, []).append(text)
+    candidates = frame.filter(pl.col("t").str.contains(r"\p{Han}"))
+    rows: list[int] = []
+    names: list[str] = []
+    for row, text in candidates.select("row", "t").iter_rows():
+        blanked = text
+        for other in sorted(taken.get(row, ()), key=len, reverse=True):
+            blanked = blanked.replace(other, BLANK * len(other))
+        for start, end in find_names(blanked):
+            rows.append(row)
+            names.append(text[start:end])
+    return pl.DataFrame(
+        {"row": rows, "code": [PROSE_NAME] * len(rows), "text": names,
+         "priority": [_NAME_PRIORITY] * len(rows)},
+        schema={"row": pl.UInt32, "code": pl.String, "text": pl.String, "priority": pl.Int32},
+    )  # fmt: skip
 
 
 def find_spans(text: str) -> list[Span]:

@@ -43,11 +43,14 @@ STREET_MARK = r"路|街|大道|巷|弄|胡同|\d+号|村|组|小区|花园|公�
 # In free text: anything ending in a division marker, then the smaller parts, ending at a
 # number, building or room. The leading part is deliberately generic (a 3,000-name alternation
 # in the scanning regex is 14× slower); matches are then trimmed to their first division name.
+_ROOM = r"(?:\d{1,5}室|\d{1,3}-\d{1,4}(?:室|号)?|\d{3,4}(?-u:\b))"
 TEXT_ADDRESS = (
     r"\p{Han}{2,8}?(?:省|市|区|县|旗|州|盟)(?:\p{Han}{0,10}?(?:省|市|区|县|旗|州|盟|地区|镇|乡|街道))*"
     r"(?:[\p{Han}\d]{1,10}?(?:路|街|大道|巷|弄|胡同|村))+"
-    r"(?:\d{1,5}[号弄])?(?:[\p{Han}\dA-Za-z]{0,10}?(?:小区|花园|公寓|大厦|家园|苑|新村))?"
-    r"(?:\d{1,3}(?:栋|幢|号楼|座))?(?:\d{1,2}单元)?(?:\d{1,5}室)?"
+    # then numbers, estate, building, unit, floor, room in any order: 259号阳光花园16栋2单元1302室,
+    # 5号院3号楼401, 东方村3组12号, 16栋2单元13-2
+    rf"(?:\d{{1,5}}(?:号院|号楼|栋|幢|座|单元|[号弄组层楼]){_ROOM}?|\d{{1,5}}室"
+    r"|[\p{Han}\dA-Za-z]{0,10}?(?:小区|花园|公寓|大厦|家园|苑|新村))*"
 )
 _LEAD_WORDS = r"^.*?(?:地址|住址|住在|家住|位于|居住在|现住|住|在)[：:为是\s]*"
 

@@ -11,9 +11,23 @@ full marks and pass lines are excluded.
 
 from __future__ import annotations
 
-from eduguard.discovery.detectors.base import Detector, Rule, declare
+from eduguard.discovery.detectors.base import Detector, Rule, TextPattern, declare, dictionary
 
 loose = declare(Rule(min_length=1))
+
+# In free text: a score with its subject (数学89分, 英语成绩92分, 总分612分), a rank (年级排名第15名),
+# a punishment (GB/T 学生处分: 警告、严重警告、记过、记大过、留校察看、开除学籍; 通报批评). Full marks,
+# pass lines and class averages name no subject and are not matched.
+SUBJECTS = (
+    "语文", "数学", "英语", "物理", "化学", "生物", "历史", "地理", "政治", "道德与法治", "科学",
+    "体育", "音乐", "美术", "信息技术", "总分", "总成绩",
+)  # fmt: skip
+SCORE = f"(?:{'|'.join(SUBJECTS)})(?:成绩|得分|考试)?[：:为是]?\\s?\\d{{1,3}}(?:\\.\\d{{1,2}})?分"
+RANK = r"(?:年级|班级|全班|全年级|全校|专业)(?:排名|排)?第\s?[0-9一二三四五六七八九十百]{1,4}名"
+PUNISHMENTS = [
+    "严重警告处分", "警告处分", "记大过处分", "记过处分", "留校察看处分", "开除学籍处分",
+    "严重警告", "记大过", "记过", "留校察看", "开除学籍", "勒令退学", "通报批评",
+]  # fmt: skip
 
 
 DETECTOR = Detector(
@@ -89,4 +103,9 @@ DETECTOR = Detector(
     loose_check=loose,
     loose_label="有取值",
     name_needs_values=False,
+    text=(
+        TextPattern(SCORE, requires=("分",)),
+        TextPattern(RANK, requires=("第",)),
+        dictionary(PUNISHMENTS),
+    ),
 )

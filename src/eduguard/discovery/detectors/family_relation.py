@@ -10,9 +10,24 @@ need the column's name (GX, JTGXM, 与本人关系).
 
 from __future__ import annotations
 
-from eduguard.discovery.detectors.base import Detector, Rule, declare, low_cardinality, read_lines
+from eduguard.discovery.detectors.base import (
+    Detector,
+    Rule,
+    TextPattern,
+    declare,
+    dictionary,
+    low_cardinality,
+    read_lines,
+)
 
 RELATIONS = read_lines("family_relations.txt")
+# In free text: kin words (not the roles 本人, 监护人, nor 阿姨 and 叔叔, which address anyone),
+# the parents/grandparents as a pair, and family situations (是否独生子女, 婚姻状况 in prose).
+TEXT_RELATIONS = sorted(
+    {word for word in RELATIONS if word not in ("本人", "监护人", "其他监护人", "阿姨", "叔叔")}
+    | {"父母", "祖父母", "外祖父母", "爷爷奶奶", "外公外婆"}
+    | {"父母离异", "单亲家庭", "留守儿童", "独生子女", "孤儿", "父母双亡"}
+)
 RELATION = Rule(words=tuple(RELATIONS))
 check = declare(RELATION)
 loose = declare(RELATION, Rule(r"^\d{1,2}$"))
@@ -46,4 +61,9 @@ DETECTOR = Detector(
     value_alone=0.8,
     hint=r"\p{Han}",
     value_guard=low_cardinality(40),
+    text=(
+        dictionary(TEXT_RELATIONS),
+        # 王某之父, 系…之母: the relation written as one character after 之
+        TextPattern(r"之([父母子女])", has_group=True, requires=("之",)),
+    ),
 )

@@ -30,6 +30,18 @@ LOOSE = r"0\d{2,3}[2-9]\d{6,7}|[2-9]\d{6,7}|[48]00\d{7}|0\d{2,3}[2-9]\d{6,7}\d{1
 
 
 WITH_AREA_CODE = Rule(fullmatch(STRICT))
+# In free text: the area code apart (010-, (0571), （0571）), the local number whole or split
+# (8888-1234), an extension (转123, -123, 分机123) kept with it.
+_LOCAL = r"(?:[2-9]\d{2,3}-?\d{4}|[2-9]\d{3}-\d{3})"
+_EXTENSION = r"(?:(?:转|-|分机|ext\.?\s?)\d{1,5})?"
+TEXT_WITH_AREA = (
+    rf"(?:{ASCII_BOUNDARY}0\d{{2,3}}-|[(（]0\d{{2,3}}[)）]\s?){_LOCAL}{_EXTENSION}{ASCII_BOUNDARY}"
+)
+# a local number without its area code, known by the word before it
+TEXT_CUES = ("座机", "固话", "固定电话", "办公电话", "家庭电话", "家中电话", "电话")
+TEXT_AFTER_CUE = (
+    rf"(?:{'|'.join(TEXT_CUES)})(?:号码)?[：:为是\s]{{0,2}}({_LOCAL}{_EXTENSION}){ASCII_BOUNDARY}"
+)
 
 
 def _digits_match(values: Values) -> pl.Series:
@@ -72,10 +84,7 @@ DETECTOR = Detector(
     value_alone=0.8,
     hint=r"0\d{2}",
     text=(
-        TextPattern(
-            ASCII_BOUNDARY + r"0\d{2,3}-[2-9]\d{6,7}" + ASCII_BOUNDARY,
-            requires=("-",),
-            group="identifiers",
-        ),
+        TextPattern(TEXT_WITH_AREA, requires=("-", "(", "（"), group="identifiers"),
+        TextPattern(TEXT_AFTER_CUE, has_group=True, requires=TEXT_CUES),
     ),
 )

@@ -17,6 +17,14 @@ PLATE = (
     r"|[DF][A-HJ-NP-Z0-9]\d{4}|\d{5}[DF])"
 )
 
+# In free text the plate may be written with a dot or a space after the authority letter
+# (浙A·12345, 浙A 12345); new-energy plates (6 characters) are tried before the 5-character
+# form so that 浙AD12345 is not cut to 浙AD1234.
+TEXT_PLATE = (
+    f"[{PROVINCES}][A-HJ-NP-Z][·• ]?"
+    r"(?:[DF][A-HJ-NP-Z0-9]\d{4}|\d{5}[DF]|[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳])"
+    r"(?-u:\b)"
+)
 
 check = declare(Rule(fullmatch(PLATE), form="compact"))
 
@@ -41,5 +49,5 @@ DETECTOR = Detector(
     value_label="符合 GA 36 车牌格式",
     value_alone=0.8,
     hint=r"[A-Za-z]",
-    text=(TextPattern(PLATE, group="identifiers"),),
+    text=(TextPattern(TEXT_PLATE, group="identifiers"),),
 )
