@@ -7,7 +7,6 @@ from pathlib import Path
 
 from eduguard.discovery.connectors.columnar import JsonLinesTable, ParquetTable, open_json
 from eduguard.discovery.connectors.delimited import DelimitedTable
-from eduguard.discovery.connectors.excel import open_xls, open_xlsx
 from eduguard.discovery.sources import FailedTable, SourceError, TableSource
 from eduguard.source_urls import SourcePolicy
 
@@ -35,8 +34,12 @@ def open_file(path: Path, name: str) -> Iterator[TableSource | FailedTable]:
         elif suffix == ".tsv":
             yield DelimitedTable(path, name, "\t")
         elif suffix in (".xlsx", ".xlsm"):
+            from eduguard.discovery.connectors.excel import open_xlsx  # openpyxl: when needed
+
             yield from open_xlsx(path, name)
         elif suffix == ".xls":
+            from eduguard.discovery.connectors.excel import open_xls
+
             yield from open_xls(path, name)
         elif suffix == ".parquet":
             yield ParquetTable(path, name)
