@@ -145,21 +145,24 @@ def column_widths(
 def write_table(
     sheet: Worksheet | WriteOnlyWorksheet,
     header: Sequence[str],
-    rows: Sequence[Sequence[Any]],
+    rows: Iterable[Sequence[Any]],
     *,
     maximum_width: int = 60,
-) -> None:
-    """``header`` and ``rows`` as an office-ready table on an empty sheet: fitted widths, the
-    header bold and frozen, an auto-filter. (A write-only sheet takes its widths and frozen
-    pane before its first row: hence all rows at once.)"""
+    sample: int = 1000,
+) -> int:
+    """``header`` and ``rows`` as an office-ready table on an empty sheet: widths fitted to
+    the header and the first ``sample`` rows, the header bold and frozen, an auto-filter over
+    every row. ``rows`` may be a stream (only the sample is held: a write-only sheet takes its
+    widths and frozen pane before its first row). Returns the number of rows written."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     target: Any = sheet  # a write-only sheet has these attributes too (not in the stubs)
-    safe_rows = [safe_row(row) for row in rows]
+    stream = iter(rows)
+    first = [safe_row(row) for _index, row in zip(range(sample), stream, strict=False)]
     header_cells = safe_row(header)
-    widths = column_widths([header_cells, *safe_rows], maximum=maximum_width)
+    widths = column_widths([header_cells, *first], maximum=maximum_width)
     for index, width in enumerate(widths, start=1):
         target.column_dimensions[get_column_letter(index)].width = width
     target.freeze_panes = "A2"
@@ -172,10 +175,15 @@ def write_table(
         cell.font, cell.fill, cell.alignment = bold, fill, top
         styled.append(cell)
     sheet.append(styled)
-    for row in safe_rows:
-        sheet.append(row)
+    for safe in first:
+        sheet.append(safe)
+    count = len(first)
+    for row in stream:
+        sheet.append(safe_row(row))
+        count += 1
     last = get_column_letter(max(len(header_cells), 1))
-    target.auto_filter.ref = f"A1:{last}{len(safe_rows) + 1}"
+    target.auto_filter.ref = f"A1:{last}{count + 1}"
+    return count
 
 
 _UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')

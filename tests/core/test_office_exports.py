@@ -44,3 +44,15 @@ def test_file_names_and_the_download_header() -> None:
     assert params["filename"] == '"catalog-_20261202_.xlsx"'
     encoded = params["filename*"]
     assert encoded.startswith("UTF-8''") and unquote(encoded[len("UTF-8''") :]) == name
+
+
+def test_write_table_streams_rows_past_its_width_sample() -> None:
+    workbook = exports.write_only_workbook()
+    sheet = workbook.create_sheet("流")
+    rows = ([i, "短"] if i < 10 else [i, "很长" * 20] for i in range(1500))
+    assert exports.write_table(sheet, ["序号", "内容"], rows, sample=10) == 1500
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    read = load_workbook(io.BytesIO(buffer.getvalue()), read_only=False)["流"]
+    assert read.auto_filter.ref == "A1:B1501" and read.max_row == 1501
+    assert read.column_dimensions["B"].width == 6  # fitted to the sample, not the stream
