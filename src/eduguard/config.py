@@ -190,6 +190,13 @@ class Settings(BaseSettings):
         description="页面、导出与报告显示时间所用的时区（IANA 名称，如 Asia/Shanghai）；数据库中一律存 UTC",
     )
 
+    pdf_font: Path | None = Field(
+        default=None,
+        description="PDF 报告嵌入的中文字体文件（TrueType 轮廓的 .ttf/.ttc，如 "
+        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc）；缺省时在常见位置查找，"
+        "找不到则使用 PDF 阅读器自带的宋体（不嵌入）",
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

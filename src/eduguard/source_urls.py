@@ -23,13 +23,13 @@ import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
-
 from eduguard.errors import ValidationFailed
+
+if TYPE_CHECKING:  # SQLAlchemy is imported where a URL is parsed (a file scan never needs it)
+    from sqlalchemy.engine import URL
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -143,6 +143,8 @@ class SourceUrl:
     def url(self, *, password: bool = True, address: str | None = None) -> URL:
         """The SQLAlchemy URL with the project's driver; no query options (they go through
         :meth:`engine_args`). ``address``: connect to this checked IP (MySQL)."""
+        from sqlalchemy.engine import URL
+
         if self.backend == "sqlite":
             path = quote(str(self.database or ""), safe="/")
             return URL.create(
@@ -160,6 +162,8 @@ class SourceUrl:
 
     def bare(self) -> str:
         """The URL as stored: the options kept, the password left out."""
+        from sqlalchemy.engine import URL
+
         if self.backend == "sqlite":
             return f"sqlite:///{self.database}"
         return URL.create(
@@ -174,6 +178,8 @@ class SourceUrl:
 
     def with_password(self) -> str:
         """The whole URL, password included: never log it."""
+        from sqlalchemy.engine import make_url
+
         if self.backend == "sqlite":
             return self.bare()
         return (
@@ -184,6 +190,8 @@ class SourceUrl:
 
     def display(self) -> str:
         """For reports and messages: never the password."""
+        from sqlalchemy.engine import make_url
+
         if self.backend == "sqlite":
             return self.bare()
         shown = make_url(self.bare())
@@ -260,6 +268,9 @@ def parse_source_url(text: str, *, cert_dir: Path | None = None) -> SourceUrl:
     ``cert_dir``: the folder (``EDUGUARD_SOURCE_CERT_DIR``) a CA certificate option
     (``sslrootcert``, ``ssl_ca``) may name; without it they are refused.
     """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         url = make_url(text)
     except (ArgumentError, ValueError) as exc:
@@ -438,6 +449,8 @@ class SourceHosts:
 
     @classmethod
     def parse(cls, text: str, platform_url: str | None = None) -> SourceHosts:
+        from sqlalchemy.engine import make_url
+
         networks: list[IPNetwork] = []
         names: set[str] = set()
         for raw in text.split(","):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
@@ -99,6 +100,9 @@ def test_export_is_itself_an_audited_event(auditor: TestClient) -> None:
     ]
     xlsx = auditor.get("/api/v1/audit/export", params={"format": "xlsx"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    sheet = load_workbook(io.BytesIO(xlsx.content))["审计日志"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:Q{sheet.max_row}"
+    assert sheet.column_dimensions["Q"].width > sheet.column_dimensions["A"].width  # hash vs id
     assert auditor.get("/api/v1/audit/export", params={"format": "pdf"}).status_code == 422
     with _factory(auditor)() as session:
         exports = list(

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -139,19 +143,46 @@ def test_scan_review_rescan_and_export(
     accounts.login(client, "county-sup")
     response = client.get("/api/v1/catalog/export", params={"format": "xlsx"})
     assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(response.content))["数据资源目录"]
+    # Named for people: the county's name and the day (Beijing time), UTF-8 with a fallback.
+    disposition = response.headers["content-disposition"]
+    day = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d")
+    assert f'filename="catalog-{day}.xlsx"' in disposition
+    assert f"filename*=UTF-8''{quote(f'乙县教育局-数据资源目录-{day}.xlsx')}" in disposition
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book["数据资源目录"]
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]
-    assert header[:4] == ("序号", "单位", "信息系统", "数据源")
-    items = {(r[4], r[6]): dict(zip(header, r, strict=True)) for r in rows[1:]}
+    assert header[:5] == ("序号", "单位", "上级单位", "信息系统", "数据源")
+    at = {name: index for index, name in enumerate(header)}
+    items = {
+        (r[at["数据集（表/文件）"]], r[at["数据项"]]): dict(zip(header, r, strict=True))
+        for r in rows[1:]
+    }
     assert len(items) == 6  # xs_jbxx: xh xm lxdh sfzjh; bj: bjbh bjmc
     sfz = items["xs_jbxx", "sfzjh"]
     assert sfz["信息系统"] == "一小学籍系统" and sfz["单位"] == "乙县一小"
-    assert sfz["个人信息类型"] == "CN_RESIDENT_ID" and sfz["存储位置"] == "境内"
+    assert sfz["上级单位"] == "乙县教育局"
+    # Display names, not codes (the JSON export keeps the codes).
+    assert sfz["个人信息类型"] == "居民身份证号" and sfz["存储位置"] == "境内"
+    assert sfz["数据分类"] and "." not in sfz["数据分类"]
     assert sfz["主管单位"] == "乙县一小" and sfz["使用单位"] == "乙县教育局"
-    assert items["xs_jbxx", "xm"]["数据级别"] == "general-4"
+    assert items["xs_jbxx", "xm"]["数据级别"] == "一般数据（4级）"
+    # Office-ready: frozen header, a filter over the whole table, widths fitted to the text.
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{get_column_letter(len(header))}{len(rows)}"
+    assert sheet.cell(row=1, column=1).font.bold
+    widths = {
+        name: sheet.column_dimensions[get_column_letter(i + 1)].width for name, i in at.items()
+    }
+    assert widths["序号"] < widths["信息系统"]  # 4 vs 12 display columns (CJK counts two)
+    assert widths["信息系统"] >= 2 * len("一小学籍系统")
+    about = dict(book["说明"].iter_rows(min_row=2, values_only=True))
+    assert about["范围"] == "乙县教育局" and "生成时间（北京时间）" in about
+    assert all("UTC" not in str(key) for key in about)
     as_json = client.get("/api/v1/catalog/export", params={"format": "json"}).json()
     assert len(as_json["items"]) == 6
+    codes = {(i["dataset"], i["field"]): i for i in as_json["items"]}
+    assert codes["xs_jbxx", "sfzjh"]["pi_types"] == ["CN_RESIDENT_ID"]
     with _factory(client)() as session:
         exports = session.scalars(
             select(AuditEvent).where(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -37,7 +39,9 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_source_scan_worker_and_export(cli_env: None, tmp_path: Path) -> None:
+def test_source_scan_worker_and_export(
+    cli_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert run("init")[0] == 0
     assert run("unit", "create", "丙县教育局", "--kind", "county")[0] == 0
     assert run("unit", "create", "丙县一小", "--kind", "school", "--parent", "1")[0] == 0
@@ -55,7 +59,14 @@ def test_source_scan_worker_and_export(cli_env: None, tmp_path: Path) -> None:
     code, out = run("catalog", "export", "--format", "xlsx", "--output", str(target))
     assert code == 0 and "已导出 5 个数据项" in out, out
     rows = list(load_workbook(target)["数据资源目录"].iter_rows(values_only=True))
-    assert len(rows) == 6 and rows[1][2] == "学籍系统"
+    assert len(rows) == 6 and rows[1][3] == "学籍系统" and rows[1][2] == "丙县教育局"
+    # Without --output: named for the unit and the day, in the current folder.
+    monkeypatch.chdir(tmp_path)
+    code, out = run("catalog", "export", "--unit", "2")
+    day = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d")
+    named = Path(f"丙县一小-数据资源目录-{day}.xlsx")
+    assert code == 0 and named.name in out and named.is_file(), out
+    named.unlink()
     as_json = tmp_path / "catalog.json"
     code, out = run(
         "catalog", "export", "--format", "json", "--output", str(as_json), "--unit", "2"

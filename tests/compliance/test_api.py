@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime
 from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
@@ -124,6 +127,11 @@ def test_scope_tasks_facts_and_reports(admin_client: TestClient, accounts: Any) 
     pdf_text = pdf_text.replace("\n", "").replace(" ", "")  # table cells wrap
     assert "教育数据安全合规报告" in pdf_text and "范围：戊县教育局" in pdf_text
     assert "N2-THIRD-PARTY-AGREEMENT" in pdf_text
+    assert f"第1页/共{len(reader.pages)}页" in pdf_text and "单位（盖章）" in pdf_text
+    day = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d")
+    disposition = as_pdf.headers["content-disposition"]
+    assert f"filename*=UTF-8''{quote(f'戊县教育局-合规报告-{day}.pdf')}" in disposition
+    assert f'filename="compliance-report-{day}.pdf"' in disposition
 
     # Exports are audited, with the format and the row count.
     state = admin_client.app.state  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from typer.main import get_command
@@ -17,11 +18,12 @@ def command_paths(group: typer.Typer) -> list[str]:
     root = get_command(group)
     paths: list[str] = []
 
-    def walk(command: object, prefix: str) -> None:
-        children = getattr(command, "commands", None)
-        if children:
-            for name, child in children.items():
-                walk(child, f"{prefix} {name}")
+    def walk(command: Any, prefix: str) -> None:
+        # list_commands/get_command, not .commands: the root loads its commands on demand.
+        if hasattr(command, "list_commands"):
+            context = command.context_class(command)
+            for name in command.list_commands(context):
+                walk(command.get_command(context, name), f"{prefix} {name}")
         else:
             paths.append(prefix)
 

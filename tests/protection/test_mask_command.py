@@ -177,6 +177,8 @@ def test_xlsx_output(app: typer.Typer, source: tuple[Path, pl.DataFrame], tmp_pa
     rows = list(sheet.iter_rows(values_only=True))
     workbook.close()  # a read-only workbook left open warns at a random later test
     assert list(rows[0]) == original.columns and len(rows) == 401
+    laid_out = openpyxl.load_workbook(output)["data"]  # office-ready: frozen header, filter
+    assert laid_out.freeze_panes == "A2" and laid_out.auto_filter.ref.endswith("401")
     assert rows[1][1] != original["sfzjh"][0] and str(rows[1][1]).endswith(
         original["sfzjh"][0][-4:]
     )

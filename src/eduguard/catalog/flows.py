@@ -44,6 +44,7 @@ from eduguard.discovery.connectors import describe_source, open_source
 from eduguard.discovery.connectors.watchdog import Watchdog
 from eduguard.discovery.sketch import derive_key
 from eduguard.errors import ValidationFailed
+from eduguard.labels import DEFAULT_TIMEZONE as LOCAL_ZONE
 from eduguard.orgs import service as orgs_service
 from eduguard.orgs.models import InformationSystem, Unit
 from eduguard.protection.keys import load_pseudonym_key
@@ -541,12 +542,17 @@ def export_rows(session: Session, *, scope: str) -> list[dict[str, Any]]:
     if systems is not None:
         query = query.where(Dataset.system_id.in_(systems))
     cache: dict[int, InformationSystem] = {}
+    found = session.execute(query).unique().all()
+    for _field, dataset, _source in found:
+        _system(session, cache, dataset.system_id)
+    chains = orgs_service.path_names(session, (s.unit.path for s in cache.values()))
     rows = []
-    for field, dataset, source in session.execute(query).unique().all():
+    for field, dataset, source in found:
         system = _system(session, cache, dataset.system_id)
         rows.append(
             {
                 "unit": system.unit.name,
+                "unit_parents": chains[system.unit.path][:-1],  # superiors, top first
                 "system": system.name,
                 "source": source.name,
                 "dataset": dataset.name,
@@ -574,22 +580,27 @@ def export_rows(session: Session, *, scope: str) -> list[dict[str, Any]]:
     return rows
 
 
+def export_scope(session: Session, *, scope: str, unit_id: int | None) -> tuple[str, str, str]:
+    """The path exported, its label (the unit's name chain) and the unit's own name."""
+    if unit_id is not None:
+        scope = orgs_service.get_unit(session, unit_id, scope=scope).path
+    if scope == ALL:
+        return scope, "全部单位", "全部单位"
+    chain = orgs_service.path_names(session, [scope])[scope]
+    return scope, "/".join(chain), chain[-1] if chain else "全部单位"
+
+
 def export(
-    session: Session, fmt: str, *, scope: str, unit_id: int | None = None
+    session: Session, fmt: str, *, scope: str, unit_id: int | None = None, zone: str = LOCAL_ZONE
 ) -> tuple[bytes, int]:
     """The catalog of ``scope`` (narrowed to ``unit_id`` and below) as xlsx or JSON; audited."""
     if fmt not in catalog_export.FORMATS:
         raise ValidationFailed(
             "format_invalid", "导出格式须为 xlsx 或 json", "format: xlsx or json"
         )
-    label = "全部单位"
-    if unit_id is not None:
-        unit = orgs_service.get_unit(session, unit_id, scope=scope)
-        scope, label = unit.path, unit.name
-    elif scope != ALL:
-        label = f"单位范围 {scope}"
+    scope, label, _name = export_scope(session, scope=scope, unit_id=unit_id)
     rows = export_rows(session, scope=scope)
-    body = catalog_export.render(rows, fmt, scope_label=label)
+    body = catalog_export.render(rows, fmt, scope_label=label, zone=zone)
     audit_service.record(
         session,
         action="catalog.export",

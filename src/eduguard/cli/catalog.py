@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from eduguard.audit import capture as audit_capture
 from eduguard.audit import checkpoints as audit_checkpoints
 from eduguard.catalog import dashboard, flows, jobs, service, stats
+from eduguard.catalog import export as catalog_export
 from eduguard.catalog.schemas import RunRead, SourceCreate
 from eduguard.cli.common import (
     SafeTable,
@@ -191,15 +192,22 @@ def runs(
 @catalog_app.command("export")
 @friendly_errors
 def export(
-    fmt: Annotated[str, typer.Option("--format", help="xlsx 或 json")],
-    output: Annotated[Path, typer.Option("--output", help="输出文件")],
+    fmt: Annotated[str, typer.Option("--format", help="xlsx 或 json")] = "xlsx",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", help="输出文件；缺省为当前目录下的“单位-数据资源目录-日期.xlsx”"),
+    ] = None,
     unit: Annotated[int | None, typer.Option("--unit", help="只导出该单位及其下级单位")] = None,
 ) -> None:
     """导出数据资源目录（每个数据项一行：所属系统、分类、级别、主管单位……）；导出记入审计日志。"""
     if fmt not in ("xlsx", "json"):
         raise fail("导出格式须为 xlsx 或 json")
+    zone = get_settings().timezone
     with db_session() as session:
-        body, count = flows.export(session, fmt, scope=ALL, unit_id=unit)
+        body, count = flows.export(session, fmt, scope=ALL, unit_id=unit, zone=zone)
+        if output is None:
+            _path, _label, name = flows.export_scope(session, scope=ALL, unit_id=unit)
+            output = Path(catalog_export.file_name(name, fmt, zone=zone))
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_bytes(body)
     console.print(f"已导出 {count} 个数据项到 {output}")

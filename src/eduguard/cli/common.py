@@ -1,4 +1,8 @@
-"""Shared CLI plumbing: settings, the database, Chinese errors on stderr."""
+"""Shared CLI plumbing: settings, the database, Chinese errors on stderr.
+
+Light to import (every command and ``eduguard --help`` load it): the database, settings and
+audit modules are imported inside the functions that use them.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +12,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console, RenderableType
 from rich.style import StyleType
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 from eduguard import exports
-from eduguard.audit import capture as audit_capture
-from eduguard.audit import checkpoints as audit_checkpoints
-from eduguard.audit import service as audit_service
-from eduguard.audit.service import Actor
-from eduguard.config import Settings, get_settings
-from eduguard.db import migrate
-from eduguard.db.engine import make_engine, make_session_factory, read_only_bind, transaction
 from eduguard.errors import EduguardError
-from eduguard.keys.keyring import Keyring
+
+if TYPE_CHECKING:  # imported where used: ``eduguard --help`` must not load SQLAlchemy
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from eduguard.config import Settings
 
 _LINK_TAG = re.compile(r"\[(?=/?link\b)", re.IGNORECASE)
 
@@ -88,6 +87,8 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except EduguardError as exc:
+            from eduguard.config import get_settings
+
             language = get_settings().language
             raise fail(f"{exc.message(language)}（{exc.code}）") from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
@@ -106,6 +107,11 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
 def open_engine(settings: Settings, *, require_current: bool = True) -> Engine:
     """The platform database; with ``require_current`` it must exist and be migrated — a
     missing embedded database is reported, never created empty by a command that only reads."""
+    from sqlalchemy.engine import make_url
+
+    from eduguard.db import migrate
+    from eduguard.db.engine import make_engine
+
     if require_current:
         url = make_url(settings.effective_database_url)
         database = url.database or ""
@@ -131,6 +137,9 @@ def open_engine(settings: Settings, *, require_current: bool = True) -> Engine:
 
 def session_factory(settings: Settings, engine: Engine) -> sessionmaker[Session]:
     """Sessions that read and write sealed columns with the master key of ``settings``."""
+    from eduguard.db.engine import make_session_factory
+    from eduguard.keys.keyring import Keyring
+
     return make_session_factory(engine, Keyring(settings.master_key_source()))
 
 
@@ -138,6 +147,13 @@ def session_factory(settings: Settings, engine: Engine) -> sessionmaker[Session]
 def db_session(settings: Settings | None = None, *, read_only: bool = False) -> Iterator[Session]:
     """One transaction for a command. ``read_only``: a long read (audit verify) that must not
     hold SQLite's write lock — a running server's writers would wait for it."""
+    from eduguard.audit import capture as audit_capture
+    from eduguard.audit import checkpoints as audit_checkpoints
+    from eduguard.audit import service as audit_service
+    from eduguard.audit.service import Actor
+    from eduguard.config import get_settings
+    from eduguard.db.engine import read_only_bind, transaction
+
     settings = settings or get_settings()
     engine = open_engine(settings)
     factory = session_factory(settings, engine)

@@ -1,68 +1,82 @@
-"""The ``eduguard`` command: init, serve, demo, unit, system, user (and scan)."""
+"""The ``eduguard`` command: init, serve, demo here; every other command in its own module.
+
+``eduguard --help`` and each command import only what they use: the root group lists the other
+commands from :data:`COMMANDS` and imports a command's module when it is run
+(:mod:`eduguard.cli.lazy`). Keep this module's top-level imports light (no SQLAlchemy, polars,
+FastAPI …); a test checks.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
 from eduguard import __version__
-from eduguard.audit import capture as audit_capture
-from eduguard.audit import service as audit_service
-from eduguard.audit.service import Actor
-from eduguard.cli import catalog as catalog_cli
-from eduguard.cli import compliance as compliance_cli
-from eduguard.cli import mask as mask_cli
-from eduguard.cli import release as release_cli
-from eduguard.cli import scan as scan_cli
-from eduguard.cli.audit import audit_app
-from eduguard.cli.common import (
-    SafeTable,
-    console,
-    db_session,
-    err_console,
-    fail,
-    friendly_errors,
-    session_factory,
-)
-from eduguard.cli.keys import keys_app
-from eduguard.cli.keys import migrate_command as keys_migrate
-from eduguard.cli.orgs import agreement_app, system_app, unit_app
-from eduguard.config import Settings, get_settings
-from eduguard.db import migrate
-from eduguard.db.engine import make_engine, transaction
-from eduguard.demo import flows as demo_flows
+from eduguard.cli.common import console, err_console, fail, friendly_errors
+from eduguard.cli.lazy import LazyCommand, LazyGroup
 from eduguard.errors import EduguardError
-from eduguard.identity import flows as identity_flows
-from eduguard.identity import service as identity_service
-from eduguard.identity.models import Role
-from eduguard.identity.schemas import UserCreate
-from eduguard.keys.keyring import Keyring
-from eduguard.validation import validated
+
+if TYPE_CHECKING:
+    from eduguard.config import Settings
+
+# In the order ``eduguard --help`` lists them; help = the command's first docstring paragraph
+# or its sub-app's help (tests/core/test_cli_lazy.py keeps them equal).
+COMMANDS: tuple[LazyCommand, ...] = (
+    LazyCommand(
+        "scan",
+        "eduguard.cli.scan",
+        "扫描数据源，发现并分级其中的个人信息（scan a source for personal information）。",
+    ),
+    LazyCommand(
+        "worker",
+        "eduguard.cli.catalog",
+        "后台任务：执行排队的扫描任务（数据资源目录），按计划为定期扫描的数据源排队，\n"
+        "并把进程中断而遗留为“扫描中”的任务置为失败。",
+    ),
+    LazyCommand(
+        "mask",
+        "eduguard.cli.mask",
+        "生成脱敏副本与报告（mask a copy of a source; the source is never changed）。",
+    ),
+    LazyCommand(
+        "dp-stats",
+        "eduguard.cli.mask",
+        "发布差分隐私统计量（计数、均值、分类计数），输出 JSON 并注明 ε。",
+    ),
+    LazyCommand("unit", "eduguard.cli.orgs", "单位管理 (units)", "unit_app"),
+    LazyCommand("system", "eduguard.cli.orgs", "信息系统管理 (information systems)", "system_app"),
+    LazyCommand(
+        "agreement",
+        "eduguard.cli.orgs",
+        "第三方平台协议管理 (third-party agreements)",
+        "agreement_app",
+    ),
+    LazyCommand("user", "eduguard.cli.users", "账户管理 (accounts)", "user_app"),
+    LazyCommand("catalog", "eduguard.cli.catalog", "数据资源目录 (data resource catalog)"),
+    LazyCommand("compliance", "eduguard.cli.compliance", "合规评估与整改 (compliance)"),
+    LazyCommand(
+        "release", "eduguard.cli.release", "科研与统计数据发布 (research and statistics release)"
+    ),
+    LazyCommand("audit", "eduguard.cli.audit", "审计日志 (audit log)", "audit_app"),
+    LazyCommand("keys", "eduguard.cli.keys", "字段加密密钥 (envelope keys)", "keys_app"),
+)
+
+
+class RootGroup(LazyGroup):
+    entries = COMMANDS
+
 
 app = typer.Typer(
     name="eduguard",
     help="eduguard 教育数据安全治理平台 — education data security governance",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=RootGroup,
 )
-app.add_typer(unit_app, name="unit")
-app.add_typer(system_app, name="system")
-app.add_typer(agreement_app, name="agreement")
-user_app = typer.Typer(help="账户管理 (accounts)", no_args_is_help=True)
-app.add_typer(user_app, name="user")
-scan_cli.register(app)
-catalog_cli.register(app)
-compliance_cli.register(app)
-mask_cli.register(app)
-release_cli.register(app)
-app.add_typer(audit_app, name="audit")
-app.add_typer(keys_app, name="keys")
 
 Host = Annotated[str, typer.Option("--host", help="监听地址")]
 Port = Annotated[int, typer.Option("--port", help="监听端口", min=1, max=65535)]
@@ -98,6 +112,8 @@ def _find_demo_home() -> None:
     if Path(".eduguard").exists() or not (demo_home / DEMO_MARKER).is_file():
         return
     os.environ["EDUGUARD_HOME"] = str(demo_home)
+    from eduguard.config import get_settings
+
     get_settings.cache_clear()
     err_console.print(
         "使用演示环境的数据目录 .eduguard-demo（设置 EDUGUARD_HOME 可指定其他目录）",
@@ -106,6 +122,9 @@ def _find_demo_home() -> None:
 
 
 def _prepare(settings: Settings) -> None:
+    from eduguard.db import migrate
+    from eduguard.db.engine import make_engine
+
     settings.home.mkdir(parents=True, exist_ok=True)
     settings.uploads_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.effective_database_url)
@@ -119,6 +138,11 @@ def _prepare(settings: Settings) -> None:
 @friendly_errors
 def init() -> None:
     """创建或升级数据库（EDUGUARD_HOME 下的 SQLite，或 EDUGUARD_DATABASE_URL）。"""
+    from eduguard.cli.common import db_session
+    from eduguard.cli.keys import migrate_command as keys_migrate
+    from eduguard.config import get_settings
+    from eduguard.identity import service as identity_service
+
     settings = get_settings()
     _prepare(settings)
     console.print(f"数据库已就绪：{_display_url(settings)}")
@@ -159,9 +183,14 @@ def _serve(settings: Settings, host: str, port: int) -> None:
 @friendly_errors
 def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     """启动 Web 控制台与 API。"""
+    from sqlalchemy.orm import Session
+
+    from eduguard.cli.common import open_engine
+    from eduguard.config import get_settings
+    from eduguard.keys.keyring import Keyring
+
     settings = get_settings()
     settings.check_secrets()
-    from eduguard.cli.common import open_engine
 
     engine = open_engine(settings)
     try:  # a wrong master key refuses to start (nothing is read or changed)
@@ -186,6 +215,14 @@ def demo(
     ] = False,
 ) -> None:
     """创建全新的演示环境（示例省 → 市 → 县 → 两所学校）并启动控制台。"""
+    from eduguard.audit import capture as audit_capture
+    from eduguard.audit import service as audit_service
+    from eduguard.audit.service import Actor
+    from eduguard.cli.common import session_factory
+    from eduguard.config import Settings
+    from eduguard.db.engine import make_engine, transaction
+    from eduguard.demo import flows as demo_flows
+
     if home.exists():
         if not (home / DEMO_MARKER).exists():
             raise fail(f"{home} 已存在且不是演示目录，拒绝覆盖；请换一个 --home")
@@ -211,132 +248,6 @@ def demo(
         return
     console.print(f"控制台：http://{host}:{port}/  （Ctrl+C 退出）")
     _serve(settings, host, port)
-
-
-@user_app.command("create")
-@friendly_errors
-def user_create(
-    username: Annotated[str, typer.Argument(help="用户名")],
-    role: Annotated[list[Role], typer.Option("--role", help="角色（可重复）")],
-    unit: Annotated[int | None, typer.Option("--unit", help="所属单位 ID；缺省为全平台")] = None,
-    display_name: Annotated[str, typer.Option("--name", help="姓名")] = "",
-    password: Annotated[
-        str | None,
-        typer.Option("--password", help="密码；缺省时交互输入", envvar="EDUGUARD_NEW_PASSWORD"),
-    ] = None,
-) -> None:
-    """创建账户（首个系统管理员只能由命令行创建）。"""
-    if password is None:
-        if not sys.stdin.isatty():
-            raise fail("请用 --password 或环境变量 EDUGUARD_NEW_PASSWORD 提供密码")
-        password = typer.prompt("密码", hide_input=True, confirmation_prompt=True)
-    # The same rules as the console and the API (no control characters in names …).
-    fields = {"username": username, "display_name": display_name, "password": password}
-    validated(UserCreate, {**fields, "unit_id": unit, "roles": list(role)}, "账户")
-    with db_session() as session:
-        if unit is not None:
-            from eduguard.orgs import service as orgs_service
-
-            orgs_service.get_unit(session, unit)
-        user = identity_service.create_user(
-            session,
-            username=username,
-            password=password,
-            roles=set(role),
-            unit_id=unit,
-            display_name=display_name,
-        )
-        identity_flows.record_created(session, user, by=None)
-        console.print(f"已创建账户 [bold]{user.username}[/]")
-
-
-@user_app.command("list")
-@friendly_errors
-def user_list() -> None:
-    """列出账户（角色、双因素、锁定状态）。"""
-    from eduguard.identity import mfa
-
-    with db_session() as session:
-        table = SafeTable("ID", "用户名", "单位ID", "角色", "双因素", "状态")
-        for user in identity_service.list_users(session):
-            status = (
-                "已停用"
-                if not user.active
-                else ("已锁定" if identity_service.is_locked(user) else "正常")
-            )
-            table.add_row(
-                str(user.id),
-                user.username,
-                str(user.unit_id or "全平台"),
-                "、".join(sorted(r.value for r in user.role_set)),
-                "已启用" if mfa.enrolled(user) else "未启用",
-                status,
-            )
-        console.print(table)
-
-
-@user_app.command("disable")
-@friendly_errors
-def user_disable(username: Annotated[str, typer.Argument(help="用户名")]) -> None:
-    """停用账户：立即注销其全部会话并撤销其 API 令牌。"""
-    with db_session() as session:
-        user = identity_service.find_user(session, username)
-        identity_flows.set_active(session, user, False, by=None)
-        console.print(f"已停用账户 [bold]{user.username}[/]，其会话与令牌均已失效")
-
-
-@user_app.command("enable")
-@friendly_errors
-def user_enable(username: Annotated[str, typer.Argument(help="用户名")]) -> None:
-    """重新启用账户。"""
-    with db_session() as session:
-        user = identity_service.find_user(session, username)
-        identity_flows.set_active(session, user, True, by=None)
-        console.print(f"已启用账户 [bold]{user.username}[/]")
-
-
-@user_app.command("reset-mfa")
-@friendly_errors
-def user_reset_mfa(username: Annotated[str, typer.Argument(help="用户名")]) -> None:
-    """重置双因素认证（如手机丢失）；下次登录时须重新绑定，其会话与 API 令牌均失效。
-
-    命令行（持有服务器密钥的运维人员）不受三员分立授权规则约束，但每次操作都记入审计日志，
-    并在受影响的管理员下次登录时提示。"""
-    with db_session() as session:
-        user = identity_service.find_user(session, username)
-        identity_flows.reset_mfa(session, user, by=None)
-        console.print(f"已重置 [bold]{user.username}[/] 的双因素认证，其会话与 API 令牌均已失效")
-
-
-@user_app.command("reset-password")
-@friendly_errors
-def user_reset_password(
-    username: Annotated[str, typer.Argument(help="用户名")],
-    password: Annotated[
-        str | None,
-        typer.Option("--password", help="新密码；缺省时交互输入", envvar="EDUGUARD_NEW_PASSWORD"),
-    ] = None,
-) -> None:
-    """为账户设置新密码（如忘记密码）；其全部会话与 API 令牌随即失效。
-
-    与 reset-mfa 相同：操作记入审计日志，并在受影响的管理员下次登录时提示。"""
-    if password is None:
-        if not sys.stdin.isatty():
-            raise fail("请用 --password 或环境变量 EDUGUARD_NEW_PASSWORD 提供新密码")
-        password = typer.prompt("新密码", hide_input=True, confirmation_prompt=True)
-    with db_session() as session:
-        user = identity_service.find_user(session, username)
-        identity_flows.reset_password(session, user, password, by=None)
-        console.print(f"已为 [bold]{user.username}[/] 设置新密码，其会话与 API 令牌均已失效")
-
-
-@user_app.command("unlock")
-@friendly_errors
-def user_unlock(username: Annotated[str, typer.Argument(help="用户名")]) -> None:
-    """解除因连续登录失败造成的锁定。"""
-    with db_session() as session:
-        user = identity_service.unlock(session, identity_service.find_user(session, username))
-        console.print(f"已解除 [bold]{user.username}[/] 的锁定")
 
 
 def run() -> None:  # pragma: no cover - console-script shim

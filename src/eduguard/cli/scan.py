@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.console import Console
@@ -29,12 +29,12 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from eduguard.classification import Rules, load_rules
-from eduguard.classification.rules import RulesError
-from eduguard.discovery import api
-from eduguard.discovery.connectors import describe_source, is_database_url
-from eduguard.discovery.render import FORMATS, ReportFormat, render_bytes, render_table
-from eduguard.discovery.report import ScanReport
+from eduguard.source_urls import is_url as is_database_url
+
+if TYPE_CHECKING:  # the scanner (polars …) is imported when a scan runs, not for --help
+    from eduguard.classification import Rules
+    from eduguard.discovery.render import ReportFormat
+    from eduguard.discovery.report import ScanReport
 
 EXIT_OK = 0
 EXIT_TABLE_FAILED = 1
@@ -42,7 +42,9 @@ EXIT_USAGE = 2
 EXIT_FILES_SKIPPED = 3
 ENGINES = ("local", "spark")
 LANGUAGES = ("zh", "en")
-DEFAULT_SAMPLE_ROWS = api.DEFAULT_SAMPLE
+# Equal to eduguard.discovery's (tests/core/test_cli_lazy.py), here so --help imports no scanner.
+DEFAULT_SAMPLE_ROWS = 10_000  # discovery.api.DEFAULT_SAMPLE
+FORMATS = ("table", "json", "xlsx", "html")  # discovery.render.FORMATS
 
 _MESSAGES: dict[str, dict[str, str]] = {
     "bad_format": {
@@ -153,7 +155,7 @@ def _validate(
         raise _usage_error(err, "bad_output", lang, output)
     if report_format == "xlsx" and output is None and sys.stdout.isatty():
         raise _usage_error(err, "xlsx_needs_output", lang)
-    return cast(ReportFormat, report_format), sample_rows
+    return cast("ReportFormat", report_format), sample_rows
 
 
 class RowRateColumn(ProgressColumn):
@@ -223,6 +225,9 @@ class ScanProgressBar:
 def _load_rules(err: Console, rules: Path | None, lang: str) -> Rules | None:
     if rules is None:
         return None
+    from eduguard.classification import load_rules
+    from eduguard.classification.rules import RulesError
+
     try:
         return load_rules(rules)
     except RulesError as error:
@@ -234,6 +239,8 @@ def _load_rules(err: Console, rules: Path | None, lang: str) -> Rules | None:
 def _run_scan(
     source: str, sample_rows: int | None, rules: Rules | None, err: Console, lang: str
 ) -> ScanReport:
+    from eduguard.discovery import api
+
     with ScanProgressBar(err, lang) as progress:
         return api.scan(source, sample=sample_rows, rules=rules, progress=progress)
 
@@ -259,6 +266,8 @@ def _run_spark_scan(
 
 
 def _emit(report: ScanReport, report_format: ReportFormat, output: Path | None) -> None:
+    from eduguard.discovery.render import render_bytes, render_table
+
     if output is not None:
         output.expanduser().write_bytes(render_bytes(report, report_format))
     elif report_format == "table":
@@ -319,6 +328,8 @@ def scan(
         report = _run_spark_scan(source, sample_rows, loaded_rules, master, table, err, lang)
     else:
         report = _run_scan(source, sample_rows, loaded_rules, err, lang)
+        from eduguard.discovery.connectors import describe_source
+
         report.source = describe_source(source)
     try:
         _emit(report, report_format_checked, output)

@@ -1,6 +1,9 @@
 """The compliance report of a unit scope as JSON, HTML (Jinja2) or PDF (reportlab).
 
-The PDF uses reportlab's built-in CID font STSong-Light for Chinese: no system font needed.
+The PDF embeds a Chinese TrueType font (``EDUGUARD_PDF_FONT`` or a system font; else the
+reader's built-in STSong-Light, said so in its properties), numbers its pages and ends with a
+signature/seal block (:mod:`eduguard.compliance.pdf_layout`); its times are in
+``EDUGUARD_TIMEZONE`` (Beijing time by default).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from eduguard import labels
+from eduguard.compliance import pdf_layout
 from eduguard.compliance.rules import OWNER_ROLES, SEVERITIES, RuleSet
 from eduguard.compliance.schemas import FindingRead, UnitScore
 from eduguard.errors import ValidationFailed
@@ -27,7 +32,6 @@ MEDIA = {
 }
 STATUS_LABELS = {"open": "未整改", "resolved": "已整改"}
 TASK_LABELS = {"open": "待整改", "closed": "已关闭", "resolved": "已完成"}
-FONT = "STSong-Light"
 CHUNK = 25  # findings per PDF table
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -80,18 +84,40 @@ def to_html(
     return text.encode("utf-8")
 
 
-def to_pdf(rows: Sequence[FindingRead], scores: Sequence[UnitScore], meta: dict[str, Any]) -> bytes:
+def _office_settings() -> tuple[str, Path | None]:
+    """EDUGUARD_TIMEZONE and EDUGUARD_PDF_FONT (the defaults when settings cannot be read)."""
+    from eduguard.config import get_settings
+
+    try:
+        settings = get_settings()
+    except Exception:  # a report is still rendered with the defaults
+        return labels.DEFAULT_TIMEZONE, None
+    return settings.timezone, settings.pdf_font
+
+
+def to_pdf(
+    rows: Sequence[FindingRead],
+    scores: Sequence[UnitScore],
+    meta: dict[str, Any],
+    *,
+    zone: str | None = None,
+    font_path: Path | None = None,
+) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    body = ParagraphStyle("zh", fontName=FONT, fontSize=8.5, leading=11, wordWrap="CJK")
+    configured_zone, configured_font = _office_settings()
+    zone = zone or configured_zone
+    chosen = pdf_layout.choose_font(font_path or configured_font)
+    font = chosen.name
+    zone_name = "北京时间" if zone == labels.DEFAULT_TIMEZONE else zone
+    generated = labels.format_time(
+        datetime.fromisoformat(meta["generated_at"]), zone, "%Y-%m-%d %H:%M:%S"
+    )
+    body = ParagraphStyle("zh", fontName=font, fontSize=8.5, leading=11, wordWrap="CJK")
     heading = ParagraphStyle("h", parent=body, fontSize=16, leading=22, spaceAfter=6)
     sub = ParagraphStyle("h2", parent=body, fontSize=11.5, leading=16, spaceBefore=8, spaceAfter=4)
     rule_style = ParagraphStyle("h3", parent=body, fontSize=10, leading=14, spaceBefore=4)
@@ -104,14 +130,15 @@ def to_pdf(rows: Sequence[FindingRead], scores: Sequence[UnitScore], meta: dict[
             ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("FONTNAME", (0, 0), (-1, -1), FONT),
+            ("FONTNAME", (0, 0), (-1, -1), font),
             ("FONTSIZE", (0, 0), (-1, -1), 8.5),
         ]
     )
     story: list[Any] = [
         p(meta["title"], heading),
         p(
-            f"范围：{meta['scope']}　规则版本：{meta['rules_version']}　生成时间：{meta['generated_at']}"
+            f"范围：{meta['scope']}　规则版本：{meta['rules_version']}"
+            f"　生成时间：{generated}（{zone_name}）"
         ),
         Spacer(1, 4 * mm),
         p("一、各单位合规得分", sub),
@@ -168,6 +195,7 @@ def to_pdf(rows: Sequence[FindingRead], scores: Sequence[UnitScore], meta: dict[
             chunk: list[list[Paragraph | str]] = [head, *table_rows[begin : begin + CHUNK]]
             story.append(Table(chunk, colWidths=widths, repeatRows=1, style=grid))
         story.append(Spacer(1, 3 * mm))
+    story += pdf_layout.seal_block(font, f"时间均为{zone_name}。")
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -175,11 +203,13 @@ def to_pdf(rows: Sequence[FindingRead], scores: Sequence[UnitScore], meta: dict[
         leftMargin=10 * mm,
         rightMargin=10 * mm,
         topMargin=12 * mm,
-        bottomMargin=12 * mm,
+        bottomMargin=14 * mm,
         title=meta["title"],
         author="eduguard",
+        subject=f"{meta['scope']}；{chosen.note}",
+        initialFontName=font,  # no unembedded Helvetica either
     )
-    document.build(story)
+    document.build(story, canvasmaker=pdf_layout.numbered_canvas(font))
     return buffer.getvalue()
 
 

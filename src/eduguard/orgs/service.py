@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,21 @@ def _contains(search: str, *columns: Any) -> ColumnElement[bool]:
 
 
 # ---------------------------------------------------------------- units
+
+
+def path_ids(path: str) -> list[int]:
+    """``"/1/4/9/"`` → ``[1, 4, 9]`` (the unit and its superiors, top first)."""
+    return [int(part) for part in path.strip("/").split("/") if part.isdigit()]
+
+
+def path_names(session: Session, paths: Iterable[str]) -> dict[str, list[str]]:
+    """Each unit path as the names along it, top first (``["示例省", "示例市", …]``): what a
+    person reads instead of ``/1/4/9/``. One query for all of them."""
+    wanted = list(dict.fromkeys(paths))
+    ids = {unit_id for path in wanted for unit_id in path_ids(path)}
+    query = select(Unit.id, Unit.name).where(Unit.id.in_(sorted(ids)))
+    names: dict[int, str] = dict(session.execute(query).all())
+    return {path: [names.get(i, str(i)) for i in path_ids(path)] for path in wanted}
 
 
 def get_unit(session: Session, unit_id: int, *, scope: str = ALL) -> Unit:

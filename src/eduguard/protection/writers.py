@@ -108,10 +108,8 @@ class TableWriter:
 def _write_xlsx(path: Path, frames: list[pl.DataFrame], header: list[str]) -> None:
     workbook = exports.write_only_workbook()
     sheet = workbook.create_sheet("data")
-    exports.append(sheet, header)
-    for frame in frames:
-        for row in frame.iter_rows():
-            exports.append(sheet, row)
+    # Fitted widths, a frozen header and a filter (rows streamed from the batches).
+    exports.write_table(sheet, header, (row for frame in frames for row in frame.iter_rows()))
     workbook.save(path)
 
 

@@ -12,14 +12,13 @@ from collections.abc import Iterator
 from os import PathLike
 from pathlib import Path
 
-from eduguard.discovery.connectors.database import (
-    is_database_url,
-    open_database,
-    parse_url,
-)
 from eduguard.discovery.connectors.files import SUPPORTED_SUFFIXES, open_file, open_folder
 from eduguard.discovery.sources import FailedTable, SourceError, TableSource
 from eduguard.source_urls import SourcePolicy
+from eduguard.source_urls import is_url as is_database_url
+
+# The database connector (SQLAlchemy) is imported when a database URL is opened: a scan of a
+# file does not pay for it.
 
 __all__ = ["SUPPORTED_SUFFIXES", "describe_source", "is_database_url", "open_source"]
 
@@ -35,6 +34,8 @@ def open_source(
     :class:`~eduguard.discovery.sources.SkippedFile` (a ``FailedTable``) with the reason."""
     text = str(source)
     if is_database_url(text):
+        from eduguard.discovery.connectors.database import open_database
+
         yield from open_database(text, policy)
         return
     path = Path(text).expanduser()
@@ -66,6 +67,8 @@ def describe_source(source: str | PathLike[str]) -> str:
     """``source`` as it may be shown in a report: a database URL without its password."""
     text = str(source)
     if is_database_url(text):
+        from eduguard.discovery.connectors.database import parse_url
+
         try:
             return parse_url(text).display()
         except SourceError:

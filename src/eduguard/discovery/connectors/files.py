@@ -5,16 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from eduguard.discovery.connectors.archives import open_zip
 from eduguard.discovery.connectors.columnar import JsonLinesTable, ParquetTable, open_json
 from eduguard.discovery.connectors.ddlfile import open_ddl
 from eduguard.discovery.connectors.delimited import DelimitedTable
-from eduguard.discovery.connectors.documents import open_docx, open_text
 from eduguard.discovery.connectors.encoding import detect_encoding
-from eduguard.discovery.connectors.excel import open_xls
-from eduguard.discovery.connectors.pdf import open_pdf
-from eduguard.discovery.connectors.sheets import open_workbook
-from eduguard.discovery.connectors.webpages import open_html
 from eduguard.discovery.sources import FailedTable, SkippedFile, SourceError, TableSource
 from eduguard.source_urls import SourcePolicy
 
@@ -80,20 +74,34 @@ def open_file(
         elif suffix == ".txt" and (delimiter := _delimited_text(path)) is not None:
             yield DelimitedTable(path, name, delimiter)
         elif suffix in (".txt", ".md"):
+            from eduguard.discovery.connectors.documents import open_text  # python-docx
+
             yield from open_text(path, name)
         elif suffix == ".docx":
+            from eduguard.discovery.connectors.documents import open_docx
+
             yield from open_docx(path, name)
         elif suffix == ".pdf":
+            from eduguard.discovery.connectors.pdf import open_pdf  # pypdf: when needed
+
             yield from open_pdf(path, name)
         elif suffix in (".html", ".htm"):
+            from eduguard.discovery.connectors.webpages import open_html  # lxml: when needed
+
             yield from open_html(path, name)
         elif suffix == ".zip":
+            from eduguard.discovery.connectors.archives import open_zip
+
             yield from open_zip(path, name, open_file, _ARCHIVE_SUFFIXES, skipped)
         elif suffix == ".tsv":
             yield DelimitedTable(path, name, "\t")
         elif suffix in (".xlsx", ".xlsm"):
+            from eduguard.discovery.connectors.sheets import open_workbook  # openpyxl: when needed
+
             yield from open_workbook(path, name)
         elif suffix == ".xls":
+            from eduguard.discovery.connectors.excel import open_xls
+
             yield from open_xls(path, name)
         elif suffix == ".parquet":
             yield ParquetTable(path, name)

@@ -12,7 +12,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from eduguard import exports
 from eduguard.access.policy import Principal, decide
+from eduguard.catalog import export as catalog_export
 from eduguard.catalog import flows, service
 from eduguard.catalog.models import DataSource, ReviewStatus, RunStatus
 from eduguard.catalog.schemas import (
@@ -289,25 +291,31 @@ def acknowledge_alert(
     return AlertRead.model_validate(alert)
 
 
-def _download(session: DbSession, caller: Principal, fmt: str, unit_id: OptionalId) -> Response:
-    body, _count = flows.export(session, fmt, scope=caller.scope, unit_id=unit_id)
-    filename = f"catalog.{fmt}"
+def _download(
+    request: Request, session: DbSession, caller: Principal, fmt: str, unit_id: OptionalId
+) -> Response:
+    zone = request.app.state.settings.timezone
+    body, _count = flows.export(session, fmt, scope=caller.scope, unit_id=unit_id, zone=zone)
+    _path, _label, name = flows.export_scope(session, scope=caller.scope, unit_id=unit_id)
+    filename = catalog_export.file_name(name, fmt, zone=zone)  # 乙县一小-数据资源目录-日期.xlsx
+    fallback = f"catalog-{filename.rsplit('-', 1)[-1]}"  # catalog-20261202.xlsx
     return Response(
         body,
         media_type=MEDIA[fmt],
-        headers={"content-disposition": f'attachment; filename="{filename}"'},
+        headers={"content-disposition": exports.attachment(filename, fallback)},
     )
 
 
 @router.get("/api/v1/catalog/export", tags=["catalog"])
 def export_catalog(
+    request: Request,
     caller: Exporter,
     session: DbSession,
     format: Literal["xlsx", "json"] = "xlsx",
     unit_id: OptionalId = None,
 ) -> Response:
     """数据资源目录: one row per data item (xlsx in the department's form, or JSON); audited."""
-    return _download(session, caller, format, unit_id)
+    return _download(request, session, caller, format, unit_id)
 
 
 # ---------------------------------------------------------------- console
@@ -538,6 +546,9 @@ async def bulk_accept_submit(request: Request, caller: Reviewer, session: DbSess
 
 @router.get("/catalog/export", include_in_schema=False)
 def export_download(
-    caller: Exporter, session: DbSession, format: Literal["xlsx", "json"] = "xlsx"
+    request: Request,
+    caller: Exporter,
+    session: DbSession,
+    format: Literal["xlsx", "json"] = "xlsx",
 ) -> Response:
-    return _download(session, caller, format, None)
+    return _download(request, session, caller, format, None)

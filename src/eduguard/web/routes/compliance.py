@@ -3,12 +3,14 @@ the console page ``/compliance``."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ConfigDict, Field, ValidationError
 
+from eduguard import exports, labels
 from eduguard.access.policy import Principal, decide
 from eduguard.compliance import flows
 from eduguard.compliance import report as compliance_report
@@ -23,6 +25,7 @@ from eduguard.compliance.schemas import (
     TaskUpdate,
     UnitScore,
 )
+from eduguard.config import get_settings  # the zone the PDF itself uses (compliance/report.py)
 from eduguard.errors import EduguardError
 from eduguard.orgs import service as orgs_service
 from eduguard.validation import RequestModel, validation_details
@@ -108,10 +111,15 @@ def evaluate(
 
 def _download(session: DbSession, caller: Principal, fmt: str, unit_id: OptionalId) -> Response:
     body, _count = flows.report(session, fmt, scope=caller.scope, unit_id=unit_id)
+    _path, label = flows.narrow(session, caller.scope, unit_id)
+    day = labels.local_time(datetime.now(UTC), get_settings().timezone).strftime("%Y%m%d")
+    filename = exports.file_name(label, "合规报告", day, suffix=fmt)  # 乙县一小-合规报告-日期.pdf
     return Response(
         body,
         media_type=compliance_report.MEDIA[fmt],
-        headers={"content-disposition": f'attachment; filename="compliance-report.{fmt}"'},
+        headers={
+            "content-disposition": exports.attachment(filename, f"compliance-report-{day}.{fmt}")
+        },
     )
 
 
