@@ -48,9 +48,10 @@ FACTS: dict[str, tuple[str, str]] = {
 # no children's data as such (item 10's).
 ITEM11_TYPES = frozenset({"ETHNICITY", "RELIGION", "BIOMETRIC", "HEALTH", "BANK_CARD", "LOCATION"})
 # PIPL Art. 28 sensitive PI for separate consent (Art. 29): item 11's list, 特定身份 and financial
-# accounts/property, and photos as biometric material; children's data is consented to by the
-# guardian (Art. 31, the item 10 rules); passwords are a security matter.
-PIPL28_TYPES = ITEM11_TYPES | {"FINANCIAL", "PHOTO"}
+# accounts/property (特定身份 also 残疾/孤儿/低保/烈士子女 and 违法犯罪记录, GB/T 45574-2025), and
+# photos as biometric material; children's data is consented to by the guardian (Art. 31, the
+# item 10 rules); passwords are a security matter.
+PIPL28_TYPES = ITEM11_TYPES | {"FINANCIAL", "PHOTO", "SPECIAL_IDENTITY", "CRIMINAL_RECORD"}
 
 ADMIN_ROLES = {
     "system_admin": "系统管理员",

@@ -60,6 +60,8 @@ class TableReport:
     minors: bool = False
     columns: list[ColumnReport] = field(default_factory=list)
     error: dict[str, str] | None = None  # {"code": ..., "message": ...} when the table failed
+    # important-data proposals for the whole table (for review; never its level)
+    proposals: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -72,6 +74,8 @@ class TableReport:
             "minors": self.minors,
             "columns": [column.to_dict() for column in self.columns],
         }
+        if self.proposals:
+            data["proposals"] = list(self.proposals)
         if self.error is not None:
             data["error"] = dict(self.error)
         return data
