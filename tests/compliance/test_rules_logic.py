@@ -4,7 +4,7 @@ what one rule takes from a unit's score."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -167,3 +167,42 @@ def test_operation_log_facts_through_the_schema(session: Session, world: World) 
         by="tester",
     )
     assert saved.operation_log_retention_days == 200 and saved.operation_logs_complete
+
+
+def test_item4_published_collection_rules_need_where_and_since_when(
+    session: Session, world: World
+) -> None:
+    """N4-COLLECTION-RULES: a PI system fails until its published rules are recorded with the
+    place and the date; a reference alone is not enough; a future date is refused."""
+    add_catalog(session, world.school_a_system, [_table("xs", [column("xm", ["PERSON_NAME"])])])
+    flows.evaluate(session, today=TODAY, audit_retention_days=RETENTION)
+    session.commit()
+    subject = f"system:{world.school_a_system}"
+    failing = _open(session, "N4-COLLECTION-RULES", subject)
+    assert failing is not None and "收集使用规则" in failing.evidence
+    assert "教科信函〔2021〕20号 重点任务第4项" in failing.clause_list
+    flows.save_facts(
+        session,
+        world.school_a_system,
+        FactsUpdate(collection_rules_ref="学校官网/隐私政策（2026 版）"),
+        scope="/",
+        by="tester",
+    )
+    flows.evaluate(session, today=TODAY, audit_retention_days=RETENTION)
+    session.commit()
+    still = _open(session, "N4-COLLECTION-RULES", subject)
+    assert still is not None and "收集使用规则公开日期" in still.evidence
+    with pytest.raises(ValueError, match="collection_rules_date"):
+        FactsUpdate(collection_rules_date=date.today() + timedelta(days=3))
+    flows.save_facts(
+        session,
+        world.school_a_system,
+        FactsUpdate(collection_rules_date=TODAY - timedelta(days=30)),
+        scope="/",
+        by="tester",
+    )
+    flows.evaluate(session, today=TODAY, audit_retention_days=RETENTION)
+    session.commit()
+    assert _open(session, "N4-COLLECTION-RULES", subject) is None
+    # per system: the other school's system holding PI has recorded nothing and still fails
+    assert _open(session, "N4-COLLECTION-RULES", f"system:{world.school_b_system}") is not None

@@ -40,6 +40,8 @@ FACTS: dict[str, tuple[str, str]] = {
     "data_security_officer_name": ("网络数据安全负责人", "text"),
     "risk_assessment_date": ("最近一次重要数据风险评估日期", "date"),
     "risk_assessment_reported": ("风险评估报告已报送上级教育行政部门", "bool"),
+    "collection_rules_ref": ("公开的收集使用规则（发布位置或文号）", "text"),
+    "collection_rules_date": ("收集使用规则公开日期", "date"),
 }
 
 # Notice item 11 names these as 敏感个人信息 needing a collective decision (种族、民族、宗教信仰、

@@ -48,6 +48,8 @@ class FactsUpdate(RequestModel):
     data_security_officer_name: PersonName | None = None
     risk_assessment_date: date | None = None
     risk_assessment_reported: bool | None = None
+    collection_rules_ref: Ref | None = None
+    collection_rules_date: date | None = None
     notes: Notes | None = None
 
     @model_validator(mode="after")
@@ -62,6 +64,7 @@ class FactsUpdate(RequestModel):
             "pia_date",
             "minors_compliance_audit_date",
             "risk_assessment_date",
+            "collection_rules_date",
         ):
             value = getattr(self, name)
             if value is not None and value > today:
@@ -99,6 +102,8 @@ class FactsRead(BaseModel):
     data_security_officer_name: str | None = None
     risk_assessment_date: date | None = None
     risk_assessment_reported: bool = False
+    collection_rules_ref: str | None = None
+    collection_rules_date: date | None = None
     notes: str = ""
     updated_by: str = ""
     updated_at: datetime | None = None
