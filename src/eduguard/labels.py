@@ -51,6 +51,12 @@ PI_TYPES: Names = {
     "CREDENTIAL": ("口令/凭证", "Password / credential"),
     "PHOTO": ("照片", "Photo"),
     "ORG_CODE": ("统一社会信用代码/组织机构代码", "Organisation code"),
+    "SPECIAL_IDENTITY": (
+        "特定身份（残疾、孤儿、低保、烈士子女等）",
+        "Special identity (disability, orphan, subsistence allowance, martyr's child)",
+    ),
+    "DISCIPLINARY": ("处分记录", "Disciplinary sanctions"),
+    "CRIMINAL_RECORD": ("违法犯罪记录", "Criminal record"),
 }
 
 LEVELS: Names = {
@@ -68,7 +74,12 @@ CATEGORIES: Names = {
     "student.identity": ("学生身份标识", "Student identifiers"),
     "student.basic": ("学生基本信息", "Student basic information"),
     "student.contact": ("学生联系方式", "Student contact details"),
-    "student.sensitive_identity": ("学生特定身份（民族、宗教）", "Student ethnicity and religion"),
+    "student.sensitive_identity": ("学生民族与宗教信仰", "Student ethnicity and religion"),
+    "student.special_identity": (
+        "学生特定身份（残疾、孤儿、低保、烈士子女等）",
+        "Student special identity (disability, orphan, subsistence allowance, martyr's child)",
+    ),
+    "student.records": ("学生处分与违法犯罪记录", "Student sanctions and criminal records"),
     "student.health": ("学生健康生理", "Student health"),
     "student.biometric": ("学生生物识别与照片", "Student biometrics and photos"),
     "student.family": ("学生家庭信息", "Student family"),
@@ -81,7 +92,12 @@ CATEGORIES: Names = {
     "guardian.identity": ("监护人身份标识", "Guardian identifiers"),
     "guardian.basic": ("监护人基本信息", "Guardian basic information"),
     "guardian.contact": ("监护人联系方式", "Guardian contact details"),
-    "guardian.sensitive_identity": ("监护人特定身份", "Guardian ethnicity and religion"),
+    "guardian.sensitive_identity": ("监护人民族与宗教信仰", "Guardian ethnicity and religion"),
+    "guardian.special_identity": (
+        "监护人特定身份（残疾、低保、烈士等）",
+        "Guardian special identity (disability, subsistence allowance, martyr)",
+    ),
+    "guardian.records": ("监护人处分与违法犯罪记录", "Guardian sanctions and criminal records"),
     "guardian.health": ("监护人健康生理", "Guardian health"),
     "guardian.biometric": ("监护人生物识别与照片", "Guardian biometrics and photos"),
     "guardian.family": ("监护人家庭关系", "Guardian family relations"),
@@ -94,7 +110,12 @@ CATEGORIES: Names = {
     "staff.identity": ("教职工身份标识", "Staff identifiers"),
     "staff.basic": ("教职工基本信息", "Staff basic information"),
     "staff.contact": ("教职工联系方式", "Staff contact details"),
-    "staff.sensitive_identity": ("教职工特定身份", "Staff ethnicity and religion"),
+    "staff.sensitive_identity": ("教职工民族与宗教信仰", "Staff ethnicity and religion"),
+    "staff.special_identity": (
+        "教职工特定身份（残疾、烈士家属等）",
+        "Staff special identity (disability, martyr's family)",
+    ),
+    "staff.records": ("教职工处分与违法犯罪记录", "Staff sanctions and criminal records"),
     "staff.health": ("教职工健康生理", "Staff health"),
     "staff.biometric": ("教职工生物识别与照片", "Staff biometrics and photos"),
     "staff.family": ("教职工家庭信息", "Staff family"),
@@ -114,6 +135,11 @@ CATEGORIES: Names = {
     "research.general": ("科研一般数据", "General research data"),
     "finance": ("学校财务", "School finance"),
     "finance.general": ("财务一般数据", "General finance data"),
+    "secret": ("涉密数据", "Classified data"),
+    "secret.state": (
+        "涉密（国家秘密）— 不按一般数据分级",
+        "State secret — outside general-data grading",
+    ),
     "public": ("公开数据", "Public data"),
     "public.general": ("已公开信息", "Published information"),
 }

@@ -233,6 +233,18 @@ def catalog_review(session: Session, w: World, holds: bool) -> tuple[str, int]:
     return f"system:{w.school_a_system}", RETENTION
 
 
+def collection_rules(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    """Notice item 4: the published collection rules, with where and since when."""
+    add_catalog(session, w.school_a_system, [students_table(minors=False)])
+    facts(
+        session,
+        w.school_a_system,
+        collection_rules_ref="学校官网“个人信息收集使用规则”",
+        collection_rules_date=TODAY - timedelta(days=100) if holds else None,
+    )
+    return f"system:{w.school_a_system}", RETENTION
+
+
 CASES: dict[str, Setup] = {
     "N9-PI-OFFICER": pi_officer,
     "N9-PROVINCIAL-FILING": filing,
@@ -260,6 +272,7 @@ CASES: dict[str, Setup] = {
     "N10-MINORS-AUDIT": minors_audit,
     "N13-DATA-SECURITY-OFFICER": data_security_officer,
     "N13-RISK-ASSESSMENT": risk_assessment,
+    "N4-COLLECTION-RULES": collection_rules,
 }
 
 

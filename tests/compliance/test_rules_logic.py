@@ -4,13 +4,14 @@ what one rule takes from a unit's score."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from eduguard.compliance import checks, flows, rules, service
+from eduguard.compliance import checks, flows, rules, scoring
 from eduguard.compliance.models import Finding, FindingStatus
 from eduguard.compliance.schemas import FactsUpdate
 from eduguard.orgs import service as orgs_service
@@ -104,16 +105,32 @@ def test_a_date_after_the_evaluation_is_not_evidence() -> None:
     assert outcome is not None and "晚于评估日期" in outcome.evidence
 
 
-def test_one_rule_takes_at_most_its_cap() -> None:
-    weights = {"high": 15, "medium": 8, "low": 3}
-    many = {"N5-RETENTION": {"medium": 12}}
-    assert service.score(many, weights) == 4  # uncapped: 100 - 96
-    assert service.score(many, weights, 20) == 80
-    abroad = {"N5-DOMESTIC-STORAGE": {"high": 1}, "N9-MLPS-LEVEL3": {"high": 1}}
-    assert service.score(abroad, weights, 20) < service.score(many, weights, 20) + 1
+def test_one_rule_takes_at_most_its_share() -> None:
+    ruleset = rules.default_rules()
+    total = sum(ruleset.weights[rule.severity] for rule in ruleset.rules)
+    one = scoring.unit_score({"N5-RETENTION": {"medium": 1}}, ruleset)
+    many = scoring.unit_score({"N5-RETENTION": {"medium": 40}}, ruleset)
+    assert one == many == pytest.approx(100 * (1 - ruleset.weights["medium"] / total))
+    abroad = scoring.unit_score(
+        {"N5-DOMESTIC-STORAGE": {"high": 1}, "N9-MLPS-LEVEL3": {"high": 1}}, ruleset
+    )
+    assert abroad < many
+    # an escalated failure weighs as its severity
+    escalated = scoring.unit_score({"N6-ADMIN-SEPARATION": {"high": 1}}, ruleset)
+    assert escalated < scoring.unit_score({"N6-ADMIN-SEPARATION": {"medium": 1}}, ruleset)
+    assert scoring.unit_score({"NO-SUCH-RULE": {"high": 3}}, ruleset) == 100.0
+    assert scoring.unit_score({}, ruleset) == 100.0
 
 
-def test_many_datasets_without_storage_period_are_capped(session: Session, world: World) -> None:
+def test_a_county_scores_the_mean_of_its_units() -> None:
+    own = {"/1/": 50.0, "/1/2/": 100.0, "/1/3/": 0.0, "/1/3/4/": 30.0, "/9/": 10.0}
+    scores = scoring.scope_scores(own, ["/1/", "/1/3/", "/1/2/", "/7/"])
+    assert scores == {"/1/": 45, "/1/3/": 15, "/1/2/": 100, "/7/": 100}
+    assert scoring.common_scope(["/1/2/", "/1/2/3/", "/1/2/4/"]) == "/1/2/"
+    assert scoring.common_scope(["/1/", "/9/"]) == "/"
+
+
+def test_many_datasets_without_storage_period_cost_one_rule(session: Session, world: World) -> None:
     tables = [_table(f"t{n}", [column("xm", ["PERSON_NAME"])]) for n in range(6)]
     add_catalog(session, world.school_a_system, tables)
     flows.evaluate(session, today=TODAY, audit_retention_days=RETENTION)
@@ -125,19 +142,20 @@ def test_many_datasets_without_storage_period_are_capped(session: Session, world
     scores = {s.unit_id: s for s in flows.unit_scores(session, "/")}
     own = scores[world.school_a]
     ruleset = rules.default_rules()
-    expected_lost = 0
-    by_rule: dict[str, int] = {}
+    failing: dict[str, str] = {}
+    rank = {"low": 0, "medium": 1, "high": 2}
     for finding in session.scalars(
         select(Finding).where(
             Finding.unit_id == world.school_a, Finding.status == FindingStatus.open
         )
     ):
-        by_rule[finding.rule_id] = (
-            by_rule.get(finding.rule_id, 0) + ruleset.weights[finding.severity]
-        )
-    expected_lost = sum(min(ruleset.max_points_per_rule, lost) for lost in by_rule.values())
-    assert by_rule["N5-RETENTION"] == 48 > ruleset.max_points_per_rule
-    assert own.score == max(0, 100 - expected_lost)
+        seen = failing.get(finding.rule_id, "low")
+        failing[finding.rule_id] = max(seen, finding.severity, key=rank.__getitem__)
+    weight = {rule.id: ruleset.weights[rule.severity] for rule in ruleset.rules}
+    weight.update({rule: ruleset.weights[sev] for rule, sev in failing.items()})
+    expected = 100 * (1 - sum(weight[rule] for rule in failing) / sum(weight.values()))
+    assert own.own_score == round(expected)
+    assert own.score == own.own_score  # a school: no units below it
 
 
 def test_operation_log_facts_through_the_schema(session: Session, world: World) -> None:
@@ -149,3 +167,42 @@ def test_operation_log_facts_through_the_schema(session: Session, world: World) 
         by="tester",
     )
     assert saved.operation_log_retention_days == 200 and saved.operation_logs_complete
+
+
+def test_item4_published_collection_rules_need_where_and_since_when(
+    session: Session, world: World
+) -> None:
+    """N4-COLLECTION-RULES: a PI system fails until its published rules are recorded with the
+    place and the date; a reference alone is not enough; a future date is refused."""
+    add_catalog(session, world.school_a_system, [_table("xs", [column("xm", ["PERSON_NAME"])])])
+    flows.evaluate(session, today=TODAY, audit_retention_days=RETENTION)
+    session.commit()
+    subject = f"system:{world.school_a_system}"
+    failing = _open(session, "N4-COLLECTION-RULES", subject)
+    assert failing is not None and "收集使用规则" in failing.evidence
+    assert "教科信函〔2021〕20号 重点任务第4项" in failing.clause_list
+    flows.save_facts(
+        session,
+        world.school_a_system,
+        FactsUpdate(collection_rules_ref="学校官网/隐私政策（2026 版）"),
+        scope="/",
+        by="tester",
+    )
+    flows.evaluate(session, today=TODAY, audit_retention_days=RETENTION)
+    session.commit()
+    still = _open(session, "N4-COLLECTION-RULES", subject)
+    assert still is not None and "收集使用规则公开日期" in still.evidence
+    with pytest.raises(ValueError, match="collection_rules_date"):
+        FactsUpdate(collection_rules_date=date.today() + timedelta(days=3))
+    flows.save_facts(
+        session,
+        world.school_a_system,
+        FactsUpdate(collection_rules_date=TODAY - timedelta(days=30)),
+        scope="/",
+        by="tester",
+    )
+    flows.evaluate(session, today=TODAY, audit_retention_days=RETENTION)
+    session.commit()
+    assert _open(session, "N4-COLLECTION-RULES", subject) is None
+    # per system: the other school's system holding PI has recorded nothing and still fails
+    assert _open(session, "N4-COLLECTION-RULES", f"system:{world.school_b_system}") is not None

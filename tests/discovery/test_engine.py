@@ -266,3 +266,44 @@ def test_numeric_and_temporal_dtypes_are_read_as_text(rules: Rules) -> None:
     assert report.minors
     assert column(report, "sjh").pi_types == ["MOBILE_PHONE"]
     assert column(report, "zp").pi_types == ["PHOTO"]  # binary portraits: the name decides
+
+
+def test_sanctions_criminal_records_and_special_identities_by_name(rules: Rules) -> None:
+    frame = pl.DataFrame(
+        {
+            "xh": ["20260001", "20260002", "20260003"],
+            "cfyy": ["旷课", "打架", "作弊"],
+            "fzqksm": ["无", "无", "治安警告"],
+            "sfdb": ["是", "否", "否"],
+            "sflszn": ["否", "否", "是"],
+        }
+    )
+    report = run(frame, rules, name="xs_jl", comments={"sfdb": "是否低保"})
+    assert "DISCIPLINARY" in column(report, "cfyy").pi_types
+    assert "CRIMINAL_RECORD" in column(report, "fzqksm").pi_types
+    for name in ("sfdb", "sflszn"):
+        answer = column(report, name)
+        assert "SPECIAL_IDENTITY" in answer.pi_types, name
+        assert answer.category == "student.special_identity" and answer.sensitive
+
+
+def test_important_data_is_proposed_once_per_table_not_per_column(rules: Rules) -> None:
+    frame = pl.DataFrame(
+        {"xm": ["张伟", "王芳"], "mzm": ["汉族", "回族"], "jkzk": ["健康", "哮喘"]}
+    )
+    report = run(frame, rules, name="xs_hz", comment="全县学生民族与健康汇总")
+    assert len(report.proposals) == 1 and "重要数据" in report.proposals[0]
+    assert report.to_dict()["proposals"] == report.proposals
+    assert not any("建议复核" in line for c in report.columns for line in c.evidence)
+    assert report.level != "important"  # only proposed
+    plain = run(frame, rules, name="xs_jbxx", comment="学生基本信息")
+    assert plain.proposals == [] and "proposals" not in plain.to_dict()
+
+
+def test_an_exam_paper_table_is_marked_a_state_secret(rules: Rules) -> None:
+    frame = pl.DataFrame({"tmbh": ["1", "2"], "tmnr": ["1+1=?", "2+2=?"], "ckda": ["2", "4"]})
+    report = run(frame, rules, name="ks_sj", comment="期末考试试卷（未启用）")
+    for answer in report.columns:
+        assert answer.category == "secret.state", answer.name
+        assert answer.level != "general-2"
+        assert any("国家秘密" in line for line in answer.evidence)

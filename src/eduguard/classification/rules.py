@@ -23,11 +23,17 @@ PI_CODES = frozenset(
         "BIOMETRIC", "BANK_CARD", "FINANCIAL", "LOCATION", "IP_ADDRESS", "DEVICE_ID",
         "LICENSE_PLATE", "SOCIAL_ACCOUNT", "STUDENT_NO", "STAFF_NO", "TEACHER_CERT_NO",
         "EXAM_REG_NO", "EDUCATION_RECORD", "FAMILY_RELATION", "CREDENTIAL", "PHOTO", "ORG_CODE",
+        "SPECIAL_IDENTITY", "DISCIPLINARY", "CRIMINAL_RECORD",
     }
 )  # fmt: skip
 WHEN_KEYS = frozenset(
-    {"sensitive", "personal", "minors", "pi_types_any", "keywords_any", "subjects_at_least"}
-)
+    {
+        "sensitive", "personal", "minors", "pi_types_any", "keywords_any", "keywords_none",
+        "subjects_at_least",
+    }
+)  # fmt: skip
+# A part of a rule's `source` that is the platform's (or the unit's) own analysis, not a text.
+OWN_ANALYSIS = ("本平台", "本单位")
 DEFAULT_RULES = "education.toml"
 
 
@@ -45,6 +51,7 @@ class Condition:
     minors: bool | None = None
     pi_types_any: frozenset[str] = frozenset()
     keywords_any: tuple[str, ...] = ()
+    keywords_none: tuple[str, ...] = ()
     subjects_at_least: int | None = None
 
 
@@ -85,6 +92,9 @@ class Rules:
     default_source: str
     proposals: tuple[GradingRule, ...] = ()
     sources: tuple[str, ...] = field(default=())
+    # outside GB/T 43697 (state secrets): matched first, marked with ``secret_category``
+    secret: tuple[GradingRule, ...] = ()
+    secret_category: str | None = None
 
 
 def load_rules(path: Path | None = None) -> Rules:
@@ -188,6 +198,7 @@ def _condition(data: Any, label: str, where: str) -> Condition:
         minors=data.get("minors"),
         pi_types_any=frozenset(codes),
         keywords_any=_strings(data, "keywords_any", label, where),
+        keywords_none=_strings(data, "keywords_none", label, where),
         subjects_at_least=at_least,
     )
 
@@ -250,9 +261,64 @@ def _parse(data: dict[str, Any], label: str) -> Rules:
         default_source=_string(data, "default_source", label, "顶层"),
         proposals=_rules(_table_list(data, "proposal", label), label, "proposal"),
         sources=_strings(data, "sources", label, "顶层"),
+        secret=_rules(_table_list(data, "secret", label), label, "secret"),
+        secret_category=data.get("secret_category"),
     )
     _check_references(rules, label)
+    _check_citations(rules, label)
     return rules
+
+
+def citation_parts(source: str) -> list[str]:
+    """The citations of a ``source``: its parts separated by "；", each without a trailing
+    "（说明）", and without the parts that are the platform's (or unit's) own analysis.
+
+    >>> citation_parts("居民身份证法 第十三条第二款（保密）；本平台危害分析：……；GB/T 43697-2024 附录H")
+    ['居民身份证法 第十三条第二款', 'GB/T 43697-2024 附录H']
+    """
+    parts = []
+    for raw in source.split("；"):
+        part = raw.strip()
+        if not part or part.startswith(OWN_ANALYSIS):
+            continue
+        while part.endswith("）") and "（" in part:
+            depth, cut = 0, None
+            for index in range(len(part) - 1, -1, -1):
+                depth += {"）": 1, "（": -1}.get(part[index], 0)
+                if depth == 0:
+                    cut = index
+                    break
+            if not cut:
+                break
+            part = part[:cut].strip()
+        parts.append(part)
+    return parts
+
+
+def _check_citations(rules: Rules, label: str) -> None:
+    """Every cited text, article and clause is one the citation registry knows (the edition in
+    force): a superseded numbering or a missing article refuses the file, as for the compliance
+    rules."""
+    from eduguard.compliance.citations import default_registry  # a data registry, no DB
+
+    registry = default_registry()
+    cited = [(f"[[{kind}]] {rule.id}.source", rule.source) for kind, group in (
+        ("grading", rules.grading), ("secret", rules.secret), ("proposal", rules.proposals)
+    ) for rule in group]  # fmt: skip
+    cited.append(("default_source", rules.default_source))
+    for where, source in cited:
+        parts = citation_parts(source)
+        if not parts:
+            raise _fail(label, where, "未引用任何登记的法规或标准条款", "cites no registered text")
+        for part in parts:
+            problem = registry.problem(part)
+            if problem is not None:
+                raise _fail(
+                    label,
+                    where,
+                    f"的引用“{part}”无效：{problem}",
+                    f"cites {part!r}, which the citation registry refuses",
+                )
 
 
 def _check_references(rules: Rules, label: str) -> None:
@@ -273,6 +339,13 @@ def _check_references(rules: Rules, label: str) -> None:
                 f"引用的分类 {path} 不在 [taxonomy] 中",
                 f"refers to {path}, not in [taxonomy]",
             )
+    if rules.secret and (rules.secret_category or "") not in rules.taxonomy:
+        raise _fail(
+            label,
+            "secret_category",
+            f"{rules.secret_category} 不在 [taxonomy] 中（[[secret]] 规则需要它）",
+            "must name a taxonomy path when [[secret]] rules exist",
+        )
     if rules.default_subject not in {subject.name for subject in rules.subjects}:
         raise _fail(
             label,

@@ -40,6 +40,8 @@ FACTS: dict[str, tuple[str, str]] = {
     "data_security_officer_name": ("网络数据安全负责人", "text"),
     "risk_assessment_date": ("最近一次重要数据风险评估日期", "date"),
     "risk_assessment_reported": ("风险评估报告已报送上级教育行政部门", "bool"),
+    "collection_rules_ref": ("公开的收集使用规则（发布位置或文号）", "text"),
+    "collection_rules_date": ("收集使用规则公开日期", "date"),
 }
 
 # Notice item 11 names these as 敏感个人信息 needing a collective decision (种族、民族、宗教信仰、
@@ -48,9 +50,10 @@ FACTS: dict[str, tuple[str, str]] = {
 # no children's data as such (item 10's).
 ITEM11_TYPES = frozenset({"ETHNICITY", "RELIGION", "BIOMETRIC", "HEALTH", "BANK_CARD", "LOCATION"})
 # PIPL Art. 28 sensitive PI for separate consent (Art. 29): item 11's list, 特定身份 and financial
-# accounts/property, and photos as biometric material; children's data is consented to by the
-# guardian (Art. 31, the item 10 rules); passwords are a security matter.
-PIPL28_TYPES = ITEM11_TYPES | {"FINANCIAL", "PHOTO"}
+# accounts/property (特定身份 also 残疾/孤儿/低保/烈士子女 and 违法犯罪记录, GB/T 45574-2025), and
+# photos as biometric material; children's data is consented to by the guardian (Art. 31, the
+# item 10 rules); passwords are a security matter.
+PIPL28_TYPES = ITEM11_TYPES | {"FINANCIAL", "PHOTO", "SPECIAL_IDENTITY", "CRIMINAL_RECORD"}
 
 ADMIN_ROLES = {
     "system_admin": "系统管理员",

@@ -222,3 +222,73 @@ def load_registry(path: Path = DEFAULT_TEXTS) -> Registry:
 @lru_cache(maxsize=1)
 def default_registry() -> Registry:
     return load_registry(DEFAULT_TEXTS)
+
+
+# ---------------------------------------------------------------- display
+
+NOTICE = "教科信函〔2021〕20号"
+_SHORT_NAMES = {
+    NOTICE: "通知",
+    "个人信息保护法": "个保法",
+    "数据安全法": "数安法",
+    "网络安全法": "网安法",
+    "网络数据安全管理条例": "网数条例",
+    "未成年人网络保护条例": "未网条例",
+    "未成年人保护法": "未保法",
+    "居民身份证法": "身份证法",
+    "国家网信办个人信息保护负责人信息报送公告（2025）": "网信办公告（2025）",
+}
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A citation as a page shows it: a short label, and the full text for hover/expand."""
+
+    citation: str
+    short: str
+    full: str
+    item: int | None = None  # the notice's 重点任务 number, for the notice's own citations
+
+
+def shown(citation: str, registry: Registry | None = None) -> Shown:
+    """``个人信息保护法 第五十一条第（三）项`` → short ``个保法 第五十一条第（三）项`` and, in full,
+    the text's title, edition and what that article is about. A citation the registry refuses
+    is shown as written.
+
+    >>> s = shown("教科信函〔2021〕20号 重点任务第5项")
+    >>> s.short, s.item, s.full.endswith("重点任务第5项：规范数据存储传输工作")
+    ('通知 重点任务第5项', 5, True)
+    >>> shown("GB/T 22239-2019 8.1.5").short
+    'GB/T 22239 8.1.5'
+    """
+    registry = registry or default_registry()
+    try:
+        checked = registry.check(citation)
+    except CitationError:
+        return Shown(citation, citation, citation)
+    text, place = checked.text, checked.place
+    name = _SHORT_NAMES.get(text.name) or re.sub(r"^(GB/T \d+)-\d{4}$", r"\1", text.name)
+    short = f"{name} {place}".strip()
+    where = f" {place}" if place else ""
+    subject = f"：{checked.subject}" if checked.subject != text.title else ""
+    named = "" if text.name in text.title else text.name
+    full = f"{named}《{text.title}》（{text.edition}）{where}{subject}"
+    item = int(m.group(1)) if text.unit == "item" and (m := _ITEM.match(place)) else None
+    return Shown(citation, short, full, item)
+
+
+def notice_item(citations: list[str]) -> int | None:
+    """The first notice item (重点任务第N项) among ``citations``, or None."""
+    for citation in citations:
+        if citation.startswith(NOTICE):
+            found = shown(citation).item
+            if found is not None:
+                return found
+    return None
+
+
+def notice_item_title(item: int) -> str:
+    """``5`` → ``重点任务第5项 规范数据存储传输工作``."""
+    text = default_registry().texts.get(NOTICE)
+    subject = text.articles.get(item) if text is not None else None
+    return f"重点任务第{item}项" + (f" {subject.subject}" if subject else "")

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, String, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, String, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from eduguard.audit import capture as audit_capture
 from eduguard.audit import service as audit_service
+from eduguard.compliance import citations, scoring, service
 from eduguard.compliance import report as compliance_report
 from eduguard.compliance import rules as compliance_rules
-from eduguard.compliance import service
 from eduguard.compliance import snapshot as snapshots
 from eduguard.compliance.checks import (
     Context,
@@ -27,10 +27,12 @@ from eduguard.compliance.checks import (
 from eduguard.compliance.models import Finding, FindingStatus, RemediationTask
 from eduguard.compliance.rules import OWNER_ROLES, SEVERITIES, RuleSet
 from eduguard.compliance.schemas import (
+    CitationShown,
     EvaluationSummary,
     FactsRead,
     FactsUpdate,
     FindingRead,
+    ItemCount,
     TaskRead,
     TaskUpdate,
     UnitScore,
@@ -234,6 +236,24 @@ def task_read(task: RemediationTask, usernames: dict[int, str], today: date) -> 
     )
 
 
+def _shown(citation: str) -> CitationShown:
+    found = citations.shown(citation)
+    return CitationShown(citation=citation, short=found.short, full=found.full)
+
+
+def _by_item(found: Sequence[Finding]) -> list[ItemCount]:
+    items = Counter(citations.notice_item(f.clause_list) for f in found)
+    return [
+        ItemCount(
+            item=item,
+            label=f"第{item}项",
+            title=citations.notice_item_title(item),
+            count=items[item],
+        )
+        for item in sorted(number for number in items if number is not None)
+    ]
+
+
 def finding_reads(
     session: Session, found: Sequence[Finding], *, lang: str = "zh", today: date | None = None
 ) -> list[FindingRead]:
@@ -247,6 +267,9 @@ def finding_reads(
             title=f.title_en if lang == "en" else f.title_zh,
             clause="；".join(f.clause_list),
             clauses=f.clause_list,
+            citations=[_shown(c) for c in f.clause_list],
+            notice_item=(item := citations.notice_item(f.clause_list)),
+            notice_item_title=citations.notice_item_title(item) if item else None,
             severity=f.severity,
             unit_id=f.unit_id,
             unit=units.get(f.unit_id, str(f.unit_id)),
@@ -293,13 +316,39 @@ def findings(
     return finding_reads(session, found, lang=lang)
 
 
+def own_scores(session: Session, scope_path: str, ruleset: RuleSet) -> dict[str, float]:
+    """Every active unit at or below ``scope_path`` → its own score (``compliance.scoring``),
+    from one grouped query of the open findings."""
+    within: list[ColumnElement[bool]] = [Unit.archived.is_(False)]
+    if scope_path != ALL:
+        within.append(Unit.path.startswith(scope_path, autoescape=True))
+    by_unit: dict[str, dict[str, Counter[str]]] = {
+        path: defaultdict(Counter) for path in session.scalars(select(Unit.path).where(*within))
+    }
+    rows = session.execute(
+        select(Unit.path, Finding.rule_id, Finding.severity, func.count(Finding.id))
+        .join(Unit, Finding.unit_id == Unit.id)
+        .where(Finding.status == FindingStatus.open, *within)
+        .group_by(Unit.path, Finding.rule_id, Finding.severity)
+    ).all()
+    for path, rule_id, severity, number in rows:
+        by_unit[path][rule_id][severity] += number
+    return {
+        path: scoring.unit_score({r: dict(c) for r, c in rules.items()}, ruleset)
+        for path, rules in by_unit.items()
+    }
+
+
 def unit_scores(
     session: Session, scope_path: str = ALL, *, ruleset: RuleSet | None = None
 ) -> list[UnitScore]:
-    """Per unit of ``scope_path`` (its own findings): the score (100 minus the weighted open
-    findings), open findings by severity, and open findings by the clause they cite."""
+    """Per unit of ``scope_path``: its score (``compliance.scoring``: the mean own score over it
+    and the units below it — the dashboard's figure) and own score, and its own open findings
+    by severity and by the clause they cite."""
     ruleset = ruleset or compliance_rules.default_rules()
     units = snapshots.units_of(session, scope_path)
+    own_by_path = own_scores(session, scope_path, ruleset)
+    subtree = scoring.scope_scores(own_by_path, [unit.path for unit in units])
     found = service.query_findings(session, unit_ids=[u.id for u in units], limit=1_000_000)
     per_unit: dict[int, list[Finding]] = defaultdict(list)
     for f in found:
@@ -309,22 +358,17 @@ def unit_scores(
         own = per_unit.get(unit.id, [])
         open_ = [f for f in own if f.status == FindingStatus.open]
         by_severity = {sev: sum(1 for f in open_ if f.severity == sev) for sev in SEVERITIES}
-        by_rule: dict[str, Counter[str]] = defaultdict(Counter)
-        for f in open_:
-            by_rule[f.rule_id][f.severity] += 1
         by_clause: Counter[str] = Counter(c for f in open_ for c in f.clause_list)
         scores.append(
             UnitScore(
                 unit_id=unit.id,
                 unit=unit.name,
                 path=unit.path,
-                score=service.score(
-                    {r: dict(c) for r, c in by_rule.items()},
-                    dict(ruleset.weights),
-                    ruleset.max_points_per_rule,
-                ),
+                score=subtree[unit.path],
+                own_score=round(own_by_path.get(unit.path, 100.0)),
                 open_by_severity=by_severity,
                 findings_by_clause=dict(sorted(by_clause.items())),
+                findings_by_item=_by_item(open_),
                 open_findings=len(open_),
                 resolved_findings=len(own) - len(open_),
             )
@@ -389,7 +433,8 @@ def report(
 
 @dataclass(frozen=True)
 class SubtreePosture:
-    """Open findings of a unit **and every unit below it**, and the score they give."""
+    """Open findings of a unit **and every unit below it**, and its score (the mean own score
+    over them, ``compliance.scoring`` — the same figure as ``unit_scores``)."""
 
     score: int
     open_findings: int
@@ -406,7 +451,6 @@ def subtree_postures(
     ruleset = ruleset or compliance_rules.default_rules()
     wanted = set(paths)
     severities: dict[str, Counter[str]] = {path: Counter() for path in wanted}
-    by_rule: dict[str, dict[str, Counter[str]]] = {path: defaultdict(Counter) for path in wanted}
     clauses: dict[str, Counter[str]] = {path: Counter() for path in wanted}
     if wanted:
         # The database does the roll-up: each open finding joins every wanted path its unit's
@@ -417,7 +461,6 @@ def subtree_postures(
         rows = session.execute(
             select(
                 targets.c.path,
-                Finding.rule_id,
                 Finding.severity,
                 Finding.clauses,
                 func.count(Finding.id),
@@ -426,20 +469,18 @@ def subtree_postures(
             .join(Unit, Finding.unit_id == Unit.id)
             .join(targets, Unit.path.startswith(targets.c.path, autoescape=False))
             .where(Finding.status == FindingStatus.open)
-            .group_by(targets.c.path, Finding.rule_id, Finding.severity, Finding.clauses)
+            .group_by(targets.c.path, Finding.severity, Finding.clauses)
         ).all()
-        for path, rule_id, severity, cited, number in rows:
+        for path, severity, cited, number in rows:
             severities[path][severity] += number
-            by_rule[path][rule_id][severity] += number
             for clause in cited.splitlines():
                 if clause.strip():
                     clauses[path][clause] += number
-    weights = dict(ruleset.weights)
+    own = own_scores(session, scoring.common_scope(wanted), ruleset) if wanted else {}
+    scores = scoring.scope_scores(own, wanted)
     return {
         path: SubtreePosture(
-            score=service.score(
-                {r: dict(c) for r, c in by_rule[path].items()}, weights, ruleset.max_points_per_rule
-            ),
+            score=scores[path],
             open_findings=sum(severities[path].values()),
             open_by_severity={sev: severities[path][sev] for sev in SEVERITIES},
             findings_by_clause=dict(clauses[path].most_common()),

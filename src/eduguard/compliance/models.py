@@ -62,6 +62,9 @@ class SystemFacts(IdMixin, TimestampMixin, Base):
     data_security_officer_name: Mapped[str | None] = mapped_column(String(100))
     risk_assessment_date: Mapped[date | None] = mapped_column(Date)  # 重要数据风险评估
     risk_assessment_reported: Mapped[bool] = mapped_column(Boolean, default=False)
+    # item 4: the collection rules published to students, staff and parents, and since when
+    collection_rules_ref: Mapped[str | None] = mapped_column(String(200))
+    collection_rules_date: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
     updated_by: Mapped[str] = mapped_column(String(64), default="")
 

@@ -54,7 +54,19 @@ def _meta(scope_label: str, ruleset: RuleSet) -> dict[str, Any]:
         "rules_version": ruleset.version,
         "rules_title": ruleset.title,
         "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "score_model": score_model(ruleset),
     }
+
+
+def score_model(ruleset: RuleSet) -> str:
+    """How the score is computed (compliance/scoring.py), in Chinese, with the rule set's weights."""
+    weights = "、".join(
+        f"{label} {ruleset.weights.get(sev, 0)}" for sev, label in SEVERITIES.items()
+    )
+    return (
+        f"本单位得分 = 按严重性加权（{weights}）的规则通过率，每条规则不论涉及多少数据集只计一次；"
+        "“得分”为本单位及所辖各单位本单位得分的平均值（与数据看板一致）。"
+    )
 
 
 def to_json(

@@ -48,6 +48,8 @@ class FactsUpdate(RequestModel):
     data_security_officer_name: PersonName | None = None
     risk_assessment_date: date | None = None
     risk_assessment_reported: bool | None = None
+    collection_rules_ref: Ref | None = None
+    collection_rules_date: date | None = None
     notes: Notes | None = None
 
     @model_validator(mode="after")
@@ -62,6 +64,7 @@ class FactsUpdate(RequestModel):
             "pia_date",
             "minors_compliance_audit_date",
             "risk_assessment_date",
+            "collection_rules_date",
         ):
             value = getattr(self, name)
             if value is not None and value > today:
@@ -99,6 +102,8 @@ class FactsRead(BaseModel):
     data_security_officer_name: str | None = None
     risk_assessment_date: date | None = None
     risk_assessment_reported: bool = False
+    collection_rules_ref: str | None = None
+    collection_rules_date: date | None = None
     notes: str = ""
     updated_by: str = ""
     updated_at: datetime | None = None
@@ -119,6 +124,23 @@ class TaskRead(BaseModel):
     closed_at: datetime | None
 
 
+class CitationShown(BaseModel):
+    """A citation for a page: the short label, with the full text for hover or expand."""
+
+    citation: str
+    short: str
+    full: str
+
+
+class ItemCount(BaseModel):
+    """Open findings under one item of the notice (重点任务第N项)."""
+
+    item: int
+    label: str  # 第5项
+    title: str  # 重点任务第5项 规范数据存储传输工作
+    count: int
+
+
 class FindingRead(BaseModel):
     id: int
     rule_id: str
@@ -126,6 +148,9 @@ class FindingRead(BaseModel):
     title: str
     clause: str  # the citations joined by "；"
     clauses: list[str]
+    citations: list[CitationShown] = []
+    notice_item: int | None = None  # the notice's 重点任务 the finding falls under
+    notice_item_title: str | None = None  # 重点任务第5项 规范数据存储传输工作
     severity: str
     unit_id: int
     unit: str
@@ -162,9 +187,11 @@ class UnitScore(BaseModel):
     unit_id: int
     unit: str
     path: str
-    score: int
+    score: int  # over the unit and the units below it (compliance.scoring), as the dashboard
+    own_score: int = 100  # the unit's own findings only
     open_by_severity: dict[str, int]
     findings_by_clause: dict[str, int]
+    findings_by_item: list[ItemCount] = []  # open findings by the notice's item
     open_findings: int
     resolved_findings: int
 

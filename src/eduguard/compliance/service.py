@@ -295,16 +295,3 @@ def sort_key(finding: Finding) -> tuple[int, int, str, int]:
         finding.rule_id,
         finding.id,
     )
-
-
-def score(
-    open_by_rule: dict[str, dict[str, int]], weights: dict[str, int], max_per_rule: int = 100
-) -> int:
-    """100 minus the weighted open findings, never below 0; one rule takes at most
-    ``max_per_rule`` points, so forty datasets without a retention period do not outweigh
-    data stored abroad. ``open_by_rule``: rule id → severity → open findings."""
-    lost = sum(
-        min(max_per_rule, sum(weights.get(sev, 0) * count for sev, count in by_severity.items()))
-        for by_severity in open_by_rule.values()
-    )
-    return max(0, 100 - lost)

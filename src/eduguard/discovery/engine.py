@@ -15,7 +15,7 @@ from datetime import date
 import polars as pl
 
 from eduguard.classification import ColumnContext, Rules, classify, load_rules
-from eduguard.classification.grading import subject_of
+from eduguard.classification.grading import TableContext, propose, subject_of
 from eduguard.discovery.columns import IDENTIFYING, ColumnState, TypeAnswer
 from eduguard.discovery.model.decide import polars_sql_type
 from eduguard.discovery.report import ColumnReport, TableReport, highest_level
@@ -200,7 +200,7 @@ def _report(
             )
         if column_minors and minors_evidence:
             evidence.append(minors_evidence[0])
-        evidence += graded.evidence + graded.proposals
+        evidence += graded.evidence
         confidence = max((answer.confidence for answer in found), default=0.9)
         columns.append(
             ColumnReport(
@@ -217,6 +217,12 @@ def _report(
                 sketch=state.sketch if set(codes) & SKETCHED_TYPES else None,
             )
         )
+    held = TableContext(
+        table.name,
+        table.comment,
+        frozenset(code for column in columns for code in column.pi_types),
+        subjects,
+    )
     return TableReport(
         name=table.name,
         comment=table.comment,
@@ -227,6 +233,7 @@ def _report(
         subjects=subjects,
         minors=any(column.minors for column in columns),
         columns=columns,
+        proposals=propose(rules, held),
     )
 
 
@@ -257,7 +264,7 @@ def _minors(
         for code, (births, minors) in state.births.items():
             if code in codes and minors > 0:
                 reasons.append(
-                    f"未成年人：{minors}/{births} 个出生日期（列 {name}）显示不满 14 周岁"
+                    f"未成年人：{minors}/{births} 个出生日期（列 {name}）显示不满十四周岁"
                 )
     if young_grades:
         reasons.append(f"未成年人：{young_grades} 个年级/班级取值为小学或幼儿园")

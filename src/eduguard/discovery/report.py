@@ -74,6 +74,8 @@ class TableReport:
     findings: list[dict[str, Any]] = field(default_factory=list)
     leak: bool = False  # some personal information in it is not masked
     hidden: dict[str, Any] | None = None  # {"sheet": [...], "rows": [...], "columns": [...]}
+    # important-data proposals for the whole table (for review; never its level)
+    proposals: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -88,6 +90,8 @@ class TableReport:
         }
         if self.row_count_estimate is not None:
             data["row_count_estimate"] = self.row_count_estimate
+        if self.proposals:
+            data["proposals"] = list(self.proposals)
         if self.error is not None:
             data["error"] = dict(self.error)
         if self.document is not None:

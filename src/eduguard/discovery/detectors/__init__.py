@@ -14,7 +14,9 @@ from eduguard.discovery.detectors import (
     birth_date,
     cn_resident_id,
     credential,
+    criminal_record,
     device_id,
+    disciplinary,
     education_record,
     email,
     ethnicity,
@@ -36,6 +38,7 @@ from eduguard.discovery.detectors import (
     political_status,
     religion,
     social_account,
+    special_identity,
     staff_no,
     student_no,
     student_reg_no,
@@ -80,6 +83,9 @@ DETECTORS: tuple[Detector, ...] = tuple(
         credential,
         photo,
         education_record,
+        special_identity,
+        disciplinary,
+        criminal_record,
     )
 )
 BY_CODE: dict[str, Detector] = {detector.code: detector for detector in DETECTORS}

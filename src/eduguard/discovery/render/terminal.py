@@ -88,9 +88,17 @@ def _table_view(table: TableReport) -> RenderableType:
                 style=_HIGHLIGHT,
             ),
         )
+    notes = [Text(f"  {_shown(line)}", style=_HIGHLIGHT) for line in table.proposals]
+    secret = [
+        column.name for column in table.columns if (column.category or "").startswith("secret")
+    ]
+    if secret:
+        names = "、".join(_shown(name) for name in secret)
+        notes.append(Text(f"  涉密（国家秘密）— 不按一般数据分级：{names}", style=_HIGHLIGHT))
+    head: RenderableType = Group(heading, *notes) if notes else heading
     personal = [column for column in table.columns if is_personal(column)]
     if not personal:
-        return Group(heading, Text(f"  {len(table.columns)} 个字段均未发现个人信息", style="dim"))
+        return Group(head, Text(f"  {len(table.columns)} 个字段均未发现个人信息", style="dim"))
     grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=True)
     grid.add_column("字段", overflow="fold", ratio=2, min_width=8)
     grid.add_column("个人信息类型", overflow="fold", ratio=2, min_width=8)
@@ -118,7 +126,7 @@ def _table_view(table: TableReport) -> RenderableType:
             Text(_shown("\n".join(f"· {line}" for line in column.evidence))),
         )
     rest = len(table.columns) - len(personal)
-    parts: list[RenderableType] = [heading, grid]
+    parts: list[RenderableType] = [head, grid]
     if rest:
         parts.append(Text(f"  其余 {rest} 个字段未发现个人信息", style="dim"))
     parts.extend(_document_lines(table))
