@@ -235,6 +235,11 @@ class Settings(BaseSettings):
         return self.home / "uploads"
 
     @property
+    def source_uploads_dir(self) -> Path:
+        """Files uploaded as data sources (the scanner may read them; nothing else in HOME)."""
+        return self.home / "sources"
+
+    @property
     def audit_checkpoint_sink_path(self) -> Path:
         return self.audit_checkpoint_sink or self.home / "audit" / "checkpoints.jsonl"
 

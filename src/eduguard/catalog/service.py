@@ -180,6 +180,23 @@ def create_source(
     return source
 
 
+def create_uploaded_source(
+    session: Session, system_id: int, name: str, path: Path, scan_every_days: int | None = None
+) -> DataSource:
+    """Register a file eduguard stored itself (``catalog.uploads.store``) as a file source:
+    the location is that file's path, which no typed location may name."""
+    source = DataSource(
+        system_id=system_id,
+        name=name,
+        kind=SourceKind.files,
+        location=str(path),
+        scan_every_days=scan_every_days,
+    )
+    session.add(source)
+    session.flush()
+    return source
+
+
 def get_source(session: Session, source_id: int, *, systems: SystemIds = None) -> DataSource:
     query = select(DataSource).where(DataSource.id == source_id)
     if systems is not None:

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
 from eduguard.access.policy import Principal, decide
 from eduguard.catalog import flows, service
@@ -40,6 +41,7 @@ from eduguard.web.deps import DbSession, language, permission
 from eduguard.web.params import Id, OptionalId
 from eduguard.web.render import page
 from eduguard.web.routes.forms import parse
+from eduguard.web.routes.uploads import read_limited
 
 router = APIRouter()
 
@@ -384,6 +386,7 @@ def _system_page(
         active=any(r.status in ACTIVE for r in runs),
         can_write=_may(caller, "source:write"),
         can_scan=_may(caller, "catalog:scan"),
+        max_upload_mb=max(1, request.app.state.settings.max_upload_bytes // (1024 * 1024)),
         **context,
     )
 
@@ -436,6 +439,54 @@ async def source_add(
         "scan_every_days": str(form.get("scan_every_days") or ""),
     }
     return _system_page(request, session, caller, system_id, errors=errors, values=values)
+
+
+@router.post("/catalog/systems/{system_id}/sources/upload", include_in_schema=False)
+async def source_upload(
+    request: Request, system_id: Id, caller: SourceWriter, session: DbSession
+) -> Response:
+    """A CSV/Excel/Parquet file uploaded as a data source (stored in eduguard's managed
+    folder under a generated name; the content decides the format, not the extension)."""
+    form = await request.form()
+    try:
+        settings = request.app.state.settings
+        upload = form.get("file")
+        errors: list[str] = []
+        raw_days = str(form.get("scan_every_days") or "").strip()
+        days = int(raw_days) if raw_days.isdigit() and 1 <= int(raw_days) <= 366 else None
+        if raw_days and days is None:
+            errors.append("定期扫描间隔（天）：须为 1 至 366 之间的整数")
+        try:
+            document = await read_limited(
+                upload if isinstance(upload, UploadFile) else None, settings.max_upload_bytes
+            )
+        except EduguardError as exc:
+            document, errors = None, [*errors, exc.message(language(request))]
+        if document is None and not errors:
+            errors.append("请选择要上传的文件（CSV、Excel 或 Parquet）")
+        if document is not None and not errors:
+            name = str(form.get("name") or "").strip() or None
+            try:
+                with session.begin_nested():
+                    source = flows.add_uploaded_source(
+                        session,
+                        system_id,
+                        name=name,
+                        filename=document[0],
+                        content=document[1],
+                        folder=settings.source_uploads_dir,
+                        scope=caller.scope,
+                        scan_every_days=days,
+                    )
+                return _see_other(f"/catalog/systems/{system_id}#source-{source.id}")
+            except EduguardError as exc:
+                if exc.status_code == 404:
+                    raise
+                errors = [exc.message(language(request))]
+        values = {"upload_name": str(form.get("name") or "")[:200]}
+        return _system_page(request, session, caller, system_id, errors=errors, values=values)
+    finally:
+        await form.close()
 
 
 @router.post("/catalog/alerts/{alert_id}/acknowledge", include_in_schema=False)
