@@ -75,11 +75,12 @@ def test_a_gbk_csv_upload_is_scanned_without_scan_roots(
     content = _csv("gbk")
     sent = _upload(client, system_id, token, "C:\\导出\\学生名单.csv", content)
     assert sent.status_code == 303, sent.text
-    stored = list(settings.source_uploads_dir.iterdir())
-    assert len(stored) == 1 and stored[0].suffix == ".csv"
-    assert "学生名单" not in stored[0].name and len(stored[0].stem) == 32  # generated name
+    folders = list(settings.source_uploads_dir.iterdir())
+    assert len(folders) == 1 and len(folders[0].name) == 32  # a generated folder per upload
+    stored = list(folders[0].iterdir())
+    assert [p.name for p in stored] == ["学生名单.csv"]  # the base name only, never the path
     assert stored[0].read_bytes() == content
-    assert stored[0].stat().st_mode & 0o077 == 0
+    assert stored[0].stat().st_mode & 0o077 == 0 and folders[0].stat().st_mode & 0o077 == 0
     factory = client.app.state.session_factory  # type: ignore[attr-defined]
     with factory() as session:
         source = session.scalars(select(DataSource)).one()
@@ -123,7 +124,7 @@ def test_excel_and_parquet_uploads_are_accepted_by_content(
     ).write_parquet(parquet)
     assert _upload(client, system_id, token, "名册.xlsx", xlsx.getvalue()).status_code == 303
     assert _upload(client, system_id, token, "名册.parquet", parquet.getvalue()).status_code == 303
-    suffixes = sorted(p.suffix for p in settings.source_uploads_dir.iterdir())
+    suffixes = sorted(p.suffix for p in settings.source_uploads_dir.glob("*/*"))
     assert suffixes == [".parquet", ".xlsx"]
 
 
@@ -163,7 +164,7 @@ def test_uploads_need_source_write_and_typed_locations_stay_out_of_the_home(
     client = admin_client
     system_id, token = _world(client, accounts)
     assert _upload(client, system_id, token, "a.csv", _csv("utf-8", 3)).status_code == 303
-    stored = next(settings.source_uploads_dir.iterdir())
+    stored = next(settings.source_uploads_dir.glob("*/*.csv"))
     # The file an upload made may not be named by hand (another unit's upload, a copy of it).
     typed = client.post(
         f"/api/v1/systems/{system_id}/sources", json={"name": "x", "location": str(stored)}
@@ -172,7 +173,7 @@ def test_uploads_need_source_write_and_typed_locations_stay_out_of_the_home(
     token = accounts.login(client, "reader")
     denied = _upload(client, system_id, token, "b.csv", _csv("utf-8", 3))
     assert denied.status_code == 403
-    assert len(list(settings.source_uploads_dir.iterdir())) == 1
+    assert len(list(settings.source_uploads_dir.glob("*/*"))) == 1
 
 
 def test_the_managed_folder_admits_only_regular_files_inside_it(
@@ -206,3 +207,6 @@ def test_detect_format_reads_gbk_and_refuses_a_renamed_workbook() -> None:
         uploads.detect_format("a.csv", b"   \n")
     assert uploads.display_name("C:\\x\\y\\名单.csv") == "名单.csv"
     assert uploads.display_name("../../etc/passwd") == "passwd"
+    assert uploads.safe_name("..\\x\\.名 单;rm -rf.CSV", "csv") == "名_单_rm_-rf.csv"
+    assert uploads.safe_name("report.csv", "xlsx") == "report.xlsx"  # the content decides
+    assert uploads.safe_name("...", "parquet") == "upload.parquet"

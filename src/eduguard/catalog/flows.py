@@ -127,10 +127,10 @@ def add_uploaded_source(
             object_type="data_source",
             object_id=source.id,
             reason=f"上传{uploads.FORMAT_LABELS[stored.format]}文件，{stored.size} 字节，"
-            f"保存为 {stored.path.name}",
+            f"保存为 {stored.path.parent.name}/{stored.path.name}",
         )
     except BaseException:
-        stored.path.unlink(missing_ok=True)
+        uploads.remove(stored)
         raise
     return source
 
@@ -539,9 +539,12 @@ def review(
     return field
 
 
-def bulk_accept(session: Session, data: BulkAccept, *, scope: str, reviewer: str) -> int:
-    """Confirm every pending proposal at least ``min_confidence`` sure; one audit event per
-    field, so each decision can be traced like a single one."""
+def bulk_candidates(
+    session: Session, data: BulkAccept, *, scope: str
+) -> tuple[list[Field], list[Field]]:
+    """What a bulk confirmation would take: (the fields it confirms, the sensitive fields it
+    leaves for a review one by one unless ``include_sensitive``) — only pending proposals at
+    least ``min_confidence`` sure that match the listing's filters."""
     if data.system_id is not None:
         orgs_service.get_system(session, data.system_id, scope=scope)
     fields = service.confident_proposals(
@@ -549,7 +552,20 @@ def bulk_accept(session: Session, data: BulkAccept, *, scope: str, reviewer: str
         systems=scoped_systems(scope),
         system_id=data.system_id,
         min_confidence=data.min_confidence,
+        search=data.search or None,
+        pi_type=data.pi_type or None,
+        personal_only=data.personal_only,
     )
+    sensitive = [f for f in fields if f.sensitive]
+    if data.include_sensitive:
+        return fields, []
+    return [f for f in fields if not f.sensitive], sensitive
+
+
+def bulk_accept(session: Session, data: BulkAccept, *, scope: str, reviewer: str) -> int:
+    """Confirm the pending proposals :func:`bulk_candidates` selects; one audit event per
+    field, so each decision can be traced like a single one."""
+    fields, _left = bulk_candidates(session, data, scope=scope)
     decision = FieldReview(decision="confirm", reason=data.reason)
     for field in fields:
         names = service.review_field(session, field, decision, reviewer=reviewer)

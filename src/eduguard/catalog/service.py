@@ -592,24 +592,32 @@ def review_field(session: Session, field: Field, data: FieldReview, *, reviewer:
     return ["review_status", "reviewed_pi_types", "reviewed_category", "reviewed_level"]
 
 
+MAX_BULK = 100_000
+
+
 def confident_proposals(
-    session: Session, *, systems: SystemIds, system_id: int | None, min_confidence: float
-) -> Sequence[Field]:
-    """Fields still awaiting review whose proposal is at least ``min_confidence`` sure."""
-    query = (
-        select(Field)
-        .join(Dataset)
-        .where(
-            Field.present.is_(True),
-            Field.review_status == ReviewStatus.proposed,
-            Field.confidence >= min_confidence,
-        )
+    session: Session,
+    *,
+    systems: SystemIds,
+    system_id: int | None,
+    min_confidence: float,
+    search: str | None = None,
+    pi_type: str | None = None,
+    personal_only: bool = False,
+) -> list[Field]:
+    """Fields still awaiting review, matching the listing's filters (:func:`list_fields`),
+    whose proposal is at least ``min_confidence`` sure."""
+    fields = list_fields(
+        session,
+        systems=systems,
+        system_id=system_id,
+        search=search,
+        pi_type=pi_type,
+        review_status=ReviewStatus.proposed,
+        personal_only=personal_only,
+        limit=MAX_BULK,
     )
-    if systems is not None:
-        query = query.where(Dataset.system_id.in_(systems))
-    if system_id is not None:
-        query = query.where(Dataset.system_id == system_id)
-    return session.scalars(query.order_by(Field.id)).unique().all()
+    return [f for f in fields if f.confidence >= min_confidence]
 
 
 # ---------------------------------------------------------------- changes and alerts

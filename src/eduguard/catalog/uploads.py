@@ -1,16 +1,18 @@
 """Files uploaded as data sources: the format read from the content, a name eduguard makes.
 
 An uploaded CSV, Excel workbook or Parquet file is stored in eduguard's managed folder
-(``EDUGUARD_HOME/sources``, :attr:`eduguard.config.Settings.source_uploads_dir`) under a name
-of random hex and the suffix of the format its *content* shows — the user's file name is only
-displayed, never used as a path. That folder is the one place inside the home the scanner may
+(``EDUGUARD_HOME/sources``, :attr:`eduguard.config.Settings.source_uploads_dir`) in a folder
+of its own named by random hex, as the user's base name reduced to safe characters with the
+suffix of the format its *content* shows — the user's path is never used. That folder is the one place inside the home the scanner may
 read (``SourcePolicy.managed``); a location typed by hand still may not point there.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import re
 import secrets
 import zipfile
 from dataclasses import dataclass
@@ -116,18 +118,39 @@ def store(folder: Path, filename: str, content: bytes) -> StoredUpload:
     random name (0600, written to a temporary name and renamed: never a half file)."""
     fmt = detect_format(filename, content)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    suffix = {"csv": ".csv", "tsv": ".tsv", "xlsx": ".xlsx", "xls": ".xls"}.get(fmt, ".parquet")
-    target = folder / f"{secrets.token_hex(16)}{suffix}"
-    temporary = folder / f".{target.name}.part"
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    own = folder / secrets.token_hex(16)  # one new folder per upload: names never collide
+    own.mkdir(mode=0o700)
+    target = own / safe_name(filename, fmt)
+    temporary = own / f".{secrets.token_hex(8)}.part"
     try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(content)
         os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)
+        own.rmdir()
         raise
     return StoredUpload(target.resolve(), fmt, len(content))
+
+
+SUFFIXES = {"csv": ".csv", "tsv": ".tsv", "xlsx": ".xlsx", "xls": ".xls", "parquet": ".parquet"}
+_UNSAFE = re.compile(r"[^\w\-.（）()]+")
+
+
+def safe_name(filename: str, fmt: str) -> str:
+    """The stored file's name: the user's base name with only letters (CJK too), digits and
+    ``-_.()`` kept, no leading dot, at most 80 characters, and the suffix of the *detected*
+    format (the scanner picks its reader by suffix) — the user's path is never used."""
+    stem = _UNSAFE.sub("_", Path(display_name(filename)).stem).strip("._") or "upload"
+    return f"{stem[:80]}{SUFFIXES[fmt]}"
+
+
+def remove(stored: StoredUpload) -> None:
+    """Remove an upload whose registration failed (its file and its own folder)."""
+    stored.path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        stored.path.parent.rmdir()
 
 
 def display_name(filename: str) -> str:

@@ -30,6 +30,7 @@ from eduguard.compliance import rules as compliance_rules
 from eduguard.db.engine import read_only_bind
 from eduguard.web import worker
 from eduguard.web.deps import language
+from eduguard.web.flash import FLASH_COOKIE, read_flash
 from eduguard.web.i18n import translator
 
 INSTALLED = "eduguard_labels"
@@ -102,6 +103,8 @@ def _worker_banner(request: Request) -> str | None:
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = language(request)
     context.setdefault("errors", [])
+    partial = bool(request.headers.get("hx-request"))
+    shown = None if partial or FLASH_COOKIE not in request.cookies else read_flash(request)
     context.update(
         lang=lang,
         _=translator(lang),
@@ -112,10 +115,13 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         timezone=request.app.state.settings.timezone,
         path=request.url.path,
         worker_banner=_worker_banner(request),
+        flash=shown,
     )
     templates = request.app.state.templates
     install(templates.env)
     response: HTMLResponse = templates.TemplateResponse(
         request, template, context, status_code=status_code
     )
+    if not partial and FLASH_COOKIE in request.cookies:
+        response.delete_cookie(FLASH_COOKIE, path="/")  # shown once
     return response

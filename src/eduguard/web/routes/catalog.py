@@ -6,10 +6,12 @@ the pages poll the run rows for progress.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
@@ -38,6 +40,7 @@ from eduguard.errors import EduguardError, ValidationFailed
 from eduguard.orgs import service as orgs_service
 from eduguard.validation import validation_details
 from eduguard.web.deps import DbSession, language, permission
+from eduguard.web.flash import see_other
 from eduguard.web.params import Id, OptionalId
 from eduguard.web.render import page
 from eduguard.web.routes.forms import parse
@@ -315,10 +318,6 @@ def export_catalog(
 # ---------------------------------------------------------------- console
 
 
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
 def _may(caller: Principal, action: str) -> bool:
     return decide(caller, action).allowed
 
@@ -379,6 +378,7 @@ def _system_page(
     return page(
         request,
         "catalog_system.html",
+        alerts=service.list_alerts(session, systems=[system.id], limit=20),
         status_code=422 if context.get("errors") else 200,
         system=system,
         sources=sources,
@@ -387,6 +387,7 @@ def _system_page(
         can_write=_may(caller, "source:write"),
         can_scan=_may(caller, "catalog:scan"),
         max_upload_mb=max(1, request.app.state.settings.max_upload_bytes // (1024 * 1024)),
+        uploads_prefix=f"{request.app.state.settings.source_uploads_dir.resolve()}/",
         **context,
     )
 
@@ -424,14 +425,18 @@ async def source_add(
     if data is not None:
         try:
             with session.begin_nested():
-                flows.add_source(
+                source = flows.add_source(
                     session,
                     system_id,
                     data,
                     scope=caller.scope,
                     policy=_policy(request),
                 )
-            return _see_other(f"/catalog/systems/{system_id}")
+            return see_other(
+                request,
+                f"/catalog/systems/{system_id}",
+                f"已登记数据源“{source.name}”，可点击“扫描”开始发现数据",
+            )
         except EduguardError as exc:
             errors = [exc.message(language(request))]
     values = {  # the location may hold a password: not echoed
@@ -478,7 +483,11 @@ async def source_upload(
                         scope=caller.scope,
                         scan_every_days=days,
                     )
-                return _see_other(f"/catalog/systems/{system_id}#source-{source.id}")
+                return see_other(
+                    request,
+                    f"/catalog/systems/{system_id}",
+                    f"已上传并登记数据源“{source.name}”，可点击“扫描”开始发现数据",
+                )
             except EduguardError as exc:
                 if exc.status_code == 404:
                     raise
@@ -498,27 +507,33 @@ async def acknowledge_alert_form(
     if data is None:
         raise ValidationFailed("alert_note_invalid", "；".join(errors))
     flows.acknowledge_alert(session, alert_id, data, scope=caller.scope)
-    return _see_other("/catalog")
+    return see_other(request, "/catalog", "已确认该告警")
 
 
 @router.post("/catalog/runs/{run_id}/cancel", include_in_schema=False)
-def cancel_run_form(run_id: Id, caller: Scanner, session: DbSession) -> Response:
+def cancel_run_form(request: Request, run_id: Id, caller: Scanner, session: DbSession) -> Response:
     run = flows.cancel_run(session, run_id, scope=caller.scope, cancelled_by=caller.username)
-    return _see_other(f"/catalog/systems/{run.system_id}")
+    return see_other(request, f"/catalog/systems/{run.system_id}", f"已取消扫描任务 {run.id}")
 
 
 @router.post("/catalog/systems/{system_id}/scan", include_in_schema=False)
 def scan_request(request: Request, system_id: Id, caller: Scanner, session: DbSession) -> Response:
     try:
         with session.begin_nested():
-            flows.request_scan(session, system_id, scope=caller.scope, requested_by=caller.username)
+            runs = flows.request_scan(
+                session, system_id, scope=caller.scope, requested_by=caller.username
+            )
     except EduguardError as exc:
         if exc.status_code == 404:
             raise
         return _system_page(
             request, session, caller, system_id, errors=[exc.message(language(request))]
         )
-    return _see_other(f"/catalog/systems/{system_id}")
+    return see_other(
+        request,
+        f"/catalog/systems/{system_id}",
+        f"已排队 {len(runs)} 个扫描任务，后台任务执行时本页自动刷新进度",
+    )
 
 
 def _review_page(
@@ -564,8 +579,11 @@ async def review_submit(
     try:
         data = FieldReview.model_validate(body)
         with session.begin_nested():
-            flows.review(session, field_id, data, scope=caller.scope, reviewer=caller.username)
-        return _see_other("/catalog")
+            field = flows.review(
+                session, field_id, data, scope=caller.scope, reviewer=caller.username
+            )
+        done = "已确认" if data.decision == "confirm" else "已更正"
+        return see_other(request, "/catalog", f"{done}字段“{field.name}”的分类分级")
     except EduguardError as exc:
         errors = [exc.message(language(request))]
     except ValidationError as exc:
@@ -574,17 +592,64 @@ async def review_submit(
     return _review_page(request, session, caller, field_id, errors=errors, values=values)
 
 
+def _bulk_request(values: Mapping[str, object]) -> tuple[BulkAccept, str]:
+    """The bulk confirmation a form or query asks for (the listing's filters, the threshold)
+    and the listing's query string to return to; a malformed value raises (422, Chinese)."""
+    raw = {k: v.strip() for k, v in values.items() if isinstance(v, str)}
+    body: dict[str, object] = {
+        "search": raw.get("q") or None,
+        "pi_type": raw.get("pi_type") or None,
+        "personal_only": raw.get("personal_only") == "true",
+        "include_sensitive": raw.get("include_sensitive") == "true",
+    }
+    if raw.get("system_id"):
+        body["system_id"] = raw["system_id"]
+    if raw.get("min_confidence"):
+        body["min_confidence"] = raw["min_confidence"]
+    try:
+        data = BulkAccept.model_validate(body)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "bulk_filter_invalid",
+            "批量确认的条件无效：置信度阈值须在 0.5 至 1 之间，筛选条件须为列表页的取值",
+            "invalid bulk confirmation filter",
+        ) from exc
+    listing = {
+        "q": data.search or "",
+        "system_id": data.system_id or "",
+        "pi_type": data.pi_type or "",
+        "review_status": ReviewStatus.proposed.value,
+        "personal_only": "true" if data.personal_only else "",
+    }
+    return data, urlencode({k: v for k, v in listing.items() if v})
+
+
+@router.get("/catalog/bulk-accept", include_in_schema=False)
+def bulk_accept_preview(request: Request, caller: Reviewer, session: DbSession) -> HTMLResponse:
+    """What a bulk confirmation of the current filter would confirm, before it does."""
+    data, listing = _bulk_request(request.query_params)
+    fields, sensitive = flows.bulk_candidates(session, data, scope=caller.scope)
+    systems = orgs_service.list_systems(session, scope=caller.scope, limit=10_000)
+    return page(
+        request,
+        "catalog_bulk.html",
+        data=data,
+        fields=fields,
+        sensitive=sensitive,
+        listing=listing,
+        system_names={s.id: s.name for s in systems},
+    )
+
+
 @router.post("/catalog/bulk-accept", include_in_schema=False)
 async def bulk_accept_submit(request: Request, caller: Reviewer, session: DbSession) -> Response:
     form = await request.form()
-    raw = form.get("min_confidence")
-    try:
-        threshold = float(raw) if isinstance(raw, str) and raw else 0.9
-        data = BulkAccept(min_confidence=threshold)
-    except ValueError:
-        data = BulkAccept()
-    flows.bulk_accept(session, data, scope=caller.scope, reviewer=caller.username)
-    return _see_other("/catalog")
+    data, listing = _bulk_request(form)
+    count = flows.bulk_accept(session, data, scope=caller.scope, reviewer=caller.username)
+    message = f"已批量确认 {count} 个字段的分类分级"
+    if not data.include_sensitive:
+        message += "（敏感字段未包括，请逐个审核）"
+    return see_other(request, f"/catalog?{listing}", message)
 
 
 @router.get("/catalog/export", include_in_schema=False)
