@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import select
+from tests.conftest import Accounts
 
 from eduguard.audit.models import AuditEvent
 from eduguard.catalog import flows, jobs, uploads
@@ -20,6 +21,7 @@ from eduguard.catalog.models import DataSource, Field
 from eduguard.config import Settings
 from eduguard.errors import ValidationFailed
 from eduguard.identity.models import Role
+from eduguard.web.app import create_app
 
 from .conftest import students
 
@@ -210,3 +212,29 @@ def test_detect_format_reads_gbk_and_refuses_a_renamed_workbook() -> None:
     assert uploads.safe_name("..\\x\\.名 单;rm -rf.CSV", "csv") == "名_单_rm_-rf.csv"
     assert uploads.safe_name("report.csv", "xlsx") == "report.xlsx"  # the content decides
     assert uploads.safe_name("...", "parquet") == "upload.parquet"
+
+
+def test_the_demo_offers_its_own_sample_file(
+    admin_client: TestClient, accounts: Any, settings: Settings
+) -> None:
+    client = admin_client
+    system_id, token = _world(client, accounts)
+    url = f"/catalog/systems/{system_id}/sources/demo-sample"
+    assert 'id="demo-sample"' not in client.get(f"/catalog/systems/{system_id}").text
+    assert client.post(url, data={"csrf_token": token}).status_code == 404  # not a demo
+    app = create_app(settings.model_copy(update={"demo": True}))
+    with TestClient(app, raise_server_exceptions=False) as demo:
+        token = Accounts(app.state.session_factory).login(demo, "owner")
+        assert 'id="demo-sample"' in demo.get(f"/catalog/systems/{system_id}").text
+        made = demo.post(url, data={"csrf_token": token})
+        assert made.status_code == 200 and "已登记演示样例文件" in made.text
+        run = demo.post(f"/api/v1/systems/{system_id}/scans", json={}).json()[0]
+        policy = flows.source_policy(settings)
+        assert jobs.work(app.state.session_factory, once=True, progress_seconds=0.0, policy=policy)
+        assert demo.get(f"/api/v1/catalog/runs/{run['id']}").json()["status"] == "succeeded"
+        fields = demo.get("/api/v1/catalog/fields", params={"system_id": system_id}).json()
+        types = {f["name"]: f["pi_types"] for f in fields}
+        assert "CN_RESIDENT_ID" in types["身份证号"] and "PERSON_NAME" in types["姓名"]
+    app.state.engine.dispose()
+    stored = list(settings.source_uploads_dir.glob("*/*.csv"))
+    assert len(stored) == 1 and stored[0].read_bytes().decode("gbk").startswith("学号,姓名")

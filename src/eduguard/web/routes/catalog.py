@@ -6,14 +6,12 @@ the pages poll the run rows for progress.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated, Literal
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
-from starlette.datastructures import UploadFile
+from sqlalchemy import literal, select
 
 from eduguard.access.policy import Principal, decide
 from eduguard.catalog import flows, service
@@ -44,7 +42,6 @@ from eduguard.web.flash import see_other
 from eduguard.web.params import Id, OptionalId
 from eduguard.web.render import page
 from eduguard.web.routes.forms import parse
-from eduguard.web.routes.uploads import read_limited
 
 router = APIRouter()
 
@@ -378,7 +375,7 @@ def _system_page(
     return page(
         request,
         "catalog_system.html",
-        alerts=service.list_alerts(session, systems=[system.id], limit=20),
+        alerts=service.list_alerts(session, systems=select(literal(system.id)), limit=20),
         status_code=422 if context.get("errors") else 200,
         system=system,
         sources=sources,
@@ -444,58 +441,6 @@ async def source_add(
         "scan_every_days": str(form.get("scan_every_days") or ""),
     }
     return _system_page(request, session, caller, system_id, errors=errors, values=values)
-
-
-@router.post("/catalog/systems/{system_id}/sources/upload", include_in_schema=False)
-async def source_upload(
-    request: Request, system_id: Id, caller: SourceWriter, session: DbSession
-) -> Response:
-    """A CSV/Excel/Parquet file uploaded as a data source (stored in eduguard's managed
-    folder under a generated name; the content decides the format, not the extension)."""
-    form = await request.form()
-    try:
-        settings = request.app.state.settings
-        upload = form.get("file")
-        errors: list[str] = []
-        raw_days = str(form.get("scan_every_days") or "").strip()
-        days = int(raw_days) if raw_days.isdigit() and 1 <= int(raw_days) <= 366 else None
-        if raw_days and days is None:
-            errors.append("定期扫描间隔（天）：须为 1 至 366 之间的整数")
-        try:
-            document = await read_limited(
-                upload if isinstance(upload, UploadFile) else None, settings.max_upload_bytes
-            )
-        except EduguardError as exc:
-            document, errors = None, [*errors, exc.message(language(request))]
-        if document is None and not errors:
-            errors.append("请选择要上传的文件（CSV、Excel 或 Parquet）")
-        if document is not None and not errors:
-            name = str(form.get("name") or "").strip() or None
-            try:
-                with session.begin_nested():
-                    source = flows.add_uploaded_source(
-                        session,
-                        system_id,
-                        name=name,
-                        filename=document[0],
-                        content=document[1],
-                        folder=settings.source_uploads_dir,
-                        scope=caller.scope,
-                        scan_every_days=days,
-                    )
-                return see_other(
-                    request,
-                    f"/catalog/systems/{system_id}",
-                    f"已上传并登记数据源“{source.name}”，可点击“扫描”开始发现数据",
-                )
-            except EduguardError as exc:
-                if exc.status_code == 404:
-                    raise
-                errors = [exc.message(language(request))]
-        values = {"upload_name": str(form.get("name") or "")[:200]}
-        return _system_page(request, session, caller, system_id, errors=errors, values=values)
-    finally:
-        await form.close()
 
 
 @router.post("/catalog/alerts/{alert_id}/acknowledge", include_in_schema=False)
@@ -590,66 +535,6 @@ async def review_submit(
         details = validation_details(exc.errors(), language(request))
         errors = [f"{REVIEW_LABELS.get(d['field'], d['field'])}：{d['message']}" for d in details]
     return _review_page(request, session, caller, field_id, errors=errors, values=values)
-
-
-def _bulk_request(values: Mapping[str, object]) -> tuple[BulkAccept, str]:
-    """The bulk confirmation a form or query asks for (the listing's filters, the threshold)
-    and the listing's query string to return to; a malformed value raises (422, Chinese)."""
-    raw = {k: v.strip() for k, v in values.items() if isinstance(v, str)}
-    body: dict[str, object] = {
-        "search": raw.get("q") or None,
-        "pi_type": raw.get("pi_type") or None,
-        "personal_only": raw.get("personal_only") == "true",
-        "include_sensitive": raw.get("include_sensitive") == "true",
-    }
-    if raw.get("system_id"):
-        body["system_id"] = raw["system_id"]
-    if raw.get("min_confidence"):
-        body["min_confidence"] = raw["min_confidence"]
-    try:
-        data = BulkAccept.model_validate(body)
-    except ValidationError as exc:
-        raise ValidationFailed(
-            "bulk_filter_invalid",
-            "批量确认的条件无效：置信度阈值须在 0.5 至 1 之间，筛选条件须为列表页的取值",
-            "invalid bulk confirmation filter",
-        ) from exc
-    listing = {
-        "q": data.search or "",
-        "system_id": data.system_id or "",
-        "pi_type": data.pi_type or "",
-        "review_status": ReviewStatus.proposed.value,
-        "personal_only": "true" if data.personal_only else "",
-    }
-    return data, urlencode({k: v for k, v in listing.items() if v})
-
-
-@router.get("/catalog/bulk-accept", include_in_schema=False)
-def bulk_accept_preview(request: Request, caller: Reviewer, session: DbSession) -> HTMLResponse:
-    """What a bulk confirmation of the current filter would confirm, before it does."""
-    data, listing = _bulk_request(request.query_params)
-    fields, sensitive = flows.bulk_candidates(session, data, scope=caller.scope)
-    systems = orgs_service.list_systems(session, scope=caller.scope, limit=10_000)
-    return page(
-        request,
-        "catalog_bulk.html",
-        data=data,
-        fields=fields,
-        sensitive=sensitive,
-        listing=listing,
-        system_names={s.id: s.name for s in systems},
-    )
-
-
-@router.post("/catalog/bulk-accept", include_in_schema=False)
-async def bulk_accept_submit(request: Request, caller: Reviewer, session: DbSession) -> Response:
-    form = await request.form()
-    data, listing = _bulk_request(form)
-    count = flows.bulk_accept(session, data, scope=caller.scope, reviewer=caller.username)
-    message = f"已批量确认 {count} 个字段的分类分级"
-    if not data.include_sensitive:
-        message += "（敏感字段未包括，请逐个审核）"
-    return see_other(request, f"/catalog?{listing}", message)
 
 
 @router.get("/catalog/export", include_in_schema=False)
