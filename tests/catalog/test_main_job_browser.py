@@ -102,6 +102,8 @@ def test_upload_scan_confirm_in_a_fresh_demo(
         page.goto(f"{base}/catalog")
         page.click("#sources + ul a:has-text('第一中学家校沟通 App')")
         expect(page.locator("#upload-form")).to_be_visible()
+        system_url = page.url
+        system_id = system_url.rstrip("/").rsplit("/", 1)[-1]
         _shot(page, "1-system-page")
         page.set_input_files("#upload-file", str(csv))
         page.click("#upload-source")
@@ -140,5 +142,12 @@ def test_upload_scan_confirm_in_a_fresh_demo(
         expect(table).to_contain_text("学生名单")
         expect(table).to_contain_text("已确认")
         _shot(page, "7-catalog")
+        # The new pages fit a phone's width (tables scroll inside their frame).
+        page.set_viewport_size({"width": 390, "height": 844})
+        for url in (system_url, f"{base}/catalog/bulk-accept?system_id={system_id}"):
+            page.goto(url)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, (url, width)
+        _shot(page, "8-bulk-390px")
     finally:
         context.close()
