@@ -222,7 +222,8 @@ def test_the_demo_offers_its_own_sample_file(
     url = f"/catalog/systems/{system_id}/sources/demo-sample"
     assert 'id="demo-sample"' not in client.get(f"/catalog/systems/{system_id}").text
     assert client.post(url, data={"csrf_token": token}).status_code == 404  # not a demo
-    app = create_app(settings.model_copy(update={"demo": True}))
+    # The demo (its worker left to the test: EDUGUARD_WORKER=external).
+    app = create_app(settings.model_copy(update={"demo": True, "worker": "external"}))
     with TestClient(app, raise_server_exceptions=False) as demo:
         token = Accounts(app.state.session_factory).login(demo, "owner")
         assert 'id="demo-sample"' in demo.get(f"/catalog/systems/{system_id}").text
