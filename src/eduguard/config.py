@@ -185,6 +185,20 @@ class Settings(BaseSettings):
             if item.strip()
         )
 
+    worker: Literal["auto", "inline", "external"] = Field(
+        default="auto",
+        description="后台任务（扫描、数据发布）由谁执行：inline 为 Web 服务进程内执行；"
+        "external 为另行运行 eduguard worker 与 eduguard release run；"
+        "auto（缺省）在演示模式或使用嵌入式 SQLite（未设 DATABASE_URL）时为 inline，否则为 external",
+    )
+
+    @property
+    def inline_worker(self) -> bool:
+        """Whether the web server runs the background worker itself (EDUGUARD_WORKER)."""
+        if self.worker == "auto":
+            return self.demo or not self.database_url
+        return self.worker == "inline"
+
     timezone: str = Field(
         default="Asia/Shanghai",
         description="页面、导出与报告显示时间所用的时区（IANA 名称，如 Asia/Shanghai）；数据库中一律存 UTC",
@@ -240,6 +254,11 @@ class Settings(BaseSettings):
     @property
     def uploads_dir(self) -> Path:
         return self.home / "uploads"
+
+    @property
+    def source_uploads_dir(self) -> Path:
+        """Files uploaded as data sources (the scanner may read them; nothing else in HOME)."""
+        return self.home / "sources"
 
     @property
     def audit_checkpoint_sink_path(self) -> Path:

@@ -195,6 +195,7 @@ AUDIT_ACTIONS: Names = {
     "access.unauthenticated": ("拒绝：未登录", "Refused: not logged in"),
     "auth.rate_limited": ("登录尝试过于频繁", "Login attempts rate-limited"),
     "catalog.scan.cancel": ("取消扫描任务", "Scan cancelled"),
+    "catalog.source.upload": ("上传数据源文件", "Data source file uploaded"),
     "auth.login": ("登录", "Logged in"),
     "auth.login_failed": ("登录失败", "Login failed"),
     "auth.logout": ("退出登录", "Logged out"),

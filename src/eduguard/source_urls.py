@@ -540,13 +540,21 @@ class SourcePolicy:
     # (None: anywhere) and where never (eduguard's own home).
     roots: tuple[Path, ...] | None = None
     forbidden: tuple[Path, ...] = ()
+    # eduguard's own folder of uploaded data-source files (inside its home): files there are
+    # read although the home is forbidden — only files the console stored there itself.
+    managed: tuple[Path, ...] = ()
     # Told of every database connection opened, so a run's deadline or cancellation can cut
     # a read the driver would wait on for ever (see discovery.connectors.watchdog).
     watch: ConnectionWatch | None = None
 
     def path_refused(self, path: Path) -> bool:
-        """True when ``path``, resolved, is inside a forbidden folder or outside the roots."""
+        """True when ``path``, resolved, is inside a forbidden folder or outside the roots
+        (a regular file in a ``managed`` folder is never refused)."""
         resolved = path.expanduser().resolve()
+        if resolved.is_file() and any(
+            resolved.is_relative_to(m.expanduser().resolve()) for m in self.managed
+        ):
+            return False
         if any(resolved.is_relative_to(f.expanduser().resolve()) for f in self.forbidden):
             return True
         if self.roots is None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from eduguard.audit import capture as audit_capture
 from eduguard.audit import service as audit_service
 from eduguard.catalog import export as catalog_export
-from eduguard.catalog import overlap, service, stats, versions
+from eduguard.catalog import overlap, service, stats, uploads, versions
 from eduguard.catalog.models import (
     CatalogAlert,
     Dataset,
@@ -96,6 +96,46 @@ def add_source(
     return service.create_source(session, system.id, data, policy)
 
 
+def add_uploaded_source(
+    session: Session,
+    system_id: int,
+    *,
+    name: str | None,
+    filename: str,
+    content: bytes,
+    folder: Path,
+    scope: str,
+    scan_every_days: int | None = None,
+) -> DataSource:
+    """Store an uploaded CSV/Excel/Parquet file in the managed ``folder`` and register it as a
+    file source of the system (audited: the format, size and stored name, never the content).
+    A refused file (type, content) changes nothing; a failed registration removes the file."""
+    system = orgs_service.get_system(session, system_id, scope=scope)
+    if system.archived:
+        raise ValidationFailed("system_archived", "信息系统已归档，不能登记数据源")
+    stored = uploads.store(folder, filename, content)
+    try:
+        source = service.create_uploaded_source(
+            session,
+            system.id,
+            (name or uploads.display_name(filename))[:200],
+            stored.path,
+            scan_every_days,
+        )
+        audit_service.record(
+            session,
+            action="catalog.source.upload",
+            object_type="data_source",
+            object_id=source.id,
+            reason=f"上传{uploads.FORMAT_LABELS[stored.format]}文件，{stored.size} 字节，"
+            f"保存为 {stored.path.parent.name}/{stored.path.name}",
+        )
+    except BaseException:
+        uploads.remove(stored)
+        raise
+    return source
+
+
 def list_sources(session: Session, system_id: int, *, scope: str) -> Sequence[DataSource]:
     system = orgs_service.get_system(session, system_id, scope=scope)
     return service.list_sources(session, system_id=system.id)
@@ -141,6 +181,7 @@ def source_policy(settings: Settings, *, check_hosts: bool = True) -> SourcePoli
         read_seconds=settings.source_read_seconds,
         roots=settings.scan_root_paths,
         forbidden=(settings.home,),
+        managed=(settings.source_uploads_dir,),
     )
 
 
@@ -499,9 +540,12 @@ def review(
     return field
 
 
-def bulk_accept(session: Session, data: BulkAccept, *, scope: str, reviewer: str) -> int:
-    """Confirm every pending proposal at least ``min_confidence`` sure; one audit event per
-    field, so each decision can be traced like a single one."""
+def bulk_candidates(
+    session: Session, data: BulkAccept, *, scope: str
+) -> tuple[list[Field], list[Field]]:
+    """What a bulk confirmation would take: (the fields it confirms, the sensitive fields it
+    leaves for a review one by one unless ``include_sensitive``) — only pending proposals at
+    least ``min_confidence`` sure that match the listing's filters."""
     if data.system_id is not None:
         orgs_service.get_system(session, data.system_id, scope=scope)
     fields = service.confident_proposals(
@@ -509,7 +553,20 @@ def bulk_accept(session: Session, data: BulkAccept, *, scope: str, reviewer: str
         systems=scoped_systems(scope),
         system_id=data.system_id,
         min_confidence=data.min_confidence,
+        search=data.search or None,
+        pi_type=data.pi_type or None,
+        personal_only=data.personal_only,
     )
+    sensitive = [f for f in fields if f.sensitive]
+    if data.include_sensitive:
+        return fields, []
+    return [f for f in fields if not f.sensitive], sensitive
+
+
+def bulk_accept(session: Session, data: BulkAccept, *, scope: str, reviewer: str) -> int:
+    """Confirm the pending proposals :func:`bulk_candidates` selects; one audit event per
+    field, so each decision can be traced like a single one."""
+    fields, _left = bulk_candidates(session, data, scope=scope)
     decision = FieldReview(decision="confirm", reason=data.reason)
     for field in fields:
         names = service.review_field(session, field, decision, reviewer=reviewer)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from eduguard.audit import service as audit_service
 from eduguard.audit import tail as audit_tail
 from eduguard.audit.service import Actor
-from eduguard.catalog import flows, service
+from eduguard.catalog import flows, service, workers
 from eduguard.catalog.models import DataSource, RunStatus, ScanRun
 from eduguard.crypto import DecryptionFailed
 from eduguard.db.base import utcnow
@@ -291,6 +291,28 @@ def housekeeping(
         return len(failed), len(queued)
 
 
+class Heartbeat:
+    """Writes this worker's heartbeat row (:mod:`catalog.workers`), at most every
+    ``BEAT_SECONDS``; a failed write (the database busy) is tried again next time."""
+
+    def __init__(self, factory: sessionmaker[Session], kind: str) -> None:
+        self.factory, self.kind = factory, kind
+        self.name = workers.worker_name(kind)
+        self.last: float | None = None
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if self.last is not None and now - self.last < workers.BEAT_SECONDS:
+            return
+        try:
+            with transaction(self.factory) as session:
+                workers.beat(session, self.name, self.kind)
+        except SQLAlchemyError as exc:
+            logger.warning("worker heartbeat not written: %s", type(exc).__name__)
+            return
+        self.last = now
+
+
 def work(
     factory: sessionmaker[Session],
     *,
@@ -305,8 +327,10 @@ def work(
     Before looking for work (and whenever the queue runs dry) the worker does its
     housekeeping: runs left ``running`` by a dead worker are failed, scheduled scans queued."""
     done = 0
+    heartbeat = Heartbeat(factory, "external")
     housekeeping(factory, stale_minutes=stale_minutes)
     while True:
+        heartbeat()
         audit_tail.tick(
             factory
         )  # sign the audit log's tail every EDUGUARD_AUDIT_CHECKPOINT_SECONDS

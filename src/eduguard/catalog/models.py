@@ -289,3 +289,14 @@ class SystemStats(Base):
     level_general_2: Mapped[int] = mapped_column(Integer, default=0)
     level_general_1: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WorkerHeartbeat(Base):
+    """A background worker's last sign of life (``eduguard worker`` or the web server's own,
+    in-process one): the console warns when work is queued and no worker was seen lately."""
+
+    __tablename__ = "catalog_worker_heartbeats"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # host:pid:kind
+    kind: Mapped[str] = mapped_column(String(20))  # inline (the web server) or external
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -186,6 +186,13 @@ class BulkAccept(RequestModel):
     system_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     min_confidence: float = Field(default=0.9, ge=0.5, le=1.0)
     reason: Reason = "批量确认高置信度的扫描建议"
+    # The listing's filters: only the fields the reviewer sees are confirmed.
+    search: str | None = Field(default=None, max_length=100)
+    pi_type: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9_]*$")
+    personal_only: bool = False
+    include_sensitive: bool = Field(
+        default=False, description="也确认敏感个人信息字段（缺省不确认，须逐个审核或明确包括）"
+    )
 
 
 class BulkResult(BaseModel):

@@ -180,6 +180,23 @@ def create_source(
     return source
 
 
+def create_uploaded_source(
+    session: Session, system_id: int, name: str, path: Path, scan_every_days: int | None = None
+) -> DataSource:
+    """Register a file eduguard stored itself (``catalog.uploads.store``) as a file source:
+    the location is that file's path, which no typed location may name."""
+    source = DataSource(
+        system_id=system_id,
+        name=name,
+        kind=SourceKind.files,
+        location=str(path),
+        scan_every_days=scan_every_days,
+    )
+    session.add(source)
+    session.flush()
+    return source
+
+
 def get_source(session: Session, source_id: int, *, systems: SystemIds = None) -> DataSource:
     query = select(DataSource).where(DataSource.id == source_id)
     if systems is not None:
@@ -575,24 +592,32 @@ def review_field(session: Session, field: Field, data: FieldReview, *, reviewer:
     return ["review_status", "reviewed_pi_types", "reviewed_category", "reviewed_level"]
 
 
+MAX_BULK = 100_000
+
+
 def confident_proposals(
-    session: Session, *, systems: SystemIds, system_id: int | None, min_confidence: float
-) -> Sequence[Field]:
-    """Fields still awaiting review whose proposal is at least ``min_confidence`` sure."""
-    query = (
-        select(Field)
-        .join(Dataset)
-        .where(
-            Field.present.is_(True),
-            Field.review_status == ReviewStatus.proposed,
-            Field.confidence >= min_confidence,
-        )
+    session: Session,
+    *,
+    systems: SystemIds,
+    system_id: int | None,
+    min_confidence: float,
+    search: str | None = None,
+    pi_type: str | None = None,
+    personal_only: bool = False,
+) -> list[Field]:
+    """Fields still awaiting review, matching the listing's filters (:func:`list_fields`),
+    whose proposal is at least ``min_confidence`` sure."""
+    fields = list_fields(
+        session,
+        systems=systems,
+        system_id=system_id,
+        search=search,
+        pi_type=pi_type,
+        review_status=ReviewStatus.proposed,
+        personal_only=personal_only,
+        limit=MAX_BULK,
     )
-    if systems is not None:
-        query = query.where(Dataset.system_id.in_(systems))
-    if system_id is not None:
-        query = query.where(Dataset.system_id == system_id)
-    return session.scalars(query.order_by(Field.id)).unique().all()
+    return [f for f in fields if f.confidence >= min_confidence]
 
 
 # ---------------------------------------------------------------- changes and alerts

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -27,6 +27,7 @@ from eduguard.web.routes import (
     audit,
     auth,
     catalog,
+    catalog_actions,
     compliance,
     dashboard,
     pages_orgs,
@@ -34,6 +35,7 @@ from eduguard.web.routes import (
     system,
     users,
 )
+from eduguard.web.worker import InlineWorker
 
 HERE = Path(__file__).parent
 # Every router of the app; the route-declaration tests walk these.
@@ -46,6 +48,7 @@ ROUTERS = (
     pages_orgs.router,
     audit.router,
     catalog.router,
+    catalog_actions.router,
     release.router,
     compliance.router,
     dashboard.router,
@@ -107,7 +110,11 @@ class GuardMiddleware:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # The tail of the audit log is signed every EDUGUARD_AUDIT_CHECKPOINT_SECONDS (audit/tail.py).
     policy = audit_checkpoints.CheckpointPolicy.from_settings(app.state.settings)
-    with audit_tail.Checkpointer(app.state.session_factory, policy):
+    with audit_tail.Checkpointer(app.state.session_factory, policy), ExitStack() as stack:
+        if app.state.settings.inline_worker:  # EDUGUARD_WORKER: scans and releases run here
+            app.state.worker = stack.enter_context(
+                InlineWorker(app.state.session_factory, app.state.settings)
+            )
         yield
 
 

@@ -22,11 +22,15 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
+from sqlalchemy.exc import SQLAlchemyError
 
 from eduguard import labels
 from eduguard.access.policy import ACTIONS, Principal, decide
 from eduguard.compliance import rules as compliance_rules
+from eduguard.db.engine import read_only_bind
+from eduguard.web import worker
 from eduguard.web.deps import language
+from eduguard.web.flash import FLASH_COOKIE, read_flash
 from eduguard.web.i18n import translator
 
 INSTALLED = "eduguard_labels"
@@ -79,9 +83,28 @@ def install(env: Environment) -> None:
     env.globals[INSTALLED] = True
 
 
+def _worker_banner(request: Request) -> str | None:
+    """The "no worker" warning (web/worker.py) for those who read the catalog, read without
+    the write lock (a short read-only transaction of its own)."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None or not decide(principal, "catalog:read").allowed:
+        return None
+    state = request.app.state
+    bind = getattr(state, "read_only_engine", None)
+    if bind is None:
+        bind = state.read_only_engine = read_only_bind(state.engine)
+    try:
+        with state.session_factory(bind=bind) as session:
+            return worker.banner(session)
+    except SQLAlchemyError:  # the database busy: no banner this time
+        return None
+
+
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = language(request)
     context.setdefault("errors", [])
+    partial = bool(request.headers.get("hx-request"))
+    shown = None if partial or FLASH_COOKIE not in request.cookies else read_flash(request)
     context.update(
         lang=lang,
         _=translator(lang),
@@ -91,10 +114,14 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         demo=request.app.state.settings.demo,
         timezone=request.app.state.settings.timezone,
         path=request.url.path,
+        worker_banner=_worker_banner(request),
+        flash=shown,
     )
     templates = request.app.state.templates
     install(templates.env)
     response: HTMLResponse = templates.TemplateResponse(
         request, template, context, status_code=status_code
     )
+    if not partial and FLASH_COOKIE in request.cookies:
+        response.delete_cookie(FLASH_COOKIE, path="/")  # shown once
     return response

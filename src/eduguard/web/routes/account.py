@@ -26,6 +26,7 @@ from eduguard.web.deps import (
     permission,
     writes,
 )
+from eduguard.web.flash import see_other
 from eduguard.web.params import Id
 from eduguard.web.render import page
 
@@ -132,9 +133,11 @@ def account_page(request: Request, caller: Caller, session: DbSession) -> HTMLRe
 
 
 @router.post("/account/sessions/{session_id}/revoke", include_in_schema=False)
-def revoke_session_page(session_id: Id, caller: Caller, session: DbSession) -> Response:
+def revoke_session_page(
+    request: Request, session_id: Id, caller: Caller, session: DbSession
+) -> Response:
     identity_service.end_own_session(session, _user(session, caller), session_id)
-    return RedirectResponse("/account", status_code=303)
+    return see_other(request, "/account", "已注销该登录会话")
 
 
 @router.post("/account/logout-everywhere", include_in_schema=False)
@@ -175,9 +178,11 @@ async def create_token_page(
 
 
 @router.post("/account/tokens/{token_id}/revoke", include_in_schema=False)
-def revoke_token_page(token_id: Id, caller: Caller, session: DbSession) -> Response:
+def revoke_token_page(
+    request: Request, token_id: Id, caller: Caller, session: DbSession
+) -> Response:
     tokens.revoke(session, _user(session, caller).id, token_id)
-    return RedirectResponse("/account", status_code=303)
+    return see_other(request, "/account", "已撤销该 API 令牌")
 
 
 @router.post("/account/password", include_in_schema=False)
@@ -206,9 +211,7 @@ def change_password_page(
             status=exc.status_code,
             errors=[exc.message(language(request))],
         )
-    return _account_page(
-        request, session, caller, notice="密码已修改；其他会话与全部 API 令牌均已失效"
-    )
+    return see_other(request, "/account", "密码已修改；其他会话与全部 API 令牌均已失效")
 
 
 def _current(request: Request, session: DbSession) -> LoginSession:
@@ -277,7 +280,8 @@ def mfa_enrol_confirm(
     audit_service.record(session, action="auth.mfa_enrol", object_type="user", object_id=user.id)
     session.flush()
     pending = identity_service.pending_notices(session, user.id)
-    return RedirectResponse("/account/notices" if pending else "/account", status_code=303)
+    target = "/account/notices" if pending else "/account"
+    return see_other(request, target, "已绑定双因素认证")
 
 
 @router.get("/account/notices", include_in_schema=False)
@@ -287,7 +291,7 @@ def notices_page(request: Request, caller: Caller, session: DbSession) -> HTMLRe
 
 
 @router.post("/account/notices/acknowledge", include_in_schema=False)
-def acknowledge_notices_page(caller: Caller, session: DbSession) -> Response:
+def acknowledge_notices_page(request: Request, caller: Caller, session: DbSession) -> Response:
     user = _user(session, caller)
     count = identity_service.acknowledge_notices(session, user.id)
     audit_service.record(
@@ -297,7 +301,7 @@ def acknowledge_notices_page(caller: Caller, session: DbSession) -> Response:
         object_id=user.id,
         row_count=count,
     )
-    return RedirectResponse("/", status_code=303)
+    return see_other(request, "/", "已确认安全提示")
 
 
 # ---------------------------------------------------------------- API

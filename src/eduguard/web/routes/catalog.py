@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from sqlalchemy import literal, select
 
 from eduguard import exports
 from eduguard.access.policy import Principal, decide
@@ -39,6 +40,7 @@ from eduguard.errors import EduguardError, ValidationFailed
 from eduguard.orgs import service as orgs_service
 from eduguard.validation import validation_details
 from eduguard.web.deps import DbSession, language, permission
+from eduguard.web.flash import see_other
 from eduguard.web.params import Id, OptionalId
 from eduguard.web.render import page
 from eduguard.web.routes.forms import parse
@@ -321,10 +323,6 @@ def export_catalog(
 # ---------------------------------------------------------------- console
 
 
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
 def _may(caller: Principal, action: str) -> bool:
     return decide(caller, action).allowed
 
@@ -385,6 +383,7 @@ def _system_page(
     return page(
         request,
         "catalog_system.html",
+        alerts=service.list_alerts(session, systems=select(literal(system.id)), limit=20),
         status_code=422 if context.get("errors") else 200,
         system=system,
         sources=sources,
@@ -392,6 +391,8 @@ def _system_page(
         active=any(r.status in ACTIVE for r in runs),
         can_write=_may(caller, "source:write"),
         can_scan=_may(caller, "catalog:scan"),
+        max_upload_mb=max(1, request.app.state.settings.max_upload_bytes // (1024 * 1024)),
+        uploads_prefix=f"{request.app.state.settings.source_uploads_dir.resolve()}/",
         **context,
     )
 
@@ -429,14 +430,18 @@ async def source_add(
     if data is not None:
         try:
             with session.begin_nested():
-                flows.add_source(
+                source = flows.add_source(
                     session,
                     system_id,
                     data,
                     scope=caller.scope,
                     policy=_policy(request),
                 )
-            return _see_other(f"/catalog/systems/{system_id}")
+            return see_other(
+                request,
+                f"/catalog/systems/{system_id}",
+                f"已登记数据源“{source.name}”，可点击“扫描”开始发现数据",
+            )
         except EduguardError as exc:
             errors = [exc.message(language(request))]
     values = {  # the location may hold a password: not echoed
@@ -455,27 +460,33 @@ async def acknowledge_alert_form(
     if data is None:
         raise ValidationFailed("alert_note_invalid", "；".join(errors))
     flows.acknowledge_alert(session, alert_id, data, scope=caller.scope)
-    return _see_other("/catalog")
+    return see_other(request, "/catalog", "已确认该告警")
 
 
 @router.post("/catalog/runs/{run_id}/cancel", include_in_schema=False)
-def cancel_run_form(run_id: Id, caller: Scanner, session: DbSession) -> Response:
+def cancel_run_form(request: Request, run_id: Id, caller: Scanner, session: DbSession) -> Response:
     run = flows.cancel_run(session, run_id, scope=caller.scope, cancelled_by=caller.username)
-    return _see_other(f"/catalog/systems/{run.system_id}")
+    return see_other(request, f"/catalog/systems/{run.system_id}", f"已取消扫描任务 {run.id}")
 
 
 @router.post("/catalog/systems/{system_id}/scan", include_in_schema=False)
 def scan_request(request: Request, system_id: Id, caller: Scanner, session: DbSession) -> Response:
     try:
         with session.begin_nested():
-            flows.request_scan(session, system_id, scope=caller.scope, requested_by=caller.username)
+            runs = flows.request_scan(
+                session, system_id, scope=caller.scope, requested_by=caller.username
+            )
     except EduguardError as exc:
         if exc.status_code == 404:
             raise
         return _system_page(
             request, session, caller, system_id, errors=[exc.message(language(request))]
         )
-    return _see_other(f"/catalog/systems/{system_id}")
+    return see_other(
+        request,
+        f"/catalog/systems/{system_id}",
+        f"已排队 {len(runs)} 个扫描任务，后台任务执行时本页自动刷新进度",
+    )
 
 
 def _review_page(
@@ -521,27 +532,17 @@ async def review_submit(
     try:
         data = FieldReview.model_validate(body)
         with session.begin_nested():
-            flows.review(session, field_id, data, scope=caller.scope, reviewer=caller.username)
-        return _see_other("/catalog")
+            field = flows.review(
+                session, field_id, data, scope=caller.scope, reviewer=caller.username
+            )
+        done = "已确认" if data.decision == "confirm" else "已更正"
+        return see_other(request, "/catalog", f"{done}字段“{field.name}”的分类分级")
     except EduguardError as exc:
         errors = [exc.message(language(request))]
     except ValidationError as exc:
         details = validation_details(exc.errors(), language(request))
         errors = [f"{REVIEW_LABELS.get(d['field'], d['field'])}：{d['message']}" for d in details]
     return _review_page(request, session, caller, field_id, errors=errors, values=values)
-
-
-@router.post("/catalog/bulk-accept", include_in_schema=False)
-async def bulk_accept_submit(request: Request, caller: Reviewer, session: DbSession) -> Response:
-    form = await request.form()
-    raw = form.get("min_confidence")
-    try:
-        threshold = float(raw) if isinstance(raw, str) and raw else 0.9
-        data = BulkAccept(min_confidence=threshold)
-    except ValueError:
-        data = BulkAccept()
-    flows.bulk_accept(session, data, scope=caller.scope, reviewer=caller.username)
-    return _see_other("/catalog")
 
 
 @router.get("/catalog/export", include_in_schema=False)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ConfigDict, Field, ValidationError
 
 from eduguard import exports, labels
@@ -30,6 +30,7 @@ from eduguard.errors import EduguardError
 from eduguard.orgs import service as orgs_service
 from eduguard.validation import RequestModel, validation_details
 from eduguard.web.deps import DbSession, language, permission
+from eduguard.web.flash import see_other
 from eduguard.web.params import Id, OptionalId
 from eduguard.web.render import page
 
@@ -155,10 +156,6 @@ def _may(caller: Principal, action: str) -> bool:
     return decide(caller, action).allowed
 
 
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
 def _page(
     request: Request,
     session: DbSession,
@@ -206,7 +203,7 @@ def compliance_page(
 @router.post("/compliance/evaluate", include_in_schema=False)
 def evaluate_submit(request: Request, caller: Evaluator, session: DbSession) -> Response:
     flows.evaluate(session, scope=caller.scope, audit_retention_days=_retention(request))
-    return _see_other("/compliance")
+    return see_other(request, "/compliance", "已完成合规评估，发现与得分已更新")
 
 
 @router.get("/compliance/report", include_in_schema=False)
@@ -230,7 +227,7 @@ async def task_submit(
         data = TaskUpdate.model_validate(values)
         with session.begin_nested():
             flows.update_task(session, task_id, data, scope=caller.scope, by=caller.username)
-        return _see_other("/compliance")
+        return see_other(request, "/compliance", "已更新整改任务")
     except EduguardError as exc:
         if exc.status_code == 404:
             raise
@@ -288,7 +285,7 @@ async def facts_submit(
         data = FactsUpdate.model_validate(values)
         with session.begin_nested():
             flows.save_facts(session, system_id, data, scope=caller.scope, by=caller.username)
-        return _see_other(f"/compliance/systems/{system_id}")
+        return see_other(request, f"/compliance/systems/{system_id}", "已保存合规事实")
     except EduguardError as exc:
         if exc.status_code == 404:
             raise

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from eduguard.access.policy import AUTHENTICATED, Principal
@@ -24,6 +24,7 @@ from eduguard.orgs.schemas import (
     UnitUpdate,
 )
 from eduguard.web.deps import AppSettings, DbSession, language, permission
+from eduguard.web.flash import see_other
 from eduguard.web.params import Id, OptionalId
 from eduguard.web.render import page
 from eduguard.web.routes.forms import parse
@@ -37,10 +38,6 @@ SystemReader = Annotated[Principal, permission("system:read")]
 SystemWriter = Annotated[Principal, permission("system:write")]
 AgreementReader = Annotated[Principal, permission("agreement:read")]
 AgreementWriter = Annotated[Principal, permission("agreement:write")]
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
 
 
 @router.get("/")
@@ -103,7 +100,7 @@ async def unit_create(request: Request, caller: UnitWriter, session: DbSession) 
     if data is not None:
         try:
             service.create_unit(session, data, scope=caller.scope)
-            return _see_other("/units")
+            return see_other(request, "/units", f"已新建单位“{data.name}”")
         except EduguardError as exc:
             errors = [exc.message(language(request))]
     return _unit_form(request, session, caller, unit=None, values=dict(form), errors=errors)
@@ -129,7 +126,7 @@ async def unit_update(
         try:
             with session.begin_nested():
                 service.update_unit(session, unit_id, data, scope=caller.scope)
-            return _see_other("/units")
+            return see_other(request, "/units", f"已保存单位“{unit.name}”")
         except EduguardError as exc:
             errors = [exc.message(language(request))]
     return _unit_form(request, session, caller, unit=unit, values=dict(form), errors=errors)
@@ -137,8 +134,8 @@ async def unit_update(
 
 @router.post("/units/{unit_id}/archive")
 def unit_archive(request: Request, unit_id: Id, caller: UnitWriter, session: DbSession) -> Response:
-    service.archive_unit(session, unit_id, scope=caller.scope)
-    return _see_other("/units")
+    unit = service.archive_unit(session, unit_id, scope=caller.scope)
+    return see_other(request, "/units", f"已归档单位“{unit.name}”")
 
 
 # ---------------------------------------------------------------- systems
@@ -189,8 +186,8 @@ async def system_create(request: Request, caller: SystemWriter, session: DbSessi
     if data is not None:
         try:
             with session.begin_nested():
-                service.create_system(session, data, scope=caller.scope)
-            return _see_other("/systems")
+                created = service.create_system(session, data, scope=caller.scope)
+            return see_other(request, "/systems", f"已新建信息系统“{created.name}”")
         except EduguardError as exc:
             errors = [exc.message(language(request))]
     return _system_form(
@@ -242,7 +239,7 @@ async def system_update(
         try:
             with session.begin_nested():
                 service.update_system(session, system_id, data, scope=caller.scope)
-            return _see_other("/systems")
+            return see_other(request, "/systems", f"已保存信息系统“{system.name}”")
         except EduguardError as exc:
             errors = [exc.message(language(request))]
     return _system_form(
@@ -260,8 +257,8 @@ async def system_update(
 def system_archive(
     request: Request, system_id: Id, caller: SystemWriter, session: DbSession
 ) -> Response:
-    service.archive_system(session, system_id, scope=caller.scope)
-    return _see_other("/systems")
+    system = service.archive_system(session, system_id, scope=caller.scope)
+    return see_other(request, "/systems", f"已归档信息系统“{system.name}”")
 
 
 # ---------------------------------------------------------------- agreements
@@ -357,7 +354,7 @@ async def _save_agreement(
                         document=document,
                         scope=caller.scope,
                     )
-            return _see_other("/agreements")
+            return see_other(request, "/agreements", "已保存第三方协议")
         except EduguardError as exc:
             errors = [exc.message(language(request))]
     values = {k: v for k, v in form.items() if isinstance(v, str)}
@@ -398,4 +395,4 @@ def agreement_archive(
     request: Request, agreement_id: Id, caller: AgreementWriter, session: DbSession
 ) -> Response:
     service.archive_agreement(session, agreement_id, scope=caller.scope)
-    return _see_other("/agreements")
+    return see_other(request, "/agreements", "已归档第三方协议")

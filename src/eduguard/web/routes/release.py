@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
@@ -21,6 +21,7 @@ from eduguard.reviews.models import ReviewState
 from eduguard.reviews.service import STATE_LABELS, Person
 from eduguard.validation import validation_details
 from eduguard.web.deps import DbSession, language, permission, writes
+from eduguard.web.flash import see_other
 from eduguard.web.params import Id, OptionalId
 from eduguard.web.render import page
 
@@ -134,10 +135,6 @@ def download_release(
 # ---------------------------------------------------------------- console
 
 
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
 def _messages(exc: ValidationError, lang: str) -> list[str]:
     out = []
     for detail in validation_details(exc.errors(), lang):
@@ -216,7 +213,7 @@ async def new_release_submit(request: Request, caller: Requester, session: DbSes
         data = ReleaseCreate.model_validate(body)
         with session.begin_nested():
             release = flows.request(session, data, person(caller))
-        return _see_other(f"/releases/{release.id}")
+        return see_other(request, f"/releases/{release.id}", f"已创建数据发布申请 {release.id}")
     except ValidationError as exc:
         errors = _messages(exc, lang)
     except EduguardError as exc:
@@ -267,7 +264,8 @@ async def decision_submit(
         )
         with session.begin_nested():
             flows.decide(session, release_id, data, person(caller))
-        return _see_other(f"/releases/{release_id}")
+        done = {"approve": "已批准", "reject": "已驳回", "return": "已退回修改"}[data.decision]
+        return see_other(request, f"/releases/{release_id}", f"{done}数据发布申请 {release_id}")
     except ValidationError as exc:
         errors = _messages(exc, lang)
     except EduguardError as exc:
@@ -292,7 +290,8 @@ async def _requester_action(
         return _detail(
             request, session, caller, release_id, errors=[exc.message(language(request))]
         )
-    return _see_other(f"/releases/{release_id}")
+    done = "已提交审批" if action == "submit" else "已撤回申请"
+    return see_other(request, f"/releases/{release_id}", f"{done}（数据发布申请 {release_id}）")
 
 
 @router.post("/releases/{release_id}/submit", include_in_schema=False)

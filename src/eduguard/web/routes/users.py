@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from eduguard.access.policy import ROLE_LABELS, Principal
 from eduguard.audit import service as audit_service
@@ -20,6 +20,7 @@ from eduguard.identity.models import Role, User
 from eduguard.identity.schemas import PasswordReset, RolesUpdate, UserCreate, UserRead
 from eduguard.orgs import service as orgs_service
 from eduguard.web.deps import DbSession, language, permission
+from eduguard.web.flash import see_other
 from eduguard.web.params import Id
 from eduguard.web.render import page
 from eduguard.web.routes.forms import parse
@@ -110,7 +111,7 @@ async def user_create_page(request: Request, caller: Steward, session: DbSession
                         session, body, by=_me(session, caller), scope=caller.scope
                     ),
                 )
-            return RedirectResponse("/users", status_code=303)
+            return see_other(request, "/users", f"已创建账户“{body.username}”")
         except EduguardError as exc:
             errors = [exc.message(language(request))]
             status = exc.status_code
@@ -140,7 +141,7 @@ async def user_roles_page(
             status=exc.status_code,
             errors=[exc.message(language(request))],
         )
-    return RedirectResponse("/users", status_code=303)
+    return see_other(request, "/users", f"已更新账户“{user.username}”的角色")
 
 
 @router.post("/users/{user_id}/disable", include_in_schema=False)
@@ -149,14 +150,16 @@ def user_disable_page(
 ) -> Response:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     identity_flows.set_active(session, user, False, by=_me(session, caller))
-    return RedirectResponse("/users", status_code=303)
+    return see_other(request, "/users", f"已停用账户“{user.username}”")
 
 
 @router.post("/users/{user_id}/enable", include_in_schema=False)
-def user_enable_page(user_id: Id, caller: Manager, session: DbSession) -> Response:
+def user_enable_page(
+    request: Request, user_id: Id, caller: Manager, session: DbSession
+) -> Response:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     identity_flows.set_active(session, user, True, by=_me(session, caller))
-    return RedirectResponse("/users", status_code=303)
+    return see_other(request, "/users", f"已启用账户“{user.username}”")
 
 
 @router.post("/users/{user_id}/reset-mfa", include_in_schema=False)
@@ -180,15 +183,16 @@ def user_reset_mfa_page(
             status=exc.status_code,
             errors=[exc.message(language(request))],
         )
-    return RedirectResponse("/users", status_code=303)
+    return see_other(request, "/users", f"已重置账户“{user.username}”的双因素认证")
 
 
 @router.post("/users/{user_id}/unlock", include_in_schema=False)
-def user_unlock_page(user_id: Id, caller: Unlocker, session: DbSession) -> Response:
-    identity_service.unlock(
-        session, identity_flows.get_account(session, user_id, scope=caller.scope)
-    )
-    return RedirectResponse("/users", status_code=303)
+def user_unlock_page(
+    request: Request, user_id: Id, caller: Unlocker, session: DbSession
+) -> Response:
+    user = identity_flows.get_account(session, user_id, scope=caller.scope)
+    identity_service.unlock(session, user)
+    return see_other(request, "/users", f"已解锁账户“{user.username}”")
 
 
 # ---------------------------------------------------------------- API
