@@ -74,8 +74,14 @@ class SafeTable(Table):
         super().add_row(*cells, style=style, end_section=end_section)
 
 
+def error_text(message: object) -> Text:
+    """“错误：” in red, then ``message`` as plain text: a policy location such as
+    ``[types.PHONE]`` or a name in brackets is printed, never read as rich markup."""
+    return Text.assemble(("错误：", "bold red"), plain(message))
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err_console.print(f"[bold red]错误：[/]{message}")
+    err_console.print(error_text(message))
     return typer.Exit(code)
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from eduguard import __version__
-from eduguard.cli.common import console, err_console, fail, friendly_errors
+from eduguard.cli.common import console, err_console, error_text, fail, friendly_errors
 from eduguard.cli.lazy import LazyCommand, LazyGroup
 from eduguard.errors import EduguardError
 
@@ -254,5 +254,5 @@ def run() -> None:  # pragma: no cover - console-script shim
     try:
         app()
     except EduguardError as exc:
-        err_console.print(f"[bold red]错误：[/]{exc.message_zh}")
+        err_console.print(error_text(exc.message_zh))
         raise SystemExit(1) from None

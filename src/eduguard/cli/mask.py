@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from eduguard.cli.common import friendly_errors
+from eduguard.cli.common import error_text, friendly_errors
 from eduguard.config import get_settings
 from eduguard.discovery.connectors import is_database_url
 from eduguard.errors import EduguardError
@@ -26,7 +26,7 @@ EXIT_USAGE = 2
 
 
 def _usage(err: Console, message: str) -> typer.Exit:
-    err.print(f"[bold red]错误：[/]{message}", highlight=False)
+    err.print(error_text(message), highlight=False)
     return typer.Exit(EXIT_USAGE)
 
 
@@ -88,7 +88,7 @@ def mask(
     try:
         loaded = load_policy(policy)
     except PolicyError as error:
-        err.print(f"[bold red]错误：[/]{error.message_zh}", highlight=False)
+        err.print(error_text(error.message_zh), highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
     settings = get_settings()
     try:
@@ -107,10 +107,10 @@ def mask(
             )
         )
     except EduguardError as error:
-        err.print(f"[bold red]错误：[/]{error.message_zh}（{error.code}）", highlight=False)
+        err.print(error_text(f"{error.message_zh}（{error.code}）"), highlight=False)
         raise typer.Exit(EXIT_FAILED) from None
     except OSError as error:  # disk full, permission denied: nothing was left behind
-        err.print(f"[bold red]错误：[/]写入失败，未留下任何输出：{error.strerror or error}")
+        err.print(error_text(f"写入失败，未留下任何输出：{error.strerror or error}"))
         raise typer.Exit(EXIT_FAILED) from None
     for entry in report["tables"]:
         changed = sum(column["rows_changed"] > 0 for column in entry["columns"])
@@ -172,7 +172,7 @@ def dp_stats(
     try:
         frame = pl.concat(list(tables[0].batches()), how="diagonal")
     except SourceError as error:
-        err.print(f"[bold red]错误：[/]{error.message_zh}", highlight=False)
+        err.print(error_text(error.message_zh), highlight=False)
         raise typer.Exit(EXIT_FAILED) from None
     names = [name for name, _, _ in means] + [name for name, _ in groups]
     missing = [name for name in names if name not in frame.columns]
@@ -182,7 +182,7 @@ def dp_stats(
     try:
         dp.dp_count(pl.Series(["probe"]), 1.0)
     except dp.OpenDPMissing as error:
-        err.print(f"[bold red]错误：[/]{error}", highlight=False)
+        err.print(error_text(error), highlight=False)
         raise typer.Exit(EXIT_FAILED) from None
     releases = []
     if count:
