@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -36,21 +37,26 @@ SETTINGS: dict[str, object] = {
     "threshold": 0.4,
     "pinyin": True,
     "min_support": 1,
+    # per-type thresholds chosen by grouped cross-validation inside the training columns
+    # (0: one threshold for all types)
+    "calibrate": 0,
 }
+_GRID = tuple(round(0.1 + 0.05 * step, 2) for step in range(15))  # 0.10 … 0.80
 SEED = 14
 PRUNE = 0.02  # smaller weights are not kept in the model file
 
 
-def _pinyin_names(comment: str) -> list[str]:
+@lru_cache(maxsize=1 << 14)
+def _pinyin_names(comment: str) -> tuple[str, ...]:
     """Pinyin initials and full pinyin of a short Chinese comment (None when not Chinese)."""
     from pypinyin import Style, lazy_pinyin
 
     core = "".join(ch for ch in comment_core(comment)[:8] if "\u4e00" <= ch <= "\u9fff")
     if len(core) < 2 or len(core) != len(comment_core(comment)[: len(core)]):
-        return []
+        return ()
     initials = "".join(lazy_pinyin(core, style=Style.FIRST_LETTER))
     full = "".join(lazy_pinyin(core))
-    return [initials, full]
+    return (initials, full)
 
 
 def training_rows(columns: Sequence[LabelledColumn], pinyin: bool = True) -> list[LabelledColumn]:
@@ -136,6 +142,9 @@ def train(
     keep = np.abs(weights).max(axis=1) > 0
     used, weights = used[keep], weights[keep]
     thresholds = np.full(len(classes), float(str(options["threshold"])))
+    folds = int(str(options["calibrate"]))
+    if folds > 1:
+        thresholds = calibrated_thresholds(columns, classes, options, folds)
     return ColumnModel(
         classes=classes,
         bias=bias,
@@ -149,6 +158,64 @@ def train(
             "support": {code: sum(code in row.labels for row in columns) for code in classes},
         },
     )
+
+
+def calibrated_thresholds(
+    columns: Sequence[LabelledColumn],
+    classes: tuple[str, ...],
+    options: dict[str, object],
+    folds: int,
+) -> npt.NDArray[np.float64]:
+    """Per-type thresholds that maximise F1 on held-out groups of ``columns`` (nested CV).
+
+    The groups are dealt into ``folds`` folds (in name order); each fold is scored by a model
+    trained on the others, each column with and without its comments. For a type, a column
+    is counted as given it when the model's probability reaches the threshold or the rules and
+    the lexicon give it anyway (:func:`name_evidence` with the model's own thresholds set out
+    of reach), so the threshold is chosen for the decision the scanner makes.
+    """
+    default = float(str(options["threshold"]))
+    groups = sorted({column.group for column in columns})
+    fold_of = {group: index % folds for index, group in enumerate(groups)}
+    inner = {**options, "calibrate": 0}
+    probabilities: list[npt.NDArray[np.float64]] = []
+    forced: list[frozenset[str]] = []
+    labels: list[frozenset[str]] = []
+    for fold in range(folds):
+        training = [column for column in columns if fold_of[column.group] != fold]
+        held = [column for column in columns if fold_of[column.group] == fold]
+        if not training or not held:
+            continue
+        model = train(training, inner)
+        rules_only = replace(model, thresholds=np.full(len(model.classes), 2.0))
+        for column in held:
+            for variant in (column, column.without_comment()):
+                scores, _ = model.scores(variant.input)
+                row = np.zeros(len(classes))
+                for index, code in enumerate(model.classes):
+                    if code in classes:
+                        row[classes.index(code)] = scores[index]
+                probabilities.append(row)
+                forced.append(frozenset(name_evidence(variant.input, rules_only)))
+                labels.append(variant.labels)
+    thresholds = np.full(len(classes), default)
+    if not probabilities:
+        return thresholds
+    table = np.vstack(probabilities)
+    for index, code in enumerate(classes):
+        truth = np.array([code in item for item in labels])
+        given = np.array([code in item for item in forced])
+        if truth.sum() < 5:
+            continue
+        best, best_f1 = default, -1.0
+        for threshold in _GRID:
+            predicted = given | (table[:, index] >= threshold)
+            hits = int((predicted & truth).sum())
+            f1 = 2 * hits / (int(predicted.sum()) + int(truth.sum()))
+            if f1 > best_f1 + 1e-9:
+                best, best_f1 = threshold, f1
+        thresholds[index] = best
+    return thresholds
 
 
 def model_predict(model: ColumnModel | None) -> Predict:
@@ -173,6 +240,7 @@ def build_shipped(output: Path) -> ColumnModel:
     """Train on the whole corpus (real columns and JY/T elements) and write the model file."""
     model = train(real_columns() + jyt_elements())
     model.meta["corpus_sha256"] = corpus_digest()
+    model.meta["lexicon_sha256"] = lexicon_digest()
     model.meta["weights_sha256"] = weights_digest(model.weights)
     model.save(output)
     return model
@@ -183,6 +251,12 @@ def corpus_digest() -> str:
     for name in CORPUS_FILES:
         digest.update(corpus_path(name).read_bytes())
     return digest.hexdigest()
+
+
+def lexicon_digest() -> str:
+    """Digest of ``data/lexicon.csv``: the model's features read it, so a change means a rebuild."""
+    path = corpus_path("x").parent.parent / "lexicon.csv"
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def weights_digest(weights: npt.NDArray[np.float64]) -> str:

@@ -7,6 +7,12 @@ surrogate keys and vetoes it. A type the model saw in fewer than ``VETO_SUPPORT`
 columns (LOCATION, BIOMETRIC, DEVICE_ID …) is not vetoed: there the rules know more. Money
 (FINANCIAL) from the model alone needs a table that names or keys a person. Each hit carries
 its readable Chinese evidence and confidence.
+
+The lexicon (:mod:`.lexicon`: JY/T data elements, vendor words) speaks like a rule: its type is
+kept unless the model rules it out, money words again only in a table about persons. A
+measurement column of a health-examination table (体检/晨检/视力筛查) that nothing else
+explains is HEALTH. A surrogate key (``student_id int``, “外键,学生id”) is never a student or
+staff number, whatever its name says (pi-types.md: surrogate keys → none).
 """
 
 from __future__ import annotations
@@ -14,7 +20,13 @@ from __future__ import annotations
 import re
 
 from eduguard.discovery.detectors import BY_CODE, NameHit
-from eduguard.discovery.model.features import ColumnInput, rule_hits, sql_type_parts
+from eduguard.discovery.model import lexicon
+from eduguard.discovery.model.features import (
+    ColumnInput,
+    is_surrogate_key,
+    rule_hits,
+    sql_type_parts,
+)
 from eduguard.discovery.model.infer import ColumnModel, Prediction
 
 RULE_VETO = 0.05  # a rule's type is dropped when the model gives it less than this
@@ -22,6 +34,18 @@ VETO_SUPPORT = 40  # … but only by a model that saw at least this many columns
 # money is a person's only in a table about persons: one of its columns names or keys one
 _PERSON_TYPES = frozenset(
     {"PERSON_NAME", "STUDENT_NO", "STAFF_NO", "CN_RESIDENT_ID", "MOBILE_PHONE", "EXAM_REG_NO"}
+)
+# what a surrogate key (``student_id int``, “外键,学生id”) is not, whatever its name says
+_NOT_IN_KEYS = frozenset(
+    {
+        "STUDENT_NO",
+        "STAFF_NO",
+        "EXAM_REG_NO",
+        "STUDENT_REG_NO",
+        "TEACHER_CERT_NO",
+        "CN_RESIDENT_ID",
+        "PERSON_NAME",
+    }
 )
 _PERSON_KEYS = re.compile(
     r"(?:^|_)(?:user|member|student|stu|teacher|staff|person|emp|employee|parent|child|reader|"
@@ -51,7 +75,18 @@ def _readable(feature: str) -> str:
         "rule": f"列名规则提示{BY_CODE[value].label if value in BY_CODE else value}",
         "trule": f"表名提示{BY_CODE[value].label if value in BY_CODE else value}",
         "srule": f"同表他列为{BY_CODE[value].label if value in BY_CODE else value}",
+        "lex": f"词表指{BY_CODE[value].label if value in BY_CODE else '非个人信息'}",
+        "dom": f"表属{BY_CODE[value].label if value in BY_CODE else value}领域",
+        "dom×ty": f"表的领域与类型 {value.replace(':', ' + ')}",
+        "dom×nc": f"无注释、表属{value}领域",
+        "tl×ptab": f"人员表中的列名末词 {value}",
     }
+    if feature == "key":
+        return "代理键（整数或注释为主键/外键/ID）"
+    if feature == "exam":
+        return "体检类表的检查项目"
+    if feature == "ptab":
+        return "表名指人员"
     if feature == "first":
         return "表的第一列"
     if feature == "nocomment":
@@ -75,8 +110,12 @@ def name_evidence(column: ColumnInput, model: ColumnModel | None) -> dict[str, N
     rules = rule_hits(column.name, column.comment)
     if model is None:
         return {code: _rule_hit(code, column) for code in rules}
+    words: dict[str, lexicon.Entry] = {}
+    for entry in lexicon.column_hits(column.name, column.comment):
+        for code in entry.types:
+            words.setdefault(code, entry)
     floor = float(min(model.thresholds.min(), RULE_VETO))
-    found = model.predict(column, floor=floor, also=frozenset(rules))
+    found = model.predict(column, floor=floor, also=frozenset(rules) | frozenset(words))
     predictions = {item.code: item for item in found}
     hits: dict[str, NameHit] = {}
     person = _person_link(column)
@@ -99,6 +138,43 @@ def name_evidence(column: ColumnInput, model: ColumnModel | None) -> dict[str, N
             hits[code] = NameHit(
                 f"{rule.evidence}（模型概率 {probability:.2f}）", max(0.5, min(0.6, probability))
             )
+    for code, entry in words.items():
+        if code not in BY_CODE:
+            continue
+        known = predictions.get(code)
+        probability = known.probability if known is not None else 1.0
+        if code in hits:
+            if entry.evidence not in hits[code].evidence:
+                hits[code] = NameHit(
+                    f"{hits[code].evidence}；{entry.evidence}", hits[code].confidence
+                )
+        elif probability >= RULE_VETO or model.support(code) < VETO_SUPPORT:
+            tail = ""
+            if code == "FINANCIAL":  # money words: a person's only in a table about persons
+                if person is None:
+                    continue
+                tail = f"；{person}"
+            hits[code] = NameHit(
+                f"{entry.evidence}（模型概率 {probability:.2f}）{tail}",
+                max(0.5, min(0.6, probability)),
+            )
+    exam = lexicon.examination(
+        column.name,
+        column.comment,
+        sql_type_parts(column.sql_type)[0],
+        column.table,
+        column.table_comment,
+    )
+    if exam is not None and not hits:
+        known = predictions.get("HEALTH")
+        probability = known.probability if known is not None else 0.0
+        hits["HEALTH"] = NameHit(
+            f"表 {column.table} 为{exam.evidence}，本列为检查项目（模型概率 {probability:.2f}）",
+            max(0.5, min(0.6, probability)),
+        )
+    if is_surrogate_key(column):
+        for code in _NOT_IN_KEYS & set(hits):
+            del hits[code]
     return hits
 
 
@@ -145,5 +221,7 @@ def polars_sql_type(dtype: object) -> str:
     if dtype == pl.Binary:
         return "blob"
     if dtype == pl.String:
-        return "varchar"
+        # says nothing of a declared type: every CSV/Excel column is a String, amounts included
+        # (the model reads ``varchar`` as “declared text”, which a 工资 column rarely is)
+        return ""
     return sql_type_parts(str(dtype))[0]

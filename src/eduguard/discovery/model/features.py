@@ -17,12 +17,75 @@ from functools import lru_cache
 
 from eduguard.discovery.detectors import DETECTORS
 from eduguard.discovery.detectors.base import match_name, normalise_name
+from eduguard.discovery.model import lexicon
 
 HASH_BITS = 18
 _TYPE = re.compile(r"^\s*([a-zA-Z ]+?)\s*(?:\(\s*(\d+)(?:\s*,\s*(\d+))?\s*\))?(?:\s|$)")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _COMMENT_CHARS = 40  # a comment's first characters carry its meaning; the rest are examples
 _SIBLINGS = 60  # the table's other columns taken into account
+_INTEGER = frozenset(
+    [
+        "int",
+        "integer",
+        "bigint",
+        "smallint",
+        "tinyint",
+        "mediumint",
+        "serial",
+        "bigserial",
+        "smallserial",
+        "int2",
+        "int4",
+        "int8",
+        "long",
+    ]
+)
+# a key's comment: 主键/外键, or "id"/"ID" as a word (学生ID, 用户id) — not a 学号/工号
+_KEY_COMMENT = re.compile(r"主键|外键|(?<![a-zA-Z])(?:id|ID|Id)(?![a-zA-Z])|自增|编号$")
+_NUMBER_COMMENT = re.compile(r"学号|工号|号码|证号|卡号|考号|学籍|身份证")
+# table name tokens that say its rows are persons
+_PERSON_TABLE = frozenset(
+    [
+        "student",
+        "students",
+        "stu",
+        "xs",
+        "teacher",
+        "teachers",
+        "js",
+        "jzg",
+        "user",
+        "users",
+        "member",
+        "members",
+        "parent",
+        "parents",
+        "jz",
+        "employee",
+        "employees",
+        "emp",
+        "staff",
+        "reader",
+        "readers",
+        "person",
+        "people",
+        "ry",
+        "xsxx",
+        "jbxx",
+        "child",
+        "children",
+        "yh",
+        "customer",
+        "account",
+        "renshi",
+        "xueyuan",
+        "xueshen",
+        "xuesheng",
+        "jiaoshi",
+        "jzgxx",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -80,6 +143,27 @@ def rule_hits(name: str, comment: str) -> tuple[str, ...]:
     return tuple(d.code for d in DETECTORS if match_name(d, name, comment or None) is not None)
 
 
+def is_surrogate_key(column: ColumnInput) -> bool:
+    """An id column that is a key, not a school-issued number: ``student_id int``, ``user_id``
+    “用户id”, ``teacher_id`` char(32) “外键,导师id”. Its comment may not say 学号/工号."""
+    tokens, compact = normalise_name(column.name)
+    if not tokens or not (tokens[-1] == "id" or (compact.endswith("id") and len(compact) <= 12)):
+        return False
+    comment = column.comment or ""
+    if _NUMBER_COMMENT.search(comment):
+        return False
+    base, _ = sql_type_parts(column.sql_type)
+    return base in _INTEGER or bool(_KEY_COMMENT.search(comment))
+
+
+def person_table(column: ColumnInput) -> bool:
+    """Whether the table's name says its rows are persons (``xs_jbxx``, ``t_student``)."""
+    tokens, _ = normalise_name(column.table)
+    return bool(set(tokens) & _PERSON_TABLE) or any(
+        word in column.table_comment for word in ("学生", "教师", "教职工", "用户", "家长", "人员")
+    )
+
+
 def features(column: ColumnInput, rules: tuple[str, ...] | None = None) -> dict[str, float]:
     """The named features of one column (name → weight); ``rules``: its rule hits if known."""
     found: dict[str, float] = {}
@@ -95,15 +179,36 @@ def features(column: ColumnInput, rules: tuple[str, ...] | None = None) -> dict[
     for name, sibling_comment in others:
         for code in rule_hits(name, sibling_comment):
             add(f"srule={code}", 2.0 / len(others))
+    for entry in lexicon.column_hits(column.name, column.comment):
+        for code in entry.types or ("none",):
+            add(f"lex={code}", 2.0)
     tokens, compact = normalise_name(column.name)
+    base, length = sql_type_parts(column.sql_type)
+    for entry in lexicon.table_hits(column.table, column.table_comment):
+        for code in entry.types:
+            add(f"dom={code}")
+            add(f"dom×ty={code}:{base}", 0.5)
+            if not column.comment:
+                add(f"dom×nc={code}", 0.5)
+    if (
+        lexicon.examination(column.name, column.comment, base, column.table, column.table_comment)
+        is not None
+    ):
+        add("exam", 2.0)
+    if is_surrogate_key(column):
+        add("key", 2.0)
+    persons = person_table(column)
+    if persons:
+        add("ptab", 0.5)
     add(f"n={compact}")
     for token in tokens:
         add(f"t={token}")
     if tokens:
         add(f"tl={tokens[-1]}")
+        if persons:
+            add(f"tl×ptab={tokens[-1]}")
     for gram in _grams(f"^{compact}$", 2, 4):
         add(f"g={gram}", 0.5)
-    base, length = sql_type_parts(column.sql_type)
     add(f"ty={base}")
     add(f"ty={base}:{_length_bucket(length)}")
     for token in tokens[-1:]:

@@ -23,7 +23,7 @@ import numpy.typing as npt
 from eduguard.discovery.model.features import HASH_BITS, ColumnInput, bucket, features
 
 MODEL_FILE = "column_model.npz"
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2  # 2: lexicon, table-domain and key features (issue 14)
 
 
 class ModelError(Exception):
