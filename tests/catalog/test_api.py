@@ -224,6 +224,37 @@ def test_a_correction_sets_sensitivity_and_it_survives_a_rescan(
     assert again["review_status"] == "corrected" and again["sensitive"] is False
 
 
+def test_a_correction_cannot_grade_childrens_information_below_level_4(
+    admin_client: TestClient, accounts: Any, tmp_path: Path
+) -> None:
+    """The pupils are under 14: their mobile-number column may not drop to 一般数据（1级）; the
+    refusal says why in Chinese and changes nothing; correcting the types as well is allowed."""
+    client = admin_client
+    world = _setup(client, accounts, tmp_path)
+    make_school_db(world["db"], with_id_column=True)
+    _scan_one(client, accounts, world)
+    fields = client.get("/api/v1/catalog/fields", params={"search": "lxdh"}).json()
+    [phone] = [f for f in fields if f["name"] == "lxdh"]
+    assert phone["minors"]
+    url = f"/api/v1/catalog/fields/{phone['id']}/review"
+    for level in ("general-1", "general-3"):
+        refused = client.post(
+            url, json={"decision": "correct", "level": level, "reason": "核实后降级处理"}
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["code"] == "level_below_floor"
+        assert "不满十四周岁" in refused.json()["error"]["message"]
+    unchanged = client.get(f"/api/v1/catalog/fields/{phone['id']}").json()
+    assert unchanged["review_status"] == "proposed"
+    kept = client.post(url, json={"decision": "correct", "level": "core", "reason": "从严"})
+    assert kept.status_code == 200, kept.text
+    cleared = client.post(
+        url,
+        json={"decision": "correct", "pi_types": [], "level": "general-1", "reason": "办公电话"},
+    )
+    assert cleared.status_code == 200, cleared.text
+
+
 def test_the_security_admin_acknowledges_an_alert(
     admin_client: TestClient, accounts: Any, tmp_path: Path
 ) -> None:

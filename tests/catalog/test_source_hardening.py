@@ -277,7 +277,8 @@ def test_a_run_past_its_deadline_is_stopped(
     jobs.execute(audited_factory, run_id, progress_seconds=0.0, run_minutes=0)
     run = _run(audited_factory, run_id)
     assert run.status == RunStatus.failed and run.error_code == "scan_deadline"
-    assert "EDUGUARD_SCAN_RUN_MINUTES" in (run.error_message or "")
+    assert "超过时限" in (run.error_message or "")
+    assert "EDUGUARD_" not in (run.error_message or "")  # no setting names shown to schools
     assert run.version_id is None
 
 

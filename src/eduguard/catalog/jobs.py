@@ -212,7 +212,10 @@ def execute(
 
 
 def _deadline_message(run_minutes: float) -> str:
-    return f"扫描超过时限（{run_minutes:g} 分钟，EDUGUARD_SCAN_RUN_MINUTES），已停止；目录未更新"
+    return (
+        f"扫描超过时限（{run_minutes:g} 分钟），已停止；目录未更新。"
+        "可缩小抽样或拆分数据源，或请平台管理员延长扫描时限"
+    )
 
 
 def _monitor(

@@ -32,6 +32,7 @@ from eduguard.catalog.models import (
     SourceKind,
 )
 from eduguard.catalog.schemas import FieldReview, SourceCreate, SourceUpdate
+from eduguard.classification import LEVELS, SENSITIVE_TYPES
 from eduguard.db.base import utcnow
 from eduguard.errors import Conflict, NotFound, ValidationFailed
 from eduguard.source_urls import SourcePolicy, is_url
@@ -98,7 +99,9 @@ class LocationPolicy:
                 "source_forbidden", "不能把 eduguard 自己的数据目录登记为数据源", details=None
             )
         if not any(resolved.is_relative_to(root.expanduser().resolve()) for root in self.roots):
-            allowed = "、".join(str(r) for r in self.roots) or "（未配置 EDUGUARD_SCAN_ROOTS）"
+            allowed = "、".join(str(r) for r in self.roots) or (
+                "（平台管理员尚未开放服务器上的目录；可在信息系统页面上传文件作为数据源）"
+            )
             raise ValidationFailed(
                 "source_outside_roots",
                 f"文件数据源须位于允许扫描的目录内：{allowed}",
@@ -563,6 +566,34 @@ def set_retention(session: Session, dataset: Dataset, retention_period: str | No
 # ---------------------------------------------------------------- review
 
 
+def _check_level_floor(field: Field, data: FieldReview) -> None:
+    """A correction may not grade personal information below its floor (就高从严): sensitive
+    personal information and children's information at least 一般数据（4级）, other personal
+    information at least 3级 — to go lower, correct the types too (the field is not such data)."""
+    types = (
+        set(data.pi_types)
+        if data.pi_types is not None
+        else {code for code in field.proposed_pi_types.split(",") if code}
+    )
+    level = data.level if data.level is not None else field.proposed_level
+    if not types or level not in LEVELS:
+        return
+    if types & SENSITIVE_TYPES or field.minors:
+        floor, what = "general-4", "敏感个人信息或不满十四周岁未成年人的个人信息"
+    else:
+        floor, what = "general-3", "个人信息"
+    if LEVELS.index(level) > LEVELS.index(floor):
+        shown = "一般数据（4级）" if floor == "general-4" else "一般数据（3级）"
+        raise ValidationFailed(
+            "level_below_floor",
+            f"该字段是{what}，级别不能低于{shown}（就高从严，本平台分级规则依 GB/T 43697-2024）。"
+            "如核实该字段不含此类信息，请同时更正个人信息类型",
+            f"this field holds {'sensitive or children' if floor == 'general-4' else 'personal'}"
+            f" information: its level cannot be below {floor}; correct its types as well if it"
+            " does not",
+        )
+
+
 def review_field(session: Session, field: Field, data: FieldReview, *, reviewer: str) -> list[str]:
     """Apply one decision; returns the names of the fields it set (for the audit event)."""
     if data.decision == "confirm":
@@ -575,6 +606,7 @@ def review_field(session: Session, field: Field, data: FieldReview, *, reviewer:
             raise ValidationFailed(
                 "correction_empty", "更正时请至少填写个人信息类型、分类或级别中的一项"
             )
+        _check_level_floor(field, data)
         field.review_status = ReviewStatus.corrected
         field.reviewed_pi_types = (
             ",".join(sorted(set(data.pi_types)))

@@ -115,6 +115,6 @@ def banner(session: Session) -> str | None:
         return None  # just queued: a worker that polls has not had its turn yet
     return (
         "有后台任务（扫描或数据发布）在排队，但最近没有后台任务进程在运行。"
-        "请运行 eduguard worker（扫描）和 eduguard release run（数据发布），"
-        "或设置 EDUGUARD_WORKER=inline 由 Web 服务执行。"
+        "请平台管理员运行 eduguard worker（扫描）和 eduguard release run（数据发布），"
+        "或启用 Web 服务内置的后台任务（见安装说明中的设置）。"
     )
