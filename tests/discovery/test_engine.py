@@ -307,3 +307,22 @@ def test_an_exam_paper_table_is_marked_a_state_secret(rules: Rules) -> None:
         assert answer.category == "secret.state", answer.name
         assert answer.level != "general-2"
         assert any("国家秘密" in line for line in answer.evidence)
+
+
+def test_bank_cards_a_check_digit_proves_are_not_also_student_numbers(rules: Rules) -> None:
+    """In a 资助 公示 the name model calls a 银行卡号 column a student number (表属资助领域、无注释);
+    values that pass Luhn as bank cards make it a bank card column only, and 学号 stays 学号."""
+    from stdnum import luhn
+
+    bodies = [f"62220212345{index:07d}" for index in range(6)]
+    frame = pl.DataFrame(
+        {
+            "序号": [str(index + 1) for index in range(6)],
+            "姓名": ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨帆"],
+            "身份证号": [resident_id("20150301", index + 1) for index in range(6)],
+            "银行卡号": [body + luhn.calc_check_digit(body) for body in bodies],
+            "联系电话": [f"1381234567{index}" for index in range(6)],
+        }
+    )
+    report = run(frame, rules, name="表格1", comment="2026年秋季学期国家助学金拟资助学生公示名单")
+    assert column(report, "银行卡号").pi_types == ["BANK_CARD"]

@@ -42,6 +42,12 @@ def name_only(hit: NameHit) -> float:
     return round(0.5 + 0.24 * hit.confidence, 4)
 
 
+# identifiers whose values a check digit proves (GB 11643, Luhn, GB 32100), and those that only a
+# value's shape and a column's name suggest
+CHECK_DIGIT_TYPES = frozenset({"CN_RESIDENT_ID", "BANK_CARD", "ORG_CODE"})
+SHAPE_ONLY_NUMBERS = frozenset({"STUDENT_NO", "STAFF_NO"})
+
+
 @dataclass
 class TypeCount:
     checked: int = 0
@@ -285,7 +291,21 @@ class ColumnState:
                         code, name_only(hit), [hit.evidence, "列无非空值，仅凭列名/注释判断"]
                     )
                 )
-        return answers
+        return self._without_shape_only_numbers(answers)
+
+    def _without_shape_only_numbers(self, answers: list[TypeAnswer]) -> list[TypeAnswer]:
+        """Values that a check digit proves to be bank cards or ID numbers are not also student
+        or staff numbers, which only a value's shape (编号形式) and the name model can suggest."""
+        proven = any(
+            answer.code in CHECK_DIGIT_TYPES
+            and (count := self.counts.get(answer.code)) is not None
+            and count.checked > 0
+            and count.strict >= 0.9 * count.checked
+            for answer in answers
+        )
+        if not proven:
+            return answers
+        return [answer for answer in answers if answer.code not in SHAPE_ONLY_NUMBERS]
 
     def _answer_type(self, detector: Detector, count: TypeCount) -> TypeAnswer | None:
         answer = self._answer_counts(detector, count)
