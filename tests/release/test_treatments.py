@@ -22,7 +22,7 @@ def _correct_to_health(world: World) -> None:
             "decision": "correct",
             "reason": "本列实为体检视力结果",
             "pi_types": ["HEALTH"],
-            "level": "general-3",
+            "level": "general-4",  # health data is sensitive: never below 4级
         },
     )
     assert reviewed.status_code == 200, reviewed.text
