@@ -34,9 +34,7 @@ NULL_VALUES = ["", "NULL", "null", "\\N"]
 _HEADER_BYTES = 1 << 20
 
 
-def _header(path: Path, encoding: str, delimiter: str, name: str) -> list[str]:
-    with path.open("rb") as handle:
-        head = handle.read(_HEADER_BYTES)
+def _header(head: bytes, encoding: str, delimiter: str, name: str) -> list[str]:
     text = head.decode(encoding, errors="ignore").lstrip("\ufeff")
     # Counted before parsing: a single line of millions of fields is refused at once.
     first = text.split("\n", 1)[0]
@@ -49,12 +47,10 @@ def _header(path: Path, encoding: str, delimiter: str, name: str) -> list[str]:
     return []
 
 
-def _row_estimate(path: Path) -> int:
+def _row_estimate(size: int, head: bytes) -> int:
     """Rows (header excluded) estimated from the file's size and the line length of its first
-    megabyte: no full read. Exact for a file the head covers, unless values hold newlines."""
-    size = path.stat().st_size
-    with path.open("rb") as handle:
-        head = handle.read(_HEADER_BYTES)
+    megabyte (``head``): no full read. Exact for a file the head covers, unless values hold
+    newlines."""
     lines = head.count(b"\n") + (0 if head.endswith(b"\n") or not head else 1)
     if not head:
         return 0
@@ -63,10 +59,9 @@ def _row_estimate(path: Path) -> int:
     return max(round(size * head.count(b"\n") / len(head)) - 1, 0)
 
 
-def _sniff_delimiter(path: Path, encoding: str, default: str) -> str:
+def _sniff_delimiter(head: bytes, encoding: str, default: str) -> str:
     """A ``.csv`` saved by a Chinese Excel may use ``;`` or tabs: trust a clear majority."""
-    with path.open("rb") as handle:
-        first_line = handle.readline(_HEADER_BYTES).decode(encoding, errors="ignore")
+    first_line = head.split(b"\n", 1)[0].decode(encoding, errors="ignore")
     counts = {candidate: first_line.count(candidate) for candidate in (",", "\t", ";", "|")}
     best = max(counts, key=counts.__getitem__)
     if counts[default] == 0 and counts[best] > 0:
@@ -91,11 +86,14 @@ class DelimitedTable:
         self.comment: str | None = None
         self.column_comments: dict[str, str] = {}
         self.row_count: int | None = None
-        self.row_estimate = _row_estimate(path)  # for progress and subjects, never row_count
         self.skipped_rows = 0
         self.encoding = detect_encoding(path)
-        self.delimiter = _sniff_delimiter(path, self.encoding, delimiter)
-        self.columns = _header(path, self.encoding, self.delimiter, name)
+        with path.open("rb") as handle:  # the first megabyte: header, delimiter, row estimate
+            head = handle.read(_HEADER_BYTES)
+        # for progress and subjects, never row_count
+        self.row_estimate = _row_estimate(path.stat().st_size, head)
+        self.delimiter = _sniff_delimiter(head, self.encoding, delimiter)
+        self.columns = _header(head, self.encoding, self.delimiter, name)
         if not self.columns:
             raise SourceError(
                 "empty_file", f"文件“{name}”没有表头和数据", f"{name} has no header row"

@@ -131,7 +131,51 @@ def _width(row: Sequence[Any]) -> int:
     return width
 
 
-class XlsxSheet:
+class _Sheet:
+    """What both workbook formats' sheets share: the header found by layout detection, header
+    notes and a description row as column comments, frames of ``batch_rows`` rows."""
+
+    name: str
+    row_count: int | None
+    columns: list[str]
+    column_comments: dict[str, str]
+    _described: bool
+
+    def _rows(self) -> Iterator[Sequence[Any]]:
+        raise NotImplementedError
+
+    def _notes(self) -> dict[str, str] | None:
+        return None  # header-cell notes: .xlsx only
+
+    def _description_row_read(self) -> None:
+        """The second row described the columns: one data row fewer than the sheet's rows."""
+        if self.row_count is not None and not self._described:
+            self.row_count = max(self.row_count - 1, 0)
+        self._described = True
+
+    def batches(
+        self, batch_rows: int = DEFAULT_BATCH_ROWS, limit: int | None = None
+    ) -> Iterator[pl.DataFrame]:
+        self.columns = []
+        self.column_comments = {}
+        yield from rebatch(
+            _frames(
+                self._rows(),
+                batch_rows,
+                self.columns,
+                self.name,
+                self.column_comments,
+                self._notes(),
+                self._description_row_read,
+            ),
+            batch_rows,
+            limit,
+            self.name,
+            FILE_SECONDS,
+        )
+
+
+class XlsxSheet(_Sheet):
     """One sheet of an ``.xlsx`` workbook."""
 
     def __init__(self, path: Path, sheet: str, name: str, row_count: int | None) -> None:
@@ -157,36 +201,11 @@ class XlsxSheet:
         finally:
             workbook.close()
 
-    def _description_row_read(self) -> None:
-        """The second row described the columns: one data row fewer than the sheet's rows."""
-        if self.row_count is not None and not self._described:
-            self.row_count = max(self.row_count - 1, 0)
-        self._described = True
-
-    def batches(
-        self, batch_rows: int = DEFAULT_BATCH_ROWS, limit: int | None = None
-    ) -> Iterator[pl.DataFrame]:
-        self.columns = []
-        self.column_comments = {}
-        notes = sheet_notes(self.path, self.sheet)
-        yield from rebatch(
-            _frames(
-                self._rows(),
-                batch_rows,
-                self.columns,
-                self.name,
-                self.column_comments,
-                notes,
-                self._description_row_read,
-            ),
-            batch_rows,
-            limit,
-            self.name,
-            FILE_SECONDS,
-        )
+    def _notes(self) -> dict[str, str]:
+        return sheet_notes(self.path, self.sheet)
 
 
-class XlsSheet:
+class XlsSheet(_Sheet):
     """One sheet of a legacy ``.xls`` workbook."""
 
     def __init__(self, path: Path, sheet_index: int, name: str, row_count: int) -> None:
@@ -210,32 +229,6 @@ class XlsSheet:
                 yield [_xls_value(cell, book.datemode) for cell in sheet.row(index)]
         finally:
             book.release_resources()
-
-    def _description_row_read(self) -> None:
-        """The second row described the columns: one data row fewer than the sheet's rows."""
-        if self.row_count is not None and not self._described:
-            self.row_count = max(self.row_count - 1, 0)
-        self._described = True
-
-    def batches(
-        self, batch_rows: int = DEFAULT_BATCH_ROWS, limit: int | None = None
-    ) -> Iterator[pl.DataFrame]:
-        self.columns = []
-        self.column_comments = {}
-        yield from rebatch(
-            _frames(
-                self._rows(),
-                batch_rows,
-                self.columns,
-                self.name,
-                self.column_comments,
-                on_description=self._description_row_read,
-            ),
-            batch_rows,
-            limit,
-            self.name,
-            FILE_SECONDS,
-        )
 
 
 def _xls_value(cell: Any, datemode: int) -> Any:
