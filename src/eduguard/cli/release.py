@@ -8,8 +8,8 @@ download), and the audit events name that account. ``run`` produces approved rel
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
+from time import sleep
 from typing import Annotated
 
 import typer
@@ -271,7 +271,7 @@ def run(
                     for produced_id in produced:
                         console.print(f"数据发布申请 {produced_id} 已处理")
                     done += produced
-                    time.sleep(poll)
+                    sleep(poll)
             except KeyboardInterrupt:
                 pass
         else:
