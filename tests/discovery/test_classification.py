@@ -92,7 +92,7 @@ def test_each_level_explains_itself_with_its_source(rules: Rules) -> None:
     assert any(
         "个人信息保护法 第二十八条" in line
         and "重点任务第11项" in line  # the notice names 民族
-        and "general-4" in line
+        and "一般数据（4级）" in line  # the level by its name, not its code
         for line in result.evidence
     )
 
@@ -103,7 +103,7 @@ def test_important_is_only_proposed_and_per_table(rules: Rules) -> None:
     assert result.proposals == []  # never per column
     table = TableContext("xs_jbxx", None, frozenset({"PERSON_NAME", "MOBILE_PHONE"}), 1_200_000)
     found = propose(rules, table)
-    assert len(found) == 1 and "important" in found[0] and "整表" in found[0]
+    assert len(found) == 1 and "重要数据" in found[0] and "整表" in found[0]
     smaller = TableContext("xs_jbxx", None, frozenset({"PERSON_NAME"}), 999_999)
     assert propose(rules, smaller) == []
 

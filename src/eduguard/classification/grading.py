@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from eduguard.classification.rules import LEVELS, Condition, GradingRule, Rules
+from eduguard.labels import LEVELS as LEVEL_NAMES
 
 # PIPL Art. 28 sensitive types (特定身份/宗教/医疗健康/生物识别/金融账户/行踪轨迹, 口令;
 # 特定身份 per GB/T 45574-2025: 残疾/孤儿/低保/烈士子女, 违法犯罪记录)
@@ -219,12 +220,17 @@ def propose(rules: Rules, table: TableContext) -> list[str]:
             table.subjects is None or table.subjects < when.subjects_at_least
         ):
             continue
-        found.append(f"建议复核为 {rule.level}（整表）：{rule.reason}（{rule.source}）")
+        found.append(f"建议复核为 {level_name(rule.level)}（整表）：{rule.reason}（{rule.source}）")
     return found
 
 
+def level_name(level: str) -> str:
+    """The level as people read it (一般数据（3级）); the code where it has no name."""
+    return LEVEL_NAMES.get(level, (level, level))[0]
+
+
 def _explain(rule: GradingRule) -> str:
-    return f"定级 {rule.level}：{rule.reason}（{rule.source}）"
+    return f"定级 {level_name(rule.level)}：{rule.reason}（{rule.source}）"
 
 
 def classify(rules: Rules, context: ColumnContext) -> Classification:
@@ -240,7 +246,7 @@ def classify(rules: Rules, context: ColumnContext) -> Classification:
             sensitive=sensitive,
             evidence=[
                 f"{marker}：{secret.reason}（{secret.source}）",
-                f"平台处置级别 {secret.level}（仅为复核前的保护措施，不是 GB/T 43697 定级）",
+                f"平台处置级别 {level_name(secret.level)}（仅为复核前的保护措施，不是 GB/T 43697 定级）",
             ],
             secret=True,
         )
@@ -254,7 +260,7 @@ def classify(rules: Rules, context: ColumnContext) -> Classification:
         level, evidence = top.level, [_explain(top)]
     else:
         level = rules.default_level
-        evidence = [f"定级 {level}：{rules.default_reason}（{rules.default_source}）"]
+        evidence = [f"定级 {level_name(level)}：{rules.default_reason}（{rules.default_source}）"]
     return Classification(
         category=category_of(rules, context),
         level=level,

@@ -13,6 +13,8 @@ from eduguard.catalog import flows as catalog_flows
 from eduguard.catalog import service as catalog_service
 from eduguard.catalog.models import RunStatus
 from eduguard.catalog.schemas import FieldReview, SourceCreate
+from eduguard.classification import ColumnContext, classify, load_rules
+from eduguard.classification.rules import LEVELS
 from eduguard.compliance import flows as compliance_flows
 from eduguard.compliance.schemas import FactsUpdate
 from eduguard.db.base import utcnow
@@ -194,30 +196,47 @@ def seed(session: Session, *, today: date | None = None) -> DemoLogin:
 
 
 def _column(name: str, comment: str, types: list[str], **flags: bool) -> dict[str, Any]:
-    sensitive, minors = flags.get("sensitive", False), flags.get("minors", False)
-    level = "general-4" if sensitive or minors else ("general-3" if types else "general-2")
+    """A column as the demo's (non-existent) database declares it; graded by :func:`_table`."""
     return {
         "name": name,
         "comment": comment,
         "pi_types": types,
-        "sensitive": sensitive,
-        "minors": minors,
-        "level": level,
+        "minors": flags.get("minors", False),
         "confidence": 0.96 if types else 0.9,
         "evidence": [f"列名 {name} = {comment}"],
     }
 
 
 def _table(name: str, comment: str, rows: int, columns: list[dict[str, Any]]) -> dict[str, Any]:
-    minors = any(c["minors"] for c in columns)
+    """A table as a scan would report it: each column classified and graded by the same rules
+    as a real scan (category, level, sensitivity: children's information is sensitive, PIPL
+    Art. 28), so the demo's catalog never disagrees with what scanning would propose."""
+    rules = load_rules(None)
+    for column in columns:
+        graded = classify(
+            rules,
+            ColumnContext(
+                table_name=name,
+                table_comment=comment,
+                column_name=column["name"],
+                column_comment=column["comment"],
+                pi_types=tuple(column["pi_types"]),
+                minors=column["minors"],
+                subjects=rows,
+            ),
+        )
+        column["category"] = graded.category
+        column["level"] = graded.level
+        column["sensitive"] = graded.sensitive or column["minors"]
+        column["evidence"] = column["evidence"] + graded.evidence
     return {
         "name": name,
         "comment": comment,
         "row_count": rows,
         "rows_sampled": min(rows, 1000),
         "subjects": rows if any(c["pi_types"] for c in columns) else None,
-        "minors": minors,
-        "level": max((c["level"] for c in columns), default="general-1"),
+        "minors": any(c["minors"] for c in columns),
+        "level": min((c["level"] for c in columns), key=LEVELS.index, default="general-1"),
         "columns": columns,
     }
 
@@ -277,7 +296,7 @@ def seed_compliance(session: Session, *, today: date) -> None:
                     _column("xm", "姓名", ["PERSON_NAME"], minors=True),
                     _column("sfzjh", "身份证件号", ["CN_RESIDENT_ID"], minors=True),
                     _column("jtzz", "家庭住址", ["ADDRESS"], minors=True),
-                    _column("jkzk", "健康状况", ["HEALTH"], sensitive=True, minors=True),
+                    _column("jkzk", "健康状况", ["HEALTH"], minors=True),
                 ],
             ),
             _table(
@@ -358,7 +377,7 @@ def seed_compliance(session: Session, *, today: date) -> None:
                 9_800,
                 [
                     _column("xsxm", "学生姓名", ["PERSON_NAME"], minors=True),
-                    _column("qjyy", "请假原因", ["HEALTH"], sensitive=True, minors=True),
+                    _column("qjyy", "请假原因", ["HEALTH"], minors=True),
                     _column("qjrq", "请假日期", []),
                 ],
             ),
@@ -379,7 +398,7 @@ def seed_compliance(session: Session, *, today: date) -> None:
                 [
                     _column("xm", "姓名", ["PERSON_NAME"], minors=True),
                     _column("kh", "卡号", []),
-                    _column("yhkh", "绑定银行卡号", ["BANK_CARD"], sensitive=True),
+                    _column("yhkh", "绑定银行卡号", ["BANK_CARD"]),
                 ],
             ),
         ],
