@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from eduguard.catalog import flows as catalog_flows
 from eduguard.compliance import flows, rules
 from eduguard.compliance.models import Finding, FindingStatus
-from eduguard.compliance.schemas import FactsUpdate
+from eduguard.compliance.schemas import FactsUpdate, UnitFactsUpdate
 from eduguard.orgs import service as orgs_service
 from eduguard.orgs.models import StorageLocation, SystemKind
 from eduguard.orgs.schemas import SystemCreate, SystemUpdate, UnitUpdate
@@ -162,11 +162,78 @@ def important(session: Session, w: World) -> None:
     add_catalog(session, w.school_a_system, [table])
 
 
+def unit_facts(session: Session, unit_id: int, **values: object) -> None:
+    flows.save_unit_facts(session, unit_id, UnitFactsUpdate(**values), scope="/", by="tester")
+
+
 def data_security_officer(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    """NDSR Art. 30 is the processor's (the unit's) duty: an officer *and* a department."""
     important(session, w)
+    unit_facts(session, w.school_a, data_security_officer_name="周主任")
     if holds:
-        facts(session, w.school_a_system, data_security_officer_name="周主任")
+        unit_facts(session, w.school_a, data_security_department="信息中心")
+    return f"unit:{w.school_a}", RETENTION
+
+
+def sharing_approval(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    """Sharing PI of 1,000,000+ people needs the provincial department's approval first."""
+    system = large(session, w)
+    add_catalog(session, system, [students_table(minors=False)])
+    facts(session, system, pi_shared_with_others=True)
+    if holds:
+        facts(session, system, sharing_approval_ref="示例省教育厅审核同意〔2026〕5号")
+    return f"system:{system}", RETENTION
+
+
+def children_sharing(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    """Sharing children's data: an assessment and a signed letter (the assessment alone fails)."""
+    add_catalog(session, w.school_a_system, [students_table(minors=True)])
+    facts(
+        session,
+        w.school_a_system,
+        pi_shared_with_others=True,
+        children_sharing_assessment_ref="数据安全评估报告〔2026〕2号",
+    )
+    if holds:
+        facts(session, w.school_a_system, children_sharing_letter_ref="安全责任书 2026-001")
     return f"system:{w.school_a_system}", RETENTION
+
+
+def security_rules(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    unit_facts(session, w.school_a, security_rules_ref="一小数据安全管理办法")
+    if holds:
+        unit_facts(session, w.school_a, security_rules_date=TODAY - timedelta(days=200))
+    return f"unit:{w.school_a}", RETENTION
+
+
+def incident_plan(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    """A plan on record that does not cover data incidents fails."""
+    unit_facts(
+        session,
+        w.school_a,
+        incident_plan_ref="一小网络安全事件应急预案",
+        incident_plan_date=TODAY - timedelta(days=100),
+        incident_plan_covers_data=holds,
+    )
+    return f"unit:{w.school_a}", RETENTION
+
+
+def training(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    """Training with its record, within 12 months (the platform's reading of 定期)."""
+    unit_facts(
+        session,
+        w.school_a,
+        training_record_ref="网络安全宣传周培训签到表",
+        last_training_date=TODAY - timedelta(days=120 if holds else 400),
+    )
+    return f"unit:{w.school_a}", RETENTION
+
+
+def sharing_list(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    unit_facts(session, w.school_a, open_catalog_ref="学校官网/数据开放目录")
+    if holds:
+        unit_facts(session, w.school_a, sharing_list_ref="一小数据共享责任清单（2026）")
+    return f"unit:{w.school_a}", RETENTION
 
 
 def risk_assessment(session: Session, w: World, holds: bool) -> tuple[str, int]:
@@ -273,6 +340,12 @@ CASES: dict[str, Setup] = {
     "N13-DATA-SECURITY-OFFICER": data_security_officer,
     "N13-RISK-ASSESSMENT": risk_assessment,
     "N4-COLLECTION-RULES": collection_rules,
+    "N9-SHARING-APPROVAL": sharing_approval,
+    "N10-CHILDREN-SHARING": children_sharing,
+    "N15-SECURITY-RULES": security_rules,
+    "N15-INCIDENT-PLAN": incident_plan,
+    "N16-TRAINING": training,
+    "N7-SHARING-LIST": sharing_list,
 }
 
 

@@ -440,6 +440,7 @@ def dataset_reads(session: Session, datasets: Sequence[Dataset]) -> list[Dataset
                 ),
                 user_units=[u.name for u in system.user_units],
                 fields_count=len(fields),
+                proposals=[p for p in (dataset.important_proposals or "").split("\n") if p],
             )
         )
     return out

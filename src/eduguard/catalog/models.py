@@ -146,6 +146,8 @@ class Dataset(IdMixin, TimestampMixin, Base):
     subjects: Mapped[int | None] = mapped_column(Count)
     level: Mapped[str] = mapped_column(String(20), default="general-1")
     minors: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the scan's important-data proposals for the whole table, one a line (for review only)
+    important_proposals: Mapped[str | None] = mapped_column(Text)
     retention_period: Mapped[str | None] = mapped_column(String(100))  # set by people
     present: Mapped[bool] = mapped_column(Boolean, default=True)
     last_version_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_versions.id"))

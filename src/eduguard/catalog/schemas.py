@@ -160,6 +160,7 @@ class DatasetRead(BaseModel):
     operator_unit: str | None
     user_units: list[str]
     fields_count: int
+    proposals: list[str] = []  # important-data proposals for the whole table, for review
 
 
 class DatasetUpdate(RequestModel):

@@ -108,6 +108,8 @@ def apply_report(
         dataset.subjects = table.get("subjects")
         dataset.level = str(table.get("level") or "general-1")
         dataset.minors = bool(table.get("minors"))
+        proposals = [str(p)[:500] for p in table.get("proposals") or []][:10]
+        dataset.important_proposals = "\n".join(proposals) or None
         dataset.last_version_id = version.id
         session.flush()
         fields = {f.name: f for f in dataset.fields}

@@ -14,11 +14,11 @@ from pydantic import BaseModel, ValidationError
 
 from eduguard.cli.common import SafeTable, console, db_session, fail, friendly_errors
 from eduguard.compliance import flows, rules
-from eduguard.compliance.checks import FACTS
+from eduguard.compliance.checks import FACTS, UNIT_FACTS
 from eduguard.compliance.models import FindingStatus
 from eduguard.compliance.report import FORMATS
 from eduguard.compliance.rules import SEVERITIES, TARGETS
-from eduguard.compliance.schemas import FactsUpdate, TaskUpdate
+from eduguard.compliance.schemas import FactsUpdate, TaskUpdate, UnitFactsUpdate
 from eduguard.config import get_settings
 from eduguard.identity import service as identity_service
 from eduguard.validation import validation_details
@@ -171,8 +171,8 @@ def report(
     console.print(f"已导出合规报告（{count} 项发现）到 {output}")
 
 
-def _fact_value(name: str, raw: str) -> object:
-    kind = FACTS[name][1] if name in FACTS else "text"
+def _fact_value(name: str, raw: str, known: dict[str, tuple[str, str]] = FACTS) -> object:
+    kind = known[name][1] if name in known else "text"
     if kind == "bool":
         if raw.lower() not in ("true", "false", "yes", "no", "1", "0", "是", "否"):
             raise fail(f"{name} 须为 true 或 false")
@@ -220,6 +220,40 @@ def facts(
             shown = flows.get_facts(session, system_id, scope=ALL)
         table = _table("事实项", "说明", "值")
         for name, (label, _kind) in FACTS.items():
+            value = getattr(shown, name)
+            text = ("是" if value else "否") if isinstance(value, bool) else str(value or "—")
+            table.add_row(name, label, text)
+        table.add_row("notes", "备注", shown.notes or "—")
+        console.print(table)
+
+
+@compliance_app.command("unit-facts")
+@friendly_errors
+def unit_facts(
+    unit_id: Annotated[int, typer.Argument(help="单位 ID")],
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="登记事实，如 --set last_training_date=2026-09-01（可重复）"),
+    ] = None,
+) -> None:
+    """查看或登记单位的合规事实（数据安全管理办法、应急预案、培训、开放目录与共享清单、网络数据安全负责人）；记入审计日志。"""
+    values: dict[str, object] = {}
+    for item in assignments or []:
+        name, separator, raw = item.partition("=")
+        name = name.strip()
+        if not separator or (name not in UNIT_FACTS and name != "notes"):
+            known = "、".join([*UNIT_FACTS, "notes"])
+            raise fail(f"无法识别的事实项：{item}（可用：{known}）")
+        values[name] = _fact_value(name, raw.strip(), UNIT_FACTS)
+    with db_session() as session:
+        if values:
+            shown = flows.save_unit_facts(
+                session, unit_id, _validated(UnitFactsUpdate, values), scope=ALL, by="cli"
+            )
+        else:
+            shown = flows.get_unit_facts(session, unit_id, scope=ALL)
+        table = _table("事实项", "说明", "值")
+        for name, (label, _kind) in UNIT_FACTS.items():
             value = getattr(shown, name)
             text = ("是" if value else "否") if isinstance(value, bool) else str(value or "—")
             table.add_row(name, label, text)

@@ -42,6 +42,29 @@ FACTS: dict[str, tuple[str, str]] = {
     "risk_assessment_reported": ("风险评估报告已报送上级教育行政部门", "bool"),
     "collection_rules_ref": ("公开的收集使用规则（发布位置或文号）", "text"),
     "collection_rules_date": ("收集使用规则公开日期", "date"),
+    # sharing (notice items 7, 9, 10): providing the system's PI to other units or third parties
+    "pi_shared_with_others": ("向其他单位或第三方共享（提供）本系统的个人信息", "bool"),
+    "sharing_approval_ref": ("共享 100 万人以上个人信息经省级教育行政部门审核同意（文号）", "text"),
+    "children_sharing_assessment_ref": ("共享儿童信息前的数据安全评估（文号）", "text"),
+    "children_sharing_letter_ref": ("共享儿童信息签订的安全责任书（编号）", "text"),
+}
+
+# Facts people record per unit (the processor, not one system): name → (Chinese label, kind).
+UNIT_FACTS: dict[str, tuple[str, str]] = {
+    "security_rules_ref": ("本单位数据安全管理办法（文号或发布位置）", "text"),
+    "security_rules_date": ("数据安全管理办法印发日期", "date"),
+    "incident_plan_ref": ("网络安全事件应急预案（文号）", "text"),
+    "incident_plan_date": ("应急预案印发或最近修订日期", "date"),
+    "incident_plan_covers_data": (
+        "应急预案已纳入数据泄露、破坏等数据安全事件并明确处置措施",
+        "bool",
+    ),
+    "last_training_date": ("最近一次管理和技术人员数据安全培训日期", "date"),
+    "training_record_ref": ("培训记录（通知文号、签到表或课件）", "text"),
+    "open_catalog_ref": ("本单位数据开放目录（文号或发布位置）", "text"),
+    "sharing_list_ref": ("本单位数据共享责任清单（文号）", "text"),
+    "data_security_officer_name": ("网络数据安全负责人", "text"),
+    "data_security_department": ("网络数据安全管理机构", "text"),
 }
 
 # Notice item 11 names these as 敏感个人信息 needing a collective decision (种族、民族、宗教信仰、
@@ -132,6 +155,10 @@ class UnitSnap:
     responsibilities: dict[str, bool] = field(default_factory=dict)  # item 1's posts filled
     pi_subjects_total: int = 0  # over the unit's own systems (PIPL Art. 52: per processor)
     pi_officers: list[str] = field(default_factory=list)  # named on systems or as accounts
+    facts: dict[str, Any] = field(default_factory=dict)  # UNIT_FACTS recorded for the unit
+    important_datasets: list[str] = field(default_factory=list)  # "system / dataset", own systems
+    data_security_officers: list[str] = field(default_factory=list)  # named on its systems
+    security_department: str = ""  # item 1's 网络安全职能部门
 
 
 @dataclass(frozen=True)
@@ -149,7 +176,7 @@ class Outcome:
 Subject = UnitSnap | SystemSnap | DatasetSnap
 
 
-def _names(items: list[str], limit: int = 8) -> str:
+def list_names(items: list[str], limit: int = 8) -> str:
     shown = "、".join(items[:limit])
     return shown + (f" 等 {len(items)} 项" if len(items) > limit else "")
 
@@ -163,10 +190,28 @@ def _filled(value: Any) -> bool:
 # ---------------------------------------------------------------- system checks
 
 
+def _present(
+    facts: Mapping[str, Any],
+    names: tuple[str, ...],
+    known: Mapping[str, tuple[str, str]],
+    today: date,
+) -> Outcome | None:
+    """Every named fact filled; a date after ``today`` is not evidence."""
+    missing = [known[name][0] for name in names if not _filled(facts.get(name))]
+    future = [
+        f"{known[name][0]}为 {value.isoformat()}"
+        for name in names
+        if isinstance(value := facts.get(name), date) and value > today
+    ]
+    problems = [f"未登记：{'、'.join(missing)}"] if missing else []
+    if future:
+        problems.append(f"{'、'.join(future)}，晚于评估日期，不能作为证据")
+    return Outcome("；".join(problems)) if problems else None
+
+
 def fact_present(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
     system: SystemSnap = s
-    missing = [FACTS[name][0] for name in p["facts"] if not _filled(system.facts.get(name))]
-    return Outcome(f"未登记：{'、'.join(missing)}") if missing else None
+    return _present(system.facts, p["facts"], FACTS, ctx.today)
 
 
 def fact_within_days(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
@@ -267,7 +312,7 @@ def catalog_reviewed(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | No
     problems: list[str] = []
     if system.pending_review:
         problems.append(
-            f"{len(system.pending_review)} 个数据项的分类分级待审核（{_names(system.pending_review)}）"
+            f"{len(system.pending_review)} 个数据项的分类分级待审核（{list_names(system.pending_review)}）"
         )
     limit = p["max_age_days"]
     if system.last_reviewed_at is None:
@@ -329,7 +374,7 @@ def retention_set(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
     if dataset.retention_period and dataset.retention_period.strip():
         return None
     return Outcome(
-        f"数据集“{dataset.name}”含个人信息（{_names(dataset.pi_fields)}），未设定存储期限",
+        f"数据集“{dataset.name}”含个人信息（{list_names(dataset.pi_fields)}），未设定存储期限",
         fields=list(dataset.pi_fields),
     )
 
@@ -380,6 +425,49 @@ def unit_pi_officer(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | Non
     return Outcome("单位（个人信息处理者）未指定个人信息保护负责人（各系统未登记，且无该角色账户）")
 
 
+def unit_fact_present(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    unit: UnitSnap = s
+    outcome = _present(unit.facts, p["facts"], UNIT_FACTS, ctx.today)
+    if outcome is not None:
+        outcome.evidence = f"单位{outcome.evidence}"
+    return outcome
+
+
+def unit_record_within_days(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    """A unit's dated record: its reference filled and its date within ``max_age_days`` (a
+    date after the evaluation is not evidence)."""
+    unit: UnitSnap = s
+    problems = []
+    if not _filled(unit.facts.get(p["ref"])):
+        problems.append(f"单位未登记{UNIT_FACTS[p['ref']][0]}")
+    label = UNIT_FACTS[p["date"]][0]
+    when = unit.facts.get(p["date"])
+    if not isinstance(when, date):
+        problems.append(f"单位未登记{label}")
+    elif when > ctx.today:
+        problems.append(f"{label}为 {when.isoformat()}，晚于评估日期，不能作为证据")
+    elif (age := (ctx.today - when).days) > p["max_age_days"]:
+        problems.append(f"{label}为 {when.isoformat()}，距今 {age} 天，超过 {p['max_age_days']} 天")
+    return Outcome("；".join(problems)) if problems else None
+
+
+def unit_data_security_officer(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    """NDSR Art. 30: the processor of important data names a 网络数据安全负责人 and a 网络数据安全
+    管理机构 — the unit's own facts, or an officer named on one of its systems and item 1's
+    网络安全职能部门."""
+    unit: UnitSnap = s
+    officer = _filled(unit.facts.get("data_security_officer_name")) or unit.data_security_officers
+    department = _filled(unit.facts.get("data_security_department")) or bool(
+        unit.security_department.strip()
+    )
+    missing = [
+        label
+        for label, named in (("网络数据安全负责人", officer), ("网络数据安全管理机构", department))
+        if not named
+    ]
+    return Outcome(f"单位未明确：{'、'.join(missing)}") if missing else None
+
+
 def admin_roles_separated(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
     unit: UnitSnap = s
     problems = [
@@ -388,7 +476,7 @@ def admin_roles_separated(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome
         if not unit.admin_holders.get(role)
     ]
     if unit.combined_admins:
-        problems.append(f"账户 {_names(unit.combined_admins)} 兼任两个以上管理员角色")
+        problems.append(f"账户 {list_names(unit.combined_admins)} 兼任两个以上管理员角色")
     return Outcome("；".join(problems)) if problems else None
 
 
@@ -419,178 +507,11 @@ CHECKS: dict[str, CheckSpec] = {
     "retention_set": CheckSpec("dataset", {}, retention_set),
     "audit_retention_at_least": CheckSpec("unit", {"min_days": "int"}, audit_retention_at_least),
     "admin_roles_separated": CheckSpec("unit", {}, admin_roles_separated),
-}
-
-
-# ---------------------------------------------------------------- applies-to conditions
-
-
-def _min_pi_subjects(s: Any, value: Any) -> str | None:
-    system: SystemSnap = s
-    if system.pi_subjects >= value:
-        return f"存储约 {system.pi_subjects:,} 人的个人信息（≥ {value:,} 人）"
-    return None
-
-
-def _has_pi(s: Any, value: Any) -> str | None:
-    if bool(s.has_pi) != bool(value):
-        return None
-    return "含个人信息" if value else "不含个人信息"
-
-
-def _has_minors(s: Any, value: Any) -> str | None:
-    system: SystemSnap = s
-    if system.has_minors != bool(value):
-        return None
-    if not value:
-        return "不含儿童个人信息"
-    detail = f"：{_names(system.minors_fields)}" if system.minors_fields else ""
-    return f"含不满十四周岁儿童的个人信息{detail}"
-
-
-def _has_sensitive(s: Any, value: Any) -> str | None:
-    system: SystemSnap = s
-    if bool(system.sensitive_fields) != bool(value):
-        return None
-    if not value:
-        return "不含敏感个人信息"
-    return f"含敏感个人信息字段：{_names(system.sensitive_fields)}"
-
-
-def _has_item11_sensitive(s: Any, value: Any) -> str | None:
-    system: SystemSnap = s
-    if bool(system.item11_fields) != bool(value):
-        return None
-    if not value:
-        return "不含通知第11项所列敏感个人信息"
-    return f"含通知第11项所列敏感个人信息：{_names(system.item11_fields)}"
-
-
-def _min_mlps_level(s: Any, value: Any) -> str | None:
-    system: SystemSnap = s
-    if system.mlps_level is None or system.mlps_level < value:
-        return None
-    return f"网络安全等级保护第{system.mlps_level}级"
-
-
-def _system_kinds(s: Any, value: Any) -> str | None:
-    system: SystemSnap = s
-    labels = {"system": "信息系统", "website": "网站", "app": "App", "mini_program": "小程序"}
-    return f"类型为{labels.get(system.kind, system.kind)}" if system.kind in value else None
-
-
-def _in_unit_kinds(s: Any, value: Any) -> str | None:
-    system: SystemSnap = s
-    labels = {"school": "中小学校（学生多为未成年人）", "university": "高等学校"}
-    return labels.get(system.unit_kind, "") if system.unit_kind in value else None
-
-
-def _has_important_data(s: Any, value: Any) -> str | None:
-    system: SystemSnap = s
-    if bool(system.important_datasets) != bool(value):
-        return None
-    if not value:
-        return "无分级为重要数据的数据集"
-    return f"数据资源目录中分级为重要（核心）数据：{_names(system.important_datasets)}"
-
-
-def _pia_trigger(s: Any, value: Any) -> str | None:
-    """PIPL Art. 55: sensitive PI, entrusting or providing to others, cross-border."""
-    system: SystemSnap = s
-    reasons = []
-    if system.sensitive_fields:
-        reasons.append("处理敏感个人信息")
-    if (system.operator_name or "").strip() and system.has_pi:
-        reasons.append(f"委托第三方“{system.operator_name}”处理个人信息")
-    if system.storage_location == "overseas" and system.has_pi:
-        reasons.append("向境外提供个人信息")
-    if bool(reasons) != bool(value):
-        return None
-    return "、".join(reasons) if value else "无须事前影响评估的情形"
-
-
-def _serves_minors(s: Any, value: Any) -> str | None:
-    """Minors' data in the wide sense of the minors' online protection regulation (under 18):
-    children's data in the catalog, or any PI of a K-12 school's system (high-school pupils
-    are 14–17)."""
-    system: SystemSnap = s
-    serves = system.has_minors or (system.unit_kind == "school" and system.has_pi)
-    if serves != bool(value):
-        return None
-    if not value:
-        return "不处理未成年人个人信息"
-    return "处理未成年人（不满十八周岁）的个人信息"
-
-
-def _min_unit_pi_subjects(s: Any, value: Any) -> str | None:
-    unit: UnitSnap = s
-    if unit.pi_subjects_total >= value:
-        return f"本单位各系统合计约 {unit.pi_subjects_total:,} 人的个人信息（≥ {value:,} 人）"
-    return None
-
-
-def _has_operator(s: Any, value: Any) -> str | None:
-    system: SystemSnap = s
-    has = bool((system.operator_name or "").strip())
-    if has != bool(value):
-        return None
-    return f"由第三方“{system.operator_name}”运营" if value else "由本单位运营"
-
-
-def _storage_location(s: Any, value: Any) -> str | None:
-    system: SystemSnap = s
-    if system.storage_location != value:
-        return None
-    return "数据存储于境外" if value == "overseas" else "数据存储于境内"
-
-
-def _has_systems(s: Any, value: Any) -> str | None:
-    unit: UnitSnap = s
-    if (unit.system_count > 0) != bool(value):
-        return None
-    return f"登记了 {unit.system_count} 个信息系统" if value else "未登记信息系统"
-
-
-def _unit_kinds(s: Any, value: Any) -> str | None:
-    unit: UnitSnap = s
-    return "" if unit.kind in value else None
-
-
-@dataclass(frozen=True)
-class ConditionSpec:
-    target: str
-    kind: str  # "int" | "bool" | "str" | "list"
-    test: Callable[[Any, Any], str | None]  # None: does not apply; else why it applies ("" ok)
-    choices: tuple[str, ...] = ()
-
-
-CONDITIONS: dict[str, ConditionSpec] = {
-    "min_pi_subjects": ConditionSpec("system", "int", _min_pi_subjects),
-    "has_pi": ConditionSpec("system|dataset", "bool", _has_pi),
-    "has_minors": ConditionSpec("system", "bool", _has_minors),
-    "has_sensitive": ConditionSpec("system", "bool", _has_sensitive),
-    "has_item11_sensitive": ConditionSpec("system", "bool", _has_item11_sensitive),
-    "system_kinds": ConditionSpec(
-        "system", "list", _system_kinds, ("system", "website", "app", "mini_program")
-    ),
-    "in_unit_kinds": ConditionSpec(
-        "system",
-        "list",
-        _in_unit_kinds,
-        ("ministry", "province", "city", "county", "school", "university", "affiliated"),
-    ),
-    "has_important_data": ConditionSpec("system", "bool", _has_important_data),
-    "pia_trigger": ConditionSpec("system", "bool", _pia_trigger),
-    "min_unit_pi_subjects": ConditionSpec("unit", "int", _min_unit_pi_subjects),
-    "serves_minors": ConditionSpec("system", "bool", _serves_minors),
-    "min_mlps_level": ConditionSpec("system", "int", _min_mlps_level),
-    "has_operator": ConditionSpec("system", "bool", _has_operator),
-    "storage_location": ConditionSpec("system", "str", _storage_location, ("domestic", "overseas")),
-    "has_systems": ConditionSpec("unit", "bool", _has_systems),
-    "unit_kinds": ConditionSpec(
+    "unit_fact_present": CheckSpec("unit", {"facts": "unit_facts"}, unit_fact_present),
+    "unit_record_within_days": CheckSpec(
         "unit",
-        "list",
-        _unit_kinds,
-        ("ministry", "province", "city", "county", "school", "university", "affiliated"),
+        {"ref": "unit_fact", "date": "unit_date_fact", "max_age_days": "int"},
+        unit_record_within_days,
     ),
+    "unit_data_security_officer": CheckSpec("unit", {}, unit_data_security_officer),
 }

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from eduguard.audit import capture as audit_capture
 from eduguard.audit import service as audit_service
+from eduguard.catalog.models import Dataset
 from eduguard.compliance import citations, scoring, service
 from eduguard.compliance import report as compliance_report
 from eduguard.compliance import rules as compliance_rules
@@ -35,6 +36,8 @@ from eduguard.compliance.schemas import (
     ItemCount,
     TaskRead,
     TaskUpdate,
+    UnitFactsRead,
+    UnitFactsUpdate,
     UnitScore,
 )
 from eduguard.compliance.snapshot import Snapshot
@@ -48,6 +51,7 @@ ALL = "/"
 # Facts and tasks are edited by people: their changes are audited (column names only).
 # Findings are the rules' output: each evaluation is one event with its counts.
 audit_capture.register("compliance_facts", "compliance_facts")
+audit_capture.register("compliance_unit_facts", "compliance_unit_facts")
 audit_capture.register("compliance_tasks", "compliance_task")
 
 
@@ -85,6 +89,34 @@ def save_facts(
 ) -> FactsRead:
     system = orgs_service.get_system(session, system_id, scope=scope)
     return FactsRead.model_validate(service.save_facts(session, system.id, data, by=by))
+
+
+def important_proposals(session: Session, system_id: int, *, scope: str) -> list[tuple[str, str]]:
+    """The scan's important-data proposals for whole tables of a system (dataset name,
+    proposal): shown for review beside N13's duties, never a grade by themselves."""
+    system = orgs_service.get_system(session, system_id, scope=scope)
+    rows = session.execute(
+        select(Dataset.name, Dataset.important_proposals)
+        .where(Dataset.system_id == system.id, Dataset.present.is_(True))
+        .where(Dataset.important_proposals.is_not(None))
+        .order_by(Dataset.name)
+    ).all()
+    return [(name, line) for name, text in rows for line in (text or "").split("\n") if line]
+
+
+def get_unit_facts(session: Session, unit_id: int, *, scope: str) -> UnitFactsRead:
+    unit = orgs_service.get_unit(session, unit_id, scope=scope)
+    facts = service.get_unit_facts(session, unit.id)
+    if facts is None:
+        return UnitFactsRead(unit_id=unit.id)
+    return UnitFactsRead.model_validate(facts)
+
+
+def save_unit_facts(
+    session: Session, unit_id: int, data: UnitFactsUpdate, *, scope: str, by: str
+) -> UnitFactsRead:
+    unit = orgs_service.get_unit(session, unit_id, scope=scope)
+    return UnitFactsRead.model_validate(service.save_unit_facts(session, unit.id, data, by=by))
 
 
 # ---------------------------------------------------------------- evaluation

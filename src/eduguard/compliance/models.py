@@ -1,4 +1,4 @@
-"""Tables: facts people record per system, findings of the rules, their remediation tasks.
+"""Tables: facts people record per system and per unit, findings of the rules, their remediation tasks.
 
 Systems, units, datasets and users belong to other domains; they are referenced by foreign key
 only (cross-domain reads live in ``compliance.flows``).
@@ -65,6 +65,34 @@ class SystemFacts(IdMixin, TimestampMixin, Base):
     # item 4: the collection rules published to students, staff and parents, and since when
     collection_rules_ref: Mapped[str | None] = mapped_column(String(200))
     collection_rules_date: Mapped[date | None] = mapped_column(Date)
+    # sharing the system's PI (items 7, 9, 10): approval for 1,000,000+, children's safeguards
+    pi_shared_with_others: Mapped[bool] = mapped_column(Boolean, default=False)
+    sharing_approval_ref: Mapped[str | None] = mapped_column(String(200))
+    children_sharing_assessment_ref: Mapped[str | None] = mapped_column(String(200))
+    children_sharing_letter_ref: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class UnitFacts(IdMixin, TimestampMixin, Base):
+    """What a unit (the processor) records of its own duties: its data security rules and
+    incident plan (item 15), staff training (item 16), its open-data catalog and sharing list
+    (item 7), and for important data its network data security officer and department."""
+
+    __tablename__ = "compliance_unit_facts"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), unique=True)
+    security_rules_ref: Mapped[str | None] = mapped_column(String(200))  # 数据安全管理办法
+    security_rules_date: Mapped[date | None] = mapped_column(Date)
+    incident_plan_ref: Mapped[str | None] = mapped_column(String(200))  # 网络安全事件应急预案
+    incident_plan_date: Mapped[date | None] = mapped_column(Date)
+    incident_plan_covers_data: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_training_date: Mapped[date | None] = mapped_column(Date)  # 管理和技术人员培训
+    training_record_ref: Mapped[str | None] = mapped_column(String(200))
+    open_catalog_ref: Mapped[str | None] = mapped_column(String(200))  # 数据开放目录
+    sharing_list_ref: Mapped[str | None] = mapped_column(String(200))  # 数据共享责任清单
+    data_security_officer_name: Mapped[str | None] = mapped_column(String(100))
+    data_security_department: Mapped[str | None] = mapped_column(String(100))
     notes: Mapped[str] = mapped_column(Text, default="")
     updated_by: Mapped[str] = mapped_column(String(64), default="")
 

@@ -63,9 +63,13 @@ def score_model(ruleset: RuleSet) -> str:
     weights = "、".join(
         f"{label} {ruleset.weights.get(sev, 0)}" for sev, label in SEVERITIES.items()
     )
+    total = sum(ruleset.weights.get(rule.severity, 0) for rule in ruleset.rules)
     return (
-        f"本单位得分 = 按严重性加权（{weights}）的规则通过率，每条规则不论涉及多少数据集只计一次；"
-        "“得分”为本单位及所辖各单位本单位得分的平均值（与数据看板一致）。"
+        f"本单位得分 = 100 ×（1 − 有未整改发现的规则权重之和 ÷ 全部 {len(ruleset.rules)} 条规则的"
+        f"权重之和 {total}），权重按严重性（{weights}）；每条规则不论涉及多少系统或数据集只计一次，"
+        "最多扣去其自身权重所占的份额，因升级（如第三级以上系统的三员分离）而为高的发现按高计；"
+        "整改完一条规则涉及的全部对象即恢复其分值。“得分”为本单位及所辖各单位本单位得分的平均值"
+        f"（与数据看板一致）。规则版本 {ruleset.version} 起权重表示规则所占份额，不再是每项发现的扣分。"
     )
 
 
@@ -154,19 +158,24 @@ def to_pdf(
         ),
         Spacer(1, 4 * mm),
         p("一、各单位合规得分", sub),
+        p(f"得分算法：{meta['score_model']}"),
+        Spacer(1, 2 * mm),
     ]
-    score_rows = [[p(h) for h in ("单位", "得分", "高", "中", "低", "未整改", "已整改")]]
+    score_rows = [
+        [p(h) for h in ("单位", "得分", "本单位得分", "高", "中", "低", "未整改", "已整改")]
+    ]
     for s in scores:
         score_rows.append(
             [
                 p(s.unit),
                 p(s.score),
+                p(s.own_score),
                 *(p(s.open_by_severity.get(sev, 0)) for sev in SEVERITIES),
                 p(s.open_findings),
                 p(s.resolved_findings),
             ]
         )
-    widths = [90 * mm, 20 * mm, 15 * mm, 15 * mm, 15 * mm, 22 * mm, 22 * mm]
+    widths = [90 * mm, 20 * mm, 22 * mm, 15 * mm, 15 * mm, 15 * mm, 22 * mm, 22 * mm]
     story += [Table(score_rows, colWidths=widths, repeatRows=1, style=grid), Spacer(1, 4 * mm)]
     story.append(p(f"二、合规发现（共 {len(rows)} 项）", sub))
     # Grouped by rule: the rule's title, clauses and remediation once, then its findings. One

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from eduguard.compliance import citations
-from eduguard.compliance.checks import CHECKS, CONDITIONS, FACTS, Context, Outcome, Subject
+from eduguard.compliance.checks import CHECKS, FACTS, UNIT_FACTS, Context, Outcome, Subject
+from eduguard.compliance.conditions import CONDITIONS
 from eduguard.errors import ValidationFailed
 
 DEFAULT_RULES = Path(__file__).parent / "data" / "rules.toml"
@@ -171,24 +172,27 @@ class _Reader:
             if not isinstance(value, str) or not value:
                 raise self.error(key, "须为非空字符串", "must be a non-empty string")
             return value
-        if kind in ("fact", "date_fact", "int_fact"):
-            wanted_kind = {"date_fact": "date", "int_fact": "int"}.get(kind)
-            if value not in FACTS or (wanted_kind and FACTS[value][1] != wanted_kind):
-                wanted = {"date_fact": "日期类", "int_fact": "数值类"}.get(kind, "")
+        if kind in ("fact", "date_fact", "int_fact", "unit_fact", "unit_date_fact"):
+            known = UNIT_FACTS if kind.startswith("unit_") else FACTS
+            wanted_kind = {"date_fact": "date", "int_fact": "int"}.get(kind.removeprefix("unit_"))
+            if value not in known or (wanted_kind and known[value][1] != wanted_kind):
+                wanted = {"date_fact": "日期类", "int_fact": "数值类"}.get(
+                    kind.removeprefix("unit_"), ""
+                )
                 raise self.error(
                     key, f"不是已知的{wanted}事实项：{value!r}", f"is not a known fact: {value!r}"
                 )
             return value
-        if kind in ("facts", "list"):
+        if kind in ("facts", "unit_facts", "list"):
             if (
                 not isinstance(value, list)
                 or not value
                 or not all(isinstance(v, str) for v in value)
             ):
                 raise self.error(key, "须为非空字符串列表", "must be a non-empty list of strings")
-            if kind == "facts":
+            if kind in ("facts", "unit_facts"):
                 for item in value:
-                    self.param("fact", item, key)
+                    self.param("unit_fact" if kind == "unit_facts" else "fact", item, key)
             return tuple(value)
         raise self.error(key, f"参数类型 {kind} 未定义", f"unknown parameter kind {kind}")
 

@@ -50,26 +50,69 @@ class FactsUpdate(RequestModel):
     risk_assessment_reported: bool | None = None
     collection_rules_ref: Ref | None = None
     collection_rules_date: date | None = None
+    pi_shared_with_others: bool | None = None
+    sharing_approval_ref: Ref | None = None
+    children_sharing_assessment_ref: Ref | None = None
+    children_sharing_letter_ref: Ref | None = None
     notes: Notes | None = None
 
     @model_validator(mode="after")
     def _no_future_dates(self) -> FactsUpdate:
-        today = date.today()
-        for name in (
-            "provincial_filing_date",
-            "last_security_audit_date",
-            "cross_border_assessment_date",
-            "collective_decision_date",
-            "last_mlps_assessment_date",
-            "pia_date",
-            "minors_compliance_audit_date",
-            "risk_assessment_date",
-            "collection_rules_date",
-        ):
-            value = getattr(self, name)
-            if value is not None and value > today:
-                raise ValueError(f"{name}: 日期不能晚于今天")
+        _refuse_future_dates(self)
         return self
+
+
+def _refuse_future_dates(model: BaseModel) -> None:
+    """A recorded date is evidence of something done: never after today."""
+    today = date.today()
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, date) and value > today:
+            raise ValueError(f"{name}: 日期不能晚于今天")
+
+
+class UnitFactsUpdate(RequestModel):
+    """Facts a unit records of its own duties; omitted keys stay as they are, null clears."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    security_rules_ref: Ref | None = None
+    security_rules_date: date | None = None
+    incident_plan_ref: Ref | None = None
+    incident_plan_date: date | None = None
+    incident_plan_covers_data: bool | None = None
+    last_training_date: date | None = None
+    training_record_ref: Ref | None = None
+    open_catalog_ref: Ref | None = None
+    sharing_list_ref: Ref | None = None
+    data_security_officer_name: PersonName | None = None
+    data_security_department: PersonName | None = None
+    notes: Notes | None = None
+
+    @model_validator(mode="after")
+    def _no_future_dates(self) -> UnitFactsUpdate:
+        _refuse_future_dates(self)
+        return self
+
+
+class UnitFactsRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    unit_id: int
+    security_rules_ref: str | None = None
+    security_rules_date: date | None = None
+    incident_plan_ref: str | None = None
+    incident_plan_date: date | None = None
+    incident_plan_covers_data: bool = False
+    last_training_date: date | None = None
+    training_record_ref: str | None = None
+    open_catalog_ref: str | None = None
+    sharing_list_ref: str | None = None
+    data_security_officer_name: str | None = None
+    data_security_department: str | None = None
+    notes: str = ""
+    updated_by: str = ""
+    updated_at: datetime | None = None
 
 
 class FactsRead(BaseModel):
@@ -104,6 +147,10 @@ class FactsRead(BaseModel):
     risk_assessment_reported: bool = False
     collection_rules_ref: str | None = None
     collection_rules_date: date | None = None
+    pi_shared_with_others: bool = False
+    sharing_approval_ref: str | None = None
+    children_sharing_assessment_ref: str | None = None
+    children_sharing_letter_ref: str | None = None
     notes: str = ""
     updated_by: str = ""
     updated_at: datetime | None = None

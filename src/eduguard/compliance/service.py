@@ -15,16 +15,17 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from eduguard.compliance.checks import FACTS
+from eduguard.compliance.checks import FACTS, UNIT_FACTS
 from eduguard.compliance.models import (
     Finding,
     FindingStatus,
     RemediationTask,
     SystemFacts,
     TaskStatus,
+    UnitFacts,
 )
 from eduguard.compliance.rules import Rule, RuleSet
-from eduguard.compliance.schemas import FactsUpdate, TaskUpdate
+from eduguard.compliance.schemas import FactsUpdate, TaskUpdate, UnitFactsUpdate
 from eduguard.db.base import utcnow
 from eduguard.errors import NotFound, ValidationFailed
 
@@ -46,22 +47,53 @@ def facts_of(session: Session, system_ids: Collection[int]) -> dict[int, SystemF
     return {row.system_id: row for row in rows}
 
 
-def save_facts(session: Session, system_id: int, data: FactsUpdate, *, by: str) -> SystemFacts:
-    """Set the given facts of a system (create its row on first use); audited by capture."""
-    facts = get_facts(session, system_id)
-    if facts is None:
-        facts = SystemFacts(system_id=system_id)
-        session.add(facts)
+def _assign(
+    row: SystemFacts | UnitFacts,
+    data: FactsUpdate | UnitFactsUpdate,
+    known: dict[str, tuple[str, str]],
+    by: str,
+) -> None:
     for name, value in data.model_dump(exclude_unset=True).items():
-        kind = FACTS[name][1] if name in FACTS else "text"
+        kind = known[name][1] if name in known else "text"
         if kind == "bool":
             value = bool(value)
         elif name == "notes":
             value = value or ""
         elif isinstance(value, str):
             value = value or None
-        setattr(facts, name, value)
-    facts.updated_by = by[:64]
+        setattr(row, name, value)
+    row.updated_by = by[:64]
+
+
+def save_facts(session: Session, system_id: int, data: FactsUpdate, *, by: str) -> SystemFacts:
+    """Set the given facts of a system (create its row on first use); audited by capture."""
+    facts = get_facts(session, system_id)
+    if facts is None:
+        facts = SystemFacts(system_id=system_id)
+        session.add(facts)
+    _assign(facts, data, FACTS, by)
+    session.flush()
+    return facts
+
+
+def get_unit_facts(session: Session, unit_id: int) -> UnitFacts | None:
+    return session.scalar(select(UnitFacts).where(UnitFacts.unit_id == unit_id))
+
+
+def unit_facts_of(session: Session, unit_ids: Collection[int]) -> dict[int, UnitFacts]:
+    if not unit_ids:
+        return {}
+    rows = session.scalars(select(UnitFacts).where(UnitFacts.unit_id.in_(unit_ids)))
+    return {row.unit_id: row for row in rows}
+
+
+def save_unit_facts(session: Session, unit_id: int, data: UnitFactsUpdate, *, by: str) -> UnitFacts:
+    """Set the given facts of a unit (create its row on first use); audited by capture."""
+    facts = get_unit_facts(session, unit_id)
+    if facts is None:
+        facts = UnitFacts(unit_id=unit_id)
+        session.add(facts)
+    _assign(facts, data, UNIT_FACTS, by)
     session.flush()
     return facts
 

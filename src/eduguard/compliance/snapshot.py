@@ -19,6 +19,7 @@ from eduguard.compliance.checks import (
     FACTS,
     ITEM11_TYPES,
     PIPL28_TYPES,
+    UNIT_FACTS,
     AgreementSnap,
     DatasetSnap,
     SystemSnap,
@@ -173,6 +174,7 @@ def snapshot(session: Session, scope: str) -> Snapshot:
             system.datasets.append(snap)
             datasets.append(snap)
     holders, combined = _admin_holders(session)
+    unit_facts = service.unit_facts_of(session, unit_ids)
     pi_officers = _pi_officer_accounts(session)
     system_count = Counter(s.unit_id for s in systems)
     unit_snaps = []
@@ -184,6 +186,7 @@ def snapshot(session: Session, scope: str) -> Snapshot:
             held[role] = sorted(names)
         doubled = sorted({n for names in held.values() for n in names} & combined)
         own = [snap for snap in snaps.values() if snap.unit_id == u.id]
+        recorded = unit_facts.get(u.id)
         officers = sorted(
             {str(o.facts["pi_officer_name"]) for o in own if o.facts.get("pi_officer_name")}
             | set(pi_officers.get(u.id, []))
@@ -204,6 +207,18 @@ def snapshot(session: Session, scope: str) -> Snapshot:
                 },
                 pi_subjects_total=sum(o.pi_subjects for o in own),
                 pi_officers=officers,
+                facts={name: getattr(recorded, name) if recorded else None for name in UNIT_FACTS},
+                important_datasets=[
+                    f"{o.name} / {name}" for o in own for name in o.important_datasets
+                ],
+                data_security_officers=sorted(
+                    {
+                        str(o.facts["data_security_officer_name"])
+                        for o in own
+                        if o.facts.get("data_security_officer_name")
+                    }
+                ),
+                security_department=u.security_department or "",
             )
         )
     return Snapshot(unit_snaps, list(snaps.values()), datasets, paths)

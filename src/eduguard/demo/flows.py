@@ -16,7 +16,7 @@ from eduguard.catalog.schemas import FieldReview, SourceCreate
 from eduguard.classification import ColumnContext, classify, load_rules
 from eduguard.classification.rules import LEVELS
 from eduguard.compliance import flows as compliance_flows
-from eduguard.compliance.schemas import FactsUpdate
+from eduguard.compliance.schemas import FactsUpdate, UnitFactsUpdate
 from eduguard.db.base import utcnow
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import Role
@@ -414,6 +414,25 @@ def seed_compliance(session: Session, *, today: date) -> None:
             system_admin_name="实验小学 冯老师",
             security_admin_name="实验小学 陈老师",
             audit_admin_name="实验小学 褚老师",
+        ),
+        scope="/",
+        by="demo",
+    )
+    # The county's own duties: rules issued and a sharing list, but the incident plan does not
+    # cover data incidents yet and the last staff training is more than a year old.
+    compliance_flows.save_unit_facts(
+        session,
+        register.unit_id,
+        UnitFactsUpdate(
+            security_rules_ref="示例县教育局数据安全管理办法（示例教〔2025〕7号）",
+            security_rules_date=today - timedelta(days=300),
+            incident_plan_ref="示例县教育局网络安全事件应急预案（2024 年修订）",
+            incident_plan_date=today - timedelta(days=500),
+            incident_plan_covers_data=False,
+            last_training_date=today - timedelta(days=400),
+            training_record_ref="2025 年网络安全宣传周培训签到表",
+            open_catalog_ref="县教育局官网/信息公开/数据开放目录",
+            sharing_list_ref="示例县教育数据共享责任清单（2025 版）",
         ),
         scope="/",
         by="demo",

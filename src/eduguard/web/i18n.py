@@ -52,6 +52,13 @@ EN: dict[str, str] = {
     "合规事实": "Compliance facts",
     "已落实": "In place",
     "本系统的合规发现": "Findings of this system",
+    "单位的合规事实": "Compliance facts of the units",
+    "整表重要数据建议（待人工复核）": "Important-data proposals for whole tables (to review)",
+    "本单位的合规发现": "Findings of this unit",
+    "登记本单位的数据安全管理办法、应急预案、培训、数据开放目录与共享责任清单、网络数据安全负责人；每次修改均记入审计日志。": (
+        "Record the unit's data security rules, incident plan, training, open-data catalog and "
+        "sharing list, and its network data security officer; every change is audited."
+    ),
     "返回合规态势": "Back to the compliance posture",
     "最后修改": "Last changed",
     "备注": "Notes",

@@ -9,12 +9,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ConfigDict, Field, ValidationError
+from starlette.datastructures import FormData
 
 from eduguard import exports, labels
 from eduguard.access.policy import Principal, decide
 from eduguard.compliance import flows
 from eduguard.compliance import report as compliance_report
-from eduguard.compliance.checks import FACTS
+from eduguard.compliance.checks import FACTS, UNIT_FACTS
 from eduguard.compliance.models import FindingStatus
 from eduguard.compliance.rules import SEVERITIES
 from eduguard.compliance.schemas import (
@@ -23,6 +24,8 @@ from eduguard.compliance.schemas import (
     FactsUpdate,
     FindingRead,
     TaskUpdate,
+    UnitFactsRead,
+    UnitFactsUpdate,
     UnitScore,
 )
 from eduguard.config import get_settings  # the zone the PDF itself uses (compliance/report.py)
@@ -149,6 +152,19 @@ def update_facts(system_id: Id, body: FactsUpdate, caller: Writer, session: DbSe
     return flows.save_facts(session, system_id, body, scope=caller.scope, by=caller.username)
 
 
+@router.get("/api/v1/units/{unit_id}/compliance-facts", tags=["compliance"])
+def read_unit_facts(unit_id: Id, caller: Reader, session: DbSession) -> UnitFactsRead:
+    return flows.get_unit_facts(session, unit_id, scope=caller.scope)
+
+
+@router.patch("/api/v1/units/{unit_id}/compliance-facts", tags=["compliance"])
+def update_unit_facts(
+    unit_id: Id, body: UnitFactsUpdate, caller: Writer, session: DbSession
+) -> UnitFactsRead:
+    """Record a unit's own duties (rules, incident plan, training, sharing list…); audited."""
+    return flows.save_unit_facts(session, unit_id, body, scope=caller.scope, by=caller.username)
+
+
 # ---------------------------------------------------------------- console
 
 
@@ -171,13 +187,14 @@ def _page(
     )
     path, label = flows.narrow(session, caller.scope, unit_id)
     systems = orgs_service.list_systems(session, scope=caller.scope, limit=10_000)
+    scores = flows.unit_scores(session, path)
     return page(
         request,
         "compliance.html",
         status_code=422 if errors else 200,
         errors=errors or [],
         findings=found,
-        scores=flows.unit_scores(session, path),
+        scores=scores,
         systems=systems,
         status=status,
         unit_id=unit_id,
@@ -258,6 +275,7 @@ def _facts_page(
         labels={name: label for name, (label, _kind) in FACTS.items()},
         kinds={name: kind for name, (_label, kind) in FACTS.items()},
         findings=found,
+        proposals=flows.important_proposals(session, system_id, scope=caller.scope),
         can_write=_may(caller, "compliance:write"),
     )
 
@@ -271,16 +289,7 @@ def facts_page(request: Request, system_id: Id, caller: Reader, session: DbSessi
 async def facts_submit(
     request: Request, system_id: Id, caller: Writer, session: DbSession
 ) -> Response:
-    form = await request.form()
-    values: dict[str, object] = {}
-    for name, (_label, kind) in [*FACTS.items(), ("notes", ("", "text"))]:
-        raw = form.get(name)
-        if kind == "bool":
-            values[name] = raw == "true"
-        elif kind == "int" and isinstance(raw, str) and raw.strip().isdigit():
-            values[name] = int(raw.strip())
-        elif isinstance(raw, str):
-            values[name] = raw.strip() or None
+    values = _form_facts(await request.form(), FACTS)
     try:
         data = FactsUpdate.model_validate(values)
         with session.begin_nested():
@@ -291,10 +300,81 @@ async def facts_submit(
             raise
         errors = [exc.message(language(request))]
     except ValidationError as exc:
-        details = validation_details(exc.errors(), language(request))
-        labels = {name: label for name, (label, _kind) in FACTS.items()} | {"notes": "备注"}
-        errors = [
-            f"{labels.get(d['field'], d['field'])}：{d['message']}" if d["field"] else d["message"]
-            for d in details
-        ]
+        errors = _fact_errors(exc, FACTS, language(request))
     return _facts_page(request, session, caller, system_id, errors)
+
+
+def _form_facts(form: FormData, known: dict[str, tuple[str, str]]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for name, (_label, kind) in [*known.items(), ("notes", ("", "text"))]:
+        raw = form.get(name)
+        if kind == "bool":
+            values[name] = raw == "true"
+        elif kind == "int" and isinstance(raw, str) and raw.strip().isdigit():
+            values[name] = int(raw.strip())
+        elif isinstance(raw, str):
+            values[name] = raw.strip() or None
+    return values
+
+
+def _fact_errors(exc: ValidationError, known: dict[str, tuple[str, str]], lang: str) -> list[str]:
+    details = validation_details(exc.errors(), lang)
+    labels = {name: label for name, (label, _kind) in known.items()} | {"notes": "备注"}
+    return [
+        f"{labels.get(d['field'], d['field'])}：{d['message']}" if d["field"] else d["message"]
+        for d in details
+    ]
+
+
+def _unit_facts_page(
+    request: Request,
+    session: DbSession,
+    caller: Principal,
+    unit_id: Id,
+    errors: list[str] | None = None,
+) -> HTMLResponse:
+    unit = orgs_service.get_unit(session, unit_id, scope=caller.scope)
+    facts = flows.get_unit_facts(session, unit_id, scope=caller.scope)
+    found = [
+        f
+        for f in flows.findings(session, unit.path, lang=language(request))
+        if f.unit_id == unit.id and f.system_id is None
+    ]
+    return page(
+        request,
+        "compliance_unit_facts.html",
+        status_code=422 if errors else 200,
+        errors=errors or [],
+        unit=unit,
+        facts=facts,
+        labels={name: label for name, (label, _kind) in UNIT_FACTS.items()},
+        kinds={name: kind for name, (_label, kind) in UNIT_FACTS.items()},
+        findings=found,
+        can_write=_may(caller, "compliance:write"),
+    )
+
+
+@router.get("/compliance/units/{unit_id}", include_in_schema=False)
+def unit_facts_page(
+    request: Request, unit_id: Id, caller: Reader, session: DbSession
+) -> HTMLResponse:
+    return _unit_facts_page(request, session, caller, unit_id)
+
+
+@router.post("/compliance/units/{unit_id}", include_in_schema=False)
+async def unit_facts_submit(
+    request: Request, unit_id: Id, caller: Writer, session: DbSession
+) -> Response:
+    values = _form_facts(await request.form(), UNIT_FACTS)
+    try:
+        data = UnitFactsUpdate.model_validate(values)
+        with session.begin_nested():
+            flows.save_unit_facts(session, unit_id, data, scope=caller.scope, by=caller.username)
+        return see_other(request, f"/compliance/units/{unit_id}", "已保存单位合规事实")
+    except EduguardError as exc:
+        if exc.status_code == 404:
+            raise
+        errors = [exc.message(language(request))]
+    except ValidationError as exc:
+        errors = _fact_errors(exc, UNIT_FACTS, language(request))
+    return _unit_facts_page(request, session, caller, unit_id, errors)
