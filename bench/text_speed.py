@@ -9,7 +9,8 @@ batches of ``--batch`` rows as masking and the column scan do. Printed: the firs
 dictionary, once per process), then texts/s and MB/s of the scan proper. ``--ref`` times a git
 revision's scanner on the same notes in a subprocess (its ``src`` exported by git). ``--presidio``
 times the Presidio analyzer configured as in bench/presidio_peer.py on ``--peer-rows`` notes, when
-presidio is installed (it is not a dependency of the project).
+presidio is installed (it is not a dependency of the project: ``pip install -e '.[bench]'`` in a
+venv of its own, see bench/scan.py).
 """
 
 from __future__ import annotations
@@ -86,12 +87,13 @@ def measure_ref(ref: str, rows: int, batch: int) -> dict[str, float]:
 
 
 def measure_presidio(rows: int) -> dict[str, float] | None:
+    sys.path.insert(0, str(ROOT))  # bench/ as a package
     try:
         from bench.presidio_peer import LANGUAGE, build_analyzer
     except ImportError:
         return None
     texts = notes(rows)
-    analyzer = build_analyzer()
+    analyzer = build_analyzer(Path(tempfile.mkdtemp(prefix="eduguard-text-speed-")))
     started = time.perf_counter()
     for text in texts:
         analyzer.analyze(text=text, language=LANGUAGE)

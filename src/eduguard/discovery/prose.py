@@ -14,7 +14,7 @@ characters. At each surname in the text both lengths are weighed:
 The longer candidate wins ties unless jieba cuts it; the stronger right edge wins otherwise.
 
 >>> find_names("与王晓雨同学谈话后联系其母亲陈静。")
-[(1, 4), (12, 14)]
+[(1, 4), (14, 16)]
 >>> find_names("请各班高度重视，周末前完成。")
 []
 """
@@ -98,9 +98,12 @@ class _Words:
     def __init__(self, words: tuple[str, ...] | frozenset[str]) -> None:
         self.words = frozenset(words)
         self.lengths = sorted({len(word) for word in self.words}, reverse=True)
+        # one C-level match instead of a slice and a set look-up per length
+        ordered = sorted(self.words, key=len, reverse=True)
+        self._at = re.compile("|".join(re.escape(word) for word in ordered)).match
 
     def starts(self, text: str, at: int) -> bool:
-        return any(text[at : at + size] in self.words for size in self.lengths)
+        return self._at(text, at) is not None
 
     def ends(self, text: str, at: int, min_length: int = 1) -> bool:
         return any(
@@ -124,14 +127,14 @@ class _Context:
         self.text = text
         self.starts = {token.start: token for token in tokens}
         self.ends = {token.end: token for token in tokens}
+        self.words = words = segmenter()
         # the dictionary word of two or more characters covering each position
         self.inside = {
             at: token
             for token in tokens
-            if token.end - token.start > 1 and segmenter().is_word(token.word)
+            if token.end - token.start > 1 and words.is_word(token.word)
             for at in range(token.start + 1, token.end)
         }
-        self.words = segmenter()
 
     def cue_before(self, start: int, cues: _Words) -> bool:
         """A cue word ends at ``start`` as a word of its own (自由|文本: 由 is no cue there)."""
@@ -240,23 +243,31 @@ def _clause_tokens(text: str) -> list[Token]:
     words = segmenter()
     tokens: list[Token] = []
     for clause in _CLAUSE.finditer(text):
-        if _FIRST.isdisjoint(clause.group()):
+        part = clause.group()
+        if _FIRST.isdisjoint(part):
             continue
         offset = clause.start()
-        tokens += [
-            Token(t.word, t.start + offset, t.end + offset) for t in words.tokens(clause.group())
-        ]
+        if offset == 0:
+            tokens += words.tokens(part)
+        else:
+            tokens += [
+                Token(w, start + offset, end + offset) for w, start, end in words.tokens(part)
+            ]
     return tokens
+
+
+# where a surname may start (every compound surname starts with one of these characters)
+_NEXT_SURNAME = re.compile("[" + "".join(sorted(re.escape(char) for char in _FIRST)) + "]").search
 
 
 def find_names(text: str) -> list[tuple[int, int]]:
     """The (start, end) of each person name in ``text``, left to right, without overlaps."""
-    if not text:
+    if not text or (first := _NEXT_SURNAME(text)) is None:
         return []
     context = _Context(text, _clause_tokens(text))
     found: list[tuple[int, int]] = []
-    at = 0
-    while at < len(text):
+    at = first.start()
+    while True:
         pair = text[at : at + 2]
         surnames = [pair] if pair in COMPOUND else []
         if text[at] in SINGLE:
@@ -271,4 +282,7 @@ def find_names(text: str) -> list[tuple[int, int]]:
             at = hit[1]
         else:
             at += 1
-    return found
+        following = _NEXT_SURNAME(text, at)
+        if following is None:
+            return found
+        at = following.start()

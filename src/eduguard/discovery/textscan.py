@@ -181,11 +181,17 @@ def _names(frame: pl.DataFrame, parts: list[pl.DataFrame]) -> pl.DataFrame:
     candidates = frame.filter(pl.col("t").str.contains(r"\p{Han}"))
     rows: list[int] = []
     names: list[str] = []
+    by_text: dict[str, list[tuple[int, int]]] = {}  # once per distinct text of the batch
     for row, text in candidates.select("row", "t").iter_rows():
         blanked = text
-        for other in sorted(taken.get(row, ()), key=len, reverse=True):
-            blanked = blanked.replace(other, BLANK * len(other))
-        for start, end in find_names(blanked):
+        others = taken.get(row)
+        if others:
+            for other in sorted(others, key=len, reverse=True):
+                blanked = blanked.replace(other, BLANK * len(other))
+        located = by_text.get(blanked)
+        if located is None:
+            located = by_text[blanked] = find_names(blanked)
+        for start, end in located:
             rows.append(row)
             names.append(text[start:end])
     return pl.DataFrame(
