@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -21,7 +22,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from eduguard.classification import Rules
+from eduguard.classification import SENSITIVE_TYPES, Rules
 from eduguard.discovery import api
 from eduguard.discovery.columns import ColumnState
 from eduguard.discovery.engine import scan_table
@@ -117,18 +118,76 @@ def test_a_perturbed_label_changes_the_score(tmp_path: Path) -> None:
     again = list(real)
     again[0] = replace(real[0], labels=real[0].labels | {"EMAIL"})
     assert score(again, predicted).micro.recall < 1.0
+    # the new types are scored like the others: one DISCIPLINARY label dropped moves them
+    index = next(i for i, item in enumerate(real) if "DISCIPLINARY" in item.labels)
+    again = list(real)
+    again[index] = replace(real[index], labels=real[index].labels - {"DISCIPLINARY"})
+    moved = score(again, predicted)
+    assert moved.per_type["DISCIPLINARY"].precision < 1.0
+    assert (
+        moved.per_type["DISCIPLINARY"].support
+        == score(real, predicted).per_type["DISCIPLINARY"].support - 1
+    )
 
 
 def test_the_corpus_is_the_documented_one() -> None:
     real, jyt = real_columns(), jyt_elements()
     assert len(real) == 6272 and len({item.repo for item in real}) == 32
     assert len(jyt) == 3100
-    assert sum(bool(item.labels) for item in real) == 1482
+    assert sum(bool(item.labels) for item in real) == 1481
     # sibling copies of one code base are one cross-validation group
     assert len({item.group for item in real}) == 31
     by_key = {(item.repo, item.input.table, item.input.name): item for item in real}
     assert by_key[("AK0427/yqfkxt", "declares", "name")].labels == {"PERSON_NAME"}
     assert by_key[("AK0427/yqfkxt", "declares", "name")].input.siblings
+
+
+def test_the_corpus_follows_the_contract_for_the_new_types() -> None:
+    """pi-types.md: 低保 is SPECIAL_IDENTITY (not FINANCIAL), 处分/违纪 DISCIPLINARY, 犯罪
+    CRIMINAL_RECORD; ``sensitive`` agrees with the contract's sensitive types on every row (the
+    corpus README counts CN_RESIDENT_ID as sensitive too)."""
+    import csv
+
+    sensitive = SENSITIVE_TYPES | {"CN_RESIDENT_ID"}
+
+    for name in CORPUS_FILES:
+        with corpus_path(name).open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        comment = "comment" if name == "real_columns.csv" else "chinese_name"
+        for row in rows:
+            labels = set(filter(None, row["pi_types"].split(";")))
+            assert row["sensitive"] == ("1" if labels & sensitive else "0"), row
+            if "是否低保" in row[comment]:
+                assert "SPECIAL_IDENTITY" in labels and "FINANCIAL" not in labels, row
+            if "犯罪" in row[comment]:
+                assert "CRIMINAL_RECORD" in labels, row
+            if "处分原因" in row[comment] or "违纪描述" in row[comment]:
+                assert {"EDUCATION_RECORD", "DISCIPLINARY"} <= labels, row
+    real, jyt = real_columns(), jyt_elements()
+    support = Counter(code for item in real + jyt for code in item.labels)
+    assert support["DISCIPLINARY"] >= 40 and support["CRIMINAL_RECORD"] == 2
+    assert support["SPECIAL_IDENTITY"] == 2
+
+
+def test_the_relabelling_script_is_reproducible(tmp_path: Path) -> None:
+    """bench/corpus_relabel.py finds the shipped corpus up to date, and redoes it from old labels."""
+    script = Path(__file__).resolve().parents[2] / "bench" / "corpus_relabel.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name in CORPUS_FILES:
+        text = corpus_path(name).read_bytes().decode("utf-8")
+        # the labels as the shared corpus had them before the new types
+        old = text.replace(",SPECIAL_IDENTITY,1,", ",FINANCIAL,1,")
+        (tmp_path / name).write_bytes(old.encode("utf-8"))
+    assert old != text
+    args = [sys.executable, str(script), "--corpus", str(tmp_path)]
+    stale = subprocess.run([*args, "--check"], capture_output=True, text=True, timeout=120)
+    assert stale.returncode == 1
+    subprocess.run(args, capture_output=True, text=True, check=True, timeout=120)
+    for name in CORPUS_FILES:
+        assert (tmp_path / name).read_bytes() == corpus_path(name).read_bytes()
 
 
 def test_the_shipped_model_was_built_from_the_shipped_corpus() -> None:
@@ -140,6 +199,8 @@ def test_the_shipped_model_was_built_from_the_shipped_corpus() -> None:
         "corpus changed: rebuild with python -m eduguard.discovery.model build"
     )
     assert len(model.classes) >= 30 and "HEALTH" in model.classes
+    # the types docs/pi-types.md added, learnt from the relabelled corpus
+    assert {"SPECIAL_IDENTITY", "DISCIPLINARY", "CRIMINAL_RECORD"} <= set(model.classes)
 
 
 def test_a_missing_model_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -210,6 +271,32 @@ def test_columns_from_the_issue_get_their_types(
     assert {answer.code for answer in answers} == expected
     for answer in answers:
         assert any(line.startswith("列名与注释模型：") for line in answer.evidence), answer
+
+
+NEW_TYPE_COLUMNS = [
+    # (name, comment, sql type, expected): the types docs/pi-types.md added, JY/T names
+    ("SFDB", "是否低保", "nvarchar(1)", {"SPECIAL_IDENTITY"}),
+    ("SFDB", "", "nvarchar(1)", {"SPECIAL_IDENTITY"}),
+    ("CFYY", "处分原因", "nvarchar(100)", {"EDUCATION_RECORD", "DISCIPLINARY"}),
+    ("FZQKSM", "犯罪情况描述", "text", {"CRIMINAL_RECORD"}),
+]
+
+
+@pytest.mark.parametrize(("name", "comment", "sql_type", "expected"), NEW_TYPE_COLUMNS)
+def test_columns_of_the_new_types_get_them(
+    name: str, comment: str, sql_type: str, expected: set[str]
+) -> None:
+    siblings = (("id", "主键"), ("xh", "学号"), ("xm", "姓名"), ("remark", "备注"))
+    state = ColumnState(
+        name=name,
+        comment=comment or None,
+        scan_date=TODAY,
+        sql_type=sql_type,
+        table="xs_jbxx",
+        siblings=siblings,
+    )
+    state.flush()
+    assert {answer.code for answer in state.answer()} == expected
 
 
 def test_the_rules_alone_missed_them() -> None:

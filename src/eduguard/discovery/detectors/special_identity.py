@@ -31,10 +31,10 @@ DETECTOR = Detector(
         "sflsbz": "是否留守儿童",
         "sfjdlk": "是否建档立卡",
         "orphan": "孤儿",
-        "disabled": "残疾",
         "martyr": "烈士",
     },
-    name_phrases=("orphan", "martyr", "disabilitycert"),
+    # not ``disabled``: in most schemas that is the account's 禁用 flag (RuoYi, jeecg, Django)
+    name_phrases=("orphan", "martyr", "disability", "handicap"),
     keywords_zh=(
         "残疾",
         "孤儿",

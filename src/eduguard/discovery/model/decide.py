@@ -11,8 +11,9 @@ its readable Chinese evidence and confidence.
 The lexicon (:mod:`.lexicon`: JY/T data elements, vendor words) speaks like a rule: its type is
 kept unless the model rules it out, money words again only in a table about persons. A
 measurement column of a health-examination table (体检/晨检/视力筛查) that nothing else
-explains is HEALTH. A surrogate key (``student_id int``, “外键,学生id”) is never a student or
-staff number, whatever its name says (pi-types.md: surrogate keys → none).
+explains is HEALTH. A surrogate key (``student_id int``, “外键,学生id”) is given no type at all,
+whatever its name says (pi-types.md: surrogate keys → none). An uncommented column named just
+``name`` is a person's name only when the model, which reads the table, says so.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import re
 
 from eduguard.discovery.detectors import BY_CODE, NameHit
+from eduguard.discovery.detectors.base import normalise_name
 from eduguard.discovery.model import lexicon
 from eduguard.discovery.model.features import (
     ColumnInput,
@@ -34,18 +36,6 @@ VETO_SUPPORT = 40  # … but only by a model that saw at least this many columns
 # money is a person's only in a table about persons: one of its columns names or keys one
 _PERSON_TYPES = frozenset(
     {"PERSON_NAME", "STUDENT_NO", "STAFF_NO", "CN_RESIDENT_ID", "MOBILE_PHONE", "EXAM_REG_NO"}
-)
-# what a surrogate key (``student_id int``, “外键,学生id”) is not, whatever its name says
-_NOT_IN_KEYS = frozenset(
-    {
-        "STUDENT_NO",
-        "STAFF_NO",
-        "EXAM_REG_NO",
-        "STUDENT_REG_NO",
-        "TEACHER_CERT_NO",
-        "CN_RESIDENT_ID",
-        "PERSON_NAME",
-    }
 )
 _PERSON_KEYS = re.compile(
     r"(?:^|_)(?:user|member|student|stu|teacher|staff|person|emp|employee|parent|child|reader|"
@@ -128,12 +118,15 @@ def name_evidence(column: ColumnInput, model: ColumnModel | None) -> dict[str, N
             hits[code] = NameHit(f"{model_evidence(prediction)}；{person}", prediction.probability)
             continue
         hits[code] = NameHit(model_evidence(prediction), prediction.probability)
+    weak = _weak_rule(column)
     for code in rules:
         known = predictions.get(code)
         probability = known.probability if known is not None else 1.0
         rule = _rule_hit(code, column)
         if code in hits:
             hits[code] = NameHit(f"{hits[code].evidence}；{rule.evidence}", hits[code].confidence)
+        elif code in weak:
+            continue  # a bare ``name``: the model, which reads the table, decides alone
         elif probability >= RULE_VETO or model.support(code) < VETO_SUPPORT:
             hits[code] = NameHit(
                 f"{rule.evidence}（模型概率 {probability:.2f}）", max(0.5, min(0.6, probability))
@@ -173,9 +166,20 @@ def name_evidence(column: ColumnInput, model: ColumnModel | None) -> dict[str, N
             max(0.5, min(0.6, probability)),
         )
     if is_surrogate_key(column):
-        for code in _NOT_IN_KEYS & set(hits):
-            del hits[code]
+        # pi-types.md: surrogate and foreign keys are not personal, whatever the name says
+        # (``location_id bigint``, ``userId`` “违纪人Id”, ``wjId int``)
+        hits.clear()
     return hits
+
+
+def _weak_rule(column: ColumnInput) -> frozenset[str]:
+    """Rule types too generic to stand against the model: an uncommented column named just
+    ``name`` names its row's entity — a person in ``students``, not in ``class``/``role``/``dict``
+    (pi-types.md: a column is labelled by what it holds, judged from its table too)."""
+    _, compact = normalise_name(column.name)
+    if compact == "name" and not column.comment:
+        return frozenset({"PERSON_NAME"})
+    return frozenset()
 
 
 def _person_link(column: ColumnInput) -> str | None:
