@@ -187,8 +187,8 @@ class Settings(BaseSettings):
 
     worker: Literal["auto", "inline", "external"] = Field(
         default="auto",
-        description="后台任务（扫描、数据发布）由谁执行：inline 为 Web 服务进程内执行；"
-        "external 为另行运行 eduguard worker 与 eduguard release run；"
+        description="后台任务（扫描、数据发布、消息发送、期限提醒）由谁执行：inline 为 Web 服务进程内执行；"
+        "external 为另行运行 eduguard worker；"
         "auto（缺省）在演示模式或使用嵌入式 SQLite（未设 DATABASE_URL）时为 inline，否则为 external",
     )
 
@@ -198,6 +198,45 @@ class Settings(BaseSettings):
         if self.worker == "auto":
             return self.demo or not self.database_url
         return self.worker == "inline"
+
+    console_url: str | None = Field(
+        default=None,
+        description="控制台的对外地址（如 https://eduguard.example.edu.cn），"
+        "邮件与机器人消息中的链接以此开头；缺省只写路径",
+    )
+    smtp_host: str | None = Field(
+        default=None, description="发送邮件通知的 SMTP 服务器；缺省不发邮件（消息仍进站内信）"
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP 端口")
+    smtp_from: str = Field(default="eduguard@localhost", description="通知邮件的发件人地址")
+    smtp_username: str | None = Field(default=None, description="SMTP 登录用户名（可选）")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP 登录密码（可选）")
+    smtp_starttls: bool = Field(
+        default=False, description="连接 SMTP 后先以 STARTTLS 加密（经公网发送时应开启）"
+    )
+    notify_webhooks: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="群机器人（企业微信、钉钉等）的 Webhook 地址，JSON：名称 → URL，"
+        '如 {"security": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"}；'
+        "地址含密钥，视同密码保管",
+    )
+    notify_timeout_seconds: int = Field(
+        default=10, ge=1, le=120, description="发送一条邮件或机器人消息的超时（秒）"
+    )
+    clocks_webhook: str | None = Field(
+        default=None,
+        description="期限逾期升级时另行通知的群机器人名称（NOTIFY_WEBHOOKS 中的名称）",
+    )
+
+    @field_validator("notify_webhooks")
+    @classmethod
+    def _webhook_urls(cls, value: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        for name, url in value.items():
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name):
+                raise ValueError(f"EDUGUARD_NOTIFY_WEBHOOKS 中的名称“{name[:40]}”无效")
+            if not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", url.get_secret_value()):
+                raise ValueError(f"EDUGUARD_NOTIFY_WEBHOOKS 中“{name}”的地址不是 http(s) URL")
+        return value
 
     timezone: str = Field(
         default="Asia/Shanghai",

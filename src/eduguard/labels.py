@@ -177,6 +177,9 @@ OBJECT_TYPES: Names = {
     "audit": ("审计日志", "audit log"),
     "audit_event": ("审计事件", "audit event"),
     "keys": ("密钥", "keys"),
+    "clock": ("期限", "deadline"),
+    "notify_message": ("消息", "message"),
+    "notify_contact": ("通知邮箱", "notification address"),
 }
 
 _VERBS: Names = {
@@ -240,6 +243,17 @@ AUDIT_ACTIONS: Names = {
     "review.return": ("退回修改", "Returned for changes"),
     "review.withdraw": ("撤回申请", "Withdrawn"),
     "review.fulfil": ("申请办结", "Fulfilled"),
+    "clock.open": ("开始计时（期限）", "Deadline started"),
+    "clock.close": ("关闭期限", "Deadline closed"),
+    "clock.remind": ("发出期限提醒", "Deadline reminder sent"),
+    "clock.escalate": ("期限逾期升级", "Overdue deadline escalated"),
+    "notify.contact": ("设置通知邮箱", "Notification address set"),
+    "notify.read": ("标记消息已读/未读", "Messages marked read or unread"),
+}
+
+# Deadline kinds (clocks.Clock.kind); each domain registers its own with register().
+CLOCK_KINDS: Names = {
+    "manual": ("人工登记的期限", "Deadline entered by hand"),
 }
 
 AUDIT_RESULTS: Names = {
@@ -282,6 +296,8 @@ PERMISSIONS: Names = {
     "compliance:evaluate": ("执行合规评估", "Evaluate compliance"),
     "compliance:export": ("导出合规报告", "Export compliance reports"),
     "compliance:write": ("登记合规事实、处理整改任务", "Record facts, handle tasks"),
+    "clock:read": ("查看法定期限", "View legal deadlines"),
+    "clock:manage": ("开始/关闭法定期限", "Start and close legal deadlines"),
 }
 
 REVIEW_STATUSES: Names = {  # a catalog field's classification review
@@ -341,6 +357,7 @@ REGISTRY: dict[str, Names] = {
     "unit_kind": UNIT_KINDS,
     "system_kind": SYSTEM_KINDS,
     "rule": RULES,
+    "clock_kind": CLOCK_KINDS,
 }
 
 

@@ -1,7 +1,7 @@
-"""The background worker: executes queued scan runs, never inside a web request.
+"""Scan runs in the background, never inside a web request (the loop that polls for them,
+with releases and tasks, is :mod:`eduguard.worker.loop`).
 
-``work()`` polls for queued runs (``eduguard worker``; ``--once`` empties the queue and
-exits). Each run is claimed in a short transaction (PostgreSQL ``FOR UPDATE SKIP LOCKED``,
+Each run is claimed in a short transaction (PostgreSQL ``FOR UPDATE SKIP LOCKED``,
 SQLite a guarded status update), scanned outside any transaction while its progress is written
 to the run row every ``progress_seconds``, then applied to the catalog in one transaction —
 or marked failed with a Chinese message, leaving the catalog as it was.
@@ -319,31 +319,27 @@ class Heartbeat:
 def work(
     factory: sessionmaker[Session],
     *,
-    once: bool = False,
-    poll_seconds: float = 2.0,
+    once: bool = True,
     on_run: Callable[[int], None] | None = None,
     stale_minutes: int = DEFAULT_STALE_MINUTES,
     **options: Any,
 ) -> int:
-    """Execute queued runs; with ``once``, until the queue is empty. Returns how many ran.
+    """Execute the queued scan runs until none is left; how many ran (tools and tests).
 
-    Before looking for work (and whenever the queue runs dry) the worker does its
-    housekeeping: runs left ``running`` by a dead worker are failed, scheduled scans queued."""
+    ``eduguard worker`` runs :class:`eduguard.worker.loop.Worker` instead — scans, releases
+    and tasks in one loop; this is its scan part alone. Housekeeping comes first: runs left
+    ``running`` by a dead worker are failed, scheduled scans queued."""
+    if not once:
+        raise ValueError("catalog.jobs.work only empties the queue; run eduguard.worker")
     done = 0
     heartbeat = Heartbeat(factory, "external")
     housekeeping(factory, stale_minutes=stale_minutes)
     while True:
         heartbeat()
-        audit_tail.tick(
-            factory
-        )  # sign the audit log's tail every EDUGUARD_AUDIT_CHECKPOINT_SECONDS
+        audit_tail.tick(factory)  # sign the audit log's tail every EDUGUARD_AUDIT_CHECKPOINT_…
         run_id = run_next(factory, **options)
         if run_id is None:
-            if once:
-                return done
-            time.sleep(poll_seconds)
-            housekeeping(factory, stale_minutes=stale_minutes)
-            continue
+            return done
         done += 1
         if on_run is not None:
             on_run(run_id)

@@ -259,7 +259,7 @@ def refresh_stats() -> None:
 
 @friendly_errors
 def worker(
-    once: Annotated[bool, typer.Option("--once", help="执行完队列中的任务后退出")] = False,
+    once: Annotated[bool, typer.Option("--once", help="执行完队列中到期的任务后退出")] = False,
     poll: Annotated[
         float, typer.Option("--poll", min=0.1, help="队列为空时的轮询间隔（秒）")
     ] = 2.0,
@@ -273,33 +273,45 @@ def worker(
         ),
     ] = jobs.DEFAULT_STALE_MINUTES,
 ) -> None:
-    """后台任务：执行排队的扫描任务（数据资源目录），按计划为定期扫描的数据源排队，
-    并把进程中断而遗留为“扫描中”的任务置为失败。"""
+    """后台任务：执行排队的扫描、已批准的数据发布、消息发送与期限提醒，按计划为定期扫描的
+    数据源排队，并把进程中断而遗留的任务置为失败或重新排队。"""
+    import threading
+
+    from eduguard.worker.loop import Worker
+
     settings = get_settings()
     engine = open_engine(settings)
     factory = session_factory(settings, engine)
     audit_capture.install(factory, audit_checkpoints.CheckpointPolicy.from_settings(settings))
 
-    def report(run_id: int) -> None:
+    def report(what: str, item_id: int) -> None:
+        if what != "scan":
+            if what == "release":
+                console.print(f"数据发布申请 {item_id} 已处理")
+            return
         with factory() as session:
-            run = service.get_run(session, run_id)
+            run = service.get_run(session, item_id)
             state = RUN_LABELS[run.status.value]
             detail = f"（{run.error_message}）" if run.error_message else ""
             console.print(f"扫描任务 {run.id}：{state}{detail}")
 
+    loop = Worker(
+        factory,
+        settings,
+        scan_options={"sketch_key": _sketch_key(settings), **_run_options(settings)},
+        stale_minutes=stale_minutes,
+        on_done=report,
+    )
     try:
-        count = jobs.work(
-            factory,
-            once=once,
-            poll_seconds=poll,
-            on_run=report,
-            stale_minutes=stale_minutes,
-            sketch_key=_sketch_key(settings),
-            **_run_options(settings),
-        )
+        if once:
+            done = loop.drain()
+            console.print(
+                f"已执行 {done.scans} 个扫描任务、{done.releases} 个数据发布、"
+                f"{done.tasks} 个后台任务（消息、期限提醒）"
+            )
+        else:
+            loop.run(threading.Event(), poll_seconds=poll)
     except KeyboardInterrupt:
-        count = -1
+        pass
     finally:
         engine.dispose()
-    if count >= 0:
-        console.print(f"已执行 {count} 个扫描任务")

@@ -13,6 +13,9 @@ MODEL_MODULES = (
     "eduguard.reviews.models",
     "eduguard.release.models",
     "eduguard.compliance.models",
+    "eduguard.tasks.models",
+    "eduguard.notify.models",
+    "eduguard.clocks.models",
 )
 
 

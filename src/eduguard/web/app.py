@@ -28,8 +28,10 @@ from eduguard.web.routes import (
     auth,
     catalog,
     catalog_actions,
+    clocks,
     compliance,
     dashboard,
+    notify,
     pages_orgs,
     release,
     system,
@@ -52,6 +54,8 @@ ROUTERS = (
     release.router,
     compliance.router,
     dashboard.router,
+    clocks.router,
+    notify.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -111,7 +115,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # The tail of the audit log is signed every EDUGUARD_AUDIT_CHECKPOINT_SECONDS (audit/tail.py).
     policy = audit_checkpoints.CheckpointPolicy.from_settings(app.state.settings)
     with audit_tail.Checkpointer(app.state.session_factory, policy), ExitStack() as stack:
-        if app.state.settings.inline_worker:  # EDUGUARD_WORKER: scans and releases run here
+        if app.state.settings.inline_worker:  # EDUGUARD_WORKER: the worker loop runs here
             app.state.worker = stack.enter_context(
                 InlineWorker(app.state.session_factory, app.state.settings)
             )
