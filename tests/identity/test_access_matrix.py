@@ -35,15 +35,18 @@ EXPECTED: dict[Role, set[str]] = {
     | {"system:write", "agreement:write", "source:write", "catalog:scan", "catalog:review"}
     | {"catalog:export"}
     | {"release:read", "release:approve"}
-    | COMPLIANCE,
-    Role.data_operator: ORGS_READ | CATALOG | {"catalog:scan", "compliance:read"},
+    | COMPLIANCE
+    | {"publish:check"},
+    Role.data_operator: ORGS_READ | CATALOG | {"catalog:scan", "compliance:read", "publish:check"},
     Role.data_user: {"unit:read", "system:read", "catalog:read"}
-    | {"release:read", "release:request", "release:export"},
+    | {"release:read", "release:request", "release:export"}
+    | {"publish:check"},
     Role.pi_officer: ORGS_READ
     | CATALOG
     | {"catalog:export"}
     | {"release:read", "release:approve"}
-    | COMPLIANCE,
+    | COMPLIANCE
+    | {"publish:check"},
     Role.supervisor: ORGS_READ
     | CATALOG
     | {"catalog:export", "compliance:read", "compliance:export"}

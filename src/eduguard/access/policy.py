@@ -55,6 +55,7 @@ ACTIONS: dict[str, str] = {
     "compliance:evaluate": "执行合规评估",
     "compliance:export": "导出合规报告",
     "compliance:write": "登记合规事实、处理整改任务",
+    "publish:check": "公示前检查（上传待发布的文件）",
 }
 
 READ_ORGS = frozenset({"unit:read", "system:read", "agreement:read"})
@@ -81,15 +82,22 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | {"system:write", "agreement:write", "source:write", "catalog:scan", "catalog:review"}
     | {"catalog:export"}
     | {"release:read", "release:approve"}
-    | COMPLIANCE_MANAGE,
-    Role.data_operator: READ_ORGS | CATALOG_READ | {"catalog:scan", "compliance:read"},
+    | COMPLIANCE_MANAGE
+    | {"publish:check"},
+    Role.data_operator: READ_ORGS
+    | CATALOG_READ
+    | {"catalog:scan", "compliance:read"}
+    | {"publish:check"},
+    # the staff who post notices: a 公示 is checked by whoever is about to post it
     Role.data_user: frozenset({"unit:read", "system:read", "catalog:read"})
-    | {"release:read", "release:request", "release:export"},
+    | {"release:read", "release:request", "release:export"}
+    | {"publish:check"},
     Role.pi_officer: READ_ORGS
     | CATALOG_READ
     | {"catalog:export"}
     | {"release:read", "release:approve"}
-    | COMPLIANCE_MANAGE,
+    | COMPLIANCE_MANAGE
+    | {"publish:check"},
     Role.supervisor: READ_ORGS
     | CATALOG_READ
     | {"catalog:export", "compliance:read", "compliance:export"}

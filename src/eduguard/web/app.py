@@ -31,6 +31,7 @@ from eduguard.web.routes import (
     compliance,
     dashboard,
     pages_orgs,
+    publish,
     release,
     system,
     users,
@@ -52,6 +53,7 @@ ROUTERS = (
     release.router,
     compliance.router,
     dashboard.router,
+    publish.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -1,0 +1,117 @@
+"""``eduguard publish-check``: a verdict per document, each reason located, a copy that is clean."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import typer
+from typer.testing import CliRunner
+
+from eduguard.cli.publish import EXIT_CONFIRM, EXIT_FIX, register
+from eduguard.discovery import api
+from eduguard.protection.publish import check_file
+
+from .conftest import HEADER, NOTE, make_docx, rows
+from .test_excel_layout import make_workbook
+
+
+def _app() -> typer.Typer:
+    root = typer.Typer()
+
+    @root.callback()
+    def main() -> None:
+        """eduguard."""
+
+    register(root)
+    return root
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(_app(), ["publish-check", *args], env={"COLUMNS": "300"})
+    return result.exit_code, result.stdout
+
+
+def test_a_leaking_workbook_is_fixed_and_its_copy_is_clean(tmp_path: Path) -> None:
+    original = make_workbook(tmp_path / "公示.xlsx")
+    fixed = tmp_path / "公示_脱敏.xlsx"
+    code, out = _run(str(original), "--fix", str(fixed))
+    assert code == EXIT_FIX
+    assert "公示.xlsx：需处理" in out
+    assert "C 列“身份证号”有 6 处未脱敏的居民身份证号" in out and "公示!C5" in out
+    assert "G 列（表头为空）有 6 处未脱敏的银行卡号" in out  # under an empty header cell
+    assert "删除隐藏工作表“原始数据”" in out and "隐藏行 7、隐藏列 G" in out
+    assert "公示期 5个工作日" in out
+    book = openpyxl.load_workbook(fixed)
+    assert book.sheetnames == ["公示"]
+    sheet = book["公示"]
+    assert str(sheet["B5"].value)[1] == "*" and "*" * 10 in str(sheet["C5"].value)
+    assert sheet["D5"].value == 2000  # the aid amount is what a 公示 is for: kept
+    assert sheet["A1"].value and "公示名单" in str(sheet["A1"].value)  # the title is intact
+    assert all(cell.value is None for cell in sheet["G"])  # the hidden column is emptied
+    code, out = _run(str(fixed))
+    assert code == 0, out
+    assert "可以发布" in out
+    assert not any(table.leak for table in api.scan(fixed, sample=None).tables)
+
+
+def test_a_csv_copy_in_a_folder_and_json_output(tmp_path: Path) -> None:
+    lines = [",".join(HEADER)] + [",".join(row) for row in rows(8)]
+    source = tmp_path / "名单.csv"
+    source.write_bytes("\r\n".join(lines).encode("gbk"))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    code, out = _run(
+        str(source), str(make_docx(tmp_path / "通知.docx")), "--fix", str(out_dir), "-f", "json"
+    )
+    assert code == EXIT_FIX
+    documents = {doc["name"]: doc for doc in json.loads(out)["documents"]}
+    csv = documents["名单.csv"]
+    assert csv["leak"] and csv["fixed"] == str(out_dir / "名单_脱敏.csv")
+    where = [r["where"] for r in csv["reasons"] if r["pi_type"] == "CN_RESIDENT_ID"]
+    assert where and where[0][0] == "第 2 行，“身份证号”列"
+    assert (
+        documents["通知.docx"]["fixed"] is None and "暂不能" in documents["通知.docx"]["fix_error"]
+    )
+    again = check_file(out_dir / "名单_脱敏.csv")
+    assert not again.leak, [r.message for r in again.reasons]
+
+
+def test_children_named_only_by_the_title_need_confirmation(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"] = "三年级（2）班 2026 年春季“三好学生”拟表彰名单公示"
+    sheet.merge_cells("A1:C1")
+    sheet.append(["序号", "姓名", "班级"])
+    for index in range(1, 9):
+        sheet.append(
+            [index, f"{'王李张刘陈杨黄赵'[index - 1]}*{'伟芳娜敏静丽强磊'[index - 1]}", "三（2）班"]
+        )
+    sheet.append([NOTE])
+    path = tmp_path / "表彰.xlsx"
+    book.save(path)
+    check = check_file(path)
+    assert check.verdict == "confirm", [r.message for r in check.reasons]
+    assert any("通知第10条" in reason.action for reason in check.reasons)
+    code, _out = _run(str(path))
+    assert code == EXIT_CONFIRM
+
+
+def test_a_masked_twin_without_children_may_be_published(tmp_path: Path) -> None:
+    lines = ["序号,姓名,联系电话"] + [
+        f"{i},王*{'伟芳娜敏静丽强磊'[i]},138****{i:04d}" for i in range(8)
+    ]
+    source = tmp_path / "教师名单.csv"
+    source.write_text("\n".join(lines), encoding="utf-8")
+    check = check_file(source)
+    assert check.verdict == "publishable", [r.message for r in check.reasons]
+    assert _run(str(source))[0] == 0
+
+
+def test_usage_errors(tmp_path: Path) -> None:
+    assert _run(str(tmp_path / "nope.xlsx"))[0] == 2
+    original = make_workbook(tmp_path / "a.xlsx")
+    assert _run(str(original), "--fix", str(original))[0] == 2
+    assert _run(str(original), str(original), "--fix", str(tmp_path / "missing"))[0] == 2
