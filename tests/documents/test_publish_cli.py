@@ -115,3 +115,21 @@ def test_usage_errors(tmp_path: Path) -> None:
     original = make_workbook(tmp_path / "a.xlsx")
     assert _run(str(original), "--fix", str(original))[0] == 2
     assert _run(str(original), str(original), "--fix", str(tmp_path / "missing"))[0] == 2
+
+
+def test_addresses_cut_to_the_district_are_the_convention_not_a_leak(tmp_path: Path) -> None:
+    streets = ["珞喻路1037号", "建国路88号3栋", "人民路5号"]
+    lines = ["姓名,家庭住址"] + [
+        f"{name},湖北省武汉市洪山区{streets[i % 3]}"
+        for i, name in enumerate(["王*伟", "李*芳", "张*", "刘*敏", "陈*静", "杨*丽"])
+    ]
+    source = tmp_path / "住址.csv"
+    source.write_text("\n".join(lines), encoding="utf-8")
+    check = check_file(source)
+    assert check.leak and any(r.pi_type == "ADDRESS" for r in check.reasons)
+    fixed = tmp_path / "住址_脱敏.csv"
+    code, _out = _run(str(source), "--fix", str(fixed))
+    assert code == EXIT_FIX
+    assert "湖北省武汉市洪山区\n" in fixed.read_text(encoding="utf-8-sig").replace("\r", "")
+    again = check_file(fixed)
+    assert not again.leak, [r.message for r in again.reasons]
