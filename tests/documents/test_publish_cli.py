@@ -13,7 +13,7 @@ from eduguard.cli.publish import EXIT_CONFIRM, EXIT_FIX, register
 from eduguard.discovery import api
 from eduguard.protection.publish import check_file
 
-from .conftest import HEADER, NOTE, make_docx, rows
+from .conftest import HEADER, NOTE, make_docx, make_pdf, rows
 from .test_excel_layout import make_workbook
 
 
@@ -63,7 +63,12 @@ def test_a_csv_copy_in_a_folder_and_json_output(tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     code, out = _run(
-        str(source), str(make_docx(tmp_path / "通知.docx")), "--fix", str(out_dir), "-f", "json"
+        str(source),
+        str(make_pdf(tmp_path / "通知.pdf", count=6)),
+        "--fix",
+        str(out_dir),
+        "-f",
+        "json",
     )
     assert code == EXIT_FIX
     documents = {doc["name"]: doc for doc in json.loads(out)["documents"]}
@@ -71,9 +76,7 @@ def test_a_csv_copy_in_a_folder_and_json_output(tmp_path: Path) -> None:
     assert csv["leak"] and csv["fixed"] == str(out_dir / "名单_脱敏.csv")
     where = [r["where"] for r in csv["reasons"] if r["pi_type"] == "CN_RESIDENT_ID"]
     assert where and where[0][0] == "第 2 行，“身份证号”列"
-    assert (
-        documents["通知.docx"]["fixed"] is None and "暂不能" in documents["通知.docx"]["fix_error"]
-    )
+    assert documents["通知.pdf"]["fixed"] is None and "暂不能" in documents["通知.pdf"]["fix_error"]
     again = check_file(out_dir / "名单_脱敏.csv")
     assert not again.leak, [r.message for r in again.reasons]
 
@@ -131,5 +134,27 @@ def test_addresses_cut_to_the_district_are_the_convention_not_a_leak(tmp_path: P
     code, _out = _run(str(source), "--fix", str(fixed))
     assert code == EXIT_FIX
     assert "湖北省武汉市洪山区\n" in fixed.read_text(encoding="utf-8-sig").replace("\r", "")
+    again = check_file(fixed)
+    assert not again.leak, [r.message for r in again.reasons]
+
+
+def test_a_word_copy_keeps_its_layout_and_loses_comments_and_author(tmp_path: Path) -> None:
+    import docx
+
+    source = make_docx(tmp_path / "公示.docx")
+    document = docx.Document(str(source))
+    document.core_properties.author = "王老师"
+    document.add_comment(
+        document.paragraphs[1].runs, text="核对：联系电话13912345678", author="李四"
+    )
+    document.save(str(source))
+    fixed = tmp_path / "公示_脱敏.docx"
+    code, out = _run(str(source), "--fix", str(fixed))
+    assert code == EXIT_FIX and "脱敏副本" in out
+    copy = docx.Document(str(fixed))
+    assert copy.core_properties.author == "" and len(list(copy.comments)) == 0
+    cells = [cell.text for cell in copy.tables[0].rows[2].cells]
+    assert cells[0] == "1" and cells[1][1] == "*" and "*" * 10 in cells[2]  # 序号 kept
+    assert "138****1234" in copy.paragraphs[1].text
     again = check_file(fixed)
     assert not again.leak, [r.message for r in again.reasons]

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, expect
 from sqlalchemy import select
-from tests.documents.conftest import make_docx
+from tests.documents.conftest import make_pdf
 from tests.documents.test_excel_layout import make_workbook
 
 from eduguard.audit.models import AuditEvent
@@ -94,10 +94,10 @@ def test_a_check_is_its_owners_and_can_be_deleted(
 ) -> None:
     client = admin_client
     token = _poster(client, accounts)
-    sent = _upload(client, token, "家访.docx", make_docx(tmp_path / "家访.docx").read_bytes())
+    sent = _upload(client, token, "名单.pdf", make_pdf(tmp_path / "名单.pdf", count=8).read_bytes())
     location = sent.headers["location"]
     page = client.get(location)
-    assert 'data-verdict="fix"' in page.text and "暂不能自动生成" in page.text  # .docx: advice
+    assert 'data-verdict="fix"' in page.text and "暂不能自动生成" in page.text  # a PDF: advice
     accounts.create("other", {Role.data_user})
     accounts.login(client, "other")
     assert client.get(location).status_code == 404

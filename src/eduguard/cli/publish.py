@@ -1,7 +1,7 @@
 """``eduguard publish-check FILE... [--fix OUTPUT]``: 公示前检查 — may these documents be posted?
 
 Each file gets a verdict (可以发布 / 需确认 / 需处理), each reason with where it is and what to
-do. ``--fix`` writes a de-identified copy (.xlsx, .csv) beside the verdict: one file's copy to
+do. ``--fix`` writes a de-identified copy (.xlsx, .docx, .csv) beside the verdict: one file's copy to
 OUTPUT (a file, or a folder), several files' copies into the folder OUTPUT. stdout carries the
 result (``--format json`` pipes cleanly). Exit codes: 0 every file may be published, 4 some file
 must be fixed (a leak, something sensitive or hidden, a file that could not be read), 5 nothing
@@ -85,7 +85,9 @@ def publish_check(
     ],
     fix: Annotated[
         Path | None,
-        typer.Option("--fix", help="生成脱敏副本（.xlsx、.csv）：一个文件时为输出文件或文件夹"),
+        typer.Option(
+            "--fix", help="生成脱敏副本（.xlsx、.docx、.csv）：一个文件时为输出文件或文件夹"
+        ),
     ] = None,
     policy: Annotated[
         Path | None, typer.Option("--policy", help="脱敏策略文件（默认：公示脱敏策略）")

@@ -6,6 +6,8 @@
   default: 张*三, 4201**********1234, 138****1234), every other text cell (titles, notes)
   masked span by span, cell comments and document properties (author, last modified by)
   removed. Formulas are written as their values (a formula can read a removed sheet).
+* ``.docx``: see :mod:`.publish_docx` (cells and spans masked, comments, tracked deletions and
+  document properties removed).
 * ``.csv`` (and a ``.txt``/``.tsv`` table): every row masked, written as UTF-8 CSV with a byte
   order mark (Excel opens it), cells made formula-safe.
 
@@ -38,7 +40,7 @@ from eduguard.protection.policy import Policy, parse_policy
 from eduguard.protection.publish import CHANGED_TYPES, PublishCheck
 from eduguard.protection.writers import TableWriter, temporary_path
 
-FIXABLE = frozenset({"xlsx", "xlsm", "csv", "tsv", "txt"})
+FIXABLE = frozenset({"xlsx", "xlsm", "csv", "tsv", "txt", "docx"})
 _SHEET_ROW = re.compile(r"^(?P<sheet>.+)!第 (?P<row>\d+) 行$")
 
 
@@ -46,7 +48,7 @@ class FixUnsupported(Exception):
     def __init__(self, fmt: str) -> None:
         self.message_zh = (
             f"暂不能自动生成“{fmt or '该格式'}”文件的脱敏副本：请按检查结果在原文件中处理，"
-            "或另存为 Excel（.xlsx）或 CSV 后再检查"
+            "或另存为 Word（.docx）、Excel（.xlsx）或 CSV 后再检查"
         )
         super().__init__(self.message_zh)
 
@@ -74,6 +76,8 @@ def can_fix(check: PublishCheck) -> bool:
         return False
     if check.format in ("xlsx", "xlsm"):
         return all(hasattr(part.table, "excel_rows") for part in check.parts if _is_table(part))
+    if check.format == "docx":
+        return True
     return len(check.parts) == 1 and hasattr(check.parts[0].table, "table")
 
 
@@ -86,6 +90,16 @@ def write_fixed(
     policy = policy or publish_policy()
     if check.format in ("xlsx", "xlsm"):
         _fix_workbook(check, source, target, policy)
+    elif check.format == "docx":
+        from eduguard.protection.publish_docx import fix_docx
+
+        fix_docx(
+            check,
+            source,
+            target,
+            policy,
+            lambda name, columns: _plans(name, columns, check, policy),
+        )
     else:
         _fix_rows(check, target, policy)
 

@@ -205,6 +205,7 @@ def publish_download(
     media = {
         ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ".csv": "text/csv; charset=utf-8",
+        ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     }.get(copies[0].suffix, "application/octet-stream")
     return FileResponse(copies[0], media_type=media, filename=str(meta["fixed"]))
 
