@@ -13,7 +13,7 @@ from eduguard.cli.publish import EXIT_CONFIRM, EXIT_FIX, register
 from eduguard.discovery import api
 from eduguard.protection.publish import check_file
 
-from .conftest import HEADER, NOTE, make_docx, make_pdf, rows
+from .conftest import HEADER, NOTE, make_docx, make_pdf, people, rows
 from .test_excel_layout import make_workbook
 
 
@@ -158,3 +158,15 @@ def test_a_word_copy_keeps_its_layout_and_loses_comments_and_author(tmp_path: Pa
     assert "138****1234" in copy.paragraphs[1].text
     again = check_file(fixed)
     assert not again.leak, [r.message for r in again.reasons]
+
+
+def test_raw_data_in_a_hidden_sheet_is_a_leak_of_a_masked_workbook(tmp_path: Path) -> None:
+    path = make_workbook(tmp_path / "已脱敏.xlsx", hide=True)
+    book = openpyxl.load_workbook(path)
+    raw = book["原始数据"]
+    for row, pupil in enumerate(people(6), start=2):  # the raw sheet keeps the full values
+        raw.cell(row=row, column=2, value=pupil["id"])
+    book.save(path)
+    check = check_file(path)
+    assert check.leak and check.verdict == "fix"
+    assert {r.kind for r in check.reasons if r.severity == "fix"} == {"hidden"}

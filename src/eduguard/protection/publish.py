@@ -114,7 +114,10 @@ class PublishCheck:
 
     @property
     def leak(self) -> bool:
-        return any(reason.kind == "leak" for reason in self.reasons)
+        """Some direct identifier is unmasked somewhere (a hidden sheet included)."""
+        return any(part.report.leak for part in self.parts) or any(
+            reason.kind == "leak" for reason in self.reasons
+        )
 
     def verdict_label(self, lang: str = "zh") -> str:
         zh, en = VERDICT_LABELS[self.verdict]
