@@ -170,3 +170,26 @@ def test_raw_data_in_a_hidden_sheet_is_a_leak_of_a_masked_workbook(tmp_path: Pat
     check = check_file(path)
     assert check.leak and check.verdict == "fix"
     assert {r.kind for r in check.reasons if r.severity == "fix"} == {"hidden"}
+
+
+def test_health_results_are_withheld_even_with_masked_names(tmp_path: Path) -> None:
+    lines = ["姓名,身份证号,体检结论"] + [
+        f"{n},4201**********{1230 + i},{r}"
+        for i, (n, r) in enumerate(
+            zip(
+                ["王*伟", "李*芳", "张*", "刘*敏", "陈*静"],
+                ["龋齿", "视力异常", "贫血", "龋齿", "肥胖"],
+                strict=True,
+            )
+        )
+    ]
+    source = tmp_path / "体检结果.csv"
+    source.write_text("\n".join(lines), encoding="utf-8")
+    check = check_file(source)
+    assert not check.leak and check.verdict == "fix"
+    [withheld] = [r for r in check.reasons if r.kind == "sensitive"]
+    assert "“体检结论”列" in withheld.message and "通知第11条" in withheld.message
+    fixed = tmp_path / "copy.csv"
+    _run(str(source), "--fix", str(fixed))
+    text = fixed.read_text(encoding="utf-8-sig")
+    assert "龋齿" not in text and "王*伟" in text
