@@ -199,6 +199,9 @@ AUDIT_ACTIONS: Names = {
     "auth.rate_limited": ("登录尝试过于频繁", "Login attempts rate-limited"),
     "catalog.scan.cancel": ("取消扫描任务", "Scan cancelled"),
     "catalog.source.upload": ("上传数据源文件", "Data source file uploaded"),
+    "publish.check": ("公示前检查", "Document checked before posting"),
+    "publish.download": ("下载公示用脱敏副本", "De-identified copy for posting downloaded"),
+    "publish.delete": ("删除公示前检查结果", "Publish check deleted"),
     "auth.login": ("登录", "Logged in"),
     "auth.login_failed": ("登录失败", "Login failed"),
     "auth.logout": ("退出登录", "Logged out"),
@@ -298,6 +301,7 @@ PERMISSIONS: Names = {
     "compliance:write": ("登记合规事实、处理整改任务", "Record facts, handle tasks"),
     "clock:read": ("查看法定期限", "View legal deadlines"),
     "clock:manage": ("开始/关闭法定期限", "Start and close legal deadlines"),
+    "publish:check": ("公示前检查（上传待发布的文件）", "Check documents before posting"),
 }
 
 REVIEW_STATUSES: Names = {  # a catalog field's classification review

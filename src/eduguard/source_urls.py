@@ -607,3 +607,21 @@ def check_jdbc_url(url: str, connect_seconds: int = DEFAULT_CONNECT_SECONDS) -> 
         extra.append(f"connectTimeout={timeout}")
     separator = "&" if query else "?"
     return url + separator + "&".join(part for part in extra if part)
+
+
+# -- websites (eduguard scan https://…): told apart from database URLs, with the crawl's bounds
+@dataclass(frozen=True)
+class CrawlLimits:
+    """Bounds of one crawl (``eduguard scan URL --max-pages N --max-depth N``)."""
+
+    max_pages: int = 200  # fetches in all (pages and attachments)
+    max_depth: int = 3  # links from the start page
+    max_bytes: int = 50 << 20  # one response
+    timeout: float = 15.0  # one request, seconds
+    delay: float = 1.0  # between requests, seconds (robots.txt's Crawl-delay if longer)
+    max_seconds: float = 1800.0  # the whole crawl
+
+
+def is_web_url(text: str) -> bool:
+    """``http://`` or ``https://``: a website, never a database URL."""
+    return text[:8].lower().startswith(("http://", "https://"))

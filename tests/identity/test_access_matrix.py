@@ -38,16 +38,21 @@ EXPECTED: dict[Role, set[str]] = {
     | {"catalog:export"}
     | {"release:read", "release:approve"}
     | COMPLIANCE
-    | CLOCKS,
-    Role.data_operator: ORGS_READ | CATALOG | {"catalog:scan", "compliance:read", "clock:read"},
+    | CLOCKS
+    | {"publish:check"},
+    Role.data_operator: ORGS_READ
+    | CATALOG
+    | {"catalog:scan", "compliance:read", "clock:read", "publish:check"},
     Role.data_user: {"unit:read", "system:read", "catalog:read"}
-    | {"release:read", "release:request", "release:export"},
+    | {"release:read", "release:request", "release:export"}
+    | {"publish:check"},
     Role.pi_officer: ORGS_READ
     | CATALOG
     | {"catalog:export"}
     | {"release:read", "release:approve"}
     | COMPLIANCE
-    | CLOCKS,
+    | CLOCKS
+    | {"publish:check"},
     Role.supervisor: ORGS_READ
     | CATALOG
     | {"catalog:export", "compliance:read", "compliance:export"}

@@ -57,6 +57,7 @@ ACTIONS: dict[str, str] = {
     "compliance:write": "登记合规事实、处理整改任务",
     "clock:read": "查看法定期限",
     "clock:manage": "开始/关闭法定期限",
+    "publish:check": "公示前检查（上传待发布的文件）",
 }
 
 READ_ORGS = frozenset({"unit:read", "system:read", "agreement:read"})
@@ -86,18 +87,23 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | {"catalog:export"}
     | {"release:read", "release:approve"}
     | COMPLIANCE_MANAGE
-    | CLOCKS,
+    | CLOCKS
+    | {"publish:check"},
     Role.data_operator: READ_ORGS
     | CATALOG_READ
-    | {"catalog:scan", "compliance:read", "clock:read"},
+    | {"catalog:scan", "compliance:read", "clock:read"}
+    | {"publish:check"},
+    # the staff who post notices: a 公示 is checked by whoever is about to post it
     Role.data_user: frozenset({"unit:read", "system:read", "catalog:read"})
-    | {"release:read", "release:request", "release:export"},
+    | {"release:read", "release:request", "release:export"}
+    | {"publish:check"},
     Role.pi_officer: READ_ORGS
     | CATALOG_READ
     | {"catalog:export"}
     | {"release:read", "release:approve"}
     | COMPLIANCE_MANAGE
-    | CLOCKS,
+    | CLOCKS
+    | {"publish:check"},
     Role.supervisor: READ_ORGS
     | CATALOG_READ
     | {"catalog:export", "compliance:read", "compliance:export"}

@@ -43,6 +43,7 @@ from eduguard.discovery.columns import IDENTIFYING
 from eduguard.discovery.connectors import describe_source, open_source
 from eduguard.discovery.connectors.watchdog import Watchdog
 from eduguard.discovery.sketch import derive_key
+from eduguard.discovery.sources import SkippedFile
 from eduguard.errors import ValidationFailed
 from eduguard.labels import DEFAULT_TIMEZONE as LOCAL_ZONE
 from eduguard.orgs import service as orgs_service
@@ -322,7 +323,8 @@ def scan_source(
     errors: list[tuple[str, str]] = []
     sketches: dict[SketchKey, overlap.SketchData] = {}
     try:
-        tables = list(open_source(location, policy))
+        # a folder's files that are not scanned are listed in the report, never left out
+        tables = list(open_source(location, policy, skipped=True))
     except SourceError as error:
         report.tables.append(
             TableReport(name=shown, error={"code": error.code, "message": error.message_zh})
@@ -332,6 +334,12 @@ def scan_source(
     rows_before = 0
     for done, table in enumerate(tables):
         progress.table(table.name, done, rows_before)
+        if isinstance(table, SkippedFile):
+            reason = table.error
+            report.skipped.append(
+                {"name": table.name, "code": reason.code, "message": reason.message_zh}
+            )
+            continue
         if isinstance(table, FailedTable):
             failure = table.error
         else:

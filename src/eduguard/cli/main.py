@@ -32,6 +32,11 @@ COMMANDS: tuple[LazyCommand, ...] = (
         "扫描数据源，发现并分级其中的个人信息（scan a source for personal information）。",
     ),
     LazyCommand(
+        "publish-check",
+        "eduguard.cli.publish",
+        "公示前检查：文件能否发布、哪里要处理，并可生成脱敏副本（check documents before posting）。",
+    ),
+    LazyCommand(
         "worker",
         "eduguard.cli.catalog",
         "后台任务：执行排队的扫描、已批准的数据发布、消息发送与期限提醒，按计划为定期扫描的\n"

@@ -29,6 +29,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from eduguard.source_urls import CrawlLimits
 from eduguard.source_urls import is_url as is_database_url
 
 if TYPE_CHECKING:  # the scanner (polars …) is imported when a scan runs, not for --help
@@ -237,12 +238,17 @@ def _load_rules(err: Console, rules: Path | None, lang: str) -> Rules | None:
 
 
 def _run_scan(
-    source: str, sample_rows: int | None, rules: Rules | None, err: Console, lang: str
+    source: str,
+    sample_rows: int | None,
+    rules: Rules | None,
+    err: Console,
+    lang: str,
+    crawl: CrawlLimits | None = None,
 ) -> ScanReport:
     from eduguard.discovery import api
 
     with ScanProgressBar(err, lang) as progress:
-        return api.scan(source, sample=sample_rows, rules=rules, progress=progress)
+        return api.scan(source, sample=sample_rows, rules=rules, progress=progress, crawl=crawl)
 
 
 def _run_spark_scan(
@@ -315,6 +321,13 @@ def scan(
         str | None,
         typer.Option("--table", help="JDBC 数据源中要扫描的表（仅 --engine spark；默认全部表）"),
     ] = None,
+    max_pages: Annotated[
+        int,
+        typer.Option("--max-pages", min=1, max=100_000, help="扫描网站时最多抓取的页面和附件数"),
+    ] = 200,
+    max_depth: Annotated[
+        int, typer.Option("--max-depth", min=0, max=20, help="扫描网站时从起始页起跟随链接的层数")
+    ] = 3,
 ) -> None:
     """扫描数据源，发现并分级其中的个人信息（scan a source for personal information）。"""
     err = Console(stderr=True, highlight=False)
@@ -327,7 +340,8 @@ def scan(
     if engine == "spark":
         report = _run_spark_scan(source, sample_rows, loaded_rules, master, table, err, lang)
     else:
-        report = _run_scan(source, sample_rows, loaded_rules, err, lang)
+        crawl = CrawlLimits(max_pages=max_pages, max_depth=max_depth)
+        report = _run_scan(source, sample_rows, loaded_rules, err, lang, crawl)
         from eduguard.discovery.connectors import describe_source
 
         report.source = describe_source(source)

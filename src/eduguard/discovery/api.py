@@ -20,6 +20,7 @@ from eduguard.discovery.findings import Locatable, is_locatable, locate_findings
 from eduguard.discovery.model.infer import load_model
 from eduguard.discovery.report import ScanReport, TableReport
 from eduguard.discovery.sources import FailedTable, SkippedFile, SourceError, TableSource
+from eduguard.source_urls import CrawlLimits
 
 __all__ = ["DEFAULT_SAMPLE", "ProgressCallback", "scan"]
 
@@ -27,14 +28,16 @@ DEFAULT_SAMPLE = 10_000
 """Rows read per table by default: enough for a confident answer on every column type."""
 
 
-def _open(source: str | os.PathLike[str]) -> Iterator[TableSource | FailedTable]:
+def _open(
+    source: str | os.PathLike[str], crawl: CrawlLimits | None = None
+) -> Iterator[TableSource | FailedTable]:
     try:
         from eduguard.discovery.connectors import open_source
     except ImportError as error:  # connectors are optional for in-memory scans
         raise SourceError(
             "connectors_missing", "未安装数据源连接器，无法读取该来源", str(error)
         ) from error
-    return open_source(source, skipped=True)
+    return open_source(source, skipped=True, crawl=crawl)
 
 
 def _failed(name: str, error: SourceError) -> TableReport:
@@ -47,13 +50,15 @@ def scan(
     sample: int | None = DEFAULT_SAMPLE,
     rules: Rules | None = None,
     progress: ProgressCallback | None = None,
+    crawl: CrawlLimits | None = None,
 ) -> ScanReport:
     """Discover, classify and grade every table of ``source``.
 
     ``source`` is a file, folder or database URL (read by ``discovery.connectors``), one table
     or a list of tables. ``sample`` rows are read per table (None: all rows). A table that cannot
     be read is reported with its error and the scan goes on; a folder's file that is not scanned
-    (no reader for its type, hidden) is listed in ``report.skipped`` with the reason.
+    (no reader for its type, hidden) is listed in ``report.skipped`` with the reason. An
+    ``http(s)://`` source is a website crawled within ``crawl``'s limits (same host only).
 
     Raises :class:`~eduguard.discovery.model.infer.ModelError` before reading anything when the
     column model file is missing or damaged.
@@ -64,7 +69,7 @@ def scan(
     if isinstance(source, str | os.PathLike):
         label = os.fspath(source)
         try:
-            tables = _open(source)
+            tables = _open(source, crawl)
         except SourceError as error:
             return ScanReport(source=label, scanned_at=_now(), tables=[_failed(label, error)])
     elif isinstance(source, list):

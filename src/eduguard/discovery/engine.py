@@ -34,6 +34,10 @@ ProgressCallback = Callable[[str, int, int | None], None]
 _YOUNG_SCHOOL = re.compile(
     r"幼儿园|幼儿|小学|kindergarten|primary|preschool|(?:^|_)(?:yey|xx_xs)(?:_|$)"
 )
+# a document title naming a primary or junior grade (三年级, 初一): its pupils are under 14
+_YOUNG_TITLE = re.compile(
+    r"(?<![高大研中])[一二三四五六1-6]\s*年级|初中[一二]年级|(?<![月年])初[一二](?![十日])|[七八]年级|学前班"
+)
 _YOUNG_GRADE = r"^(?:小学)?[一二三四五六1-6]年级|^初[一1]|^(?:小|中|大)班$|^(?:Grade|G)\s?[1-6]$"
 _GRADE_NAME = re.compile(r"(?:^|_)(?:nj|bj|njmc|bjmc|grade|class|classname)(?:_|$)|年级|班级")
 _SUBJECT_PRIORITY = {code: rank for rank, code in enumerate(IDENTIFYING)}
@@ -301,6 +305,8 @@ def _minors(
     match = _YOUNG_SCHOOL.search(school)
     if match:
         reasons.append(f"未成年人：表名/注释含“{match.group(0)}”")
+    elif table.comment and (title := _YOUNG_TITLE.search(table.comment)):
+        reasons.append(f"未成年人：标题含“{title.group(0)}”")
     return reasons or None
 
 

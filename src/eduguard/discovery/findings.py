@@ -54,6 +54,16 @@ def masked_values(values: pl.Series) -> pl.Series:
     return values.str.contains(f"[{re.escape(MASK_CHARS)}]")
 
 
+# an address cut at a division (湖北省武汉市洪山区): the 公示 convention, generalised, not a leak
+_DIVISION_ONLY = r"^[\p{Han}]{2,20}(?:省|市|区|县|旗|州|盟|自治区|特别行政区)$"
+_STREET = r"[0-9０-９]|路|街|道|巷|号|村|组|栋|幢|室|弄|胡同|小区|楼|单元|社区|屯|里$"
+
+
+def generalised_addresses(values: pl.Series) -> pl.Series:
+    """Whether each address stops at a province, city or district (no street, no number)."""
+    return values.str.contains(_DIVISION_ONLY) & ~values.str.contains(_STREET)
+
+
 def _check(detector: Detector, column: ColumnReport) -> object:
     named = any(line.startswith(("列名", "列注释")) for line in column.evidence)
     if named and detector.loose_check is not None:
@@ -77,10 +87,13 @@ def _structured(
         else:
             compact = values.fill_null("")
             holds = check(Values(compact)) & present  # type: ignore[operator]
-        unmasked = holds & ~masked
+        hidden = masked
+        if code == "ADDRESS":
+            hidden = masked | (generalised_addresses(values.fill_null("")) & present)
+        unmasked = holds & ~hidden
         rows = unmasked.arg_true().to_list()
         found.append(
-            _finding(table, column.name, code, int(present.sum()), int(masked.sum()), rows)
+            _finding(table, column.name, code, int(present.sum()), int(hidden.sum()), rows)
         )
     return found
 

@@ -33,6 +33,7 @@ from eduguard.web.routes import (
     dashboard,
     notify,
     pages_orgs,
+    publish,
     release,
     system,
     users,
@@ -56,6 +57,7 @@ ROUTERS = (
     dashboard.router,
     clocks.router,
     notify.router,
+    publish.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -268,6 +268,25 @@ EN: dict[str, str] = {
     "通知邮箱已保存": "Notification e-mail saved",
     "已删除通知邮箱": "Notification e-mail removed",
     "人工登记的期限": "Deadline entered by hand",
+    # 公示前检查 (publish check)
+    "公示前检查": "Check before posting",
+    "文件": "File",
+    "上传待发布的文件": "Upload the document to be posted",
+    "上传的原文件检查后已立即删除；检查结果和脱敏副本保留 1 小时，仅您本人可见。": "The uploaded original was deleted right after the check; the verdict and the de-identified copy are kept for one hour, for you only.",
+    "下载脱敏副本": "Download the de-identified copy",
+    "位置": "Where",
+    "公示名单、录取名单、成绩单、通知附件等：Excel、Word（.docx）、PDF、网页、CSV 或文本，大小不超过 %d MB。检查后原文件立即删除，不会保存。": "Lists, admission lists, transcripts, notice attachments: Excel, Word (.docx), PDF, web page, CSV or text, up to %d MB. The original is deleted right after the check and never kept.",
+    "发布前请先处理下列问题。": "Fix the following before posting.",
+    "处理": "What to do",
+    "未发现未脱敏的个人信息、敏感信息或隐藏内容，可以发布。": "No unmasked personal information, sensitive information or hidden content found: it may be posted.",
+    "未发现未脱敏的直接标识，但文件涉及儿童信息，发布前请确认下列事项。": "No unmasked identifiers, but the document concerns children: confirm the following before posting.",
+    "检查": "Check",
+    "立即删除检查结果和副本": "Delete the verdict and the copy now",
+    "等": "and more",
+    "脱敏副本已删除隐藏工作表、清空隐藏行列、按公示惯例屏蔽个人信息，并清除作者等文档属性；发布前请再检查一遍副本。": "The copy has its hidden sheets removed, hidden rows and columns emptied, personal information masked by publication conventions and author properties stripped; check the copy once more before posting.",
+    "可以发布": "May be posted",
+    "需确认": "Confirm first",
+    "需处理": "Fix first",
 }
 
 

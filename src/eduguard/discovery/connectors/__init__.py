@@ -14,7 +14,7 @@ from pathlib import Path
 
 from eduguard.discovery.connectors.files import SUPPORTED_SUFFIXES, open_file, open_folder
 from eduguard.discovery.sources import FailedTable, SourceError, TableSource
-from eduguard.source_urls import SourcePolicy
+from eduguard.source_urls import CrawlLimits, SourcePolicy, is_web_url
 from eduguard.source_urls import is_url as is_database_url
 
 # The database connector (SQLAlchemy) is imported when a database URL is opened: a scan of a
@@ -24,15 +24,36 @@ __all__ = ["SUPPORTED_SUFFIXES", "describe_source", "is_database_url", "open_sou
 
 
 def open_source(
-    source: str | PathLike[str], policy: SourcePolicy | None = None, *, skipped: bool = False
+    source: str | PathLike[str],
+    policy: SourcePolicy | None = None,
+    *,
+    skipped: bool = False,
+    crawl: CrawlLimits | None = None,
 ) -> Iterator[TableSource | FailedTable]:
     """The tables of ``source``: a file, a folder (recursively) or a SQLAlchemy database URL.
 
     ``policy`` (database URLs): the host allow-list and driver timeouts; without one, hosts are
     not checked (the operator's own shell) but the URL's options always are. ``skipped``: a
     folder's files that are not scanned (no reader for their type, hidden) are yielded too, as
-    :class:`~eduguard.discovery.sources.SkippedFile` (a ``FailedTable``) with the reason."""
+    :class:`~eduguard.discovery.sources.SkippedFile` (a ``FailedTable``) with the reason.
+    An ``http(s)://`` URL is a website: its pages and attachments on that host, crawled within
+    ``crawl``'s limits (:mod:`.website`)."""
     text = str(source)
+    if is_web_url(text) and policy is not None:  # a registered source is never a website
+        yield FailedTable(
+            text,
+            SourceError(
+                "website_not_a_source",
+                "网站不能登记为数据源：请用命令行 eduguard scan 网址 扫描本校网站",
+                "a website is not a data source: scan it with eduguard scan URL",
+            ),
+        )
+        return
+    if is_web_url(text):
+        from eduguard.discovery.connectors.website import open_website
+
+        yield from open_website(text, crawl, skipped=skipped)
+        return
     if is_database_url(text):
         from eduguard.discovery.connectors.database import open_database
 
@@ -66,6 +87,8 @@ def open_source(
 def describe_source(source: str | PathLike[str]) -> str:
     """``source`` as it may be shown in a report: a database URL without its password."""
     text = str(source)
+    if is_web_url(text):
+        return text.split("#")[0]
     if is_database_url(text):
         from eduguard.discovery.connectors.database import parse_url
 
