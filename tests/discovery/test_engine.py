@@ -326,3 +326,27 @@ def test_bank_cards_a_check_digit_proves_are_not_also_student_numbers(rules: Rul
     )
     report = run(frame, rules, name="表格1", comment="2026年秋季学期国家助学金拟资助学生公示名单")
     assert column(report, "银行卡号").pi_types == ["BANK_CARD"]
+
+
+def test_a_health_examination_tables_people_columns_are_not_results(rules: Rules) -> None:
+    """In a 体检结果 table (a CSV with Chinese headers, no comments) the measurements are
+    HEALTH; who was examined — 序号, 姓名, 身份证号, 班级, 性别, 联系电话 — is not."""
+    ids = [resident_id(f"2013{month:02d}15", month) for month in range(1, 11)] * 2
+    frame = pl.DataFrame(
+        {
+            "序号": [str(n) for n in range(1, 21)],
+            "姓名": ["王晓雨", "陈静怡", "李子涵", "张一鸣", "刘若溪"] * 4,
+            "身份证号": ids,
+            "班级": ["初一(1)班", "初一(2)班"] * 10,
+            "性别": ["男", "女"] * 10,
+            "联系电话": ["13812345678", "13912345679"] * 10,
+            "左眼视力": ["4.8", "5.0"] * 10,
+            "身高": ["140", "138"] * 10,
+        }
+    )
+    report = run(frame, rules, name="体检结果")
+    types = {c.name: c.pi_types for c in report.columns}
+    assert types["序号"] == [] and types["班级"] == []
+    assert types["姓名"] == ["PERSON_NAME"] and types["身份证号"] == ["CN_RESIDENT_ID"]
+    assert types["性别"] == ["GENDER"] and types["联系电话"] == ["MOBILE_PHONE"]
+    assert types["左眼视力"] == ["HEALTH"] and types["身高"] == ["HEALTH"]

@@ -73,6 +73,13 @@ _NOT_MEASURED = frozenset(
         "term",
     ]
 )
+# the same in Chinese, read in the column's name and its comment: who was examined, where, when —
+# a 体检 table's 序号, 姓名, 身份证号, 班级 or 联系电话 are not examination results
+_NOT_MEASURED_ZH = (
+    "序号", "编号", "主键", "外键", "日期", "时间", "备注", "姓名", "学校", "班级", "年级",
+    "学号", "工号", "性别", "身份证", "证件", "电话", "手机", "地址", "民族", "出生", "学年",
+    "学期", "医生", "操作人", "登记人", "录入",
+)  # fmt: skip
 _TIME_TYPES = frozenset({"date", "datetime", "timestamp", "time", "timestamptz", "smalldatetime"})
 
 
@@ -201,8 +208,6 @@ def examination(
     tokens, compact = normalise_name(name)
     if not tokens or set(tokens) & _NOT_MEASURED or compact.endswith("id"):
         return None
-    if any(
-        word in comment for word in ("编号", "主键", "外键", "日期", "时间", "备注", "姓名", "学校")
-    ):
+    if any(word in name or word in comment for word in _NOT_MEASURED_ZH):
         return None
     return hits[0]
