@@ -370,13 +370,15 @@ def test_no_horizontal_overflow_on_the_main_pages(
     chromium: Browser,
 ) -> None:
     """Every page of each role's menu fits 1366 px and 390 px: wide tables scroll inside
-    their container, the sidebar collapses behind its button at phone width."""
+    their container, the sidebar collapses behind its button at phone width; every link those
+    pages show answers 200 (fetched with the role's browser session)."""
     _client, names = demo_client
     base, _app = live_server
     problems: list[str] = []
     for role in Role:
         username = names[role]
         state: Any = None  # one login per role (the login rate limit), both widths
+        checked: set[str] = set()  # link shapes already fetched for this role
         for width in WIDTHS:
             context = chromium.new_context(
                 locale="zh-CN", viewport={"width": width, "height": 900}, storage_state=state
@@ -403,6 +405,20 @@ def test_no_horizontal_overflow_on_the_main_pages(
                 for link in page.eval_on_selector_all(
                     "main a[href]", "links => links.map(a => a.getAttribute('href'))"
                 ):
+                    # Every link shown answers 200 in the browser too (one of each shape).
+                    target = urldefrag(link or "")[0]
+                    if (
+                        width == WIDTHS[0]
+                        and target.startswith("/")
+                        and not SKIP.search(target)
+                        and shape(target) not in checked
+                    ):
+                        checked.add(shape(target))
+                        answer = page.request.get(f"{base}{target}", max_redirects=0)
+                        if answer.status != 200:
+                            problems.append(
+                                f"{role.value} {href}: {target} answers {answer.status}"
+                            )
                     kind = DETAIL.search(link or "")
                     if kind and kind.group(1) not in details and link not in hrefs:
                         details[kind.group(1)] = link
