@@ -11,14 +11,20 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from eduguard import labels
+from eduguard.audit import service
 from eduguard.audit.models import AuditEvent
+from eduguard.audit.service import Actor
 from eduguard.cli.main import app as cli_app
 from eduguard.config import get_settings
 from eduguard.identity.models import Role
+from eduguard.orgs import service as orgs_service
+from eduguard.orgs.schemas import UnitCreate
 
 from .conftest import drop_protection, restore_protection, write_events
 
@@ -88,21 +94,53 @@ def test_auditor_searches_reads_and_sees_the_chain_status(auditor: TestClient) -
 
 
 def test_export_is_itself_an_audited_event(auditor: TestClient) -> None:
-    response = auditor.get("/audit/export", params={"format": "csv", "action": "system.read"})
+    factory = _factory(auditor)
+    with factory() as session, session.begin():
+        county = orgs_service.create_unit(session, UnitCreate(name="甲县教育局", kind="county"))
+        service.record(
+            session,
+            action="access.denied",
+            object_type="unit:write",
+            result="denied",
+            actor=Actor(username="t.owner", roles=("data_owner",), unit_path=county.path),
+        )
+    response = auditor.get("/audit/export", params={"format": "csv"})
     assert response.status_code == 200
     assert response.headers["content-disposition"].startswith("attachment;")
+    assert (
+        "filename*=UTF-8''%E5%AE%A1%E8%AE%A1%E6%97%A5%E5%BF%97-"
+        in (  # 审计日志-…
+            response.headers["content-disposition"]
+        )
+    )
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["序号", "时间(UTC)", "账户"]
-    assert [(row[8], row[10]) for row in rows[1:]] == [
-        ("system.read", "1"),
-        ("system.read", "2"),
-        ("system.read", "3"),
+    header = rows[0]
+    assert header[:3] == ["序号", "时间（北京时间）", "账户"] and "时间(UTC)" not in header
+    column = {name: header.index(name) for name in header}
+    reads = [row for row in rows[1:] if row[column["操作代码"]] == "system.read"]
+    assert [(row[column["操作"]], row[column["对象ID"]]) for row in reads] == [
+        ("查看信息系统", "1"),
+        ("查看信息系统", "2"),
+        ("查看信息系统", "3"),
     ]
+    assert {row[column["结果"]] for row in reads} == {"成功"}
+    denied = next(row for row in rows[1:] if row[column["操作代码"]] == "access.denied")
+    assert denied[column["单位"]] == "甲县教育局" and denied[column["单位路径"]] == county.path
+    assert denied[column["结果"]] == "拒绝" and denied[column["结果代码"]] == "denied"
+    assert denied[column["角色"]] == "数据主管"
+    assert denied[column["对象类型"]] == "新建/编辑/归档单位"  # the missing permission
+    with factory() as session:
+        first = session.get(AuditEvent, int(reads[0][column["序号"]]))
+        assert first is not None
+        beijing = labels.local_time(first.time, "Asia/Shanghai")
+    assert reads[0][column["时间（北京时间）"]] == f"{beijing:%Y-%m-%d %H:%M:%S}"
     xlsx = auditor.get("/api/v1/audit/export", params={"format": "xlsx"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     sheet = load_workbook(io.BytesIO(xlsx.content))["审计日志"]
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:Q{sheet.max_row}"
-    assert sheet.column_dimensions["Q"].width > sheet.column_dimensions["A"].width  # hash vs id
+    last = get_column_letter(len(header))
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:{last}{sheet.max_row}"
+    assert sheet.column_dimensions[last].width > sheet.column_dimensions["A"].width  # hash vs id
+    assert [c.value for c in sheet[1]] == header
     assert auditor.get("/api/v1/audit/export", params={"format": "pdf"}).status_code == 422
     with _factory(auditor)() as session:
         exports = list(
@@ -112,7 +150,7 @@ def test_export_is_itself_an_audited_event(auditor: TestClient) -> None:
                 )
             )
         )
-    assert exports[0].row_count == 3
+    assert exports[0].row_count == len(rows) - 1  # every event the CSV holds
     assert exports[0].username == "t.auditor" and exports[0].reason
 
 
@@ -152,7 +190,8 @@ def test_cli_verify_exit_codes_and_the_other_commands(
     assert result.exit_code == 0 and "#12" in result.output, result.output
     assert (cli_env / "audit" / "checkpoints.jsonl").exists()
     result = runner.invoke(cli_app, ["audit", "search", "--action", "system.read", "--limit", "5"])
-    assert result.exit_code == 0 and "system.read" in result.output
+    assert result.exit_code == 0 and "查看信息" in result.output, result.output
+    assert "时间（北京时间）" in result.output and "UTC" not in result.output
     target = tmp_path / "out.csv"
     result = runner.invoke(cli_app, ["audit", "export", "--format", "csv", "--output", str(target)])
     assert result.exit_code == 0, result.output

@@ -17,8 +17,11 @@ from tests.conftest import Accounts
 
 from eduguard.audit.models import AuditEvent
 from eduguard.catalog import flows, jobs, uploads
+from eduguard.catalog import service as catalog_service
 from eduguard.catalog.models import DataSource, Field
+from eduguard.catalog.schemas import SourceCreate
 from eduguard.config import Settings
+from eduguard.demo import samples
 from eduguard.errors import ValidationFailed
 from eduguard.identity.models import Role
 from eduguard.web.app import create_app
@@ -239,3 +242,42 @@ def test_the_demo_offers_its_own_sample_file(
     app.state.engine.dispose()
     stored = list(settings.source_uploads_dir.glob("*/*.csv"))
     assert len(stored) == 1 and stored[0].read_bytes().decode("gbk").startswith("学号,姓名")
+
+
+def test_the_demos_scan_button_leaves_its_made_up_databases_out(
+    admin_client: TestClient, accounts: Any, settings: Settings
+) -> None:
+    """扫描 in the demo queues only sources that can be read; a made-up ``*.example`` database
+    is marked on the page, and a system with nothing else says why it cannot be scanned."""
+    system_id, _token = _world(admin_client, accounts)
+    factory = admin_client.app.state.session_factory  # type: ignore[attr-defined]
+    with factory() as session, session.begin():
+        flows.add_source(
+            session,
+            system_id,
+            SourceCreate(name="业务数据库", location="postgresql://xj-db.county.example/xueji"),
+            scope="/",
+            policy=catalog_service.LocationPolicy(),
+        )
+    app = create_app(settings.model_copy(update={"demo": True, "worker": "external"}))
+    with TestClient(app, raise_server_exceptions=False) as demo:
+        token = Accounts(app.state.session_factory).login(demo, "owner")
+        page = demo.get(f"/catalog/systems/{system_id}").text
+        assert "演示用的虚构数据库，不参与扫描" in page
+        scan = f"/catalog/systems/{system_id}/scan"
+        refused = demo.post(scan, data={"csrf_token": token}, follow_redirects=False)
+        assert refused.status_code == 422
+        assert "演示数据源“业务数据库”的数据库地址是虚构的" in refused.text
+        assert demo.get("/api/v1/catalog/runs", params={"system_id": system_id}).json() == []
+        assert _upload(demo, system_id, token, "名单.csv", _csv()).status_code == 303
+        queued = demo.post(scan, data={"csrf_token": token}, follow_redirects=False)
+        assert queued.status_code == 303
+        shown = demo.get(queued.headers["location"]).text
+        assert "已排队 1 个扫描任务" in shown and "是虚构的数据库，未扫描" in shown
+        runs = demo.get("/api/v1/catalog/runs", params={"system_id": system_id}).json()
+        assert [r["status"] for r in runs] == ["queued"]
+    app.state.engine.dispose()
+    # A real install scans every source it was given (its worker reports what fails).
+    assert not samples.fictitious("postgresql://10.0.0.5/xueji")
+    assert samples.fictitious("mysql+pymysql://app-db.vendor.example/jxt")
+    assert not samples.fictitious("/srv/data/学籍.csv")

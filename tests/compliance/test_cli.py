@@ -6,6 +6,7 @@ import io
 import json
 import secrets
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from eduguard import labels
 from eduguard.audit.models import AuditEvent
 from eduguard.cli.main import app
 from eduguard.compliance.models import Finding
@@ -97,6 +99,35 @@ def test_evaluate_facts_task_and_reports(cli_env: None, db_url: str, tmp_path: P
     assert {"compliance.evaluate", "compliance.report.export", "compliance_facts.create"} <= actions
     assert "compliance_task.update" in actions
     engine.dispose()
+
+
+def test_a_report_without_output_is_a_dated_file_here_or_goes_to_stdout(
+    cli_env: None, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("init")[0] == 0
+    engine = make_engine(db_url)
+    with make_session_factory(engine)() as session, session.begin():
+        world = make_world(session)
+    engine.dispose()
+    folder = tmp_path / "work"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    day = labels.local_time(datetime.now(UTC), "Asia/Shanghai").strftime("%Y%m%d")
+    code, out = run("compliance", "report", "--unit", str(world.county))
+    assert code == 0, out
+    made = folder / f"乙县教育局-合规报告-{day}.pdf"
+    assert made.read_bytes().startswith(b"%PDF-")
+    assert str(made) in out.replace("\n", "")  # the path is said, in full
+    code, out = run("compliance", "report", "--unit", str(world.county))  # kept, not overwritten
+    assert code == 0 and (folder / f"乙县教育局-合规报告-{day}-2.pdf").is_file(), out
+    code, out = run("compliance", "report", "--format", "json", "--output", "-")
+    assert code == 0 and json.loads(out)["findings"] is not None
+    code, out = run("compliance", "report", "--output", "-")
+    assert code == 1 and "PDF 不能输出到终端" in out
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"乙县教育局-合规报告-{day}-2.pdf",
+        f"乙县教育局-合规报告-{day}.pdf",
+    ]
 
 
 def test_bad_input_is_one_chinese_line(cli_env: None, tmp_path: Path) -> None:

@@ -169,6 +169,14 @@ def test_api_docs_need_login_and_render(app_client: TestClient, accounts: Any) -
     assert "/api/v1/systems" in spec["paths"]
     docs = app_client.get("/api/docs")
     assert "swagger-ui-bundle.js" in docs.text and "<script>" not in docs.text
+    # Inside the console's shell: its menu and breadcrumbs, a Chinese title and introduction.
+    assert '<nav class="side"' in docs.text and 'class="crumbs"' in docs.text
+    assert "<title>API 文档 · eduguard</title>" in docs.text and "<h1>API 文档</h1>" in docs.text
+    assert "Authorization: Bearer" in docs.text and 'id="swagger-ui"' in docs.text
+    app_client.cookies.set("lang", "en")
+    assert "Everything the platform does is available" in app_client.get("/api/docs").text
+    app_client.cookies.clear()
+    assert app_client.get("/api/docs", follow_redirects=False).status_code in (303, 401)
 
 
 def test_edit_an_agreement_in_the_console(app_client: TestClient, accounts: Any) -> None:

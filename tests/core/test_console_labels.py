@@ -19,11 +19,11 @@ from __future__ import annotations
 import os
 import re
 from collections import deque
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urldefrag, urlencode, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -33,8 +33,11 @@ from sqlalchemy import select
 
 from eduguard import labels
 from eduguard.access.policy import ACTIONS, Principal, decide
+from eduguard.catalog import service as catalog_service
+from eduguard.catalog.models import DataSource
 from eduguard.compliance import rules as compliance_rules
 from eduguard.config import Settings
+from eduguard.db.base import utcnow
 from eduguard.demo import flows as demo_flows
 from eduguard.identity.models import Role
 from eduguard.orgs.models import Unit
@@ -59,6 +62,11 @@ class Page(HTMLParser):
         self.text: list[str] = []
         self.links: list[str] = []
         self.posts: list[str] = []
+        self.ids: set[str] = set()
+        # A GET form shown (a filter, the bulk-confirm preview, the release's dataset
+        # chooser) is followed as submitted with its default values.
+        self._form: tuple[str, list[tuple[str, str]]] | None = None
+        self._select: tuple[str, str | None] | None = None  # (name, first or selected value)
 
     def _hidden(self) -> bool:
         return any(hidden for _tag, hidden in self.stack)
@@ -69,14 +77,40 @@ class Page(HTMLParser):
             self.links.append(attr["href"])
         if attr.get("hx-get"):
             self.links.append(attr["hx-get"])
+        if attr.get("id"):
+            self.ids.add(attr["id"])
         if tag == "form" and attr.get("method", "get").lower() == "post":
             self.posts.append(attr.get("action", ""))
+        elif tag == "form" and attr.get("action", "").startswith("/"):
+            self._form = (attr["action"], [])
+        if self._form is not None and attr.get("name"):
+            kind = attr.get("type", "text")
+            if tag == "input" and kind in ("hidden", "text", "number", "search", "date"):
+                if attr.get("value"):
+                    self._form[1].append((attr["name"], attr["value"]))
+            elif tag == "input" and kind in ("checkbox", "radio") and "checked" in attr:
+                self._form[1].append((attr["name"], attr.get("value") or "on"))
+            elif tag == "select":
+                self._select = (attr["name"], None)
+        if tag == "option" and self._select is not None:
+            name, value = self._select
+            if value is None or "selected" in attr:
+                self._select = (name, attr.get("value", ""))
         if tag in VOID:
             return
         hint = "code" in attr.get("class", "").split()
         self.stack.append((tag, tag in ("script", "style") or hint))
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "select" and self._select is not None and self._form is not None:
+            name, value = self._select
+            if value:
+                self._form[1].append((name, value))
+            self._select = None
+        if tag == "form" and self._form is not None:
+            action, values = self._form
+            self.links.append(f"{action}?{urlencode(values)}" if values else action)
+            self._form = None
         for index in range(len(self.stack) - 1, -1, -1):
             if self.stack[index][0] == tag:
                 del self.stack[index:]
@@ -106,6 +140,7 @@ CODE_PATTERN = re.compile(
 )
 
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
 # In English, words such as "denied" or "confirmed" are words: only code-shaped codes count.
 CODE_PATTERN_EN = re.compile(
     r"(?<![A-Za-z0-9_.:/-])("
@@ -174,12 +209,32 @@ def demo_client(app_client: TestClient, accounts: object) -> tuple[TestClient, d
         },
         follow_redirects=False,
     )
-    assert created.status_code == 303, created.text
+    assert created.status_code == 303, created.text  # …whose message the next page shows
+    # Queued work and no worker: every page carries the banner (its text checked too).
+    with factory() as session, session.begin():
+        source = session.scalars(select(DataSource).order_by(DataSource.id)).first()
+        assert source is not None
+        run = catalog_service.queue_run(session, source, requested_by="walk")
+        run.requested_at = utcnow() - timedelta(minutes=5)
     return app_client, names
+
+
+SEEN_BLOCKS: dict[str, set[str]] = {}  # (username → ids of flash/banner pages showed it)
+
+
+def acknowledge(client: TestClient) -> None:
+    """An action every role may take, so the walk's first page shows its success message."""
+    done = client.post(
+        "/account/notices/acknowledge",
+        data={"csrf_token": client.headers["X-CSRF-Token"]},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
 
 
 def walk(client: TestClient, principal: Principal, lang: str = "zh") -> tuple[int, list[str]]:
     """Visit the console from /; the problems found (and how many pages were seen)."""
+    shown = SEEN_BLOCKS.setdefault(principal.username, set())
     problems: list[str] = []
     seen: set[str] = set()
     per_shape: dict[str, int] = {}
@@ -203,7 +258,14 @@ def walk(client: TestClient, principal: Principal, lang: str = "zh") -> tuple[in
             continue
         parsed = Page()
         parsed.feed(response.text)
+        shown |= parsed.ids & {"flash", "worker-banner"}
         text = "\n".join(parsed.text)
+        if lang == "en":
+            for block in ("flash", "worker-banner"):
+                found = re.search(f'id="{block}">([^<]*)<', response.text)
+                if found and CJK.search(found.group(1).replace("“", "").replace("”", "")):
+                    untranslated = found.group(1)
+                    problems.append(f"{url}: #{block} is not in English: {untranslated[:80]!r}")
         pattern = CODE_PATTERN_EN if lang == "en" else CODE_PATTERN
         for match in sorted(set(pattern.findall(text))):
             line = next(t for t in parsed.text if match in t)
@@ -246,9 +308,16 @@ def test_every_page_of_every_role_is_chinese_and_reachable(
         roles=frozenset({role}),
         unit_path=me.get("unit_path", "/"),
     )
+    acknowledge(client)
     pages, problems = walk(client, principal)
     assert pages >= 5, f"{role.value} reached only {pages} pages"
     assert not problems, "\n".join(problems)
+    # The walk read a success message and (for those who read the catalog) the no-worker
+    # banner too: issue #15's newer text.
+    expected = (
+        {"flash", "worker-banner"} if decide(principal, "catalog:read").allowed else {"flash"}
+    )
+    assert SEEN_BLOCKS[names[role]] == expected, SEEN_BLOCKS[names[role]]
 
 
 def test_the_walk_finds_a_raw_code() -> None:
@@ -301,13 +370,15 @@ def test_no_horizontal_overflow_on_the_main_pages(
     chromium: Browser,
 ) -> None:
     """Every page of each role's menu fits 1366 px and 390 px: wide tables scroll inside
-    their container, the sidebar collapses behind its button at phone width."""
+    their container, the sidebar collapses behind its button at phone width; every link those
+    pages show answers 200 (fetched with the role's browser session)."""
     _client, names = demo_client
     base, _app = live_server
     problems: list[str] = []
     for role in Role:
         username = names[role]
         state: Any = None  # one login per role (the login rate limit), both widths
+        checked: set[str] = set()  # link shapes already fetched for this role
         for width in WIDTHS:
             context = chromium.new_context(
                 locale="zh-CN", viewport={"width": width, "height": 900}, storage_state=state
@@ -334,6 +405,20 @@ def test_no_horizontal_overflow_on_the_main_pages(
                 for link in page.eval_on_selector_all(
                     "main a[href]", "links => links.map(a => a.getAttribute('href'))"
                 ):
+                    # Every link shown answers 200 in the browser too (one of each shape).
+                    target = urldefrag(link or "")[0]
+                    if (
+                        width == WIDTHS[0]
+                        and target.startswith("/")
+                        and not SKIP.search(target)
+                        and shape(target) not in checked
+                    ):
+                        checked.add(shape(target))
+                        answer = page.request.get(f"{base}{target}", max_redirects=0)
+                        if answer.status != 200:
+                            problems.append(
+                                f"{role.value} {href}: {target} answers {answer.status}"
+                            )
                     kind = DETAIL.search(link or "")
                     if kind and kind.group(1) not in details and link not in hrefs:
                         details[kind.group(1)] = link
@@ -362,5 +447,31 @@ def test_english_pages_show_names_too(
     principal = Principal(
         user_id=0, username=names[role], roles=frozenset({role}), unit_path=me["unit_path"]
     )
+    acknowledge(client)
     pages, problems = walk(client, principal, "en")
     assert pages >= 5 and not problems, "\n".join(problems)
+    expected = (
+        {"flash", "worker-banner"} if decide(principal, "catalog:read").allowed else {"flash"}
+    )
+    assert SEEN_BLOCKS[names[role]] == expected, SEEN_BLOCKS[names[role]]
+
+
+TEMPLATE_TEXT = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)""")
+
+
+def test_every_console_text_has_its_english() -> None:
+    """Every ``_("…")`` of every template (each page of each role, the upload, bulk-confirm and
+    release pages, the banner) has an entry in web/i18n.py, as has the no-worker banner."""
+    from eduguard.web import i18n, worker
+
+    templates = Path(i18n.__file__).parent / "templates"
+    missing = set()
+    for template in sorted(templates.glob("*.html")):
+        for match in TEMPLATE_TEXT.finditer(template.read_text(encoding="utf-8")):
+            text = match.group(1) if match.group(1) is not None else match.group(2)
+            if CJK.search(text) and text not in i18n.EN:
+                missing.add(f"{template.name}: {text}")
+    banner = worker.banner.__code__.co_consts
+    texts = [c for c in banner if isinstance(c, str) and c.startswith("有后台任务")]
+    assert texts and all(t in i18n.EN for t in texts), texts
+    assert not missing, "\n".join(sorted(missing))

@@ -3,6 +3,8 @@ in Chinese, what was done; a forged or altered message is not shown."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -99,3 +101,40 @@ def test_user_and_account_actions_say_what_was_done(
     )
     assert changed.status_code == 200, changed.text
     assert str(changed.url).endswith("/account") and "密码已修改" in (_flash(changed.text) or "")
+
+
+def test_every_console_action_says_it_in_english_too() -> None:
+    """Each ``see_other`` with a message passes its English one as well (read by source, so a
+    new action without it fails here, whichever role reaches it)."""
+    routes = Path(__file__).resolve().parents[2] / "src" / "eduguard" / "web" / "routes"
+    calls = 0
+    missing = []
+    for module in sorted(routes.glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "see_other"):
+                continue
+            calls += 1
+            has_message = len(node.args) >= 3 or any(k.arg == "message" for k in node.keywords)
+            has_english = len(node.args) >= 4 or any(k.arg == "english" for k in node.keywords)
+            if has_message and not has_english:
+                missing.append(f"{module.name}:{node.lineno}")
+    assert calls >= 30 and not missing, missing
+
+
+def test_the_message_follows_the_console_language(admin_client: TestClient) -> None:
+    client = admin_client
+    token = client.headers["X-CSRF-Token"]
+    client.cookies.set("lang", "en")
+    made = client.post(
+        "/units/new",
+        data={"csrf_token": token, "name": "己县教育局", "kind": "county"},
+        follow_redirects=True,
+    )
+    assert _flash(made.text) == "✓ Unit “己县教育局” created"
+    client.cookies.set("lang", "zh")
+    made = client.post(
+        "/units/new",
+        data={"csrf_token": token, "name": "庚县教育局", "kind": "county"},
+        follow_redirects=True,
+    )
+    assert _flash(made.text) == "✓ 已新建单位“庚县教育局”"

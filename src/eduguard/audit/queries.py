@@ -8,8 +8,8 @@ no COUNT(*) over ten million rows.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -17,10 +17,11 @@ from typing import IO, Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from eduguard import exports
+from eduguard import exports, labels
 from eduguard.audit.models import AuditEvent
 from eduguard.errors import NotFound, ValidationFailed
 
+# The event's own fields (JSON reads, the audit record of an export).
 EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", "序号"),
     ("time", "时间(UTC)"),
@@ -41,6 +42,65 @@ EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("hash", "哈希(SM3)"),
 )
 XLSX_MAX_ROWS = 1_048_575  # one sheet, minus the header
+
+
+@dataclass(frozen=True)
+class ExportView:
+    """How an export file reads for people: times in ``zone`` (EDUGUARD_TIMEZONE), units by
+    name, roles, actions, object types and results by their Chinese names; the codes follow
+    in hint columns at the end, beside the hashes that verify the chain."""
+
+    zone: str = labels.DEFAULT_TIMEZONE
+    unit_names: Mapping[str, str] = field(default_factory=dict)
+
+    def header(self) -> list[str]:
+        zone = "北京时间" if self.zone == labels.DEFAULT_TIMEZONE else self.zone
+        return [
+            "序号",
+            f"时间（{zone}）",
+            "账户",
+            "账户ID",
+            "角色",
+            "单位",
+            "客户端地址",
+            "操作",
+            "对象类型",
+            "对象ID",
+            "涉及字段",
+            "行数",
+            "结果",
+            "授权依据",
+            "操作代码",
+            "结果代码",
+            "单位路径",
+            "前一哈希",
+            "哈希(SM3)",
+        ]
+
+    def cells(self, event: AuditEvent) -> list[Any]:
+        # An access denial's object type is the permission that was missing (as on the page).
+        kind = "permission" if event.action == "access.denied" else "object_type"
+        return [
+            event.id,
+            labels.format_time(event.time, self.zone, "%Y-%m-%d %H:%M:%S"),
+            event.username,
+            event.user_id,
+            labels.labels("role", event.role_list),
+            self.unit_names.get(event.unit_path, event.unit_path),
+            event.client_address,
+            labels.label("audit_action", event.action),
+            labels.label(kind, event.object_type) if event.object_type else "",
+            event.object_id,
+            event.fields,
+            event.row_count,
+            labels.label("audit_result", event.result),
+            event.reason,
+            event.action,
+            event.result,
+            event.unit_path,
+            event.prev_hash,
+            event.hash,
+        ]
 
 
 @dataclass(frozen=True)
@@ -154,28 +214,22 @@ def iter_events(session: Session, flt: EventFilter, batch: int = 5000) -> Iterat
             session.expunge(row)
 
 
-def _cells(event: AuditEvent) -> list[Any]:
-    cells: list[Any] = []
-    for name, _label in EXPORT_COLUMNS:
-        value = getattr(event, name)
-        if name == "time":
-            value = _utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")
-        cells.append(value)
-    return cells
-
-
-def write_csv(events: Iterator[AuditEvent], handle: IO[str]) -> int:
+def write_csv(events: Iterator[AuditEvent], handle: IO[str], view: ExportView | None = None) -> int:
     """CSV for Excel (byte order mark first); every cell made safe by ``eduguard.exports``."""
+    view = view or ExportView()
     writer = exports.CsvExport(handle)
-    writer.writerow([label for _name, label in EXPORT_COLUMNS])
+    writer.writerow(view.header())
     count = 0
     for event in events:
-        writer.writerow(_cells(event))
+        writer.writerow(view.cells(event))
         count += 1
     return count
 
 
-def write_xlsx(events: Iterator[AuditEvent], target: Path | IO[bytes]) -> int:
+def write_xlsx(
+    events: Iterator[AuditEvent], target: Path | IO[bytes], view: ExportView | None = None
+) -> int:
+    view = view or ExportView()
     workbook = exports.write_only_workbook()
     sheet = workbook.create_sheet("审计日志")
 
@@ -187,23 +241,25 @@ def write_xlsx(events: Iterator[AuditEvent], target: Path | IO[bytes]) -> int:
                     "超出 Excel 单表行数上限，请缩小范围或改用 CSV",
                     "too many rows for one Excel sheet; narrow the filter or use CSV",
                 )
-            yield _cells(event)
+            yield view.cells(event)
 
     # Fitted widths (hashes capped), a frozen header and a filter, rows streamed.
-    count = exports.write_table(sheet, [label for _name, label in EXPORT_COLUMNS], rows())
+    count = exports.write_table(sheet, view.header(), rows())
     workbook.save(target)
     return count
 
 
-def export_bytes(session: Session, flt: EventFilter, fmt: str) -> tuple[bytes, int]:
+def export_bytes(
+    session: Session, flt: EventFilter, fmt: str, view: ExportView | None = None
+) -> tuple[bytes, int]:
     """The whole export in memory (console/API downloads); the CLI streams to a file."""
     if fmt == "csv":
         text_buffer = io.StringIO()
-        count = write_csv(iter_events(session, flt), text_buffer)
+        count = write_csv(iter_events(session, flt), text_buffer, view)
         return text_buffer.getvalue().encode("utf-8"), count
     if fmt == "xlsx":
         binary = io.BytesIO()
-        count = write_xlsx(iter_events(session, flt), binary)
+        count = write_xlsx(iter_events(session, flt), binary, view)
         return binary.getvalue(), count
     raise ValidationFailed(
         "format_invalid", "导出格式须为 csv 或 xlsx", "format must be csv or xlsx"

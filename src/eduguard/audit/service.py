@@ -155,6 +155,20 @@ def record(
     return audit_event
 
 
+def take_pending(session: Session) -> list[EventRecord]:
+    """The events queued in ``session`` and not yet written, removed from it: a read-only
+    request hands them to :func:`requeue` in a short writing transaction of its own."""
+    return [p.event for p in session.info.pop(PENDING_KEY, [])]
+
+
+def requeue(session: Session, events: Iterable[EventRecord]) -> None:
+    """Queue already-made events (:func:`take_pending`) in ``session``'s transaction."""
+    _attach_writer(session)
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    queue = session.info.setdefault(PENDING_KEY, [])
+    queue.extend(_Pending(audit_event, transaction) for audit_event in events)
+
+
 # ----------------------------------------------------------------- the writer
 
 

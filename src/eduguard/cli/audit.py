@@ -9,11 +9,13 @@ from typing import Annotated
 
 import typer
 
+from eduguard import labels
 from eduguard.audit import checkpoints, queries, retention, service, verify
 from eduguard.audit.checkpoints import CheckpointPolicy
 from eduguard.audit.service import Actor
 from eduguard.cli.common import SafeTable, console, db_session, fail, friendly_errors
 from eduguard.config import get_settings
+from eduguard.orgs import service as orgs_service
 
 audit_app = typer.Typer(help="审计日志 (audit log)", no_args_is_help=True)
 
@@ -144,16 +146,18 @@ def search_command(
     if as_json:
         console.print_json(json.dumps(rows, ensure_ascii=False, default=str))
         return
-    table = SafeTable("序号", "时间(UTC)", "账户", "操作", "对象", "字段", "结果")
+    view = queries.ExportView(get_settings().timezone)
+    table = SafeTable("序号", "时间", "账户", "操作", "对象", "字段", "结果")
+    table.caption = f"{view.header()[1]}；操作与结果的代码见 --json"
     for row in rows:
         table.add_row(
             str(row["id"]),
-            f"{row['time']:%Y-%m-%d %H:%M:%S}",
+            labels.format_time(row["time"], view.zone, "%Y-%m-%d %H:%M:%S"),
             row["username"],
-            row["action"],
+            labels.label("audit_action", row["action"]),
             f"{row['object_type'] or ''} {row['object_id'] or ''}".strip(),
             row["fields"],
-            row["result"],
+            labels.label("audit_result", row["result"]),
         )
     console.print(table)
 
@@ -179,11 +183,12 @@ def export_command(
     with db_session() as session:
         service.bind_actor(session, Actor.cli())
         events = queries.iter_events(session, flt)
+        view = queries.ExportView(get_settings().timezone, orgs_service.unit_names(session))
         if fmt == "csv":
             with output.open("w", encoding="utf-8", newline="") as handle:  # BOM by the writer
-                count = queries.write_csv(events, handle)
+                count = queries.write_csv(events, handle, view)
         else:
-            count = queries.write_xlsx(events, output)
+            count = queries.write_xlsx(events, output, view)
         service.record(
             session,
             action="audit.export",

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
 
+from eduguard import exports, labels
 from eduguard.cli.common import SafeTable, console, db_session, fail, friendly_errors
 from eduguard.compliance import flows, rules
 from eduguard.compliance.checks import FACTS, UNIT_FACTS
@@ -156,19 +157,47 @@ def findings(
 @compliance_app.command("report")
 @friendly_errors
 def report(
-    fmt: Annotated[str, typer.Option("--format", help="json、html 或 pdf")],
-    output: Annotated[Path, typer.Option("--output", help="输出文件")],
+    fmt: Annotated[str, typer.Option("--format", help="pdf、html 或 json")] = "pdf",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            help="输出文件；缺省写到当前目录的“单位-合规报告-日期.格式”；- 表示输出到标准输出（json、html）",
+        ),
+    ] = None,
     unit: Unit = None,
     rules_path: RulesPath = None,
 ) -> None:
-    """导出合规报告（JSON：每项发现一条，含规则、条款、严重性、单位、系统、状态）；导出记入审计日志。"""
+    """导出合规报告（PDF/HTML 含各单位得分；JSON 每项发现一条，含规则、条款、严重性、单位、系统、状态）；导出记入审计日志。"""
     if fmt not in FORMATS:
         raise fail("报告格式须为 json、html 或 pdf")
+    to_stdout = output is not None and str(output) == "-"
+    if to_stdout and fmt == "pdf":
+        raise fail("PDF 不能输出到终端：去掉 --output 写到当前目录，或用 --output 指定文件")
     ruleset = _ruleset(rules_path)
-    with db_session() as session:
+    settings = get_settings()
+    with db_session(settings) as session:
         body, count = flows.report(session, fmt, unit_id=unit, ruleset=ruleset)
+        if to_stdout:
+            typer.echo(body.decode("utf-8"), nl=False)
+            return
+        if output is None:
+            _path, label = flows.narrow(session, "/", unit)
+            output = _dated_file(Path.cwd(), label, fmt, settings.timezone)
         _write_atomically(output, body)
-    console.print(f"已导出合规报告（{count} 项发现）到 {output}")
+    console.print(f"已导出合规报告（{count} 项发现）到 {output.resolve()}")
+
+
+def _dated_file(folder: Path, label: str, fmt: str, zone: str) -> Path:
+    """``示例县第一中学-合规报告-20261202.pdf`` in ``folder`` (the date in ``zone``); a file of
+    that name already there is kept: the new one is ``…-20261202-2.pdf``."""
+    day = labels.local_time(datetime.now(UTC), zone).strftime("%Y%m%d")
+    candidate = folder / exports.file_name(label, "合规报告", day, suffix=fmt)
+    number = 2
+    while candidate.exists():
+        candidate = folder / exports.file_name(label, "合规报告", day, str(number), suffix=fmt)
+        number += 1
+    return candidate
 
 
 def _fact_value(name: str, raw: str, known: dict[str, tuple[str, str]] = FACTS) -> object:

@@ -177,6 +177,9 @@ def seed(session: Session, *, today: date | None = None) -> DemoLogin:
         ("auditor", Role.audit_admin, None, "审计管理员"),
         ("county-supervisor", Role.supervisor, county.id, "县教育局上级监管（只读本县）"),
         ("school-owner", Role.data_owner, school_a.id, "第一中学数据主管（只见本校）"),
+        # a research release needs a requester and, for sensitive fields, the PI officer
+        ("school-researcher", Role.data_user, school_a.id, "第一中学科研人员（申请数据发布）"),
+        ("school-pio", Role.pi_officer, school_a.id, "第一中学个人信息保护负责人（审核发布）"),
     )
     for username, role, unit_id, label in others:
         identity_service.create_user(

@@ -5,6 +5,7 @@ Every value is made up; the same seed gives the same file."""
 from __future__ import annotations
 
 import random
+from urllib.parse import urlsplit
 
 SAMPLE_NAME = "示例学生名单（GBK）.csv"
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -33,3 +34,15 @@ def students_csv(count: int = 200, seed: int = 2021) -> bytes:
             f"2021{n:04d},{name},{sex},{year}-{month:02d}-{day:02d},{resident},{phone},{grade}"
         )
     return ("\r\n".join(lines) + "\r\n").encode("gbk")
+
+
+def fictitious(location: str) -> bool:
+    """A database address the demo made up: its host lies under ``.example``, the top-level
+    domain reserved so that it names no real server (RFC 2606). Scanning it can only fail."""
+    if "://" not in location:
+        return False
+    try:
+        host = urlsplit(location).hostname or ""
+    except ValueError:
+        return False
+    return host == "example" or host.endswith(".example")

@@ -72,6 +72,14 @@ def path_names(session: Session, paths: Iterable[str]) -> dict[str, list[str]]:
     return {path: [names.get(i, str(i)) for i in path_ids(path)] for path in wanted}
 
 
+def unit_names(session: Session) -> dict[str, str]:
+    """Every unit's path → its name (``"/1/2/3/4/"`` → ``"示例县第一中学"``); ``"/"`` (the
+    platform's own events, with no unit) reads 全平台."""
+    names = {str(path): str(name) for path, name in session.execute(select(Unit.path, Unit.name))}
+    names["/"] = "全平台"
+    return names
+
+
 def get_unit(session: Session, unit_id: int, *, scope: str = ALL) -> Unit:
     unit = session.get(Unit, unit_id)
     if unit is None or not unit.path.startswith(scope):

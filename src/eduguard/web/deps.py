@@ -65,6 +65,8 @@ def get_session(request: Request) -> Iterator[Session]:
         session = factory()
     try:
         yield session
+        if is_read_only(session):
+            _audit_after_read(request, session)
         session.commit()
     except BaseException:
         session.rollback()
@@ -119,6 +121,16 @@ def write_after_read(request: Request, session: Session, work: Callable[[Session
 
         event.listen(session, "after_commit", write, once=True)
     queued.append(work)
+
+
+def _audit_after_read(request: Request, session: Session) -> None:
+    """A GET's audit events (an export, a search) are written once its read commits, in a
+    short writing transaction: appended inside the read-only one, they would have to upgrade
+    its lock, which SQLite refuses at once when another connection (the worker's heartbeat)
+    wrote since the read began."""
+    events = audit_service.take_pending(session)
+    if events:
+        write_after_read(request, session, lambda own: audit_service.requeue(own, events))
 
 
 # scope="function": commit before the response is sent, so a failed commit is never a 200.

@@ -53,11 +53,17 @@ def set_flash(request: Request, response: Response, message: str) -> None:
     )
 
 
-def see_other(request: Request, url: str, message: str | None = None) -> RedirectResponse:
-    """303 to ``url`` (a GET page), which shows ``message`` once."""
+def see_other(
+    request: Request, url: str, message: str | None = None, english: str | None = None
+) -> RedirectResponse:
+    """303 to ``url`` (a GET page), which shows ``message`` once — or ``english`` when the
+    console is in English (every console action passes both; a test checks)."""
+    from eduguard.web.deps import language  # deps → render → flash: imported when used
+
     response = RedirectResponse(url, status_code=303)
     if message:
-        set_flash(request, response, message)
+        shown = english if english and language(request) == "en" else message
+        set_flash(request, response, shown)
     return response
 
 

@@ -290,6 +290,288 @@ EN: dict[str, str] = {
 }
 
 
+# issue #15, the newer console text: account, audit, catalog (upload, bulk confirm, runs),
+# releases, the worker banner, API docs. tests/core/test_console_labels.py checks that every
+# _("…") of the templates has an entry here.
+EN.update(
+    {
+        # account and sign-in
+        "立即绑定": "Set up now",
+        "您的角色必须启用": "Your role requires it",
+        "新令牌（只显示这一次，请立即保存）": "New token (shown only this once: save it now)",
+        "登录时间": "Logged in",
+        "地址": "Address",
+        "浏览器": "Browser",
+        "到期": "Expires",
+        "当前会话": "This session",
+        "注销": "End",
+        "在所有设备上退出": "Log out on every device",
+        "前缀": "Prefix",
+        "权限": "Permissions",
+        "最近使用": "Last used",
+        "已撤销": "Revoked",
+        "撤销": "Revoke",
+        "有效期（天）": "Valid for (days)",
+        "原密码": "Current password",
+        "新密码": "New password",
+        "请输入身份验证器 App 显示的 6 位动态验证码。": "Enter the 6-digit code your authenticator app shows.",
+        "绑定双因素认证": "Set up two-factor authentication",
+        "用身份验证器 App（如微信小程序“腾讯身份验证器”、Google Authenticator、Microsoft Authenticator）扫描二维码，然后输入显示的 6 位验证码。": (
+            "Scan the QR code with an authenticator app (Tencent Authenticator, Google "
+            "Authenticator, Microsoft Authenticator …), then enter the 6-digit code it shows."
+        ),
+        "确认绑定": "Confirm",
+        "演示模式：数据均为虚构，管理员登录时不强制双因素认证。": (
+            "Demo mode: all data is made up; administrators log in without a second factor."
+        ),
+        # the worker banner (web/worker.py)
+        "有后台任务（扫描或数据发布）在排队，但最近没有后台任务进程在运行。请平台管理员运行 eduguard worker（扫描）和 eduguard release run（数据发布），或启用 Web 服务内置的后台任务（见安装说明中的设置）。": (
+            "Background work (scans or releases) is queued, but no worker has run lately. Ask "
+            "the platform administrator to run eduguard worker (scans) and eduguard release run "
+            "(releases), or to turn on the web server's own worker (see the settings in the "
+            "installation guide)."
+        ),
+        # API docs
+        "平台的全部功能都可以通过 /api/v1 下的 JSON 接口调用；本页按模块列出各接口及其参数，可以直接在页面上试用（以当前登录身份、按当前角色的权限执行，并记入审计日志）。": (
+            "Everything the platform does is available as JSON under /api/v1; this page lists "
+            "each endpoint and its parameters by module, and lets you try them (as the account "
+            "you are logged in with, with its role's permissions, recorded in the audit log)."
+        ),
+        '脚本与其他系统调用时，在“我的账户”中创建 API 令牌，以请求头 Authorization: Bearer <令牌> 发送。出错时返回 {"error": {"code": …, "message": …}}，message 为中文说明，code 保持不变。': (
+            "Scripts and other systems create an API token under My account and send it as "
+            'Authorization: Bearer <token>. Errors come back as {"error": {"code": …, '
+            '"message": …}}: message explains in Chinese, code stays the same.'
+        ),
+        "接口定义（OpenAPI）": "Interface definition (OpenAPI)",
+        # audit
+        "校验日志": "Verify the log",
+        "导出 CSV": "Export CSV",
+        "导出 Excel": "Export Excel",
+        "最新事件序号": "Newest event",
+        "最近签名检查点": "Last signed checkpoint",
+        "检查点之后的事件": "Events since the checkpoint",
+        "起始": "From",
+        "截止": "Until",
+        "账户": "Account",
+        "对象类型": "Object type",
+        "对象 ID": "Object ID",
+        "检索": "Search",
+        "序号": "No.",
+        "涉及字段": "Fields",
+        "行数": "Rows",
+        "结果": "Result",
+        "没有符合条件的审计事件": "No audit event matches",
+        "下一页": "Next page",
+        "审计事件": "Audit event",
+        "返回审计日志": "Back to the audit log",
+        "角色": "Roles",
+        "客户端地址": "Client address",
+        "授权依据": "Grounds",
+        "前一哈希": "Previous hash",
+        "哈希(SM3)": "Hash (SM3)",
+        "审计日志校验": "Audit log verification",
+        "审计日志完好": "The audit log is intact",
+        "校验事件": "Events checked",
+        "签名检查点": "Signed checkpoints",
+        "用时": "Time taken",
+        "审计日志校验失败": "Audit log verification failed",
+        "第一个异常事件": "First bad event",
+        "已校验事件范围": "Events checked",
+        # catalog
+        "待处理的发现": "Open alerts",
+        "数据集或数据项名称": "Dataset or field name",
+        "全部信息系统": "All systems",
+        "全部审核状态": "Any review status",
+        "仅个人信息": "Personal information only",
+        "筛选": "Filter",
+        "置信度不低于": "Confidence at least",
+        "批量确认的置信度阈值": "Confidence threshold for bulk confirmation",
+        "批量确认当前筛选结果…": "Confirm the filtered rows…",
+        "信息系统的数据源与扫描": "Systems' data sources and scans",
+        "批量确认": "Bulk confirm",
+        "批量确认分类分级": "Confirm classifications in bulk",
+        "数据集": "Dataset",
+        "数据项": "Field",
+        "级别": "Level",
+        "置信度": "Confidence",
+        "审核": "Review",
+        "范围：": "Scope: ",
+        "名称含": "name contains",
+        "待审核且置信度不低于": "awaiting review with confidence at least",
+        "将确认 %d 个字段的分类分级（仅限上述范围，敏感字段不包括），确定吗？": (
+            "Confirm the classification of %d fields (this scope only, sensitive fields left out)?"
+        ),
+        "将确认以下 %d 个字段的扫描建议，每个字段单独记入审计日志。": (
+            "The scan's proposal for these %d fields will be confirmed, each recorded in the "
+            "audit log."
+        ),
+        "确认这 %d 个字段": "Confirm these %d fields",
+        "返回，不确认": "Back, confirm nothing",
+        "该范围内没有可批量确认的非敏感字段。": "No non-sensitive field in this scope to confirm.",
+        "返回数据资源目录": "Back to the data catalog",
+        "敏感个人信息字段（%d 个，默认不批量确认）": (
+            "Sensitive personal information fields (%d, not confirmed in bulk unless included)"
+        ),
+        "敏感字段宜逐个审核；如确已核对，可明确包括它们一并确认。": (
+            "Sensitive fields are best reviewed one by one; if you have checked them, include "
+            "them explicitly."
+        ),
+        "将确认 %d 个字段的分类分级，其中 %d 个为敏感个人信息字段，确定吗？": (
+            "Confirm the classification of %d fields, %d of them sensitive personal information?"
+        ),
+        "包括敏感字段，确认全部 %d 个": "Include the sensitive fields: confirm all %d",
+        "比较的是各系统身份标识类数据项取值的密钥哈希草图（HMAC-SM3，密钥不在数据库中），不读取、不保存原值。重叠人数为估计值（括号内为 95% 区间）；两数据项不同取值均少于草图容量时为精确值。只计扫描读取到的行。": (
+            "What is compared are keyed hash sketches (HMAC-SM3, the key outside the database) "
+            "of the systems' identifier fields; no value is read back or kept. Overlaps are "
+            "estimates (95% interval in brackets), exact when both fields have fewer distinct "
+            "values than a sketch holds. Only the rows a scan read count."
+        ),
+        "系统甲": "System A",
+        "系统乙": "System B",
+        "重叠（估计）": "Overlap (estimated)",
+        "包含度": "Containment",
+        "不同取值": "Distinct values",
+        "精确": "exact",
+        "未发现重叠不少于 %d 个取值的重复采集": "No collection overlapping in %d values or more",
+        "审核分类分级": "Review the classification",
+        "扫描建议": "Scan's proposal",
+        "无个人信息": "No personal information",
+        "当前审核结论": "Current review",
+        "审核后扫描建议发生了变化，请复核。": "The scan's proposal changed after the review: please review again.",
+        "确认扫描建议": "Confirm the proposal",
+        "更正": "Correct",
+        "分类": "Category",
+        "提交审核": "Submit review",
+        "状态": "Status",
+        "进度（表）": "Progress (tables)",
+        "已读行数": "Rows read",
+        "当前表": "Current table",
+        "申请时间": "Requested",
+        "取消": "Cancel",
+        "个数据集": " datasets",
+        "个数据项": " fields",
+        "处变化": " changes",
+        "项发现": " alerts",
+        "查看该系统的数据资源目录": "This system's data catalog",
+        "其中的个人信息": "with personal information",
+        "待审核的字段": "Fields awaiting review",
+        "该系统待处理的数据发现": "This system's open alerts",
+        "前往确认": "Review them",
+        "数据库": "Database",
+        "文件": "File",
+        "上传的文件": "Uploaded file",
+        "演示用的虚构数据库，不参与扫描": "The demo's made-up database: not scanned",
+        "尚未登记数据源": "No data source yet",
+        "上传文件作为数据源": "Upload a file as a data source",
+        "支持 CSV（UTF-8 或 GBK 编码）、Excel（.xlsx/.xls）和 Parquet，大小不超过 %d MB。文件保存在平台的数据目录中，只供扫描读取。": (
+            "CSV (UTF-8 or GBK), Excel (.xlsx/.xls) and Parquet, up to %d MB. The file is kept "
+            "in the platform's data folder and read only by scans."
+        ),
+        "名称（可不填，缺省为文件名）": "Name (optional: the file's name)",
+        "上传并登记": "Upload and register",
+        "手头没有文件？演示环境自带一份虚构的学生名单（GBK 编码的 CSV，200 行）。": (
+            "No file at hand? The demo comes with a made-up student list (a GBK CSV, 200 rows)."
+        ),
+        "使用演示样例文件": "Use the demo's sample file",
+        "登记数据库或服务器上的文件位置": "Register a database or a file location on the server",
+        "数据库地址或文件位置": "Database URL or file location",
+        "地址中的密码单独以 SM4 加密保存，页面和接口都不会再显示。": (
+            "A password in the URL is stored apart, SM4-encrypted, and never shown again."
+        ),
+        "登记数据源": "Register the source",
+        "扫描任务": "Scans",
+        "扫描": "Scan",
+        "扫描由后台任务执行（Web 服务自带，或另行运行的 eduguard worker），进度自动刷新。": (
+            "Scans run in the background (the web server's own worker, or a separate eduguard "
+            "worker); progress refreshes by itself."
+        ),
+        "敏感": "Sensitive",
+        "未成年人": "Minors",
+        "审核状态": "Review status",
+        "是": "Yes",
+        "否": "No",
+        # compliance and dashboard
+        "范围": "Scope",
+        "登记平台无法自动获知的事项（负责人、备案、审计、同意依据、集体决策、加密）；每次修改均记入审计日志。": (
+            "Record what the platform cannot learn by itself (officers, filings, audits, "
+            "consent, collective decisions, encryption); every change is audited."
+        ),
+        "统计范围：本单位及全部下级单位的在用信息系统；数据来自数据资源目录（审核后的分类分级优先于扫描建议）。": (
+            "Scope: the systems in use of this unit and every unit below it, from the data "
+            "catalog (reviewed classifications before the scan's proposals)."
+        ),
+        "个人信息": "Personal information",
+        "待审核敏感": "Sensitive awaiting review",
+        "暂无已编目的信息系统": "No catalogued system yet",
+        "信息系统（已编目/在用）": "Systems (catalogued / in use)",
+        "未设存储期限数据集": "Datasets without a retention period",
+        # releases
+        "字段": "Field",
+        "k-匿名": "k-anonymity",
+        "敏感属性": "Sensitive attribute",
+        "步骤": "Step",
+        "审批单位": "Deciding unit",
+        "审批人": "Decided by",
+        "第": "step",
+        "步": "",
+        "待批准": "Awaiting approval",
+        "待生成": "Waiting to be produced",
+        "已批准，等待后台任务生成": "Approved, waiting for the background worker",
+        "生成中": "Being produced",
+        "已生成": "Produced",
+        "生成失败": "Failed",
+        "完成": "Done",
+        "行": "rows",
+        "个字段": "fields",
+        "可见范围内的数据资源目录中还没有数据集。": "No dataset in the catalog you can see yet.",
+        "选择字段": "Choose fields",
+        "申请": "Request",
+        "用途（研究/统计目的）": "Purpose (research or statistics)",
+        "脱敏采用内置默认策略；如勾选准标识符，还需给出 k（每个等价类至少 k 条记录）。": (
+            "The built-in default policy de-identifies the copy; with quasi-identifiers ticked, "
+            "give k too (each equivalence class keeps at least k records)."
+        ),
+        "敏感属性列（l 大于 1 时）": "Sensitive attribute (when l is above 1)",
+        "申请经数据主管单位审批后，由后台任务（eduguard release run）生成脱敏数据，仅申请人可下载。": (
+            "Once the owner unit approves, the background worker (eduguard release run) "
+            "produces the de-identified copy; only the requester can download it."
+        ),
+        "暂无申请": "No request yet",
+        # the masking operators, as a request's treatment of each field
+        "泛化": "Generalised",
+        "屏蔽": "Masked",
+        "置换": "Shuffled",
+        "替换": "Redacted",
+        "假名化": "Pseudonymised",
+        "噪声添加": "Noise added",
+        "抑制": "Suppressed",
+        "顶层与底层编码": "Top/bottom coded",
+        "抑制（输出为空）": "Suppressed (comes out empty)",
+        "替换（替换为类型占位符）": "Redacted (a placeholder of its type)",
+        "屏蔽（逐段处理文中的个人信息）": "Masked (the personal information in the text, span by span)",
+        "替换（逐段处理文中的个人信息）": "Redacted (the personal information in the text, span by span)",
+        "抑制（逐段处理文中的个人信息）": "Suppressed (the personal information in the text, span by span)",
+        # users
+        "系统管理员、安全管理员、审计管理员须由不同人员担任；任何人不能修改自己的角色。": (
+            "The system, security and audit administrators must be different people; nobody "
+            "changes their own roles."
+        ),
+        "双因素": "Second factor",
+        "保存角色": "Save roles",
+        "已停用": "Disabled",
+        "已锁定至": "Locked until",
+        "正常": "Active",
+        "解除锁定": "Unlock",
+        "停用": "Disable",
+        "启用": "Enable",
+        "重置双因素": "Reset second factor",
+        "新建账户": "New account",
+        "姓名": "Name",
+        "初始密码": "Initial password",
+    }
+)
+
+
 def translator(language: str) -> Callable[[str], str]:
     if language == "en":
         return lambda text: EN.get(text, text)

@@ -137,7 +137,7 @@ def revoke_session_page(
     request: Request, session_id: Id, caller: Caller, session: DbSession
 ) -> Response:
     identity_service.end_own_session(session, _user(session, caller), session_id)
-    return see_other(request, "/account", "已注销该登录会话")
+    return see_other(request, "/account", "已注销该登录会话", "Session logged out")
 
 
 @router.post("/account/logout-everywhere", include_in_schema=False)
@@ -182,7 +182,7 @@ def revoke_token_page(
     request: Request, token_id: Id, caller: Caller, session: DbSession
 ) -> Response:
     tokens.revoke(session, _user(session, caller).id, token_id)
-    return see_other(request, "/account", "已撤销该 API 令牌")
+    return see_other(request, "/account", "已撤销该 API 令牌", "API token revoked")
 
 
 @router.post("/account/password", include_in_schema=False)
@@ -211,7 +211,12 @@ def change_password_page(
             status=exc.status_code,
             errors=[exc.message(language(request))],
         )
-    return see_other(request, "/account", "密码已修改；其他会话与全部 API 令牌均已失效")
+    return see_other(
+        request,
+        "/account",
+        "密码已修改；其他会话与全部 API 令牌均已失效",
+        "Password changed; your other sessions and every API token have ended",
+    )
 
 
 def _current(request: Request, session: DbSession) -> LoginSession:
@@ -281,7 +286,7 @@ def mfa_enrol_confirm(
     session.flush()
     pending = identity_service.pending_notices(session, user.id)
     target = "/account/notices" if pending else "/account"
-    return see_other(request, target, "已绑定双因素认证")
+    return see_other(request, target, "已绑定双因素认证", "Two-factor authentication is on")
 
 
 @router.get("/account/notices", include_in_schema=False)
@@ -301,7 +306,7 @@ def acknowledge_notices_page(request: Request, caller: Caller, session: DbSessio
         object_id=user.id,
         row_count=count,
     )
-    return see_other(request, "/", "已确认安全提示")
+    return see_other(request, "/", "已确认安全提示", "Notices acknowledged")
 
 
 # ---------------------------------------------------------------- API

@@ -13,13 +13,14 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from eduguard import exports
 from eduguard.access.policy import ROLE_ACTIONS, Principal
 from eduguard.audit import queries, service, verify
 from eduguard.audit.models import AuditCheckpoint, AuditEvent
 from eduguard.audit.service import Actor
 from eduguard.config import Settings
 from eduguard.errors import ValidationFailed
-from eduguard.orgs.models import Unit
+from eduguard.orgs import service as orgs_service
 from eduguard.web.deps import AppSettings, DbSession, client_address, permission
 from eduguard.web.params import EventId
 from eduguard.web.render import page
@@ -143,7 +144,8 @@ def _export(
     request: Request, session: Session, caller: Principal, fmt: str, zone: str | None = None
 ) -> Response:
     flt = _filter(request, caller, zone)
-    body, count = queries.export_bytes(session, flt, fmt)
+    view = queries.ExportView(request.app.state.settings.timezone, _unit_names(session))
+    body, count = queries.export_bytes(session, flt, fmt, view)
     service.record(
         session,
         action="audit.export",
@@ -153,7 +155,7 @@ def _export(
         reason=f"导出审计日志（{fmt}）：{flt.describe()}",
         actor=_actor(request, session, caller),
     )
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now(ZoneInfo(view.zone)).strftime("%Y%m%d-%H%M%S")
     media = (
         "text/csv; charset=utf-8"
         if fmt == "csv"
@@ -162,7 +164,11 @@ def _export(
     return Response(
         body,
         media_type=media,
-        headers={"content-disposition": f'attachment; filename="audit-{stamp}.{fmt}"'},
+        headers={
+            "content-disposition": exports.attachment(
+                f"审计日志-{stamp}.{fmt}", f"audit-{stamp}.{fmt}"
+            )
+        },
     )
 
 
@@ -188,9 +194,7 @@ def audit_page(request: Request, caller: AuditReader, session: DbSession) -> HTM
 
 def _unit_names(session: Session) -> dict[str, str]:
     """Unit path → name, so people read 示例县第一中学 rather than /1/2/3/4/."""
-    names: dict[str, str] = dict(session.execute(select(Unit.path, Unit.name)).all())
-    names["/"] = "全平台"
-    return names
+    return orgs_service.unit_names(session)
 
 
 def _actions(caller: Principal) -> set[str]:

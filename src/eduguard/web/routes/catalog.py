@@ -36,6 +36,7 @@ from eduguard.catalog.schemas import (
     SourceRead,
     SourceUpdate,
 )
+from eduguard.demo import samples
 from eduguard.errors import EduguardError, ValidationFailed
 from eduguard.orgs import service as orgs_service
 from eduguard.validation import validation_details
@@ -374,6 +375,7 @@ def catalog_page(
 def _system_page(
     request: Request, session: DbSession, caller: Principal, system_id: Id, **context: object
 ) -> HTMLResponse:
+    settings = request.app.state.settings
     system = orgs_service.get_system(session, system_id, scope=caller.scope)
     sources = [
         service.source_out(s) for s in flows.list_sources(session, system_id, scope=caller.scope)
@@ -391,8 +393,12 @@ def _system_page(
         active=any(r.status in ACTIVE for r in runs),
         can_write=_may(caller, "source:write"),
         can_scan=_may(caller, "catalog:scan"),
+        # the demo's made-up database addresses, marked as such and left out of 扫描
+        fictitious={
+            s["id"] for s in sources if settings.demo and samples.fictitious(s["location"])
+        },
         max_upload_mb=max(1, request.app.state.settings.max_upload_bytes // (1024 * 1024)),
-        uploads_prefix=f"{request.app.state.settings.source_uploads_dir.resolve()}/",
+        uploads_prefix=f"{settings.source_uploads_dir.resolve()}/",
         **context,
     )
 
@@ -441,6 +447,7 @@ async def source_add(
                 request,
                 f"/catalog/systems/{system_id}",
                 f"已登记数据源“{source.name}”，可点击“扫描”开始发现数据",
+                f"Data source “{source.name}” registered; click Scan to discover its data",
             )
         except EduguardError as exc:
             errors = [exc.message(language(request))]
@@ -460,32 +467,17 @@ async def acknowledge_alert_form(
     if data is None:
         raise ValidationFailed("alert_note_invalid", "；".join(errors))
     flows.acknowledge_alert(session, alert_id, data, scope=caller.scope)
-    return see_other(request, "/catalog", "已确认该告警")
+    return see_other(request, "/catalog", "已确认该告警", "Alert acknowledged")
 
 
 @router.post("/catalog/runs/{run_id}/cancel", include_in_schema=False)
 def cancel_run_form(request: Request, run_id: Id, caller: Scanner, session: DbSession) -> Response:
     run = flows.cancel_run(session, run_id, scope=caller.scope, cancelled_by=caller.username)
-    return see_other(request, f"/catalog/systems/{run.system_id}", f"已取消扫描任务 {run.id}")
-
-
-@router.post("/catalog/systems/{system_id}/scan", include_in_schema=False)
-def scan_request(request: Request, system_id: Id, caller: Scanner, session: DbSession) -> Response:
-    try:
-        with session.begin_nested():
-            runs = flows.request_scan(
-                session, system_id, scope=caller.scope, requested_by=caller.username
-            )
-    except EduguardError as exc:
-        if exc.status_code == 404:
-            raise
-        return _system_page(
-            request, session, caller, system_id, errors=[exc.message(language(request))]
-        )
     return see_other(
         request,
-        f"/catalog/systems/{system_id}",
-        f"已排队 {len(runs)} 个扫描任务，后台任务执行时本页自动刷新进度",
+        f"/catalog/systems/{run.system_id}",
+        f"已取消扫描任务 {run.id}",
+        f"Scan {run.id} cancelled",
     )
 
 
@@ -535,8 +527,13 @@ async def review_submit(
             field = flows.review(
                 session, field_id, data, scope=caller.scope, reviewer=caller.username
             )
-        done = "已确认" if data.decision == "confirm" else "已更正"
-        return see_other(request, "/catalog", f"{done}字段“{field.name}”的分类分级")
+        confirmed = data.decision == "confirm"
+        return see_other(
+            request,
+            "/catalog",
+            f"{'已确认' if confirmed else '已更正'}字段“{field.name}”的分类分级",
+            f"Classification of “{field.name}” {'confirmed' if confirmed else 'corrected'}",
+        )
     except EduguardError as exc:
         errors = [exc.message(language(request))]
     except ValidationError as exc:

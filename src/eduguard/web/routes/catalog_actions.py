@@ -1,5 +1,6 @@
 """Console actions of the catalog beside its pages (routes/catalog.py): a file uploaded as a
-data source (the demo's sample file too) and bulk confirmation limited to the listing's filter.
+data source (the demo's sample file too), 扫描 (which leaves the demo's made-up databases out),
+and bulk confirmation limited to the listing's filter.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from eduguard.web.deps import DbSession, language
 from eduguard.web.flash import see_other
 from eduguard.web.params import Id
 from eduguard.web.render import page
-from eduguard.web.routes.catalog import Reviewer, SourceWriter, _system_page
+from eduguard.web.routes.catalog import Reviewer, Scanner, SourceWriter, _system_page
 from eduguard.web.routes.uploads import read_limited
 
 router = APIRouter(include_in_schema=False)
@@ -69,6 +70,7 @@ async def source_upload(
                     request,
                     f"/catalog/systems/{system_id}",
                     f"已上传并登记数据源“{source.name}”，可点击“扫描”开始发现数据",
+                    f"Uploaded and registered “{source.name}”; click Scan to discover its data",
                 )
             except EduguardError as exc:
                 if exc.status_code == 404:
@@ -135,9 +137,11 @@ async def bulk_accept_submit(request: Request, caller: Reviewer, session: DbSess
     data, listing = _bulk_request(form)
     count = flows.bulk_accept(session, data, scope=caller.scope, reviewer=caller.username)
     message = f"已批量确认 {count} 个字段的分类分级"
+    english = f"Classification of {count} fields confirmed"
     if not data.include_sensitive:
         message += "（敏感字段未包括，请逐个审核）"
-    return see_other(request, f"/catalog?{listing}", message)
+        english += " (sensitive fields left out: review them one by one)"
+    return see_other(request, f"/catalog?{listing}", message, english)
 
 
 @router.post("/catalog/systems/{system_id}/sources/demo-sample")
@@ -163,4 +167,54 @@ def source_demo_sample(
         request,
         f"/catalog/systems/{system_id}",
         f"已登记演示样例文件“{source.name}”，可点击“扫描”开始发现数据",
+        f"The demo's sample file “{source.name}” registered; click Scan to discover its data",
     )
+
+
+@router.post("/catalog/systems/{system_id}/scan", include_in_schema=False)
+def scan_request(request: Request, system_id: Id, caller: Scanner, session: DbSession) -> Response:
+    """Queue a scan of each of the system's sources. In the demo, the databases it made up
+    (``*.example``) are not queued — they can only fail — and the page says so."""
+    skipped: list[str] = []
+    try:
+        with session.begin_nested():
+            if request.app.state.settings.demo:
+                sources = flows.list_sources(session, system_id, scope=caller.scope)
+                skipped = [s.name for s in sources if samples.fictitious(s.location)]
+                real = [s for s in sources if not samples.fictitious(s.location)]
+                if skipped and not real:
+                    names = "、".join(skipped)
+                    raise ValidationFailed(
+                        "demo_source_fictitious",
+                        f"演示数据源“{names}”的数据库地址是虚构的（服务器并不存在），无法扫描；"
+                        "请上传文件作为数据源，或点击“使用演示样例文件”，再点击“扫描”",
+                        f"the demo's source {names} is a made-up database and cannot be "
+                        "scanned; upload a file or use the demo's sample file, then scan",
+                    )
+                runs = [
+                    run
+                    for source in real
+                    for run in flows.request_scan(
+                        session,
+                        system_id,
+                        scope=caller.scope,
+                        requested_by=caller.username,
+                        source_id=source.id,
+                    )
+                ]
+            else:
+                runs = flows.request_scan(
+                    session, system_id, scope=caller.scope, requested_by=caller.username
+                )
+    except EduguardError as exc:
+        if exc.status_code == 404:
+            raise
+        return _system_page(
+            request, session, caller, system_id, errors=[exc.message(language(request))]
+        )
+    message = f"已排队 {len(runs)} 个扫描任务，后台任务执行时本页自动刷新进度"
+    english = f"{len(runs)} scans queued; this page follows their progress"
+    if skipped:
+        message += f"（演示数据源“{'、'.join(skipped)}”是虚构的数据库，未扫描）"
+        english += f" (the demo's made-up database {', '.join(skipped)} is not scanned)"
+    return see_other(request, f"/catalog/systems/{system_id}", message, english)

@@ -220,7 +220,12 @@ def compliance_page(
 @router.post("/compliance/evaluate", include_in_schema=False)
 def evaluate_submit(request: Request, caller: Evaluator, session: DbSession) -> Response:
     flows.evaluate(session, scope=caller.scope, audit_retention_days=_retention(request))
-    return see_other(request, "/compliance", "已完成合规评估，发现与得分已更新")
+    return see_other(
+        request,
+        "/compliance",
+        "已完成合规评估，发现与得分已更新",
+        "Evaluated: findings and scores are up to date",
+    )
 
 
 @router.get("/compliance/report", include_in_schema=False)
@@ -244,7 +249,7 @@ async def task_submit(
         data = TaskUpdate.model_validate(values)
         with session.begin_nested():
             flows.update_task(session, task_id, data, scope=caller.scope, by=caller.username)
-        return see_other(request, "/compliance", "已更新整改任务")
+        return see_other(request, "/compliance", "已更新整改任务", "Task updated")
     except EduguardError as exc:
         if exc.status_code == 404:
             raise
@@ -294,7 +299,9 @@ async def facts_submit(
         data = FactsUpdate.model_validate(values)
         with session.begin_nested():
             flows.save_facts(session, system_id, data, scope=caller.scope, by=caller.username)
-        return see_other(request, f"/compliance/systems/{system_id}", "已保存合规事实")
+        return see_other(
+            request, f"/compliance/systems/{system_id}", "已保存合规事实", "Facts saved"
+        )
     except EduguardError as exc:
         if exc.status_code == 404:
             raise

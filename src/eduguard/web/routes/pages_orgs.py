@@ -100,7 +100,9 @@ async def unit_create(request: Request, caller: UnitWriter, session: DbSession) 
     if data is not None:
         try:
             service.create_unit(session, data, scope=caller.scope)
-            return see_other(request, "/units", f"已新建单位“{data.name}”")
+            return see_other(
+                request, "/units", f"已新建单位“{data.name}”", f"Unit “{data.name}” created"
+            )
         except EduguardError as exc:
             errors = [exc.message(language(request))]
     return _unit_form(request, session, caller, unit=None, values=dict(form), errors=errors)
@@ -126,7 +128,9 @@ async def unit_update(
         try:
             with session.begin_nested():
                 service.update_unit(session, unit_id, data, scope=caller.scope)
-            return see_other(request, "/units", f"已保存单位“{unit.name}”")
+            return see_other(
+                request, "/units", f"已保存单位“{unit.name}”", f"Unit “{unit.name}” saved"
+            )
         except EduguardError as exc:
             errors = [exc.message(language(request))]
     return _unit_form(request, session, caller, unit=unit, values=dict(form), errors=errors)
@@ -135,7 +139,7 @@ async def unit_update(
 @router.post("/units/{unit_id}/archive")
 def unit_archive(request: Request, unit_id: Id, caller: UnitWriter, session: DbSession) -> Response:
     unit = service.archive_unit(session, unit_id, scope=caller.scope)
-    return see_other(request, "/units", f"已归档单位“{unit.name}”")
+    return see_other(request, "/units", f"已归档单位“{unit.name}”", f"Unit “{unit.name}” archived")
 
 
 # ---------------------------------------------------------------- systems
@@ -187,7 +191,12 @@ async def system_create(request: Request, caller: SystemWriter, session: DbSessi
         try:
             with session.begin_nested():
                 created = service.create_system(session, data, scope=caller.scope)
-            return see_other(request, "/systems", f"已新建信息系统“{created.name}”")
+            return see_other(
+                request,
+                "/systems",
+                f"已新建信息系统“{created.name}”",
+                f"System “{created.name}” registered",
+            )
         except EduguardError as exc:
             errors = [exc.message(language(request))]
     return _system_form(
@@ -239,7 +248,12 @@ async def system_update(
         try:
             with session.begin_nested():
                 service.update_system(session, system_id, data, scope=caller.scope)
-            return see_other(request, "/systems", f"已保存信息系统“{system.name}”")
+            return see_other(
+                request,
+                "/systems",
+                f"已保存信息系统“{system.name}”",
+                f"System “{system.name}” saved",
+            )
         except EduguardError as exc:
             errors = [exc.message(language(request))]
     return _system_form(
@@ -258,7 +272,12 @@ def system_archive(
     request: Request, system_id: Id, caller: SystemWriter, session: DbSession
 ) -> Response:
     system = service.archive_system(session, system_id, scope=caller.scope)
-    return see_other(request, "/systems", f"已归档信息系统“{system.name}”")
+    return see_other(
+        request,
+        "/systems",
+        f"已归档信息系统“{system.name}”",
+        f"System “{system.name}” archived",
+    )
 
 
 # ---------------------------------------------------------------- agreements
@@ -354,7 +373,7 @@ async def _save_agreement(
                         document=document,
                         scope=caller.scope,
                     )
-            return see_other(request, "/agreements", "已保存第三方协议")
+            return see_other(request, "/agreements", "已保存第三方协议", "Agreement saved")
         except EduguardError as exc:
             errors = [exc.message(language(request))]
     values = {k: v for k, v in form.items() if isinstance(v, str)}
@@ -395,4 +414,4 @@ def agreement_archive(
     request: Request, agreement_id: Id, caller: AgreementWriter, session: DbSession
 ) -> Response:
     service.archive_agreement(session, agreement_id, scope=caller.scope)
-    return see_other(request, "/agreements", "已归档第三方协议")
+    return see_other(request, "/agreements", "已归档第三方协议", "Agreement archived")

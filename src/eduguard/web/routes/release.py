@@ -213,7 +213,12 @@ async def new_release_submit(request: Request, caller: Requester, session: DbSes
         data = ReleaseCreate.model_validate(body)
         with session.begin_nested():
             release = flows.request(session, data, person(caller))
-        return see_other(request, f"/releases/{release.id}", f"已创建数据发布申请 {release.id}")
+        return see_other(
+            request,
+            f"/releases/{release.id}",
+            f"已创建数据发布申请 {release.id}",
+            f"Release request {release.id} created",
+        )
     except ValidationError as exc:
         errors = _messages(exc, lang)
     except EduguardError as exc:
@@ -265,7 +270,13 @@ async def decision_submit(
         with session.begin_nested():
             flows.decide(session, release_id, data, person(caller))
         done = {"approve": "已批准", "reject": "已驳回", "return": "已退回修改"}[data.decision]
-        return see_other(request, f"/releases/{release_id}", f"{done}数据发布申请 {release_id}")
+        english = {"approve": "approved", "reject": "rejected", "return": "returned for changes"}
+        return see_other(
+            request,
+            f"/releases/{release_id}",
+            f"{done}数据发布申请 {release_id}",
+            f"Release request {release_id} {english[data.decision]}",
+        )
     except ValidationError as exc:
         errors = _messages(exc, lang)
     except EduguardError as exc:
@@ -291,7 +302,13 @@ async def _requester_action(
             request, session, caller, release_id, errors=[exc.message(language(request))]
         )
     done = "已提交审批" if action == "submit" else "已撤回申请"
-    return see_other(request, f"/releases/{release_id}", f"{done}（数据发布申请 {release_id}）")
+    english = "submitted for approval" if action == "submit" else "withdrawn"
+    return see_other(
+        request,
+        f"/releases/{release_id}",
+        f"{done}（数据发布申请 {release_id}）",
+        f"Release request {release_id} {english}",
+    )
 
 
 @router.post("/releases/{release_id}/submit", include_in_schema=False)

@@ -111,7 +111,12 @@ async def user_create_page(request: Request, caller: Steward, session: DbSession
                         session, body, by=_me(session, caller), scope=caller.scope
                     ),
                 )
-            return see_other(request, "/users", f"已创建账户“{body.username}”")
+            return see_other(
+                request,
+                "/users",
+                f"已创建账户“{body.username}”",
+                f"Account “{body.username}” created",
+            )
         except EduguardError as exc:
             errors = [exc.message(language(request))]
             status = exc.status_code
@@ -141,7 +146,12 @@ async def user_roles_page(
             status=exc.status_code,
             errors=[exc.message(language(request))],
         )
-    return see_other(request, "/users", f"已更新账户“{user.username}”的角色")
+    return see_other(
+        request,
+        "/users",
+        f"已更新账户“{user.username}”的角色",
+        f"Roles of “{user.username}” updated",
+    )
 
 
 @router.post("/users/{user_id}/disable", include_in_schema=False)
@@ -150,7 +160,9 @@ def user_disable_page(
 ) -> Response:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     identity_flows.set_active(session, user, False, by=_me(session, caller))
-    return see_other(request, "/users", f"已停用账户“{user.username}”")
+    return see_other(
+        request, "/users", f"已停用账户“{user.username}”", f"Account “{user.username}” disabled"
+    )
 
 
 @router.post("/users/{user_id}/enable", include_in_schema=False)
@@ -159,7 +171,9 @@ def user_enable_page(
 ) -> Response:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     identity_flows.set_active(session, user, True, by=_me(session, caller))
-    return see_other(request, "/users", f"已启用账户“{user.username}”")
+    return see_other(
+        request, "/users", f"已启用账户“{user.username}”", f"Account “{user.username}” enabled"
+    )
 
 
 @router.post("/users/{user_id}/reset-mfa", include_in_schema=False)
@@ -183,7 +197,12 @@ def user_reset_mfa_page(
             status=exc.status_code,
             errors=[exc.message(language(request))],
         )
-    return see_other(request, "/users", f"已重置账户“{user.username}”的双因素认证")
+    return see_other(
+        request,
+        "/users",
+        f"已重置账户“{user.username}”的双因素认证",
+        f"Second factor of “{user.username}” reset",
+    )
 
 
 @router.post("/users/{user_id}/unlock", include_in_schema=False)
@@ -192,7 +211,9 @@ def user_unlock_page(
 ) -> Response:
     user = identity_flows.get_account(session, user_id, scope=caller.scope)
     identity_service.unlock(session, user)
-    return see_other(request, "/users", f"已解锁账户“{user.username}”")
+    return see_other(
+        request, "/users", f"已解锁账户“{user.username}”", f"Account “{user.username}” unlocked"
+    )
 
 
 # ---------------------------------------------------------------- API
