@@ -129,6 +129,7 @@ class PublishCheck:
             "format": self.format,
             "verdict": self.verdict,
             "verdict_label": self.verdict_label(),
+            "verdict_label_en": self.verdict_label("en"),
             "leak": self.leak,
             "minors": self.minors,
             "subjects": self.subjects,

@@ -325,11 +325,11 @@ EN.update(
             "Demo mode: all data is made up; administrators log in without a second factor."
         ),
         # the worker banner (web/worker.py)
-        "有后台任务（扫描或数据发布）在排队，但最近没有后台任务进程在运行。请平台管理员运行 eduguard worker（扫描）和 eduguard release run（数据发布），或启用 Web 服务内置的后台任务（见安装说明中的设置）。": (
-            "Background work (scans or releases) is queued, but no worker has run lately. Ask "
-            "the platform administrator to run eduguard worker (scans) and eduguard release run "
-            "(releases), or to turn on the web server's own worker (see the settings in the "
-            "installation guide)."
+        "有后台任务（扫描、数据发布、消息发送或期限提醒）在排队，但最近没有后台任务进程在运行。请平台管理员运行 eduguard worker，或启用 Web 服务内置的后台任务（见安装说明中的设置）。": (
+            "Background work (scans, releases, messages or deadline reminders) is queued, but "
+            "no worker has run lately. Ask the platform administrator to run eduguard worker, "
+            "or to turn on the web server's own worker (see the settings in the installation "
+            "guide)."
         ),
         # API docs
         "平台的全部功能都可以通过 /api/v1 下的 JSON 接口调用；本页按模块列出各接口及其参数，可以直接在页面上试用（以当前登录身份、按当前角色的权限执行，并记入审计日志）。": (

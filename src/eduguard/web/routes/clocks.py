@@ -104,4 +104,4 @@ def close_clock_form(
     clock = flows.close_clock(
         session, clock_id, reason=reason, by=caller.username, scope=caller.scope
     )
-    return see_other(request, f"/clocks?unit_id={clock.unit_id}", "期限已关闭")
+    return see_other(request, f"/clocks?unit_id={clock.unit_id}", "期限已关闭", "Deadline closed")

@@ -377,7 +377,12 @@ async def unit_facts_submit(
         data = UnitFactsUpdate.model_validate(values)
         with session.begin_nested():
             flows.save_unit_facts(session, unit_id, data, scope=caller.scope, by=caller.username)
-        return see_other(request, f"/compliance/units/{unit_id}", "已保存单位合规事实")
+        return see_other(
+            request,
+            f"/compliance/units/{unit_id}",
+            "已保存单位合规事实",
+            "Unit compliance facts saved",
+        )
     except EduguardError as exc:
         if exc.status_code == 404:
             raise

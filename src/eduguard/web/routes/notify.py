@@ -125,7 +125,12 @@ def mark_inbox_form(
 ) -> Response:
     ids = [message_id] if message_id is not None else None
     _mark(session, caller.user_id, ids, read == "1")
-    return see_other(request, "/inbox", "已标记为已读" if read == "1" else "已标记为未读")
+    return see_other(
+        request,
+        "/inbox",
+        "已标记为已读" if read == "1" else "已标记为未读",
+        "Marked as read" if read == "1" else "Marked as unread",
+    )
 
 
 @router.post("/inbox/contact", include_in_schema=False)
@@ -136,4 +141,9 @@ def contact_form(
     email: Annotated[str, Form(max_length=254)] = "",
 ) -> Response:
     _set_contact(session, caller.user_id, email)
-    return see_other(request, "/inbox", "通知邮箱已保存" if email else "已删除通知邮箱")
+    return see_other(
+        request,
+        "/inbox",
+        "通知邮箱已保存" if email else "已删除通知邮箱",
+        "Notification e-mail saved" if email else "Notification e-mail removed",
+    )

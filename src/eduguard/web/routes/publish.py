@@ -167,7 +167,12 @@ async def publish_upload(request: Request, caller: Checker, session: DbSession) 
             row_count=result["subjects"],
             reason=f"结论：{result['verdict_label']}（{len(result['reasons'])} 条处理意见，原文件已删除）",
         )
-        return see_other(request, f"/publish-check/{token}", f"检查完成：{result['verdict_label']}")
+        return see_other(
+            request,
+            f"/publish-check/{token}",
+            f"检查完成：{result['verdict_label']}",
+            f"Check finished: {result['verdict_label_en']}",
+        )
     finally:
         await form.close()
 
@@ -215,4 +220,9 @@ def publish_delete(request: Request, token: str, caller: Checker, session: DbSes
     folder, _meta = _load(request, token, caller)
     shutil.rmtree(folder, ignore_errors=True)
     audit_service.record(session, action="publish.delete", object_type=OBJECT_TYPE, object_id=token)
-    return see_other(request, "/publish-check", "已删除检查结果和脱敏副本")
+    return see_other(
+        request,
+        "/publish-check",
+        "已删除检查结果和脱敏副本",
+        "Check result and masked copy deleted",
+    )
