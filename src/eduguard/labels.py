@@ -177,6 +177,12 @@ OBJECT_TYPES: Names = {
     "audit": ("审计日志", "audit log"),
     "audit_event": ("审计事件", "audit event"),
     "keys": ("密钥", "keys"),
+    "processing": ("处理活动记录", "processing register"),
+    "processing_register": ("处理活动记录（联系方式）", "processing register header"),
+    "processing_purpose": ("处理目的", "processing purpose"),
+    "processing_purpose_field": ("处理目的的数据项", "data item of a purpose"),
+    "processing_recipient": ("处理目的的接收方", "recipient of a purpose"),
+    "collection_rules": ("收集使用规则", "collection rules"),
 }
 
 _VERBS: Names = {
@@ -240,6 +246,42 @@ AUDIT_ACTIONS: Names = {
     "review.return": ("退回修改", "Returned for changes"),
     "review.withdraw": ("撤回申请", "Withdrawn"),
     "review.fulfil": ("申请办结", "Fulfilled"),
+    "processing.purpose.activate": ("启用处理目的", "Purpose activated"),
+    "processing.purpose.retire": ("停用处理目的", "Purpose retired"),
+    "processing.rules.publish": ("发布收集使用规则", "Collection rules published"),
+}
+
+# The processing register (eduguard.processing.models): codes → names.
+LEGAL_BASES: Names = {
+    "consent": ("取得个人的同意", "Consent"),
+    "contract": ("订立、履行合同或人力资源管理所必需", "Contract or HR management"),
+    "statutory": ("履行法定职责或者法定义务所必需", "Statutory duty or obligation"),
+    "emergency": ("应对突发公共卫生事件或紧急情况所必需", "Public-health emergency"),
+    "news": ("为公共利益实施新闻报道、舆论监督", "News reporting in the public interest"),
+    "published": ("处理已合法公开的个人信息", "Lawfully published information"),
+    "other_law": ("法律、行政法规规定的其他情形", "Other cases laid down by law"),
+}
+NECESSITIES: Names = {
+    "necessary": ("基本业务功能所必需", "Necessary for the basic service"),
+    "optional": ("可选（可拒绝）", "Optional (may be refused)"),
+}
+PURPOSE_STATUSES: Names = {
+    "draft": ("草稿（未启用）", "Draft"),
+    "active": ("已启用", "Active"),
+    "retired": ("已停用", "Retired"),
+}
+DISPOSALS: Names = {
+    "delete": ("删除", "Delete"),
+    "anonymise": ("匿名化处理", "Anonymise"),
+    "archive": ("依法移交档案保管", "Transfer to the archives"),
+}
+RECIPIENT_KINDS: Names = {
+    "third_party": ("第三方（接收方）", "Third party (recipient)"),
+    "processor": ("受托处理者", "Entrusted processor"),
+}
+AUDIENCES: Names = {
+    "general": ("收集使用规则", "Collection rules"),
+    "children": ("儿童个人信息专门规则", "Rules for children under 14"),
 }
 
 AUDIT_RESULTS: Names = {
@@ -282,6 +324,9 @@ PERMISSIONS: Names = {
     "compliance:evaluate": ("执行合规评估", "Evaluate compliance"),
     "compliance:export": ("导出合规报告", "Export compliance reports"),
     "compliance:write": ("登记合规事实、处理整改任务", "Record facts, handle tasks"),
+    "processing:read": ("查看处理活动记录", "View the processing register"),
+    "processing:write": ("登记/编辑/启用处理目的", "Register, edit, activate purposes"),
+    "processing:publish": ("发布收集使用规则", "Publish collection rules"),
 }
 
 REVIEW_STATUSES: Names = {  # a catalog field's classification review
@@ -341,6 +386,12 @@ REGISTRY: dict[str, Names] = {
     "unit_kind": UNIT_KINDS,
     "system_kind": SYSTEM_KINDS,
     "rule": RULES,
+    "legal_basis": LEGAL_BASES,
+    "necessity": NECESSITIES,
+    "purpose_status": PURPOSE_STATUSES,
+    "disposal": DISPOSALS,
+    "recipient_kind": RECIPIENT_KINDS,
+    "audience": AUDIENCES,
 }
 
 

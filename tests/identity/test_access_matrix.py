@@ -18,6 +18,7 @@ from eduguard.web.deps import declared_actions
 ORGS_READ = {"unit:read", "system:read", "agreement:read"}
 CATALOG = {"catalog:read"}
 COMPLIANCE = {"compliance:read", "compliance:evaluate", "compliance:export", "compliance:write"}
+PROCESSING = {"processing:read", "processing:write", "processing:publish"}
 EXPECTED: dict[Role, set[str]] = {
     Role.system_admin: ORGS_READ
     | CATALOG
@@ -28,26 +29,31 @@ EXPECTED: dict[Role, set[str]] = {
     Role.security_admin: ORGS_READ
     | CATALOG
     | {"user:read", "user:unlock", "user:credentials", "catalog:alert"}
-    | COMPLIANCE,
+    | COMPLIANCE
+    | {"processing:read"},
     Role.audit_admin: {"audit:read", "audit:export", "user:read", "user:credentials"},
     Role.data_owner: ORGS_READ
     | CATALOG
     | {"system:write", "agreement:write", "source:write", "catalog:scan", "catalog:review"}
     | {"catalog:export"}
     | {"release:read", "release:approve"}
-    | COMPLIANCE,
-    Role.data_operator: ORGS_READ | CATALOG | {"catalog:scan", "compliance:read"},
+    | COMPLIANCE
+    | PROCESSING,
+    Role.data_operator: ORGS_READ
+    | CATALOG
+    | {"catalog:scan", "compliance:read", "processing:read"},
     Role.data_user: {"unit:read", "system:read", "catalog:read"}
     | {"release:read", "release:request", "release:export"},
     Role.pi_officer: ORGS_READ
     | CATALOG
     | {"catalog:export"}
     | {"release:read", "release:approve"}
-    | COMPLIANCE,
+    | COMPLIANCE
+    | PROCESSING,
     Role.supervisor: ORGS_READ
     | CATALOG
     | {"catalog:export", "compliance:read", "compliance:export"}
-    | {"release:read"},
+    | {"release:read", "processing:read"},
 }
 # Routes that end the caller's own session would cut the walk short.
 SKIP = re.compile(r"logout")

@@ -55,6 +55,9 @@ ACTIONS: dict[str, str] = {
     "compliance:evaluate": "执行合规评估",
     "compliance:export": "导出合规报告",
     "compliance:write": "登记合规事实、处理整改任务",
+    "processing:read": "查看处理活动记录",
+    "processing:write": "登记/编辑/启用处理目的",
+    "processing:publish": "发布收集使用规则",
 }
 
 READ_ORGS = frozenset({"unit:read", "system:read", "agreement:read"})
@@ -62,6 +65,8 @@ CATALOG_READ = frozenset({"catalog:read"})
 COMPLIANCE_MANAGE = frozenset(
     {"compliance:read", "compliance:evaluate", "compliance:export", "compliance:write"}
 )
+# The register is kept by the data-owning department and the PI protection officer.
+PROCESSING_MANAGE = frozenset({"processing:read", "processing:write", "processing:publish"})
 
 ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.system_admin: READ_ORGS
@@ -73,7 +78,8 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.security_admin: READ_ORGS
     | CATALOG_READ
     | {"user:read", "user:unlock", "user:credentials", "catalog:alert"}
-    | COMPLIANCE_MANAGE,
+    | COMPLIANCE_MANAGE
+    | {"processing:read"},
     # user:read and user:credentials: to steward the security administrator (三员分立)
     Role.audit_admin: frozenset({"audit:read", "audit:export", "user:read", "user:credentials"}),
     Role.data_owner: READ_ORGS
@@ -81,19 +87,23 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | {"system:write", "agreement:write", "source:write", "catalog:scan", "catalog:review"}
     | {"catalog:export"}
     | {"release:read", "release:approve"}
-    | COMPLIANCE_MANAGE,
-    Role.data_operator: READ_ORGS | CATALOG_READ | {"catalog:scan", "compliance:read"},
+    | COMPLIANCE_MANAGE
+    | PROCESSING_MANAGE,
+    Role.data_operator: READ_ORGS
+    | CATALOG_READ
+    | {"catalog:scan", "compliance:read", "processing:read"},
     Role.data_user: frozenset({"unit:read", "system:read", "catalog:read"})
     | {"release:read", "release:request", "release:export"},
     Role.pi_officer: READ_ORGS
     | CATALOG_READ
     | {"catalog:export"}
     | {"release:read", "release:approve"}
-    | COMPLIANCE_MANAGE,
+    | COMPLIANCE_MANAGE
+    | PROCESSING_MANAGE,
     Role.supervisor: READ_ORGS
     | CATALOG_READ
     | {"catalog:export", "compliance:read", "compliance:export"}
-    | {"release:read"},
+    | {"release:read", "processing:read"},
 }
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {role: labels.ROLES[role.value] for role in Role}

@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "eduguard.reviews.models",
     "eduguard.release.models",
     "eduguard.compliance.models",
+    "eduguard.processing.models",
 )
 
 

@@ -16,6 +16,7 @@ from eduguard.catalog.schemas import FieldReview, SourceCreate
 from eduguard.compliance import flows as compliance_flows
 from eduguard.compliance.schemas import FactsUpdate
 from eduguard.db.base import utcnow
+from eduguard.demo.register import seed_register
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import Role
 from eduguard.orgs import service as orgs_service
@@ -175,6 +176,7 @@ def seed(session: Session, *, today: date | None = None) -> DemoLogin:
         ("auditor", Role.audit_admin, None, "审计管理员"),
         ("county-supervisor", Role.supervisor, county.id, "县教育局上级监管（只读本县）"),
         ("school-owner", Role.data_owner, school_a.id, "第一中学数据主管（只见本校）"),
+        ("county-pio", Role.pi_officer, county.id, "县教育局个人信息保护负责人（处理活动记录）"),
     )
     for username, role, unit_id, label in others:
         identity_service.create_user(
@@ -187,6 +189,7 @@ def seed(session: Session, *, today: date | None = None) -> DemoLogin:
             granted_by=admin,
         )
     seed_compliance(session, today=today)
+    seed_register(session)
     return DemoLogin(DEMO_ADMIN, password, tuple((o[0], o[3]) for o in others))
 
 

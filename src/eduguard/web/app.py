@@ -31,6 +31,8 @@ from eduguard.web.routes import (
     compliance,
     dashboard,
     pages_orgs,
+    processing,
+    processing_rules,
     release,
     system,
     users,
@@ -52,6 +54,8 @@ ROUTERS = (
     release.router,
     compliance.router,
     dashboard.router,
+    processing.router,
+    processing_rules.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
