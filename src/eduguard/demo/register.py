@@ -11,6 +11,12 @@ from eduguard.processing import flows as processing_flows
 from eduguard.processing.models import Disposal, LegalBasis, Necessity, RecipientKind
 from eduguard.processing.schemas import PurposeCreate, RecipientIn, RegisterUpdate
 
+# Children under 14: their information is sensitive (PIPL Art. 28); necessity and impact stated.
+CHILDREN_NOTE = (
+    "学生多为不满十四周岁的未成年人，其个人信息属于敏感个人信息；仅为实现本目的所必需的范围内处理，"
+    "泄露可能危害学生的人身、财产安全，仅经授权的工作人员可访问"
+)
+
 
 def _field_ids(session: Session, system_id: int, *names: str) -> list[int]:
     fields = catalog_service.list_fields(session, system_id=system_id, limit=1000)
@@ -50,6 +56,7 @@ def seed_register(session: Session) -> None:
             collection_method="入学时由学校登记，监护人提供户口簿等证明材料",
             retention_period="学生毕业或离校后 3 年",
             disposal=Disposal.archive,
+            sensitive_necessity=CHILDREN_NOTE,
             field_ids=_field_ids(
                 session, register.id, "xs_jbxx.xh", "xs_jbxx.xm", "xs_jbxx.sfzjh", "xs_jbxx.jtzz"
             ),
@@ -70,6 +77,7 @@ def seed_register(session: Session) -> None:
             collection_method="任课教师录入",
             retention_period="学生毕业后 3 年",
             disposal=Disposal.delete,
+            sensitive_necessity=CHILDREN_NOTE,
             field_ids=_field_ids(session, register.id, "xs_cj.xh", "xs_cj.cj"),
             recipients=[operator],
         ),
@@ -118,6 +126,7 @@ def seed_register(session: Session) -> None:
             basis_detail="学校与监护人签订的就餐服务协议",
             collection_method="办卡时由监护人填写",
             retention_period="学生离校后 1 年",
+            sensitive_necessity=CHILDREN_NOTE,
             field_ids=_field_ids(session, canteen.id, "ykt_kh.xm", "ykt_kh.kh"),
         ),
         scope="/",

@@ -114,8 +114,8 @@ def _collection_list(purposes: list[PurposeInput], children: bool) -> list[dict[
         for item in purpose.items:
             if children and not item.minors:
                 continue
-            row = rows.setdefault(
-                (item.dataset, item.name),
+            row = rows.setdefault(  # one row per item as people name it (学号 of two tables)
+                (item.title, ",".join(item.pi_types)),
                 {
                     "item": item.title,
                     "categories": _categories([item]),
@@ -125,7 +125,8 @@ def _collection_list(purposes: list[PurposeInput], children: bool) -> list[dict[
                     "necessity": [],
                 },
             )
-            row["purposes"].append(purpose.name)
+            if purpose.name not in row["purposes"]:
+                row["purposes"].append(purpose.name)
             if purpose.collection_method and purpose.collection_method not in row["methods"]:
                 row["methods"].append(purpose.collection_method)
             necessity = NECESSITY_ZH[purpose.necessity]

@@ -181,7 +181,7 @@ def preview_page(
 ) -> HTMLResponse:
     """What publishing would publish now (nothing is stored)."""
     document = flows.preview(session, system_id, audience, scope=caller.unit_path)
-    return page(request, "rules_public.html", document=document, version=None, preview=True)
+    return page(request, "rules_public.html", document=document, rules_version=None, preview=True)
 
 
 @router.post("/processing/systems/{system_id}", include_in_schema=False)

@@ -26,6 +26,7 @@ from eduguard.web.render import page
 router = APIRouter()
 Public = Annotated[None, permission(PUBLIC)]
 PUBLIC_PAGES_PER_MINUTE = 60  # per client address: a page is cheap, a flood is not
+REFUSALS_RECORDED_PER_MINUTE = 5
 
 
 def _throttle(request: Request) -> None:
@@ -35,9 +36,19 @@ def _throttle(request: Request) -> None:
         limiter = state.public_rules_limiter = SlidingWindowLimiter(
             PUBLIC_PAGES_PER_MINUTE, 60.0, max_keys=10_000
         )
-    wait = limiter.hit(client_address(request) or "-")
+    address = client_address(request) or "-"
+    wait = limiter.hit(address)
     if wait:
         seconds = int(wait) + 1
+        # Anyone can send these: at most REFUSALS_RECORDED_PER_MINUTE of them per client
+        # address become audit events (access.rate_limited); beyond that they cost only the 429.
+        recorded: SlidingWindowLimiter | None = getattr(state, "public_rules_refusals", None)
+        if recorded is None:
+            recorded = state.public_rules_refusals = SlidingWindowLimiter(
+                REFUSALS_RECORDED_PER_MINUTE, 60.0, max_keys=10_000
+            )
+        if recorded.hit(address):
+            request.state.refusal_recorded = True
         raise RateLimited(
             "public_rate_limited",
             f"访问过于频繁，请 {seconds} 秒后再试",
@@ -53,7 +64,7 @@ def _page(request: Request, found: RulesDocument, session: DbSession) -> HTMLRes
         request,
         "rules_public.html",
         document=found.document,
-        version=found.version,
+        rules_version=found.version,
         history=same,
         other_audience=found.other_audience,
         preview=False,
