@@ -180,6 +180,12 @@ OBJECT_TYPES: Names = {
     "clock": ("期限", "deadline"),
     "notify_message": ("消息", "message"),
     "notify_contact": ("通知邮箱", "notification address"),
+    "processing": ("处理活动记录", "processing register"),
+    "processing_register": ("处理活动记录（联系方式）", "processing register header"),
+    "processing_purpose": ("处理目的", "processing purpose"),
+    "processing_purpose_field": ("处理目的的数据项", "data item of a purpose"),
+    "processing_recipient": ("处理目的的接收方", "recipient of a purpose"),
+    "collection_rules": ("收集使用规则", "collection rules"),
 }
 
 _VERBS: Names = {
@@ -252,11 +258,47 @@ AUDIT_ACTIONS: Names = {
     "clock.escalate": ("期限逾期升级", "Overdue deadline escalated"),
     "notify.contact": ("设置通知邮箱", "Notification address set"),
     "notify.read": ("标记消息已读/未读", "Messages marked read or unread"),
+    "processing.purpose.activate": ("启用处理目的", "Purpose activated"),
+    "processing.purpose.retire": ("停用处理目的", "Purpose retired"),
+    "processing.rules.publish": ("发布收集使用规则", "Collection rules published"),
 }
 
 # Deadline kinds (clocks.Clock.kind); each domain registers its own with register().
 CLOCK_KINDS: Names = {
     "manual": ("人工登记的期限", "Deadline entered by hand"),
+}
+
+# The processing register (eduguard.processing.models): codes → names.
+LEGAL_BASES: Names = {
+    "consent": ("取得个人的同意", "Consent"),
+    "contract": ("订立、履行合同或人力资源管理所必需", "Contract or HR management"),
+    "statutory": ("履行法定职责或者法定义务所必需", "Statutory duty or obligation"),
+    "emergency": ("应对突发公共卫生事件或紧急情况所必需", "Public-health emergency"),
+    "news": ("为公共利益实施新闻报道、舆论监督", "News reporting in the public interest"),
+    "published": ("处理已合法公开的个人信息", "Lawfully published information"),
+    "other_law": ("法律、行政法规规定的其他情形", "Other cases laid down by law"),
+}
+NECESSITIES: Names = {
+    "necessary": ("基本业务功能所必需", "Necessary for the basic service"),
+    "optional": ("可选（可拒绝）", "Optional (may be refused)"),
+}
+PURPOSE_STATUSES: Names = {
+    "draft": ("草稿（未启用）", "Draft"),
+    "active": ("已启用", "Active"),
+    "retired": ("已停用", "Retired"),
+}
+DISPOSALS: Names = {
+    "delete": ("删除", "Delete"),
+    "anonymise": ("匿名化处理", "Anonymise"),
+    "archive": ("依法移交档案保管", "Transfer to the archives"),
+}
+RECIPIENT_KINDS: Names = {
+    "third_party": ("第三方（接收方）", "Third party (recipient)"),
+    "processor": ("受托处理者", "Entrusted processor"),
+}
+AUDIENCES: Names = {
+    "general": ("收集使用规则", "Collection rules"),
+    "children": ("儿童个人信息专门规则", "Rules for children under 14"),
 }
 
 AUDIT_RESULTS: Names = {
@@ -302,6 +344,9 @@ PERMISSIONS: Names = {
     "clock:read": ("查看法定期限", "View legal deadlines"),
     "clock:manage": ("开始/关闭法定期限", "Start and close legal deadlines"),
     "publish:check": ("公示前检查（上传待发布的文件）", "Check documents before posting"),
+    "processing:read": ("查看处理活动记录", "View the processing register"),
+    "processing:write": ("登记/编辑/启用处理目的", "Register, edit, activate purposes"),
+    "processing:publish": ("发布收集使用规则", "Publish collection rules"),
 }
 
 REVIEW_STATUSES: Names = {  # a catalog field's classification review
@@ -362,6 +407,12 @@ REGISTRY: dict[str, Names] = {
     "system_kind": SYSTEM_KINDS,
     "rule": RULES,
     "clock_kind": CLOCK_KINDS,
+    "legal_basis": LEGAL_BASES,
+    "necessity": NECESSITIES,
+    "purpose_status": PURPOSE_STATUSES,
+    "disposal": DISPOSALS,
+    "recipient_kind": RECIPIENT_KINDS,
+    "audience": AUDIENCES,
 }
 
 

@@ -21,6 +21,11 @@ PUBLIC_ROUTES = {
     ("POST", "/login"),
     ("POST", "/api/v1/auth/login"),
     ("GET", "/lang/{code}"),
+    # Published collection rules (PIPL Art. 17 ¶3: public and easy to consult), rate-limited.
+    ("GET", "/rules/{system_id}"),
+    ("GET", "/rules/{system_id}/children"),
+    ("GET", "/rules/versions/{version_id}"),
+    ("GET", "/rules/versions/{version_id}/document"),
 }
 
 

@@ -19,6 +19,7 @@ ORGS_READ = {"unit:read", "system:read", "agreement:read"}
 CATALOG = {"catalog:read"}
 COMPLIANCE = {"compliance:read", "compliance:evaluate", "compliance:export", "compliance:write"}
 CLOCKS = {"clock:read", "clock:manage"}  # legal deadlines: kept by security, owners, PI officers
+PROCESSING = {"processing:read", "processing:write", "processing:publish"}
 EXPECTED: dict[Role, set[str]] = {
     Role.system_admin: ORGS_READ
     | CATALOG
@@ -30,7 +31,8 @@ EXPECTED: dict[Role, set[str]] = {
     | CATALOG
     | {"user:read", "user:unlock", "user:credentials", "catalog:alert"}
     | COMPLIANCE
-    | CLOCKS,
+    | CLOCKS
+    | {"processing:read"},
     Role.audit_admin: {"audit:read", "audit:export", "user:read", "user:credentials"},
     Role.data_owner: ORGS_READ
     | CATALOG
@@ -39,10 +41,11 @@ EXPECTED: dict[Role, set[str]] = {
     | {"release:read", "release:approve"}
     | COMPLIANCE
     | CLOCKS
+    | PROCESSING
     | {"publish:check"},
     Role.data_operator: ORGS_READ
     | CATALOG
-    | {"catalog:scan", "compliance:read", "clock:read", "publish:check"},
+    | {"catalog:scan", "compliance:read", "clock:read", "processing:read", "publish:check"},
     Role.data_user: {"unit:read", "system:read", "catalog:read"}
     | {"release:read", "release:request", "release:export"}
     | {"publish:check"},
@@ -52,11 +55,12 @@ EXPECTED: dict[Role, set[str]] = {
     | {"release:read", "release:approve"}
     | COMPLIANCE
     | CLOCKS
+    | PROCESSING
     | {"publish:check"},
     Role.supervisor: ORGS_READ
     | CATALOG
     | {"catalog:export", "compliance:read", "compliance:export"}
-    | {"release:read", "clock:read"},
+    | {"release:read", "clock:read", "processing:read"},
 }
 # Routes that end the caller's own session would cut the walk short.
 SKIP = re.compile(r"logout")

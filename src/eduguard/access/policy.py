@@ -58,6 +58,9 @@ ACTIONS: dict[str, str] = {
     "clock:read": "查看法定期限",
     "clock:manage": "开始/关闭法定期限",
     "publish:check": "公示前检查（上传待发布的文件）",
+    "processing:read": "查看处理活动记录",
+    "processing:write": "登记/编辑/启用处理目的",
+    "processing:publish": "发布收集使用规则",
 }
 
 READ_ORGS = frozenset({"unit:read", "system:read", "agreement:read"})
@@ -66,6 +69,8 @@ COMPLIANCE_MANAGE = frozenset(
     {"compliance:read", "compliance:evaluate", "compliance:export", "compliance:write"}
 )
 CLOCKS = frozenset({"clock:read", "clock:manage"})  # deadlines (clocks/): who keeps them
+# The register is kept by the data-owning department and the PI protection officer.
+PROCESSING_MANAGE = frozenset({"processing:read", "processing:write", "processing:publish"})
 
 ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.system_admin: READ_ORGS
@@ -78,7 +83,8 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | CATALOG_READ
     | {"user:read", "user:unlock", "user:credentials", "catalog:alert"}
     | COMPLIANCE_MANAGE
-    | CLOCKS,
+    | CLOCKS
+    | {"processing:read"},
     # user:read and user:credentials: to steward the security administrator (三员分立)
     Role.audit_admin: frozenset({"audit:read", "audit:export", "user:read", "user:credentials"}),
     Role.data_owner: READ_ORGS
@@ -88,10 +94,11 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | {"release:read", "release:approve"}
     | COMPLIANCE_MANAGE
     | CLOCKS
+    | PROCESSING_MANAGE
     | {"publish:check"},
     Role.data_operator: READ_ORGS
     | CATALOG_READ
-    | {"catalog:scan", "compliance:read", "clock:read"}
+    | {"catalog:scan", "compliance:read", "clock:read", "processing:read"}
     | {"publish:check"},
     # the staff who post notices: a 公示 is checked by whoever is about to post it
     Role.data_user: frozenset({"unit:read", "system:read", "catalog:read"})
@@ -103,11 +110,12 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | {"release:read", "release:approve"}
     | COMPLIANCE_MANAGE
     | CLOCKS
+    | PROCESSING_MANAGE
     | {"publish:check"},
     Role.supervisor: READ_ORGS
     | CATALOG_READ
     | {"catalog:export", "compliance:read", "compliance:export"}
-    | {"release:read", "clock:read"},
+    | {"release:read", "clock:read", "processing:read"},
 }
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {role: labels.ROLES[role.value] for role in Role}

@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "eduguard.tasks.models",
     "eduguard.notify.models",
     "eduguard.clocks.models",
+    "eduguard.processing.models",
 )
 
 

@@ -18,6 +18,7 @@ from eduguard.classification.rules import LEVELS
 from eduguard.compliance import flows as compliance_flows
 from eduguard.compliance.schemas import FactsUpdate, UnitFactsUpdate
 from eduguard.db.base import utcnow
+from eduguard.demo.register import seed_register
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import Role
 from eduguard.orgs import service as orgs_service
@@ -180,6 +181,7 @@ def seed(session: Session, *, today: date | None = None) -> DemoLogin:
         # a research release needs a requester and, for sensitive fields, the PI officer
         ("school-researcher", Role.data_user, school_a.id, "第一中学科研人员（申请数据发布）"),
         ("school-pio", Role.pi_officer, school_a.id, "第一中学个人信息保护负责人（审核发布）"),
+        ("county-pio", Role.pi_officer, county.id, "县教育局个人信息保护负责人（处理活动记录）"),
     )
     for username, role, unit_id, label in others:
         identity_service.create_user(
@@ -192,6 +194,7 @@ def seed(session: Session, *, today: date | None = None) -> DemoLogin:
             granted_by=admin,
         )
     seed_compliance(session, today=today)
+    seed_register(session)
     return DemoLogin(DEMO_ADMIN, password, tuple((o[0], o[3]) for o in others))
 
 

@@ -33,6 +33,8 @@ from eduguard.web.routes import (
     dashboard,
     notify,
     pages_orgs,
+    processing,
+    processing_rules,
     publish,
     release,
     system,
@@ -58,6 +60,8 @@ ROUTERS = (
     clocks.router,
     notify.router,
     publish.router,
+    processing.router,
+    processing_rules.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
