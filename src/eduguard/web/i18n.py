@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from eduguard.web.i18n_processing import EN_PROCESSING
+
 LANGUAGES = ("zh", "en")
 
 EN: dict[str, str] = {
@@ -602,6 +604,8 @@ EN.update(
         "初始密码": "Initial password",
     }
 )
+
+EN.update(EN_PROCESSING)
 
 
 def translator(language: str) -> Callable[[str], str]:

@@ -202,7 +202,12 @@ async def save_register_page(
         if exc.status_code == 404:
             raise
         return _system_page(request, session, caller, system_id, errors=[exc.message(lang)])
-    return see_other(request, f"/processing/systems/{system_id}", "已保存联系方式与权利行使方式")
+    return see_other(
+        request,
+        f"/processing/systems/{system_id}",
+        "已保存联系方式与权利行使方式",
+        "Contact and rights information saved",
+    )
 
 
 @router.post("/processing/systems/{system_id}/publish", include_in_schema=False)
@@ -221,7 +226,10 @@ def publish_page(
         return _system_page(request, session, caller, system_id, errors=[exc.message(lang)])
     numbers = "、".join(f"第 {v.number} 版" for v in published)
     return see_other(
-        request, f"/processing/systems/{system_id}", f"已发布收集使用规则（{numbers}）"
+        request,
+        f"/processing/systems/{system_id}",
+        f"已发布收集使用规则（{numbers}）",
+        "Collection rules published (" + ", ".join(f"version {v.number}" for v in published) + ")",
     )
 
 
@@ -309,7 +317,10 @@ async def new_purpose_submit(
         with session.begin_nested():
             purpose = flows.create_purpose(session, system_id, data, scope=caller.unit_path)
         return see_other(
-            request, f"/processing/systems/{system_id}", f"已新增处理目的“{purpose.name}”（草稿）"
+            request,
+            f"/processing/systems/{system_id}",
+            f"已新增处理目的“{purpose.name}”（草稿）",
+            f"Purpose “{purpose.name}” added (draft)",
         )
     except ValidationError as exc:
         errors = _messages(exc, lang)
@@ -343,7 +354,10 @@ async def edit_purpose_submit(
         with session.begin_nested():
             flows.update_purpose(session, purpose_id, data, scope=caller.unit_path)
         return see_other(
-            request, f"/processing/systems/{purpose.system_id}", f"已保存处理目的“{data.name}”"
+            request,
+            f"/processing/systems/{purpose.system_id}",
+            f"已保存处理目的“{data.name}”",
+            f"Purpose “{data.name}” saved",
         )
     except ValidationError as exc:
         errors = _messages(exc, lang)
@@ -373,7 +387,10 @@ async def _status_change(
         return _system_page(request, session, caller, purpose.system_id, errors=[exc.message(lang)])
     done = "已启用" if activate else "已停用"
     return see_other(
-        request, f"/processing/systems/{purpose.system_id}", f"{done}处理目的“{purpose.name}”"
+        request,
+        f"/processing/systems/{purpose.system_id}",
+        f"{done}处理目的“{purpose.name}”",
+        f"Purpose “{purpose.name}” {'activated' if activate else 'retired'}",
     )
 
 
