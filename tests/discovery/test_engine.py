@@ -209,7 +209,7 @@ def test_failed_tables_from_connectors_are_listed(
 ) -> None:
     import eduguard.discovery.api as api
 
-    def fake_open(source: str) -> Iterator[object]:
+    def fake_open(source: str, crawl: object = None) -> Iterator[object]:
         yield FailedTable("bad.xlsx", SourceError("bad_file", "文件已损坏"))
         yield DataFrameTable("ok", pl.DataFrame({"email": ["a@b.example"]}))
 

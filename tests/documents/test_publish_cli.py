@@ -97,7 +97,7 @@ def test_children_named_only_by_the_title_need_confirmation(tmp_path: Path) -> N
     book.save(path)
     check = check_file(path)
     assert check.verdict == "confirm", [r.message for r in check.reasons]
-    assert any("通知第10条" in reason.action for reason in check.reasons)
+    assert any("通知重点任务第10项" in reason.action for reason in check.reasons)
     code, _out = _run(str(path))
     assert code == EXIT_CONFIRM
 
@@ -188,7 +188,7 @@ def test_health_results_are_withheld_even_with_masked_names(tmp_path: Path) -> N
     check = check_file(source)
     assert not check.leak and check.verdict == "fix"
     [withheld] = [r for r in check.reasons if r.kind == "sensitive"]
-    assert "“体检结论”列" in withheld.message and "通知第11条" in withheld.message
+    assert "“体检结论”列" in withheld.message and "通知重点任务第11项" in withheld.message
     fixed = tmp_path / "copy.csv"
     _run(str(source), "--fix", str(fixed))
     text = fixed.read_text(encoding="utf-8-sig")

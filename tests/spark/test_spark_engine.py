@@ -293,5 +293,7 @@ def test_primary_grades_compiled_to_sql_give_the_local_minors(
     assert remote.to_dict() == local.to_dict()
     assert remote.minors
     assert any(
-        "100 个年级/班级取值为小学或幼儿园" in line for c in remote.columns for line in c.evidence
+        "100 个年级/班级取值为小学、幼儿园或初一" in line
+        for c in remote.columns
+        for line in c.evidence
     )

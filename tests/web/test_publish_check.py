@@ -65,7 +65,7 @@ def test_a_leaking_workbook_gets_a_verdict_and_a_clean_copy(
     assert 'data-verdict="fix"' in result.text
     assert "C 列“身份证号”有 6 处未脱敏的居民身份证号" in result.text
     assert "公示!C5" in result.text and "删除隐藏工作表“原始数据”" in result.text
-    assert "通知第10条" in result.text  # the pupils are under 14 (IDs born 2012–2015)
+    assert "通知重点任务第10项" in result.text  # the pupils are under 14 (IDs born 2012–2015)
     # the original is gone; only the verdict and the copy are left
     folders = list((settings.home / "publish").iterdir())
     assert [sorted(p.name for p in f.iterdir()) for f in folders] == [["copy.xlsx", "result.json"]]

@@ -292,15 +292,20 @@ def _minors(
 ) -> list[str] | None:
     """Why the table's subjects include children under 14, or None."""
     reasons = []
+    dated = 0  # birth dates read (from dates or ID numbers): they outweigh grade names
     for name, state in states.items():
         codes = {answer.code for answer in answers[name]}
         for code, (births, minors) in state.births.items():
+            if code in codes:
+                dated += births
             if code in codes and minors > 0:
                 reasons.append(
                     f"未成年人：{minors}/{births} 个出生日期（列 {name}）显示不满十四周岁"
                 )
+    if dated and not reasons:
+        return None  # every birth date read says 14 or older: 初一 pupils can be 14
     if young_grades:
-        reasons.append(f"未成年人：{young_grades} 个年级/班级取值为小学或幼儿园")
+        reasons.append(f"未成年人：{young_grades} 个年级/班级取值为小学、幼儿园或初一")
     school = f"{table.name} {table.comment or ''}".lower()
     match = _YOUNG_SCHOOL.search(school)
     if match:

@@ -7,7 +7,7 @@ every table and its prose, and answers in plain Chinese:
 * ``publishable`` 可以发布 — no direct identifier left unmasked, nothing sensitive, nothing
   hidden that holds personal information, and no children's information;
 * ``confirm`` 需确认 — nothing is left unmasked, but the document concerns children under 14
-  (通知第10条: 除法律法规要求和监护人约定，不得披露儿童信息): a person must confirm the basis;
+  (通知重点任务第10项: 除法律法规要求和监护人约定，不得披露儿童信息): a person must confirm the basis;
 * ``fix`` 需处理 — each reason says where (sheet/cell, page/line, table row) and what to do.
 
 Notice item 8 (公开个人信息应采取去标识化处理), PIPL Art. 25 (no publication of personal
@@ -36,7 +36,7 @@ VERDICT_LABELS: dict[str, tuple[str, str]] = {
     "confirm": ("需确认", "Confirm before publishing"),
     "fix": ("需处理", "Fix before publishing"),
 }
-# sensitive types a publication leaves out altogether, masked or not (通知第11条)
+# sensitive types a publication leaves out altogether, masked or not (通知重点任务第11项)
 WITHHELD_TYPES = frozenset(
     {"HEALTH", "SPECIAL_IDENTITY", "DISCIPLINARY", "CRIMINAL_RECORD", "BIOMETRIC", "RELIGION",
      "ETHNICITY", "LOCATION", "PHOTO", "CREDENTIAL"}
@@ -202,7 +202,7 @@ def _leak_reasons(report: TableReport, table: object) -> list[Reason]:
                     "sensitive",
                     "fix",
                     f"{_column_label(column)}含{_type_label(code)}（{count} 处），"
-                    "属于敏感个人信息，不应公开（通知第11条）",
+                    "属于敏感个人信息，不应公开（通知重点任务第11项）",
                     f"删除{_column_label(column)}" if column != "正文" else "删去正文中的这些内容",
                     report.name,
                     code,
@@ -254,7 +254,7 @@ def _prose(parts: list[CheckedPart]) -> list[str]:
 
 
 def _period_reason(name: str, parts: list[CheckedPart]) -> Reason | None:
-    """公示期: a posted list comes down when its period ends (通知第5条“最短周期”)."""
+    """公示期: a posted list comes down when its period ends (通知重点任务第5项“最短周期”)."""
     text = "\n".join(_prose(parts))
     holds_pi = any(column.pi_types for part in parts for column in part.report.columns)
     if not holds_pi:
@@ -266,7 +266,7 @@ def _period_reason(name: str, parts: list[CheckedPart]) -> Reason | None:
             "period",
             "advice",
             f"文件写明了公示期 {period}",
-            "公示期满后请及时从网站、公告栏撤下，不要长期挂在网上（通知第5条：存储期限为实现"
+            "公示期满后请及时从网站、公告栏撤下，不要长期挂在网上（通知重点任务第5项：存储期限为实现"
             "目的所必要的最短时间）",
         )
     if _NOTICE_TITLE.search(f"{name}\n{text[:2000]}"):
@@ -297,7 +297,7 @@ def _children_reason(parts: list[CheckedPart]) -> Reason | None:
         "children",
         "confirm",
         "文件涉及不满十四周岁儿童的个人信息（" + evidence.removeprefix("未成年人：") + "）",
-        "除法律法规要求和监护人约定外，不得披露儿童信息（通知第10条）：确需公示的，请确认"
+        "除法律法规要求和监护人约定外，不得披露儿童信息（通知重点任务第10项）：确需公示的，请确认"
         "公示依据、只保留必要的字段并去标识化，并经数据主管单位同意",
     )
 
