@@ -242,6 +242,21 @@ def test_primary_grades_in_a_class_column_mean_minors(rules: Rules) -> None:
     assert any("年级/班级" in line for line in column(report, "xm").evidence)
 
 
+def test_birth_dates_outweigh_grade_names(rules: Rules) -> None:
+    """初一 pupils are usually 12–13, but when the table's ID numbers say everyone is 14 or
+    older (TODAY 2026-11-27: born 2012), the grade names do not make it children's data."""
+    grades = {"xm": ["张伟", "王芳"] * 5, "bj": ["初一(1)班", "初一(2)班"] * 5}
+    older = [resident_id(f"2012{month:02d}01", month) for month in range(1, 11)]
+    report = run(pl.DataFrame({**grades, "sfzjh": older}), rules, name="xs")
+    assert not report.minors
+    younger = [resident_id(f"2013{month:02d}01", month) for month in range(1, 11)]
+    report = run(pl.DataFrame({**grades, "sfzjh": younger}), rules, name="xs")
+    assert report.minors
+    report = run(pl.DataFrame(grades), rules, name="xs")  # no birth dates: the grades decide
+    assert report.minors
+    assert any("小学、幼儿园或初一" in line for line in column(report, "xm").evidence)
+
+
 def test_prose_without_a_telling_name_is_scanned_as_free_text(rules: Rules) -> None:
     notes = [
         "今天联系了家长王建国，电话13812345678，说明情况。",
