@@ -147,6 +147,7 @@ def test_a_word_copy_keeps_its_layout_and_loses_comments_and_author(tmp_path: Pa
     document.add_comment(
         document.paragraphs[1].runs, text="核对：联系电话13912345678", author="李四"
     )
+    document.add_paragraph("附：王晓雨同学获国家助学金一档，联系电话13912345678。")
     document.save(str(source))
     fixed = tmp_path / "公示_脱敏.docx"
     code, out = _run(str(source), "--fix", str(fixed))
@@ -156,6 +157,8 @@ def test_a_word_copy_keeps_its_layout_and_loses_comments_and_author(tmp_path: Pa
     cells = [cell.text for cell in copy.tables[0].rows[2].cells]
     assert cells[0] == "1" and cells[1][1] == "*" and "*" * 10 in cells[2]  # 序号 kept
     assert "138****1234" in copy.paragraphs[1].text
+    added = copy.paragraphs[-1].text  # the person is masked, what the 公示 is about stays
+    assert "王晓雨" not in added and "13912345678" not in added and "国家助学金一档" in added
     again = check_file(fixed)
     assert not again.leak, [r.message for r in again.reasons]
 

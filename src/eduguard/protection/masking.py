@@ -80,7 +80,10 @@ def plan_table(
 
 
 def mask_text(
-    texts: pl.Series, operator: Operator, context: Context
+    texts: pl.Series,
+    operator: Operator,
+    context: Context,
+    codes: frozenset[str] | None = None,
 ) -> tuple[pl.Series, dict[str, int]]:
     """Mask each span of personal information in free text with the span's type convention.
 
@@ -91,6 +94,8 @@ def mask_text(
     """
     text = texts.cast(pl.String)
     spans = extract_spans(text)
+    if codes is not None:  # only these types (a 公示 copy keeps 国家助学金, masks the names)
+        spans = spans.filter(pl.col("code").is_in(sorted(codes)))
     if spans.height == 0:
         return text, {}
     distinct = spans.unique(subset=["text"], keep="first", maintain_order=True)

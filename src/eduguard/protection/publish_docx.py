@@ -28,7 +28,7 @@ from docx.text.paragraph import Paragraph
 from eduguard.protection.masking import ColumnPlan, mask_frame, mask_text
 from eduguard.protection.operators import Context
 from eduguard.protection.policy import Policy
-from eduguard.protection.publish import PublishCheck
+from eduguard.protection.publish import CHANGED_TYPES, PublishCheck
 from eduguard.protection.writers import temporary_path
 
 _ROW = re.compile(r"^表格 (?P<table>\d+) 第 (?P<row>\d+) 行$")
@@ -79,7 +79,7 @@ def _mask_paragraphs(paragraphs: list[Paragraph], policy: Policy) -> None:
     if not shown:
         return
     texts = pl.Series("text", [p.text for p in shown], dtype=pl.String)
-    masked, _spans = mask_text(texts, policy.text.build(), Context())
+    masked, _spans = mask_text(texts, policy.text.build(), Context(), CHANGED_TYPES)
     for paragraph, before, after in zip(shown, texts.to_list(), masked.to_list(), strict=True):
         if after != before:
             _set_text(paragraph, str(after))

@@ -255,7 +255,7 @@ def _mask_other_text(
     if not cells:
         return
     texts = pl.Series("text", [str(cell.value) for cell in cells], dtype=pl.String)
-    masked, _spans = mask_text(texts, policy.text.build(), Context())
+    masked, _spans = mask_text(texts, policy.text.build(), Context(), CHANGED_TYPES)
     for cell, before, after in zip(cells, texts.to_list(), masked.to_list(), strict=True):
         if after != before:
             cell.value = after
