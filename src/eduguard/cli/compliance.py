@@ -7,7 +7,7 @@ import os
 import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -222,6 +222,31 @@ def _fact_value(name: str, raw: str, known: dict[str, tuple[str, str]] = FACTS) 
     return raw or None
 
 
+def _assigned(
+    assignments: list[str] | None, known: dict[str, tuple[str, str]]
+) -> dict[str, object]:
+    """``--set name=value`` options as typed values; an unknown name is an error."""
+    values: dict[str, object] = {}
+    for item in assignments or []:
+        name, separator, raw = item.partition("=")
+        name = name.strip()
+        if not separator or (name not in known and name != "notes"):
+            names = "、".join([*known, "notes"])
+            raise fail(f"无法识别的事实项：{item}（可用：{names}）")
+        values[name] = _fact_value(name, raw.strip(), known)
+    return values
+
+
+def _print_facts(shown: Any, known: dict[str, tuple[str, str]]) -> None:
+    table = _table("事实项", "说明", "值")
+    for name, (label, _kind) in known.items():
+        value = getattr(shown, name)
+        text = ("是" if value else "否") if isinstance(value, bool) else str(value or "—")
+        table.add_row(name, label, text)
+    table.add_row("notes", "备注", shown.notes or "—")
+    console.print(table)
+
+
 @compliance_app.command("facts")
 @friendly_errors
 def facts(
@@ -232,14 +257,7 @@ def facts(
     ] = None,
 ) -> None:
     """查看或登记信息系统的合规事实（负责人、备案、审计、同意依据、集体决策、加密…）；记入审计日志。"""
-    values: dict[str, object] = {}
-    for item in assignments or []:
-        name, separator, raw = item.partition("=")
-        name = name.strip()
-        if not separator or (name not in FACTS and name != "notes"):
-            known = "、".join([*FACTS, "notes"])
-            raise fail(f"无法识别的事实项：{item}（可用：{known}）")
-        values[name] = _fact_value(name, raw.strip())
+    values = _assigned(assignments, FACTS)
     with db_session() as session:
         if values:
             shown = flows.save_facts(
@@ -247,13 +265,7 @@ def facts(
             )
         else:
             shown = flows.get_facts(session, system_id, scope=ALL)
-        table = _table("事实项", "说明", "值")
-        for name, (label, _kind) in FACTS.items():
-            value = getattr(shown, name)
-            text = ("是" if value else "否") if isinstance(value, bool) else str(value or "—")
-            table.add_row(name, label, text)
-        table.add_row("notes", "备注", shown.notes or "—")
-        console.print(table)
+        _print_facts(shown, FACTS)
 
 
 @compliance_app.command("unit-facts")
@@ -266,14 +278,7 @@ def unit_facts(
     ] = None,
 ) -> None:
     """查看或登记单位的合规事实（数据安全管理办法、应急预案、培训、开放目录与共享清单、网络数据安全负责人）；记入审计日志。"""
-    values: dict[str, object] = {}
-    for item in assignments or []:
-        name, separator, raw = item.partition("=")
-        name = name.strip()
-        if not separator or (name not in UNIT_FACTS and name != "notes"):
-            known = "、".join([*UNIT_FACTS, "notes"])
-            raise fail(f"无法识别的事实项：{item}（可用：{known}）")
-        values[name] = _fact_value(name, raw.strip(), UNIT_FACTS)
+    values = _assigned(assignments, UNIT_FACTS)
     with db_session() as session:
         if values:
             shown = flows.save_unit_facts(
@@ -281,13 +286,7 @@ def unit_facts(
             )
         else:
             shown = flows.get_unit_facts(session, unit_id, scope=ALL)
-        table = _table("事实项", "说明", "值")
-        for name, (label, _kind) in UNIT_FACTS.items():
-            value = getattr(shown, name)
-            text = ("是" if value else "否") if isinstance(value, bool) else str(value or "—")
-            table.add_row(name, label, text)
-        table.add_row("notes", "备注", shown.notes or "—")
-        console.print(table)
+        _print_facts(shown, UNIT_FACTS)
 
 
 @compliance_app.command("task")
