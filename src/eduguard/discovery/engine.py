@@ -1,20 +1,15 @@
 """The scan engine: one table in, one graded :class:`TableReport` out.
 
 Batches are read from the table (memory bounded by the batch size), every column cast to text
-once, stripped, and handed to its :class:`ColumnState`; the columns of a batch are counted on a
-few threads at once (one per core: polars runs a column's string kernels on one core and releases
-the GIL while it does, and each column's state is its own, so the answers do not depend on it). At the end each column's evidence becomes
+once, stripped, and handed to its :class:`ColumnState`. At the end each column's evidence becomes
 its PI types and confidence; minors and the number of people (subjects) are worked out for the
 table; classification gives category and level (就高从严 for the table).
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 
 import polars as pl
@@ -41,22 +36,6 @@ _YOUNG_TITLE = re.compile(
 _YOUNG_GRADE = r"^(?:小学)?[一二三四五六1-6]年级|^初[一1]|^(?:小|中|大)班$|^(?:Grade|G)\s?[1-6]$"
 _GRADE_NAME = re.compile(r"(?:^|_)(?:nj|bj|njmc|bjmc|grade|class|classname)(?:_|$)|年级|班级")
 _SUBJECT_PRIORITY = {code: rank for rank, code in enumerate(IDENTIFYING)}
-COLUMN_THREADS = min(4, os.cpu_count() or 1)  # columns of a batch counted at once
-
-
-@contextmanager
-def _column_pool() -> Iterator[ThreadPoolExecutor | None]:
-    """Threads for the columns of a batch (started on first use); none on a one-core machine."""
-    if COLUMN_THREADS < 2:
-        yield None
-        return
-    with ThreadPoolExecutor(COLUMN_THREADS, thread_name_prefix="eduguard-scan") as pool:
-        yield pool
-
-
-def _add(item: tuple[ColumnState, pl.Series]) -> None:
-    state, values = item
-    state.add(values)
 
 
 def _text_frame(batch: pl.DataFrame) -> pl.DataFrame:
@@ -134,27 +113,19 @@ def scan_table(
     rows = 0
     known = table.row_count if table.row_count is not None else row_estimate(table)
     expected = known if sample is None else min(sample, known or sample)
-    with _column_pool() as pool:
-        for batch in table.batches(batch_rows=batch_rows, limit=sample):
-            rows += batch.height
-            _columns_of(table, batch, states, today, sketch_key)
-            texts = _text_frame(batch)
-            work: list[tuple[ColumnState, pl.Series]] = []
-            for name in texts.columns:
-                column = texts.get_column(name)
-                values = column.filter(column.is_not_null() & (column != ""))
-                work.append((states[name], values))
-                comment = states[name].comment or ""
-                if _GRADE_NAME.search(name.lower()) or _GRADE_NAME.search(comment):
-                    young_grades += int(values.str.contains(_YOUNG_GRADE).sum())
-            if pool is None or len(work) < 2:
-                for item in work:
-                    _add(item)
-            else:
-                list(pool.map(_add, work))  # re-raises a column's error here
-            _count_subjects_in_best_columns(states)
-            if progress is not None:
-                progress(table.name, rows, expected)
+    for batch in table.batches(batch_rows=batch_rows, limit=sample):
+        rows += batch.height
+        _columns_of(table, batch, states, today, sketch_key)
+        texts = _text_frame(batch)
+        for name in texts.columns:
+            column = texts.get_column(name)
+            values = column.filter(column.is_not_null() & (column != ""))
+            states[name].add(values)
+            if _GRADE_NAME.search(name.lower()) or _GRADE_NAME.search(states[name].comment or ""):
+                young_grades += int(values.str.contains(_YOUNG_GRADE).sum())
+        _count_subjects_in_best_columns(states)
+        if progress is not None:
+            progress(table.name, rows, expected)
     for state in states.values():
         state.flush()
     row_count = table.row_count
