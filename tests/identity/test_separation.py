@@ -144,6 +144,45 @@ def test_system_admin_cannot_promote_an_account_it_prepared(
     assert _events(admin_client, "user.roles_changed") == []
 
 
+def _role_boxes(page_html: str, username: str) -> dict[str, bool] | None:
+    """The role checkboxes of one account's row on /users: value -> can be changed (None: the
+    row has no role form at all)."""
+    row = re.search(rf'<tr[^>]*data-username="{re.escape(username)}".*?</tr>', page_html, re.S)
+    assert row is not None, username
+    if "/roles" not in row.group(0):
+        return None
+    boxes = re.findall(r'<input type="checkbox" name="roles" value="(\w+)"([^>]*)>', row.group(0))
+    return {value: "disabled" not in attrs for value, attrs in boxes}
+
+
+def test_users_page_offers_only_the_changes_the_caller_may_make(
+    admin_client: TestClient, accounts: Any
+) -> None:
+    accounts.create("auditor", {Role.audit_admin})
+    accounts.create("sec", {Role.security_admin})
+    accounts.create("owner", {Role.data_owner})
+    as_admin = admin_client.get("/users").text
+    assert _role_boxes(as_admin, "sysadmin") is None  # nobody changes their own roles
+    assert _role_boxes(as_admin, "auditor") is None  # the security administrator's to steward
+    owner = _role_boxes(as_admin, "owner")
+    assert owner is not None and owner["data_owner"] and owner["system_admin"]
+    assert not owner["audit_admin"] and not owner["security_admin"]
+    accounts.login(admin_client, "sec")
+    as_security = admin_client.get("/users").text
+    assert _role_boxes(as_security, "owner") is None and _role_boxes(as_security, "sec") is None
+    auditor = _role_boxes(as_security, "auditor")
+    assert auditor is not None and [v for v, ok in auditor.items() if ok] == ["audit_admin"]
+    # what is offered is what the server accepts
+    csrf = admin_client.headers["X-CSRF-Token"]
+    done = admin_client.post(
+        f"/users/{_id(admin_client, 'auditor')}/roles",
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    assert _events(admin_client, "user.roles_changed")
+
+
 def test_system_admin_cannot_take_over_the_auditor(admin_client: TestClient, accounts: Any) -> None:
     auditor = accounts.create("auditor", {Role.audit_admin})
     sysadmin = _id(admin_client, "sysadmin")

@@ -81,7 +81,8 @@ def error_text(message: object) -> Text:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err_console.print(error_text(message))
+    # soft_wrap: the terminal wraps the line itself, so a long path stays one copyable string.
+    err_console.print(error_text(message), soft_wrap=True)
     return typer.Exit(code)
 
 

@@ -111,6 +111,15 @@ def _acted(
         )
 
 
+def changeable_roles(by_roles: frozenset[Role], by_id: int, user: User) -> frozenset[Role]:
+    """The roles a holder of ``by_roles`` may tick or untick on ``user`` from the console, as
+    :func:`change_roles` would allow them: none on one's own account or on an account one does
+    not steward as it is; otherwise each role whose steward one is."""
+    if by_id == user.id or not separation.may_steward(by_roles, user.role_set):
+        return frozenset()
+    return frozenset(r for r in Role if separation.may_steward(by_roles, {r}))
+
+
 def change_roles(session: Session, user: User, roles: set[Role], *, by: User | None) -> User:
     before = user.role_set
     identity_service.check_separation(roles)

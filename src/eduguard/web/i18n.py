@@ -191,6 +191,8 @@ EN: dict[str, str] = {
     "（基于时间，6 位）": " (time-based, 6 digits)",
     "验证": "Verify",
     "已启用": "On",
+    "全平台": "Platform-wide",
+    "无角色": "No roles",
     "未启用": "Off",
     "登录会话": "Sessions",
     "API 令牌": "API tokens",

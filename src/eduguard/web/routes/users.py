@@ -66,6 +66,12 @@ def _list_page(
     request: Request, session: DbSession, caller: Principal, status: int = 200, **context: object
 ) -> HTMLResponse:
     users = identity_flows.list_accounts(session, scope=caller.scope)
+    # Per account, the role boxes this caller may change (三员分立, never one's own roles): the
+    # others are shown disabled, and a row with none shows its roles as text, with no button.
+    changeable = {
+        u.id: {r.value for r in identity_flows.changeable_roles(caller.roles, caller.user_id, u)}
+        for u in users
+    }
     units = {
         u.id: u.name for u in orgs_service.list_units(session, scope=caller.scope, limit=100_000)
     }
@@ -79,6 +85,8 @@ def _list_page(
         role_labels={r.value: ROLE_LABELS[r][0] for r in Role},
         can_manage="user:manage" in _granted(caller),
         can_steward="user:credentials" in _granted(caller),
+        changeable=changeable,
+        me=caller.user_id,
         **context,
     )
 
