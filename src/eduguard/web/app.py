@@ -30,6 +30,7 @@ from eduguard.web.routes import (
     catalog_actions,
     clocks,
     compliance,
+    consent,
     dashboard,
     notify,
     pages_orgs,
@@ -62,6 +63,7 @@ ROUTERS = (
     publish.router,
     processing.router,
     processing_rules.router,
+    consent.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
