@@ -5,16 +5,21 @@ applied as a scan would leave it (names and types only, no values)."""
 
 from __future__ import annotations
 
+import secrets
+import shutil
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import create_engine, text, update
 from sqlalchemy.orm import Session
+from tests.conftest import BACKENDS, PG_SERVER, Accounts, pg_url
 
 from eduguard.audit import service as audit_service
 from eduguard.audit.service import Actor
@@ -22,12 +27,16 @@ from eduguard.catalog import flows as catalog_flows
 from eduguard.catalog import service as catalog_service
 from eduguard.catalog.models import RunStatus
 from eduguard.catalog.schemas import SourceCreate
+from eduguard.config import Settings
 from eduguard.consent import flows
 from eduguard.consent.models import ConsentSubject
 from eduguard.consent.schemas import GuardianCreate, RecordIn, SubjectCreate
+from eduguard.db import migrate
 from eduguard.db.base import utcnow
+from eduguard.db.engine import make_engine
 from eduguard.identity.models import Role
 from eduguard.processing.models import ProcessingPurpose
+from eduguard.web.app import create_app
 
 T0 = datetime(2026, 9, 1, 1, 0, tzinfo=UTC)  # 09:00 Beijing, the first school day
 
@@ -49,6 +58,7 @@ def column(name: str, comment: str, types: list[str], **flags: bool) -> dict[str
 class World:
     client: TestClient
     accounts: Any
+    settings: Settings
     county: int
     school: int
     system: int
@@ -144,9 +154,52 @@ def purpose(
     }
 
 
-@pytest.fixture
-def world(admin_client: TestClient, accounts: Any) -> World:
-    client = admin_client
+@pytest.fixture(scope="module", params=BACKENDS)
+def consent_site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    """A database of this module's own (one world per module and backend: building the world
+    costs seconds, each test uses subjects of its own)."""
+    home = tmp_path_factory.mktemp("consent")
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        shutil.copyfile(template, home / "eduguard.db")
+        yield f"sqlite:///{home / 'eduguard.db'}", home
+        return
+    schema = f"eg_consent_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(pg_url(schema))
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield pg_url(schema), home
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def world(consent_site: tuple[str, Path]) -> Iterator[World]:
+    url, home = consent_site
+    settings = Settings(
+        home=home / "home",
+        database_url=url,
+        secret_key=secrets.token_urlsafe(48),
+        demo=False,
+        max_upload_bytes=64 * 1024,
+        scan_roots=str(home),
+    )
+    application = create_app(settings)
+    with TestClient(application, raise_server_exceptions=False) as client:
+        accounts = Accounts(application.state.session_factory)
+        accounts.create("sysadmin", {Role.system_admin})
+        accounts.login(client, "sysadmin")
+        yield _build(client, accounts, settings)
+    application.state.engine.dispose()
+
+
+def _build(client: TestClient, accounts: Accounts, settings: Settings) -> World:
     county = client.post("/api/v1/units", json={"name": "辛县教育局", "kind": "county"}).json()
     school = client.post(
         "/api/v1/units", json={"name": "辛县一小", "kind": "school", "parent_id": county["id"]}
@@ -194,6 +247,7 @@ def world(admin_client: TestClient, accounts: Any) -> World:
     return World(
         client=client,
         accounts=accounts,
+        settings=settings,
         county=county["id"],
         school=school["id"],
         system=system["id"],

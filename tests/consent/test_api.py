@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -72,6 +71,57 @@ def test_school_system_asks_the_gate_with_a_scoped_token(world: World) -> None:
     )
 
 
+def test_receipts_console_and_cli(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = world.settings
+    client = world.client
+    adult = world.subject("T9003")
+    world.record(adult, world.photos, "grant", T0)
+    world.record(adult, world.photos, "withdraw", T0 + HOUR)
+    world.accounts.login(client, "owner1")
+    body = client.get(f"/api/v1/consent/subjects/{adult}/receipts").json()
+    assert body["schema_version"].endswith("(ISO/IEC TS 27560)")
+    first, second = body["records"]
+    assert first["event"]["type"] == "given" and second["event"]["type"] == "withdrawn"
+    assert first["notice"]["version"] == 1 and len(first["notice"]["sm3"]) == 64
+    assert first["purpose"]["personal_data_categories"] == ["PERSON_NAME"]
+    assert second["integrity"]["prev_hash"] == first["integrity"]["hash"]
+    assert "T9003" not in json.dumps(body, ensure_ascii=False)
+
+    listing = client.get("/consent")
+    assert listing.status_code == 200 and f'data-subject="{adult}"' in listing.text
+    page = client.get(f"/consent/subjects/{adult}")
+    assert page.status_code == 200 and "已撤回" in page.text and "账本哈希链完整" in page.text
+    form = client.post(
+        f"/consent/subjects/{adult}/events",
+        data={"purpose_id": world.statutory, "action": "grant", "given_by": "subject",
+              "verification": "in_person", "csrf_token": client.headers["X-CSRF-Token"]},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert form.status_code == 422 and "不以同意为依据" in form.text
+
+    monkeypatch.setenv("EDUGUARD_HOME", str(settings.home))
+    monkeypatch.setenv("EDUGUARD_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("EDUGUARD_SECRET_KEY", settings.secret_key.get_secret_value())
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        at = (T0 + 2 * HOUR).isoformat()
+        denied = runner.invoke(
+            app, ["consent", "check", str(adult), str(world.photos), "--at", at, "--json"]
+        )
+        assert denied.exit_code == 3, denied.output
+        assert json.loads(denied.output)["code"] == "withdrawn"
+        earlier = (T0 + timedelta(minutes=30)).isoformat()
+        allowed = runner.invoke(
+            app, ["consent", "check", str(adult), str(world.photos), "--at", earlier]
+        )
+        assert allowed.exit_code == 0 and "允许" in allowed.output
+        shown = runner.invoke(app, ["consent", "show", str(adult)])
+        assert shown.exit_code == 0 and "账本完整" in shown.output
+    finally:
+        get_settings.cache_clear()
+
+
 def test_material_change_denies_until_re_consent(world: World) -> None:
     client = world.client
     adult = world.subject("T9002")
@@ -101,55 +151,3 @@ def test_material_change_denies_until_re_consent(world: World) -> None:
     world.record(adult, world.afterschool, "grant", T0 + 2 * HOUR)
     again = world.gate(adult, world.afterschool, T0 + 3 * HOUR)
     assert again.allowed and again.rules_version == 2
-
-
-def test_receipts_console_and_cli(
-    world: World, settings: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    client = world.client
-    adult = world.subject("T9003")
-    world.record(adult, world.photos, "grant", T0)
-    world.record(adult, world.photos, "withdraw", T0 + HOUR)
-    world.accounts.login(client, "owner1")
-    body = client.get(f"/api/v1/consent/subjects/{adult}/receipts").json()
-    assert body["schema_version"].endswith("(ISO/IEC TS 27560)")
-    first, second = body["records"]
-    assert first["event"]["type"] == "given" and second["event"]["type"] == "withdrawn"
-    assert first["notice"]["version"] == 1 and len(first["notice"]["sm3"]) == 64
-    assert first["purpose"]["personal_data_categories"] == ["PERSON_NAME"]
-    assert second["integrity"]["prev_hash"] == first["integrity"]["hash"]
-    assert "T9003" not in json.dumps(body, ensure_ascii=False)
-
-    listing = client.get("/consent")
-    assert listing.status_code == 200 and f'data-subject="{adult}"' in listing.text
-    page = client.get(f"/consent/subjects/{adult}")
-    assert page.status_code == 200 and "已撤回" in page.text and "账本哈希链完整" in page.text
-    form = client.post(
-        f"/consent/subjects/{adult}/events",
-        data={"purpose_id": world.statutory, "action": "grant", "given_by": "subject",
-              "verification": "in_person", "csrf_token": client.headers["X-CSRF-Token"]},
-        follow_redirects=False,
-    )  # fmt: skip
-    assert form.status_code == 422 and "不以同意为依据" in form.text
-
-    monkeypatch.setenv("EDUGUARD_HOME", str(settings.home))
-    monkeypatch.setenv("EDUGUARD_DATABASE_URL", db_url)
-    monkeypatch.setenv("EDUGUARD_SECRET_KEY", settings.secret_key.get_secret_value())
-    get_settings.cache_clear()
-    try:
-        runner = CliRunner()
-        at = (T0 + 2 * HOUR).isoformat()
-        denied = runner.invoke(
-            app, ["consent", "check", str(adult), str(world.photos), "--at", at, "--json"]
-        )
-        assert denied.exit_code == 3, denied.output
-        assert json.loads(denied.output)["code"] == "withdrawn"
-        earlier = (T0 + timedelta(minutes=30)).isoformat()
-        allowed = runner.invoke(
-            app, ["consent", "check", str(adult), str(world.photos), "--at", earlier]
-        )
-        assert allowed.exit_code == 0 and "允许" in allowed.output
-        shown = runner.invoke(app, ["consent", "show", str(adult)])
-        assert shown.exit_code == 0 and "账本完整" in shown.output
-    finally:
-        get_settings.cache_clear()
