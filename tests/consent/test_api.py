@@ -5,7 +5,8 @@ receipts are ISO/IEC TS 27560-style JSON; ``eduguard consent check --json``."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +14,9 @@ from typer.testing import CliRunner
 
 from eduguard.cli.main import app
 from eduguard.config import get_settings
+from eduguard.consent import collect
+from eduguard.db.base import utcnow
+from eduguard.errors import EduguardError
 
 from .conftest import T0, World
 
@@ -120,6 +124,67 @@ def test_receipts_console_and_cli(world: World, monkeypatch: pytest.MonkeyPatch)
         assert shown.exit_code == 0 and "账本完整" in shown.output
     finally:
         get_settings.cache_clear()
+
+
+def test_one_time_link_guardian_refuses_one_agrees_other_withdraws_later(world: World) -> None:
+    client = world.client
+    child = world.subject("S9100", date(2016, 5, 1), label="二年级一班 赵同学")
+    mother = world.guardian(child, "P-9100")
+    world.accounts.login(client, "owner1")
+    made = client.post(
+        f"/api/v1/consent/subjects/{child}/links",
+        json={"system_id": world.system, "guardian_id": mother},
+    )
+    assert made.status_code == 201, made.text
+    url = made.json()["url"]
+    public = TestClient(client.app)  # no login
+    shown = public.get(url)
+    assert shown.status_code == 200, shown.text
+    assert "校园宣传照片" in shown.text and "课后托管服务" in shown.text
+    assert "checked" not in shown.text  # nothing pre-selected
+    assert shown.text.count('value="grant"') == shown.text.count('value="refuse"') == 2
+    assert public.post(url, data={}).status_code == 422  # no choice: nothing recorded
+    done = public.post(url, data={f"p{world.photos}": "refuse", f"p{world.afterschool}": "grant"})
+    assert done.status_code == 200, done.text
+    withdrawal = re.search(r'id="withdrawal-link" href="([^"]+)"', done.text)
+    assert withdrawal is not None
+    replay = public.post(url, data={f"p{world.photos}": "grant"})
+    assert replay.status_code == 400 and "已使用过" in replay.text
+    token = url.rsplit("/", 1)[1]
+    forged = public.get(url[:-1] + ("0" if token[-1] != "0" else "1"))
+    assert forged.status_code == 400 and "链接无效" in forged.text
+    state = {
+        s["purpose_id"]: s for s in client.get(f"/api/v1/consent/subjects/{child}").json()["states"]
+    }
+    assert (
+        state[world.photos]["status"] == "refused"
+        and state[world.afterschool]["status"] == "granted"
+    )
+    events = client.get(f"/api/v1/consent/subjects/{child}").json()["events"]
+    assert len(events) == 2 and {e["verification"] for e in events} == {"signed_link"}
+    assert {e["given_by"] for e in events} == {"guardian"} and {e["channel"] for e in events} == {
+        "link"
+    }
+    later = public.get(withdrawal.group(1))
+    assert 'value="withdraw"' in later.text
+    public.post(withdrawal.group(1), data={f"p{world.afterschool}": "withdraw"})
+    assert not world.gate(child, world.afterschool, utcnow() + HOUR).allowed
+    assert world.gate(child, world.afterschool, utcnow() - timedelta(seconds=1)).allowed
+
+
+def test_an_expired_link_changes_nothing(world: World) -> None:
+    adult = world.subject("T9101")
+    with world.session() as session:
+        key = collect.key_for(session, "")
+        _link, token = collect.create_link(
+            session, adult, world.system, guardian_id=None, scope="/", by="t", key=key, days=1
+        )
+    with world.session() as session, pytest.raises(EduguardError) as expired:
+        collect.submit(
+            session, token, {world.photos: "grant"}, key=key, now=utcnow() + timedelta(days=2)
+        )
+    assert expired.value.code == "consent_link_expired"
+    assert world.gate(adult, world.photos, utcnow() + timedelta(days=3)).code == "none"
 
 
 def test_material_change_denies_until_re_consent(world: World) -> None:

@@ -219,12 +219,15 @@ class Decision:
 
 
 def _lock(session: Session, subject: ConsentSubject) -> None:
-    """One writer per subject chain: PostgreSQL row lock (SQLite writes are serialised)."""
+    """One writer per subject chain: the head is read again under a row lock on PostgreSQL
+    (SQLite writing transactions are serialised), so two appends never fork the chain."""
+    query = select(ConsentSubject.head_seq, ConsentSubject.head_hash).where(
+        ConsentSubject.id == subject.id
+    )
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            select(ConsentSubject.id).where(ConsentSubject.id == subject.id).with_for_update()
-        )
-    session.refresh(subject, ["head_seq", "head_hash"])
+        query = query.with_for_update()
+    head = session.execute(query).one()
+    subject.head_seq, subject.head_hash = head.head_seq, head.head_hash
 
 
 def _entry(subject: ConsentSubject, row: ConsentEvent) -> ledger.Entry:

@@ -31,6 +31,7 @@ from eduguard.web.routes import (
     clocks,
     compliance,
     consent,
+    consent_public,
     dashboard,
     notify,
     pages_orgs,
@@ -64,6 +65,7 @@ ROUTERS = (
     processing.router,
     processing_rules.router,
     consent.router,
+    consent_public.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

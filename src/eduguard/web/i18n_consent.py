@@ -56,4 +56,39 @@ EN_CONSENT: dict[str, str] = {
     "账本哈希链完整": "The ledger's hash chain is intact",
     "账本（最新在前）": "Ledger (newest first)",
     "需重新同意": "Re-consent needed",
+    "我不同意": "I do not agree",
+    "我同意": "I agree",
+    "个人信息处理的同意": "Consent to processing of personal information",
+    "保持同意": "Keep my consent",
+    "处理目的已实质变更，需要重新选择": "The purpose changed materially: please choose again",
+    "学校请您对下列可选的个人信息处理分别作出选择。每一项都可以同意或不同意，不同意不影响基本服务（学籍、教学等依法进行的处理无需您同意）。不作选择不视为同意。": (
+        "The school asks you to choose, one by one, about the optional processing below. You "
+        "may agree or not to each; not agreeing does not affect the basic service (processing "
+        "required by law, such as school records and teaching, needs no consent). Making no "
+        "choice is not consent."
+    ),
+    "已记录您的 %d 项选择。": "%d choices recorded.",
+    "您可以随时撤回同意，撤回不影响撤回前基于同意已进行的处理。请保存下面的撤回链接（只能使用一次，有效期三年）：": (
+        "You may withdraw consent at any time; withdrawal does not affect processing done "
+        "before it. Keep the withdrawal link below (usable once, valid three years):"
+    ),
+    "提交我的选择": "Submit my choices",
+    "撤回同意": "Withdraw consent",
+    "撤回或更改我的选择": "Withdraw or change my choices",
+    "本链接发给学生的监护人：请您代不满十四周岁的子女作出决定。": (
+        "This link is for the student's guardian: please decide for your child under 14."
+    ),
+    "没有需要您选择的处理目的": "Nothing to choose",
+    "涉及敏感个人信息，单独征求同意": "Sensitive personal information: asked separately",
+    "信息系统编号": "System no.",
+    "发给": "For",
+    "新链接": "New link",
+    "有效天数": "Valid for (days)",
+    "有效至": "Valid until",
+    "生成一次性同意链接": "Make a one-time consent link",
+    "生成链接": "Make link",
+    "链接只显示这一次：请通过电子邮件发送或打印成二维码回执。链接只能提交一次，过期失效。": (
+        "The link is shown only now: e-mail it or print it as a QR slip. It can be submitted "
+        "once and expires."
+    ),
 }

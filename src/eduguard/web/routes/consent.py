@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from starlette.datastructures import FormData
 
 from eduguard.access.policy import Principal, decide
-from eduguard.consent import flows, receipts
+from eduguard.consent import collect, flows, links, receipts
 from eduguard.consent.models import ConsentSubject
 from eduguard.consent.schemas import (
     CoverageRead,
@@ -138,6 +138,46 @@ def purpose_coverage(purpose_id: Id, caller: Reader, session: DbSession) -> Cove
     return flows.coverage(session, purpose_id, scope=caller.unit_path)
 
 
+class LinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    system_id: int = Field(gt=0)
+    guardian_id: int | None = Field(default=None, gt=0)
+    days: int = Field(default=links.DEFAULT_DAYS, ge=1, le=90)
+
+
+class LinkRead(BaseModel):
+    id: int
+    url: str
+    expires_at: datetime
+
+
+def _make_link(
+    request: Request, session: DbSession, caller: Principal, subject_id: int, body: LinkIn
+) -> LinkRead:
+    secret = request.app.state.settings.secret_key.get_secret_value()
+    link, token = collect.create_link(
+        session,
+        subject_id,
+        body.system_id,
+        guardian_id=body.guardian_id,
+        scope=caller.unit_path,
+        by=caller.username,
+        key=collect.key_for(session, secret),
+        days=body.days,
+    )
+    return LinkRead(id=link.id, url=f"/consent/l/{token}", expires_at=link.expires_at)
+
+
+@router.post("/api/v1/consent/subjects/{subject_id}/links", tags=["consent"], status_code=201)
+def create_link(
+    request: Request, subject_id: Id, body: LinkIn, caller: Writer, session: DbSession
+) -> LinkRead:
+    """A signed one-time link for the subject (or one guardian) to the public consent page;
+    the link is in this answer only (to e-mail or print as a QR slip), never stored."""
+    return _make_link(request, session, caller, subject_id, body)
+
+
 # ---------------------------------------------------------------- console
 
 LABELS = {
@@ -225,6 +265,7 @@ def _subject_page(
         status_code=422 if context.get("errors") else 200,
         subject=read,
         purposes=flows.consent_purposes(session, subject),
+        systems=sorted({p.system_id for p in flows.consent_purposes(session, subject)}),
         may_write=decide(caller, "consent:write").allowed,
         crumbs=[("/consent", "同意记录"), (None, f"主体 {read.id}")],
         **context,
@@ -290,3 +331,23 @@ async def guardian_page(
     return see_other(
         request, f"/consent/subjects/{subject_id}", "已登记监护人", "Guardian registered"
     )
+
+
+@router.post("/consent/subjects/{subject_id}/links", include_in_schema=False)
+async def link_form(
+    request: Request, subject_id: Id, caller: Writer, session: DbSession
+) -> Response:
+    form = await request.form()
+    lang = language(request)
+    values = {k: _text(form, k) for k in ("system_id", "guardian_id", "days")}
+    try:
+        body = LinkIn.model_validate({k: v for k, v in values.items() if v})
+        with session.begin_nested():
+            made = _make_link(request, session, caller, subject_id, body)
+    except ValidationError as exc:
+        return _subject_page(request, session, caller, subject_id, errors=_messages(exc, lang))
+    except EduguardError as exc:
+        if exc.status_code == 404:
+            raise
+        return _subject_page(request, session, caller, subject_id, errors=[exc.message(lang)])
+    return _subject_page(request, session, caller, subject_id, new_link=made)
