@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from eduguard.cli.main import app
@@ -169,7 +170,9 @@ def test_one_time_link_guardian_refuses_one_agrees_other_withdraws_later(world: 
     assert 'value="withdraw"' in later.text
     public.post(withdrawal.group(1), data={f"p{world.afterschool}": "withdraw"})
     assert not world.gate(child, world.afterschool, utcnow() + HOUR).allowed
-    assert world.gate(child, world.afterschool, utcnow() - timedelta(seconds=1)).allowed
+    shown = client.get(f"/api/v1/consent/subjects/{child}").json()["events"]
+    granted_at = datetime.fromisoformat(next(e["at"] for e in shown if e["action"] == "grant"))
+    assert world.gate(child, world.afterschool, granted_at).allowed  # not retroactive
 
 
 def test_an_expired_link_changes_nothing(world: World) -> None:
@@ -185,6 +188,34 @@ def test_an_expired_link_changes_nothing(world: World) -> None:
         )
     assert expired.value.code == "consent_link_expired"
     assert world.gate(adult, world.photos, utcnow() + timedelta(days=3)).code == "none"
+
+
+def test_fourteenth_birthday_hands_over_in_the_shared_worker(world: World) -> None:
+    from eduguard.consent import birthdays, jobs
+    from eduguard.notify.models import Message
+    from eduguard.worker.registry import handlers
+
+    assert handlers()[jobs.HANDOVER_KIND].every_seconds == 24 * 60 * 60  # one daily task
+    child = world.subject("S9200", date(2013, 9, 10))
+    father = world.guardian(child, "P-9200")
+    world.record(child, world.photos, "grant", T0, given_by="guardian", guardian_id=father)
+    eve = datetime(2027, 9, 9, 15, 0, tzinfo=UTC)  # 23:00 Beijing, still 13
+    with world.session() as session:
+        assert child not in birthdays.handover_due(session, now=eve)
+    day = eve + timedelta(hours=1, minutes=30)  # 00:30 Beijing on the birthday
+    with world.session() as session:
+        assert child in birthdays.handover_due(session, now=day)
+    with world.session() as session:
+        assert birthdays.handover_due(session, now=day + HOUR) == []  # once
+        messages = session.scalars(
+            select(Message).where(Message.topic == "consent.handover", Message.cause_id == child)
+        ).all()
+        assert len(messages) == 1 and "S9200" not in messages[0].body
+    world.accounts.login(world.client, "owner1")
+    events = world.client.get(f"/api/v1/consent/subjects/{child}").json()["events"]
+    assert [e["action"] for e in events] == ["handover", "grant"]  # the guardian's kept
+    assert world.gate(child, world.photos, eve).allowed
+    assert world.gate(child, world.photos, day + HOUR).code == "handed_over"
 
 
 def test_material_change_denies_until_re_consent(world: World) -> None:
