@@ -103,6 +103,12 @@ class FieldCipher:
             raise DecryptionFailed("unknown ciphertext format")
         return self.decrypt_raw(token[len(PREFIX) :], context)
 
+    def derive(self, label: bytes) -> bytes:
+        """A 32-byte key for one other use (HMAC-SM3 of ``label`` under this key)."""
+        mac = hmac.HMAC(self._key, hashes.SM3())
+        mac.update(b"eduguard derived key\0" + label)
+        return mac.finalize()
+
 
 def fingerprint(key: bytes) -> str:
     """A public name for a key (HMAC-SM3 of a constant under the key): shows which master key

@@ -186,6 +186,10 @@ OBJECT_TYPES: Names = {
     "processing_purpose_field": ("处理目的的数据项", "data item of a purpose"),
     "processing_recipient": ("处理目的的接收方", "recipient of a purpose"),
     "collection_rules": ("收集使用规则", "collection rules"),
+    "consent_subject": ("同意主体", "consent subject"),
+    "consent_guardian": ("监护人", "guardian"),
+    "consent_event": ("同意记录", "consent record"),
+    "consent_link": ("同意链接", "consent link"),
 }
 
 _VERBS: Names = {
@@ -261,6 +265,12 @@ AUDIT_ACTIONS: Names = {
     "processing.purpose.activate": ("启用处理目的", "Purpose activated"),
     "processing.purpose.retire": ("停用处理目的", "Purpose retired"),
     "processing.rules.publish": ("发布收集使用规则", "Collection rules published"),
+    "consent.grant": ("记录同意", "Consent recorded"),
+    "consent.refuse": ("记录拒绝", "Refusal recorded"),
+    "consent.withdraw": ("记录撤回同意", "Withdrawal recorded"),
+    "consent.handover": ("年满十四周岁移交本人决定", "Decisions handed over at 14"),
+    "consent.link.create": ("生成同意链接", "Consent link created"),
+    "consent.link.refused": ("拒绝无效的同意链接", "Invalid consent link refused"),
 }
 
 # Deadline kinds (clocks.Clock.kind); each domain registers its own with register().
@@ -347,6 +357,52 @@ PERMISSIONS: Names = {
     "processing:read": ("查看处理活动记录", "View the processing register"),
     "processing:write": ("登记/编辑/启用处理目的", "Register, edit, activate purposes"),
     "processing:publish": ("发布收集使用规则", "Publish collection rules"),
+    "consent:read": ("查看同意记录", "View consent records"),
+    "consent:write": ("登记同意主体与监护人、录入同意/拒绝/撤回", "Record consent decisions"),
+    "consent:check": ("查询处理是否有合法依据（同意闸门）", "Ask the consent gate"),
+}
+
+# The consent ledger (eduguard.consent.models): codes → names.
+CONSENT_ACTIONS: Names = {
+    "grant": ("同意", "Granted"),
+    "refuse": ("拒绝", "Refused"),
+    "withdraw": ("撤回同意", "Withdrawn"),
+    "handover": ("年满十四周岁，移交本人决定", "Handed over at 14"),
+}
+CONSENT_STATES: Names = {
+    "granted": ("已同意", "Consented"),
+    "refused": ("已拒绝", "Refused"),
+    "withdrawn": ("已撤回", "Withdrawn"),
+    "none": ("未作决定（不视为同意）", "No decision (not consent)"),
+    "pending": ("尚有监护人未决定", "Guardians pending"),
+    "handed_over": ("已满十四周岁，待本人决定", "14 or older: the person decides"),
+}
+CONSENT_GIVERS: Names = {
+    "subject": ("本人", "The person"),
+    "guardian": ("监护人", "Guardian"),
+    "system": ("平台", "Platform"),
+}
+CONSENT_VERIFICATIONS: Names = {
+    "signed_link": ("一次性签名链接", "One-time signed link"),
+    "in_person": ("当面核验", "Verified in person"),
+    "paper_form": ("纸质回执签名核对", "Signed paper slip"),
+    "school_record": ("学籍登记信息核对", "School records"),
+    "none": ("未核验", "Not verified"),
+}
+CONSENT_CHANNELS: Names = {
+    "link": ("一次性链接", "One-time link"),
+    "paper": ("纸质回执", "Paper slip"),
+    "console": ("控制台录入", "Console"),
+    "api": ("学校系统接口", "School system API"),
+    "system": ("后台任务", "Background task"),
+}
+SUBJECT_KINDS: Names = {
+    "student": ("学生", "Student"),
+    "staff": ("教职工", "Staff"),
+}
+GUARDIAN_POLICIES: Names = {
+    "any": ("任一监护人同意即可", "Any one guardian"),
+    "all": ("须全部监护人同意", "All guardians"),
 }
 
 REVIEW_STATUSES: Names = {  # a catalog field's classification review
@@ -413,6 +469,13 @@ REGISTRY: dict[str, Names] = {
     "disposal": DISPOSALS,
     "recipient_kind": RECIPIENT_KINDS,
     "audience": AUDIENCES,
+    "consent_action": CONSENT_ACTIONS,
+    "consent_state": CONSENT_STATES,
+    "consent_giver": CONSENT_GIVERS,
+    "consent_verification": CONSENT_VERIFICATIONS,
+    "consent_channel": CONSENT_CHANNELS,
+    "subject_kind": SUBJECT_KINDS,
+    "guardian_policy": GUARDIAN_POLICIES,
 }
 
 

@@ -26,6 +26,9 @@ PUBLIC_ROUTES = {
     ("GET", "/rules/{system_id}/children"),
     ("GET", "/rules/versions/{version_id}"),
     ("GET", "/rules/versions/{version_id}/document"),
+    # Signed one-time consent links (PIPL Art. 14-15; people have no accounts), rate-limited.
+    ("GET", "/consent/l/{token}"),
+    ("POST", "/consent/l/{token}"),
 }
 
 

@@ -20,6 +20,7 @@ CATALOG = {"catalog:read"}
 COMPLIANCE = {"compliance:read", "compliance:evaluate", "compliance:export", "compliance:write"}
 CLOCKS = {"clock:read", "clock:manage"}  # legal deadlines: kept by security, owners, PI officers
 PROCESSING = {"processing:read", "processing:write", "processing:publish"}
+CONSENT = {"consent:read", "consent:write", "consent:check"}
 EXPECTED: dict[Role, set[str]] = {
     Role.system_admin: ORGS_READ
     | CATALOG
@@ -42,10 +43,12 @@ EXPECTED: dict[Role, set[str]] = {
     | COMPLIANCE
     | CLOCKS
     | PROCESSING
-    | {"publish:check"},
+    | {"publish:check"}
+    | CONSENT,
     Role.data_operator: ORGS_READ
     | CATALOG
-    | {"catalog:scan", "compliance:read", "clock:read", "processing:read", "publish:check"},
+    | {"catalog:scan", "compliance:read", "clock:read", "processing:read", "publish:check"}
+    | {"consent:check"},
     Role.data_user: {"unit:read", "system:read", "catalog:read"}
     | {"release:read", "release:request", "release:export"}
     | {"publish:check"},
@@ -56,7 +59,8 @@ EXPECTED: dict[Role, set[str]] = {
     | COMPLIANCE
     | CLOCKS
     | PROCESSING
-    | {"publish:check"},
+    | {"publish:check"}
+    | CONSENT,
     Role.supervisor: ORGS_READ
     | CATALOG
     | {"catalog:export", "compliance:read", "compliance:export"}

@@ -61,6 +61,9 @@ ACTIONS: dict[str, str] = {
     "processing:read": "查看处理活动记录",
     "processing:write": "登记/编辑/启用处理目的",
     "processing:publish": "发布收集使用规则",
+    "consent:read": "查看同意记录",
+    "consent:write": "登记同意主体与监护人、录入同意/拒绝/撤回",
+    "consent:check": "查询处理是否有合法依据（同意闸门）",
 }
 
 READ_ORGS = frozenset({"unit:read", "system:read", "agreement:read"})
@@ -71,6 +74,8 @@ COMPLIANCE_MANAGE = frozenset(
 CLOCKS = frozenset({"clock:read", "clock:manage"})  # deadlines (clocks/): who keeps them
 # The register is kept by the data-owning department and the PI protection officer.
 PROCESSING_MANAGE = frozenset({"processing:read", "processing:write", "processing:publish"})
+# The consent ledger: kept by the same people; operators' systems ask the gate (consent:check).
+CONSENT_MANAGE = frozenset({"consent:read", "consent:write", "consent:check"})
 
 ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.system_admin: READ_ORGS
@@ -95,11 +100,13 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | COMPLIANCE_MANAGE
     | CLOCKS
     | PROCESSING_MANAGE
-    | {"publish:check"},
+    | {"publish:check"}
+    | CONSENT_MANAGE,
     Role.data_operator: READ_ORGS
     | CATALOG_READ
     | {"catalog:scan", "compliance:read", "clock:read", "processing:read"}
-    | {"publish:check"},
+    | {"publish:check"}
+    | {"consent:check"},
     # the staff who post notices: a 公示 is checked by whoever is about to post it
     Role.data_user: frozenset({"unit:read", "system:read", "catalog:read"})
     | {"release:read", "release:request", "release:export"}
@@ -111,7 +118,8 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | COMPLIANCE_MANAGE
     | CLOCKS
     | PROCESSING_MANAGE
-    | {"publish:check"},
+    | {"publish:check"}
+    | CONSENT_MANAGE,
     Role.supervisor: READ_ORGS
     | CATALOG_READ
     | {"catalog:export", "compliance:read", "compliance:export"}

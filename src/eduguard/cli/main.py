@@ -63,6 +63,7 @@ COMMANDS: tuple[LazyCommand, ...] = (
     LazyCommand("user", "eduguard.cli.users", "账户管理 (accounts)", "user_app"),
     LazyCommand("catalog", "eduguard.cli.catalog", "数据资源目录 (data resource catalog)"),
     LazyCommand("compliance", "eduguard.cli.compliance", "合规评估与整改 (compliance)"),
+    LazyCommand("consent", "eduguard.cli.consent", "同意记录与同意闸门 (consent ledger and gate)"),
     LazyCommand(
         "release", "eduguard.cli.release", "科研与统计数据发布 (research and statistics release)"
     ),

@@ -17,6 +17,7 @@ MODEL_MODULES = (
     "eduguard.notify.models",
     "eduguard.clocks.models",
     "eduguard.processing.models",
+    "eduguard.consent.models",
 )
 
 

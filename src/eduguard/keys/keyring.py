@@ -168,6 +168,21 @@ class Keyring:
         session.info[ACTIVE_KEY] = key_id
         return str(key_id)
 
+    def derived_key(self, session: Session, label: bytes) -> bytes:
+        """A stable key for keyed references (e.g. consent subjects' HMAC): derived from the
+        oldest data key, which is never deleted and never changes (a master rotation only
+        rewraps it; a data-key rotation retires it but keeps it). Made if there is none."""
+        key_id = (
+            session.connection()
+            .execute(
+                select(DATA_KEYS.c.id).order_by(DATA_KEYS.c.created_at, DATA_KEYS.c.id).limit(1)
+            )
+            .scalar_one_or_none()
+        )
+        if key_id is None:
+            key_id = self.create_key(session)
+        return self.cipher(session, str(key_id)).derive(label)
+
     # ------------------------------------------------------------ values
 
     def seal(

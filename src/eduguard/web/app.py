@@ -30,6 +30,8 @@ from eduguard.web.routes import (
     catalog_actions,
     clocks,
     compliance,
+    consent,
+    consent_public,
     dashboard,
     notify,
     pages_orgs,
@@ -62,6 +64,8 @@ ROUTERS = (
     publish.router,
     processing.router,
     processing_rules.router,
+    consent.router,
+    consent_public.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from eduguard.web.i18n_consent import EN_CONSENT
 from eduguard.web.i18n_processing import EN_PROCESSING
 
 LANGUAGES = ("zh", "en")
@@ -608,6 +609,7 @@ EN.update(
 )
 
 EN.update(EN_PROCESSING)
+EN.update(EN_CONSENT)
 
 
 def translator(language: str) -> Callable[[str], str]:
