@@ -5,8 +5,9 @@ travel only in request bodies, are hashed at once and never stored, logged or pu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -201,6 +202,23 @@ def _messages(exc: ValidationError, lang: str) -> list[str]:
     return out
 
 
+T = TypeVar("T")
+
+
+def _attempt(session: DbSession, lang: str, act: Callable[[], T]) -> tuple[T | None, list[str]]:
+    """Run one console action in a savepoint: (its result, no errors), or (None, the lines to
+    show on the form) when the input is refused; an unknown subject stays a 404."""
+    try:
+        with session.begin_nested():
+            return act(), []
+    except ValidationError as exc:
+        return None, _messages(exc, lang)
+    except EduguardError as exc:
+        if exc.status_code == 404:
+            raise
+        return None, [exc.message(lang)]
+
+
 def _text(form: FormData, key: str) -> str:
     value = form.get(key)
     return value.strip() if isinstance(value, str) else ""
@@ -236,16 +254,15 @@ async def create_subject_page(request: Request, caller: Writer, session: DbSessi
     values["birth_date"] = _text(form, "birth_date") or None
     values["guardian_policy"] = _text(form, "guardian_policy") or "any"
     values = {k: v for k, v in values.items() if v is not None}
-    try:
-        data = SubjectCreate.model_validate(values)
-        with session.begin_nested():
-            subject = flows.register_subject(session, data, scope=caller.unit_path)
-    except ValidationError as exc:
-        return _list_page(request, session, caller, errors=_messages(exc, lang))
-    except EduguardError as exc:
-        if exc.status_code == 404:
-            raise
-        return _list_page(request, session, caller, errors=[exc.message(lang)])
+    subject, errors = _attempt(
+        session,
+        lang,
+        lambda: flows.register_subject(
+            session, SubjectCreate.model_validate(values), scope=caller.unit_path
+        ),
+    )
+    if subject is None:
+        return _list_page(request, session, caller, errors=errors)
     return see_other(
         request,
         f"/consent/subjects/{subject.id}",
@@ -259,13 +276,14 @@ def _subject_page(
 ) -> HTMLResponse:
     subject = flows.get_subject(session, subject_id, scope=caller.unit_path)
     read = flows.subject_read(session, subject)
+    purposes = flows.consent_purposes(session, subject)
     return page(
         request,
         "consent_subject.html",
         status_code=422 if context.get("errors") else 200,
         subject=read,
-        purposes=flows.consent_purposes(session, subject),
-        systems=sorted({p.system_id for p in flows.consent_purposes(session, subject)}),
+        purposes=purposes,
+        systems=sorted({p.system_id for p in purposes}),
         may_write=decide(caller, "consent:write").allowed,
         crumbs=[("/consent", "同意记录"), (None, f"主体 {read.id}")],
         **context,
@@ -291,17 +309,15 @@ async def record_page(
     values["channel"] = _text(form, "channel") or "console"
     if _text(form, "guardian_id"):
         values["guardian_id"] = _text(form, "guardian_id")
-    try:
+
+    def act() -> object:
         data = RecordIn.model_validate(values)
         subject = flows.get_subject(session, subject_id, scope=caller.unit_path)
-        with session.begin_nested():
-            flows.record(session, subject, data, scope=caller.unit_path, by=caller.username)
-    except ValidationError as exc:
-        return _subject_page(request, session, caller, subject_id, errors=_messages(exc, lang))
-    except EduguardError as exc:
-        if exc.status_code == 404:
-            raise
-        return _subject_page(request, session, caller, subject_id, errors=[exc.message(lang)])
+        return flows.record(session, subject, data, scope=caller.unit_path, by=caller.username)
+
+    _, errors = _attempt(session, lang, act)
+    if errors:
+        return _subject_page(request, session, caller, subject_id, errors=errors)
     return see_other(
         request,
         f"/consent/subjects/{subject_id}",
@@ -318,16 +334,15 @@ async def guardian_page(
     lang = language(request)
     values = {k: _text(form, k) for k in ("external_id", "relation", "label", "email")}
     values = {k: v for k, v in values.items() if v}
-    try:
-        data = GuardianCreate.model_validate(values)
-        with session.begin_nested():
-            flows.add_guardian(session, subject_id, data, scope=caller.unit_path)
-    except ValidationError as exc:
-        return _subject_page(request, session, caller, subject_id, errors=_messages(exc, lang))
-    except EduguardError as exc:
-        if exc.status_code == 404:
-            raise
-        return _subject_page(request, session, caller, subject_id, errors=[exc.message(lang)])
+    _, errors = _attempt(
+        session,
+        lang,
+        lambda: flows.add_guardian(
+            session, subject_id, GuardianCreate.model_validate(values), scope=caller.unit_path
+        ),
+    )
+    if errors:
+        return _subject_page(request, session, caller, subject_id, errors=errors)
     return see_other(
         request, f"/consent/subjects/{subject_id}", "已登记监护人", "Guardian registered"
     )
@@ -340,14 +355,17 @@ async def link_form(
     form = await request.form()
     lang = language(request)
     values = {k: _text(form, k) for k in ("system_id", "guardian_id", "days")}
-    try:
-        body = LinkIn.model_validate({k: v for k, v in values.items() if v})
-        with session.begin_nested():
-            made = _make_link(request, session, caller, subject_id, body)
-    except ValidationError as exc:
-        return _subject_page(request, session, caller, subject_id, errors=_messages(exc, lang))
-    except EduguardError as exc:
-        if exc.status_code == 404:
-            raise
-        return _subject_page(request, session, caller, subject_id, errors=[exc.message(lang)])
+    made, errors = _attempt(
+        session,
+        lang,
+        lambda: _make_link(
+            request,
+            session,
+            caller,
+            subject_id,
+            LinkIn.model_validate({k: v for k, v in values.items() if v}),
+        ),
+    )
+    if made is None:
+        return _subject_page(request, session, caller, subject_id, errors=errors)
     return _subject_page(request, session, caller, subject_id, new_link=made)
