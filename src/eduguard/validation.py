@@ -15,6 +15,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     StringConstraints,
     ValidationError,
     model_validator,
@@ -116,6 +117,8 @@ SingleLineName = Annotated[
 
 MAX_ID = 2**31 - 1  # row ids are INTEGER (int4 on PostgreSQL)
 MAX_INTEGER = 2**63 - 1  # what any integer column holds (BIGINT, SQLite's INTEGER)
+# A row id in a request body: bounded, so 2^31 answers 422 rather than a database overflow.
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 _NUMBER = re.compile(r"[+-]?\d+(\.\d*)?([eE][+-]?\d+)?")
 
 

@@ -111,3 +111,42 @@ def test_every_integer_parameter_of_every_route_is_bounded(
                         problems.append(label)
     assert len(probes) > 150
     assert problems == []
+
+
+def _unbounded(
+    schema: dict[str, Any], where: str, found: list[str], components: dict[str, Any], seen: set[str]
+) -> None:
+    """Every integer in ``schema`` (following $ref/anyOf/items/properties) without a maximum."""
+    ref = schema.get("$ref", "").rsplit("/", 1)[-1]
+    if ref and ref not in seen:
+        seen.add(ref)
+        _unbounded(components[ref], where, found, components, seen)
+    if schema.get("type") == "integer" and "maximum" not in schema:
+        found.append(where)
+    for option in schema.get("anyOf", []) + schema.get("allOf", []):
+        _unbounded(option, where, found, components, seen)
+    if isinstance(schema.get("items"), dict):
+        _unbounded(schema["items"], f"{where}[]", found, components, seen)
+    for name, sub in schema.get("properties", {}).items():
+        _unbounded(sub, f"{where}.{name}", found, components, seen)
+
+
+def test_every_integer_of_every_request_body_is_bounded(admin_client: TestClient) -> None:
+    """A body's integer reaches the database like a path id does: 2^63 in a JSON body used to
+    answer 500 (OverflowError on SQLite, integer out of range on PostgreSQL) from the consent
+    API. Every request model's integer field declares a maximum, so pydantic answers 422."""
+    spec = admin_client.get("/api/v1/openapi.json").json()
+    components = spec["components"]["schemas"]
+    used: set[str] = set()
+    for item in spec["paths"].values():
+        for operation in item.values():
+            content = operation.get("requestBody", {}).get("content", {})
+            for media in content.values():
+                ref = media.get("schema", {}).get("$ref", "")
+                if ref:
+                    used.add(ref.rsplit("/", 1)[-1])
+    assert len(used) > 20
+    found: list[str] = []
+    for name in sorted(used):
+        _unbounded(components[name], name, found, components, set())
+    assert found == [], "\n".join(found)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,7 +26,9 @@ class ClockOpen(RequestModel):
     unit: ClockUnit
     amount: int = Field(ge=1, le=3660)
     started_at: datetime | None = None
-    remind_before: list[int] | None = Field(default=None, max_length=10)
+    remind_before: list[Annotated[int, Field(ge=0, le=3660)]] | None = Field(
+        default=None, max_length=10
+    )
     owner_role: str = Field(pattern=ROLE)
     escalate_role: str = Field(pattern=ROLE)
     escalate_unit_id: int | None = Field(default=None, ge=1, le=2**31 - 1)

@@ -15,12 +15,13 @@ from eduguard.consent.models import (
     SubjectKind,
     Verification,
 )
+from eduguard.validation import MAX_ID
 
 
 class SubjectCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    unit_id: int = Field(gt=0)
+    unit_id: int = Field(gt=0, le=MAX_ID)
     kind: SubjectKind = SubjectKind.student
     external_id: str = Field(min_length=1, max_length=64, description="学籍号/工号（只存其 HMAC）")
     birth_date: date | None = None
@@ -42,7 +43,7 @@ class SubjectLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    unit_id: int = Field(gt=0)
+    unit_id: int = Field(gt=0, le=MAX_ID)
     kind: SubjectKind = SubjectKind.student
     external_id: str = Field(min_length=1, max_length=64)
 
@@ -50,10 +51,10 @@ class SubjectLookup(BaseModel):
 class RecordIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    purpose_id: int = Field(gt=0)
+    purpose_id: int = Field(gt=0, le=MAX_ID)
     action: Literal[Action.grant, Action.refuse, Action.withdraw]
     given_by: Literal[GivenBy.subject, GivenBy.guardian] = GivenBy.subject
-    guardian_id: int | None = None
+    guardian_id: int | None = Field(default=None, gt=0, le=MAX_ID)
     verification: Verification
     channel: Channel = Channel.console
 

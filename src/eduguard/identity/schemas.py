@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from eduguard.identity.models import Role
-from eduguard.validation import RequestModel, SingleLine
+from eduguard.validation import RequestModel, RowId, SingleLine
 
 
 class UserCreate(RequestModel):
@@ -16,7 +16,7 @@ class UserCreate(RequestModel):
     username: Annotated[str, SingleLine] = Field(min_length=1, max_length=64, pattern=r"^\S+$")
     display_name: Annotated[str, SingleLine] = Field(default="", max_length=100)
     password: str = Field(min_length=1, max_length=256)
-    unit_id: int | None = None
+    unit_id: RowId | None = None
     roles: list[Role] = Field(default_factory=list, max_length=8)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from eduguard.orgs.models import StorageLocation, SystemKind, UnitKind
-from eduguard.validation import MultiLine, RequestModel, SingleLine, SingleLineName
+from eduguard.validation import MultiLine, RequestModel, RowId, SingleLine, SingleLineName
 
 # Names refuse control characters (ESC, NUL …: eduguard.validation), free text keeps newlines.
 Name = SingleLineName
@@ -34,7 +34,7 @@ class UnitCreate(UnitBase):
     name: Name
     kind: UnitKind
     code: CreditCode | None = None
-    parent_id: int | None = None
+    parent_id: RowId | None = None
 
 
 class UnitUpdate(UnitBase):
@@ -73,15 +73,15 @@ class SystemFields(RequestModel):
     mlps_level: Annotated[int, Field(ge=1, le=5)] | None = None
     mlps_filing_no: ShortText | None = None
     pi_subject_count: Annotated[int, Field(ge=0, le=2_000_000_000)] = 0
-    operator_unit_id: int | None = None
+    operator_unit_id: RowId | None = None
     operator_name: ShortText | None = None
-    user_unit_ids: list[int] = Field(default_factory=list, max_length=500)
+    user_unit_ids: list[RowId] = Field(default_factory=list, max_length=500)
 
 
 class SystemCreate(SystemFields):
     name: Name
-    unit_id: int
-    owner_unit_id: int | None = None  # defaults to unit_id
+    unit_id: RowId
+    owner_unit_id: RowId | None = None  # defaults to unit_id
 
 
 class SystemUpdate(RequestModel):
@@ -98,10 +98,10 @@ class SystemUpdate(RequestModel):
     mlps_level: Annotated[int, Field(ge=1, le=5)] | None = None
     mlps_filing_no: ShortText | None = None
     pi_subject_count: Annotated[int, Field(ge=0, le=2_000_000_000)] | None = None
-    owner_unit_id: int | None = None
-    operator_unit_id: int | None = None
+    owner_unit_id: RowId | None = None
+    operator_unit_id: RowId | None = None
     operator_name: ShortText | None = None
-    user_unit_ids: list[int] | None = Field(default=None, max_length=500)
+    user_unit_ids: list[RowId] | None = Field(default=None, max_length=500)
 
 
 class UnitRef(BaseModel):
@@ -157,7 +157,7 @@ class AgreementUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     provider: Name | None = None
-    system_id: int | None = None
+    system_id: RowId | None = None
     scope: LongText | None = None
     scenarios: LongText | None = None
     boundaries: LongText | None = None

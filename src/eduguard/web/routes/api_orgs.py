@@ -23,7 +23,7 @@ from eduguard.orgs.schemas import (
     UnitRead,
     UnitUpdate,
 )
-from eduguard.validation import Day, validation_details
+from eduguard.validation import MAX_ID, Day, validation_details
 from eduguard.web.deps import AppSettings, DbSession, permission
 from eduguard.web.params import Id, OptionalId
 from eduguard.web.routes.uploads import read_limited
@@ -155,11 +155,11 @@ async def create_agreement(
     caller: AgreementWriter,
     session: DbSession,
     settings: AppSettings,
-    unit_id: Annotated[int, Form()],
+    unit_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     provider: Annotated[str, Form(max_length=200)],
     valid_from: Annotated[Day, Form()],
     valid_until: Annotated[Day, Form()],
-    system_id: Annotated[int | None, Form()] = None,
+    system_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
     scope: Annotated[str, Form(max_length=5000)] = "",
     scenarios: Annotated[str, Form(max_length=5000)] = "",
     boundaries: Annotated[str, Form(max_length=5000)] = "",

@@ -31,7 +31,7 @@ from eduguard.consent.schemas import (
 from eduguard.db.base import utcnow
 from eduguard.errors import EduguardError
 from eduguard.orgs import service as orgs_service
-from eduguard.validation import validation_details
+from eduguard.validation import MAX_ID, validation_details
 from eduguard.web.deps import DbSession, language, permission
 from eduguard.web.flash import see_other
 from eduguard.web.params import Id
@@ -49,8 +49,8 @@ class CheckIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    purpose_id: int = Field(gt=0)
-    subject_id: int | None = Field(default=None, gt=0)
+    purpose_id: int = Field(gt=0, le=MAX_ID)
+    subject_id: int | None = Field(default=None, gt=0, le=MAX_ID)
     subject: SubjectLookup | None = None
     at: datetime | None = None
 
@@ -142,8 +142,8 @@ def purpose_coverage(purpose_id: Id, caller: Reader, session: DbSession) -> Cove
 class LinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    system_id: int = Field(gt=0)
-    guardian_id: int | None = Field(default=None, gt=0)
+    system_id: int = Field(gt=0, le=MAX_ID)
+    guardian_id: int | None = Field(default=None, gt=0, le=MAX_ID)
     days: int = Field(default=links.DEFAULT_DAYS, ge=1, le=90)
 
 
