@@ -149,6 +149,7 @@ def purpose(
         "necessity": "necessary" if basis == "statutory" else "optional",
         "collection_method": "学校登记",
         "retention_period": "毕业后 1 年",
+        "sensitive_necessity": f"{name}涉及儿童信息：仅用于该目的，泄露可能使儿童被识别",
         "field_ids": [world_fields[f] for f in fields],
         "recipients": [],
     }

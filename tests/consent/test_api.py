@@ -123,6 +123,7 @@ def test_receipts_console_and_cli(world: World, monkeypatch: pytest.MonkeyPatch)
         assert allowed.exit_code == 0 and "允许" in allowed.output
         shown = runner.invoke(app, ["consent", "show", str(adult)])
         assert shown.exit_code == 0 and "账本完整" in shown.output
+        assert "北京时间" in shown.output and "2026-09-01 09:00" in shown.output  # T0, not UTC
     finally:
         get_settings.cache_clear()
 
@@ -247,3 +248,43 @@ def test_material_change_denies_until_re_consent(world: World) -> None:
     world.record(adult, world.afterschool, "grant", T0 + 2 * HOUR)
     again = world.gate(adult, world.afterschool, T0 + 3 * HOUR)
     assert again.allowed and again.rules_version == 2
+
+
+def test_a_refused_purpose_is_not_asked_again_within_the_cool_down(world: World) -> None:
+    """NDSR Art. 22(1)(5): after a clear refusal the school's next link shows the purpose as
+    refused without asking, a crafted answer to it is refused, and a link that would ask nothing
+    is not made; the subject's own change link may still agree; 180 days later the school may ask."""
+    adult = world.subject("T9200")
+    with world.session() as session:
+        key = collect.key_for(session, world.settings.secret_key.get_secret_value())
+        _link, first = collect.create_link(
+            session, adult, world.system, guardian_id=None, scope="/", by="t", key=key
+        )
+    with world.session() as session:
+        _ids, change = collect.submit(session, first, {world.photos: "refuse"}, key=key)
+    with world.session() as session:
+        _link, second = collect.create_link(
+            session, adult, world.system, guardian_id=None, scope="/", by="t", key=key
+        )
+    page = TestClient(world.client.app).get(f"/consent/l/{second}")
+    assert page.status_code == 200 and "不会就此再次征求" in page.text
+    assert page.text.count('value="grant"') == page.text.count('value="refuse"') == 1
+    assert f'name="p{world.photos}"' not in page.text
+    with world.session() as session, pytest.raises(EduguardError):
+        collect.submit(session, second, {world.photos: "grant"}, key=key)
+    with world.session() as session:
+        own = collect.link_page(session, change, key=key)
+        assert all(c.cooling_until is None for c in own.choices)  # the subject's own link
+        collect.submit(session, second, {world.afterschool: "refuse"}, key=key)
+    with world.session() as session, pytest.raises(EduguardError) as cooling:
+        collect.create_link(
+            session, adult, world.system, guardian_id=None, scope="/", by="t", key=key
+        )
+    assert cooling.value.code == "consent_cooling_down"
+    assert "第二十二条第一款第（五）项" in str(cooling.value.message_zh)
+    with world.session() as session:
+        later = utcnow() + collect.REASK_AFTER + timedelta(days=1)
+        _link, asked = collect.create_link(
+            session, adult, world.system, guardian_id=None, scope="/", by="t", key=key, now=later
+        )
+        assert asked

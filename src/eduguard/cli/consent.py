@@ -13,6 +13,7 @@ import typer
 
 from eduguard import labels
 from eduguard.cli.common import SafeTable, console, db_session, fail, friendly_errors
+from eduguard.config import get_settings
 
 consent_app = typer.Typer(help="同意记录与同意闸门 (consent ledger and gate)", no_args_is_help=True)
 ALL = "/"
@@ -82,11 +83,14 @@ def show(subject: Annotated[int, typer.Argument(help="同意主体编号", min=1
             "是" if state.needs_reconsent else "",
         )
     console.print(table)
-    ledger = SafeTable("序号", "时间 (UTC)", "处理目的", "决定", "作出决定的人", "渠道")
+    zone = get_settings().timezone
+    zone_name = "北京时间" if zone == labels.DEFAULT_TIMEZONE else zone
+    ledger = SafeTable("序号", zone_name, "处理目的", "决定", "作出决定的人", "渠道")
+    ledger.columns[1].no_wrap = True  # a time is read whole
     for event in read.events:
         ledger.add_row(
             str(event.seq),
-            f"{event.at:%Y-%m-%d %H:%M}",
+            labels.format_time(event.at, zone, "%Y-%m-%d %H:%M"),
             event.purpose,
             labels.label("consent_action", event.action),
             labels.label("consent_giver", event.given_by),

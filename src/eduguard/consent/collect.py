@@ -8,7 +8,7 @@ one-time link to withdraw later."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -31,6 +31,10 @@ from eduguard.processing import flows as processing_flows
 from eduguard.processing.models import Audience
 
 CHOICES = {"grant": Action.grant, "refuse": Action.refuse, "withdraw": Action.withdraw}
+# NDSR Art. 22(1)(5): no asking again soon after a clear refusal. A school's link does not ask
+# about a purpose refused in the last 180 days; the subject's own change link still may.
+REASK_AFTER = timedelta(days=180)
+COOL_DOWN_CLAUSE = "网络数据安全管理条例 第二十二条第一款第（五）项"
 
 
 def key_for(session: Session, secret: str) -> bytes:
@@ -49,7 +53,10 @@ def create_link(
     by: str,
     key: bytes,
     days: int = links.DEFAULT_DAYS,
+    now: datetime | None = None,
 ) -> tuple[ConsentLink, str]:
+    """A school's one-time link. Refused when it would ask nothing: every consent-based purpose
+    of the system was refused by this subject within :data:`REASK_AFTER`."""
     subject = flows.get_subject(session, subject_id, scope=scope)
     system = orgs_service.get_system(session, system_id, scope=scope)
     if guardian_id is not None and guardian_id not in {
@@ -57,6 +64,17 @@ def create_link(
     }:
         raise ValidationFailed("consent_guardian_unknown", "请选择已登记的监护人", "unknown")
     processing_flows.public_current(session, system.id, Audience.general)  # rules published
+    choices = _choices(session, subject, system.id, own=False, now=now or utcnow())
+    if choices and all(c.cooling_until for c in choices):
+        until = min(c.cooling_until for c in choices if c.cooling_until)
+        raise ValidationFailed(
+            "consent_cooling_down",
+            f"该主体已明确拒绝本系统全部可选处理目的，{until.isoformat()} 前不得再次征求同意"
+            f"（{COOL_DOWN_CLAUSE}）",
+            f"the subject refused every optional purpose of this system; no asking again before "
+            f"{until.isoformat()} (NDSR Art. 22(1)(5))",
+            details={"until": until.isoformat(), "clause": COOL_DOWN_CLAUSE},
+        )
     link, token = links.create(
         session,
         subject_id=subject.id,
@@ -89,6 +107,7 @@ class Choice:
     recipients: list[str]
     status: str  # the effective state now
     needs_reconsent: bool
+    cooling_until: date | None = None  # refused recently: not asked again before this day
 
 
 @dataclass(frozen=True)
@@ -101,24 +120,26 @@ class LinkPage:
     by_guardian: bool
 
 
-def link_page(session: Session, token: str, *, key: bytes) -> LinkPage:
-    link = links.resolve(session, token, key=key)
-    subject = session.get(ConsentSubject, link.subject_id)
-    assert subject is not None
-    child = service.is_child(subject, utcnow())
-    audience = Audience.children if child else Audience.general
-    try:
-        rules = processing_flows.public_current(session, link.system_id, audience)
-    except Exception:
-        rules = processing_flows.public_current(session, link.system_id, Audience.general)
-    read = flows.subject_read(session, subject)
+def _own(link: ConsentLink) -> bool:
+    """A link the subject was given after answering (to change or withdraw), not the school's."""
+    return link.created_by.startswith("link:")
+
+
+def _choices(
+    session: Session, subject: ConsentSubject, system_id: int, *, own: bool, now: datetime
+) -> list[Choice]:
+    read = flows.subject_read(session, subject, at=now)
     states = {s.purpose_id: s for s in read.states}
     choices = []
     for purpose in flows.consent_purposes(session, subject):
-        if purpose.system_id != link.system_id:
+        if purpose.system_id != system_id:
             continue
         details = processing_flows.purpose_read(session, purpose)
         state = states.get(purpose.id)
+        cooling = None
+        if not own and state and state.status == "refused" and state.since:
+            until = state.since + REASK_AFTER
+            cooling = until.date() if until > now else None
         choices.append(
             Choice(
                 purpose_id=purpose.id,
@@ -131,8 +152,24 @@ def link_page(session: Session, token: str, *, key: bytes) -> LinkPage:
                 recipients=[r.name for r in details.recipients],
                 status=state.status if state else "none",
                 needs_reconsent=bool(state and state.needs_reconsent),
+                cooling_until=cooling,
             )
         )
+    return choices
+
+
+def link_page(session: Session, token: str, *, key: bytes, now: datetime | None = None) -> LinkPage:
+    moment = now or utcnow()
+    link = links.resolve(session, token, key=key, now=moment)
+    subject = session.get(ConsentSubject, link.subject_id)
+    assert subject is not None
+    child = service.is_child(subject, moment)
+    audience = Audience.children if child else Audience.general
+    try:
+        rules = processing_flows.public_current(session, link.system_id, audience)
+    except Exception:
+        rules = processing_flows.public_current(session, link.system_id, Audience.general)
+    choices = _choices(session, subject, link.system_id, own=_own(link), now=moment)
     return LinkPage(link, subject, link.system_id, rules, choices, link.guardian_id is not None)
 
 
@@ -148,8 +185,8 @@ def submit(
     same transaction. Returns the ledger event ids and a new one-time link to withdraw later."""
     moment = now or utcnow()
     link = links.resolve(session, token, key=key, now=moment)
-    page = link_page(session, token, key=key)
-    offered = {c.purpose_id for c in page.choices}
+    page = link_page(session, token, key=key, now=moment)
+    offered = {c.purpose_id for c in page.choices if c.cooling_until is None}
     chosen = {pid: CHOICES[a] for pid, a in answers.items() if a in CHOICES}
     if not chosen:
         raise ValidationFailed(

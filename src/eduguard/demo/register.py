@@ -65,6 +65,7 @@ def seed_register(session: Session) -> None:
                 RecipientIn(
                     name="示例省教育厅（全国中小学生学籍信息管理系统）",
                     kind=RecipientKind.third_party,
+                    contact="示例省教育厅基础教育处 电话 0000-0000002",
                     use="学籍注册与转学审核（依法报送）",
                 ),
             ],
@@ -113,7 +114,11 @@ def seed_register(session: Session) -> None:
     processing_flows.save_register(
         session,
         canteen.id,
-        RegisterUpdate(contact="示例县实验小学总务处 电话 0000-0000001"),
+        RegisterUpdate(
+            contact="示例县实验小学总务处 电话 0000-0000001",
+            rights_channel="监护人可随时通过同意回执中的撤回链接或到总务处撤回绑定银行卡的同意，"
+            "撤回不影响就餐；查阅、更正、删除请向总务处书面申请，15 个工作日内答复。",
+        ),
         scope="/",
     )
     meals = processing_flows.create_purpose(

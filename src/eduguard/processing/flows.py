@@ -20,7 +20,7 @@ from eduguard.catalog.models import Dataset, Field
 from eduguard.errors import NotFound, ValidationFailed
 from eduguard.orgs import service as orgs_service
 from eduguard.orgs.models import Agreement, InformationSystem
-from eduguard.processing import notice, service
+from eduguard.processing import lint, notice, service
 from eduguard.processing.models import (
     Audience,
     LegalBasis,
@@ -400,25 +400,20 @@ def _rules_input(session: Session, system: InformationSystem) -> notice.RulesInp
     )
 
 
-def _publishable(system: InformationSystem, rules: notice.RulesInput) -> None:
-    problems = []
-    if not rules.purposes:
-        problems.append("没有已启用的处理目的")
-    if not rules.contact.strip():
-        problems.append(
-            "未登记个人信息保护联系方式（网络数据安全管理条例 第二十一条第一款第（一）项）"
-        )
-    for purpose in rules.purposes:
-        if not purpose.retention_period.strip():
-            problems.append(
-                f"处理目的“{purpose.name}”未登记保存期限（网络数据安全管理条例 第二十一条第一款第（三）项）"
-            )
-    if problems:
+def _publishable(system: InformationSystem, rules: notice.RulesInput, children_data: bool) -> None:
+    findings = lint.lint(rules, children_data=children_data)
+    if findings:
         raise ValidationFailed(
             "rules_not_publishable",
-            f"信息系统“{system.name}”的收集使用规则不能发布：{'；'.join(problems)}",
-            "the collection rules cannot be published yet",
-            details={"problems": problems},
+            f"信息系统“{system.name}”的收集使用规则不能发布："
+            + "；".join(f.text for f in findings),
+            "the collection rules cannot be published yet: " + "; ".join(f.en for f in findings),
+            details={
+                "problems": [f.text for f in findings],
+                "findings": [
+                    {"code": f.code, "clause": f.clause, "purpose": f.purpose} for f in findings
+                ],
+            },
         )
 
 
@@ -434,9 +429,10 @@ def publish(session: Session, system_id: int, *, scope: str, by: str) -> list[Ru
     published again. Audited, in the caller's transaction."""
     system = _system(session, system_id, scope)
     rules = _rules_input(session, system)
-    _publishable(system, rules)
+    children_data = holds_children_data(session, system.id)
+    _publishable(system, rules, children_data)
     audiences = [Audience.general]
-    if holds_children_data(session, system.id):
+    if children_data:
         audiences.append(Audience.children)
     published = []
     for audience in audiences:

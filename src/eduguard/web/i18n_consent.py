@@ -60,6 +60,11 @@ EN_CONSENT: dict[str, str] = {
     "我同意": "I agree",
     "个人信息处理的同意": "Consent to processing of personal information",
     "保持同意": "Keep my consent",
+    "您已明确表示不同意。%s 之前学校不会就此再次征求您的同意（网络数据安全管理条例 第二十二条第一款第（五）项）；如改变主意，可使用您提交后获得的更改链接。": (
+        "You clearly refused. The school will not ask you about this again before %s (Network "
+        "Data Security Regulation Art. 22(1)(5)); if you change your mind, use the change link "
+        "you were given after submitting."
+    ),
     "处理目的已实质变更，需要重新选择": "The purpose changed materially: please choose again",
     "学校请您对下列可选的个人信息处理分别作出选择。每一项都可以同意或不同意，不同意不影响基本服务（学籍、教学等依法进行的处理无需您同意）。不作选择不视为同意。": (
         "The school asks you to choose, one by one, about the optional processing below. You "
