@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -200,6 +201,13 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 @pytest.fixture
 def live_server(settings: Settings) -> Iterator[tuple[str, Any]]:
+    with serving(settings) as served:
+        yield served
+
+
+@contextmanager
+def serving(settings: Settings) -> Iterator[tuple[str, Any]]:
+    """The console on a free local port (uvicorn in a thread): its base URL and the app."""
     app = create_app(settings)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
