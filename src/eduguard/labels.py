@@ -190,6 +190,9 @@ OBJECT_TYPES: Names = {
     "consent_guardian": ("监护人", "guardian"),
     "consent_event": ("同意记录", "consent record"),
     "consent_link": ("同意链接", "consent link"),
+    "retention_rule": ("保存期限规则", "retention rule"),
+    "retention_exemption": ("保存期限豁免", "retention exemption"),
+    "retention_hold": ("保全（暂停销毁）", "retention hold"),
 }
 
 _VERBS: Names = {
@@ -271,6 +274,10 @@ AUDIT_ACTIONS: Names = {
     "consent.handover": ("年满十四周岁移交本人决定", "Decisions handed over at 14"),
     "consent.link.create": ("生成同意链接", "Consent link created"),
     "consent.link.refused": ("拒绝无效的同意链接", "Invalid consent link refused"),
+    "retention.rule.save": ("登记保存期限规则", "Retention rule saved"),
+    "retention.exempt": ("登记保存期限豁免", "Retention exemption recorded"),
+    "retention.hold.place": ("设置保全", "Hold placed"),
+    "retention.hold.release": ("解除保全", "Hold released"),
 }
 
 # Deadline kinds (clocks.Clock.kind); each domain registers its own with register().
@@ -360,6 +367,9 @@ PERMISSIONS: Names = {
     "consent:read": ("查看同意记录", "View consent records"),
     "consent:write": ("登记同意主体与监护人、录入同意/拒绝/撤回", "Record consent decisions"),
     "consent:check": ("查询处理是否有合法依据（同意闸门）", "Ask the consent gate"),
+    "retention:read": ("查看保存期限规则与保全", "View retention rules and holds"),
+    "retention:write": ("登记保存期限规则与豁免", "Record retention rules and exemptions"),
+    "retention:hold": ("设置/解除保全", "Place and release holds"),
 }
 
 # The consent ledger (eduguard.consent.models): codes → names.

@@ -21,6 +21,7 @@ COMPLIANCE = {"compliance:read", "compliance:evaluate", "compliance:export", "co
 CLOCKS = {"clock:read", "clock:manage"}  # legal deadlines: kept by security, owners, PI officers
 PROCESSING = {"processing:read", "processing:write", "processing:publish"}
 CONSENT = {"consent:read", "consent:write", "consent:check"}
+RETENTION = {"retention:read", "retention:write", "retention:hold"}
 EXPECTED: dict[Role, set[str]] = {
     Role.system_admin: ORGS_READ
     | CATALOG
@@ -33,7 +34,8 @@ EXPECTED: dict[Role, set[str]] = {
     | {"user:read", "user:unlock", "user:credentials", "catalog:alert"}
     | COMPLIANCE
     | CLOCKS
-    | {"processing:read"},
+    | {"processing:read"}
+    | {"retention:read", "retention:hold"},
     Role.audit_admin: {"audit:read", "audit:export", "user:read", "user:credentials"},
     Role.data_owner: ORGS_READ
     | CATALOG
@@ -44,7 +46,8 @@ EXPECTED: dict[Role, set[str]] = {
     | CLOCKS
     | PROCESSING
     | {"publish:check"}
-    | CONSENT,
+    | CONSENT
+    | RETENTION,
     Role.data_operator: ORGS_READ
     | CATALOG
     | {"catalog:scan", "compliance:read", "clock:read", "processing:read", "publish:check"}
@@ -60,11 +63,13 @@ EXPECTED: dict[Role, set[str]] = {
     | CLOCKS
     | PROCESSING
     | {"publish:check"}
-    | CONSENT,
+    | CONSENT
+    | RETENTION,
     Role.supervisor: ORGS_READ
     | CATALOG
     | {"catalog:export", "compliance:read", "compliance:export"}
-    | {"release:read", "clock:read", "processing:read"},
+    | {"release:read", "clock:read", "processing:read"}
+    | {"retention:read"},
 }
 # Routes that end the caller's own session would cut the walk short.
 SKIP = re.compile(r"logout")

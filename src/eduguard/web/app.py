@@ -39,6 +39,7 @@ from eduguard.web.routes import (
     processing_rules,
     publish,
     release,
+    retention,
     system,
     users,
 )
@@ -66,6 +67,7 @@ ROUTERS = (
     processing_rules.router,
     consent.router,
     consent_public.router,
+    retention.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
