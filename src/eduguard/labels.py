@@ -193,6 +193,8 @@ OBJECT_TYPES: Names = {
     "retention_rule": ("保存期限规则", "retention rule"),
     "retention_exemption": ("保存期限豁免", "retention exemption"),
     "retention_hold": ("保全（暂停销毁）", "retention hold"),
+    "retention_run": ("数据处置任务", "disposition run"),
+    "retention_write_credential": ("处置专用写入凭据", "disposition write credential"),
 }
 
 _VERBS: Names = {
@@ -278,6 +280,12 @@ AUDIT_ACTIONS: Names = {
     "retention.exempt": ("登记保存期限豁免", "Retention exemption recorded"),
     "retention.hold.place": ("设置保全", "Hold placed"),
     "retention.hold.release": ("解除保全", "Hold released"),
+    "retention.credential": ("登记处置专用写入凭据", "Disposition write credential registered"),
+    "retention.run.plan": ("计划数据处置（干运行）", "Disposition planned (dry run)"),
+    "retention.run.start": ("开始执行数据处置", "Disposition started"),
+    "retention.run.resume": ("续做中断的数据处置", "Disposition resumed"),
+    "retention.run.complete": ("完成数据处置并出具证明", "Disposition completed and certified"),
+    "retention.archive.read": ("查阅归档数据", "Archived rows read"),
 }
 
 # Deadline kinds (clocks.Clock.kind); each domain registers its own with register().
@@ -370,6 +378,8 @@ PERMISSIONS: Names = {
     "retention:read": ("查看保存期限规则与保全", "View retention rules and holds"),
     "retention:write": ("登记保存期限规则与豁免", "Record retention rules and exemptions"),
     "retention:hold": ("设置/解除保全", "Place and release holds"),
+    "retention:approve": ("审批数据归档/销毁", "Approve dispositions"),
+    "retention:archive": ("查阅归档数据（须说明理由，记入审计）", "Read archived rows (audited)"),
 }
 
 # The consent ledger (eduguard.consent.models): codes → names.

@@ -35,8 +35,9 @@ EXPECTED: dict[Role, set[str]] = {
     | COMPLIANCE
     | CLOCKS
     | {"processing:read"}
-    | {"retention:read", "retention:hold"},
-    Role.audit_admin: {"audit:read", "audit:export", "user:read", "user:credentials"},
+    | {"retention:read", "retention:hold", "retention:approve"},
+    Role.audit_admin: {"audit:read", "audit:export", "user:read", "user:credentials"}
+    | {"retention:archive"},
     Role.data_owner: ORGS_READ
     | CATALOG
     | {"system:write", "agreement:write", "source:write", "catalog:scan", "catalog:review"}
@@ -47,7 +48,8 @@ EXPECTED: dict[Role, set[str]] = {
     | PROCESSING
     | {"publish:check"}
     | CONSENT
-    | RETENTION,
+    | RETENTION
+    | {"retention:approve", "retention:archive"},
     Role.data_operator: ORGS_READ
     | CATALOG
     | {"catalog:scan", "compliance:read", "clock:read", "processing:read", "publish:check"}

@@ -13,13 +13,17 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from eduguard.catalog import flows as catalog_flows
 from eduguard.catalog import service as catalog_service
-from eduguard.catalog.models import RunStatus
+from eduguard.catalog.models import RunStatus as ScanStatus
 from eduguard.catalog.schemas import SourceCreate
 from eduguard.db.base import utcnow
 from eduguard.identity.models import Role
+from eduguard.retention import dispositions
+from eduguard.retention.models import DispositionRun, RunStatus
+from eduguard.tasks.models import Task
 
 GRADUATES = 60  # 40 graduated more than three years ago, 20 recently
 OLD = 40
@@ -110,7 +114,7 @@ def apply_catalog(
             policy=catalog_service.LocationPolicy(roots=roots),
         )
         run = catalog_service.queue_run(session, source, requested_by="test")
-        run.status, run.started_at, run.finished_at = RunStatus.succeeded, utcnow(), utcnow()
+        run.status, run.started_at, run.finished_at = ScanStatus.succeeded, utcnow(), utcnow()
         catalog_flows.apply_run(session, run, {"report_version": 1, "tables": TABLES})
         return source.id
 
@@ -186,3 +190,46 @@ def graduate_rule(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def set_rule(world: World, **overrides: object) -> None:
+    world.login("owner1")
+    saved = world.client.put(
+        f"/api/v1/retention/datasets/{world.datasets['xs_biye']}/rule",
+        json=graduate_rule(**overrides),
+    )
+    assert saved.status_code == 200, saved.text
+
+
+def approved_run(world: World) -> int:
+    with world.factory.begin() as session:
+        dispositions.register_write_credential(
+            session, world.source, "", None, scope="/", by="owner1"
+        )
+        run = dispositions.plan(session, world.datasets["xs_biye"], scope="/", by="pio1")
+        assert (run.rows_before, run.selected) == (GRADUATES, OLD)
+        assert "biye_rq" in run.selection_sql and "xs_biye" in run.selection_sql
+        planner = dispositions.person_of(session, "pio1")
+        dispositions.submit(session, run.id, planner, scope="/")
+        run_id = run.id
+    with world.factory.begin() as session:
+        owner = dispositions.person_of(session, "owner1")
+        dispositions.decide(session, run_id, owner, "approve", "已核对清单", scope="/")
+        assert session.get_one(DispositionRun, run_id).status == RunStatus.approval
+    with world.factory.begin() as session:
+        security = dispositions.person_of(session, "sec1")
+        dispositions.decide(session, run_id, security, "approve", "同意销毁", scope="/")
+        assert session.get_one(DispositionRun, run_id).status == RunStatus.approved
+        queued = session.scalars(select(Task).where(Task.kind == "retention.execute")).all()
+        assert [t.payload for t in queued] == [{"run_id": run_id}]
+    return run_id
+
+
+def rows_left(path: Path) -> tuple[int, int]:
+    connection = sqlite3.connect(path)
+    total = connection.execute("SELECT count(*) FROM xs_biye").fetchone()[0]
+    old = connection.execute(
+        "SELECT count(*) FROM xs_biye WHERE biye_rq < date('now', '-3 years', '+1 day')"
+    ).fetchone()[0]
+    connection.close()
+    return total, old

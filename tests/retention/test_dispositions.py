@@ -6,7 +6,6 @@ exactly once, and a one-byte change to the certificate is named."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -17,61 +16,17 @@ from eduguard.errors import EduguardError
 from eduguard.retention import certificate, dispositions
 from eduguard.retention.models import ArchivedRow, DispositionRun, ManifestEntry, RunStatus
 from eduguard.retention.service import OnHold
-from eduguard.tasks.models import Task
 
-from .conftest import GRADUATES, OLD, World, graduate_rule
+from .conftest import GRADUATES, OLD, World, approved_run, rows_left, set_rule
 
 
 class Crash(Exception):
     pass
 
 
-def _rule(world: World, **overrides: object) -> None:
-    world.login("owner1")
-    saved = world.client.put(
-        f"/api/v1/retention/datasets/{world.datasets['xs_biye']}/rule",
-        json=graduate_rule(**overrides),
-    )
-    assert saved.status_code == 200, saved.text
-
-
-def _approved_run(world: World) -> int:
-    with world.factory.begin() as session:
-        dispositions.register_write_credential(
-            session, world.source, "", None, scope="/", by="owner1"
-        )
-        run = dispositions.plan(session, world.datasets["xs_biye"], scope="/", by="pio1")
-        assert (run.rows_before, run.selected) == (GRADUATES, OLD)
-        assert "biye_rq" in run.selection_sql and "xs_biye" in run.selection_sql
-        planner = dispositions.person_of(session, "pio1")
-        dispositions.submit(session, run.id, planner, scope="/")
-        run_id = run.id
-    with world.factory.begin() as session:
-        owner = dispositions.person_of(session, "owner1")
-        dispositions.decide(session, run_id, owner, "approve", "已核对清单", scope="/")
-        assert session.get_one(DispositionRun, run_id).status == RunStatus.approval
-    with world.factory.begin() as session:
-        security = dispositions.person_of(session, "sec1")
-        dispositions.decide(session, run_id, security, "approve", "同意销毁", scope="/")
-        assert session.get_one(DispositionRun, run_id).status == RunStatus.approved
-        queued = session.scalars(select(Task).where(Task.kind == "retention.execute")).all()
-        assert [t.payload for t in queued] == [{"run_id": run_id}]
-    return run_id
-
-
-def _left(path: Path) -> tuple[int, int]:
-    connection = sqlite3.connect(path)
-    total = connection.execute("SELECT count(*) FROM xs_biye").fetchone()[0]
-    old = connection.execute(
-        "SELECT count(*) FROM xs_biye WHERE biye_rq < date('now', '-3 years', '+1 day')"
-    ).fetchone()[0]
-    connection.close()
-    return total, old
-
-
 def test_delete_with_a_crash_mid_run_then_resume(world: World, tmp_path: Path) -> None:
-    _rule(world)
-    run_id = _approved_run(world)
+    set_rule(world)
+    run_id = approved_run(world)
 
     def crash(phase: str, batch: int) -> None:
         if (phase, batch) == ("source", 2):  # the source committed, the manifest did not
@@ -82,12 +37,12 @@ def test_delete_with_a_crash_mid_run_then_resume(world: World, tmp_path: Path) -
         dispositions.execute(
             world.factory, run_id, executor_name="t", keys_dir=keys, batch_size=7, hook=crash
         )
-    assert _left(world.source_path) == (GRADUATES - 14, OLD - 14)
+    assert rows_left(world.source_path) == (GRADUATES - 14, OLD - 14)
     outcome = dispositions.execute(
         world.factory, run_id, executor_name="t", keys_dir=keys, batch_size=7
     )
     assert outcome.reconciled == 7  # the crashed batch: found done at the source
-    assert _left(world.source_path) == (GRADUATES - OLD, 0)
+    assert rows_left(world.source_path) == (GRADUATES - OLD, 0)
     with world.factory() as session:
         run = session.get_one(DispositionRun, run_id)
         assert run.status == RunStatus.completed
@@ -125,8 +80,8 @@ def test_delete_with_a_crash_mid_run_then_resume(world: World, tmp_path: Path) -
 
 
 def test_archive_is_exactly_once_and_sealed(world: World, tmp_path: Path) -> None:
-    _rule(world, disposition="archive")
-    run_id = _approved_run(world)
+    set_rule(world, disposition="archive")
+    run_id = approved_run(world)
 
     def crash(phase: str, batch: int) -> None:
         if (phase, batch) == ("ahead", 3):  # written ahead, source not yet touched
@@ -136,9 +91,9 @@ def test_archive_is_exactly_once_and_sealed(world: World, tmp_path: Path) -> Non
         dispositions.execute(
             world.factory, run_id, executor_name="t", keys_dir=tmp_path, batch_size=6, hook=crash
         )
-    assert _left(world.source_path)[1] == OLD - 12
+    assert rows_left(world.source_path)[1] == OLD - 12
     dispositions.execute(world.factory, run_id, executor_name="t", keys_dir=tmp_path, batch_size=6)
-    assert _left(world.source_path) == (GRADUATES - OLD, 0)
+    assert rows_left(world.source_path) == (GRADUATES - OLD, 0)
     with world.factory() as session:
         archived = session.scalars(select(ArchivedRow).where(ArchivedRow.run_id == run_id)).all()
         assert len(archived) == len({a.key_hash for a in archived}) == OLD
@@ -154,7 +109,7 @@ def test_archive_is_exactly_once_and_sealed(world: World, tmp_path: Path) -> Non
 
 
 def test_approvals_and_holds(world: World, tmp_path: Path) -> None:
-    _rule(world)
+    set_rule(world)
     with world.factory.begin() as session:
         run = dispositions.plan(session, world.datasets["xs_biye"], scope="/", by="pio1")
         run_id = run.id
@@ -185,4 +140,4 @@ def test_approvals_and_holds(world: World, tmp_path: Path) -> None:
             dispositions.decide(session, run_id, security, "approve", "同意", scope="/")
     with world.factory() as session:
         assert session.get_one(DispositionRun, run_id).status == RunStatus.approval
-    assert _left(world.source_path)[0] == GRADUATES
+    assert rows_left(world.source_path)[0] == GRADUATES

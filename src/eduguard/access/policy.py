@@ -67,6 +67,8 @@ ACTIONS: dict[str, str] = {
     "retention:read": "查看保存期限规则与保全",
     "retention:write": "登记保存期限规则与豁免",
     "retention:hold": "设置/解除保全",
+    "retention:approve": "审批数据归档/销毁",
+    "retention:archive": "查阅归档数据（须说明理由，记入审计）",
 }
 
 READ_ORGS = frozenset({"unit:read", "system:read", "agreement:read"})
@@ -95,9 +97,10 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | COMPLIANCE_MANAGE
     | CLOCKS
     | {"processing:read"}
-    | {"retention:read", "retention:hold"},
+    | {"retention:read", "retention:hold", "retention:approve"},
     # user:read and user:credentials: to steward the security administrator (三员分立)
-    Role.audit_admin: frozenset({"audit:read", "audit:export", "user:read", "user:credentials"}),
+    Role.audit_admin: frozenset({"audit:read", "audit:export", "user:read", "user:credentials"})
+    | {"retention:archive"},
     Role.data_owner: READ_ORGS
     | CATALOG_READ
     | {"system:write", "agreement:write", "source:write", "catalog:scan", "catalog:review"}
@@ -108,7 +111,8 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | PROCESSING_MANAGE
     | {"publish:check"}
     | CONSENT_MANAGE
-    | RETENTION_MANAGE,
+    | RETENTION_MANAGE
+    | {"retention:approve", "retention:archive"},
     Role.data_operator: READ_ORGS
     | CATALOG_READ
     | {"catalog:scan", "compliance:read", "clock:read", "processing:read"}

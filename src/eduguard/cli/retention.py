@@ -5,16 +5,32 @@ names the person recorded as having made the change (default: ``cli``)."""
 
 from __future__ import annotations
 
+import json
+import sys
 from datetime import date
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
 
 from eduguard import labels
-from eduguard.cli.common import SafeTable, console, db_session, fail, friendly_errors
-from eduguard.retention import flows
-from eduguard.retention.models import Disposition, HoldKind, PeriodUnit, Trigger
+from eduguard.audit import capture as audit_capture
+from eduguard.audit import checkpoints as audit_checkpoints
+from eduguard.cli.common import (
+    SafeTable,
+    console,
+    db_session,
+    fail,
+    friendly_errors,
+    open_engine,
+    session_factory,
+)
+from eduguard.config import get_settings
+from eduguard.retention import certificate, dispositions, flows
+from eduguard.retention import pdf as retention_pdf
+from eduguard.retention.executor import DEFAULT_BATCH
+from eduguard.retention.models import Disposition, DispositionRun, HoldKind, PeriodUnit, Trigger
 from eduguard.retention.schemas import DatasetRetention, ExemptionIn, HoldIn, HoldRelease, RuleIn
 from eduguard.validation import validation_details
 
@@ -202,3 +218,143 @@ def list_holds(
             "已解除" if hold.released_at else "保全中",
         )
     console.print(table)
+
+
+# ---------------------------------------------------------------- disposition runs
+
+Run = Annotated[int, typer.Argument(help="处置任务编号")]
+Actor_ = Annotated[str, typer.Option("--user", help="以该账户的名义操作（账户名）")]
+
+
+def _run_line(run: DispositionRun) -> None:
+    console.print(
+        f"处置任务 {run.id}：{labels.label('retention_run_status', run.status)}；"
+        f"处置前 {run.rows_before} 行，选中 {run.selected} 行，已处置 {run.processed} 行"
+    )
+
+
+@retention_app.command("credential")
+@friendly_errors
+def credential(
+    source_id: Annotated[int, typer.Argument(help="数据源编号")],
+    username: Annotated[str, typer.Option("--username", help="处置专用账户（SQLite 不需要）")] = "",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="从标准输入读取密码（不出现在命令行）")
+    ] = False,
+    by: By = "cli",
+) -> None:
+    """登记数据源的处置专用写入凭据（加密保存；扫描凭据保持只读）。"""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    with db_session() as session:
+        dispositions.register_write_credential(
+            session, source_id, username, password or None, scope=ALL, by=by
+        )
+    console.print(f"已登记数据源 {source_id} 的处置专用写入凭据")
+
+
+@retention_app.command("plan")
+@friendly_errors
+def plan(dataset_id: Annotated[int, typer.Argument(help="数据集编号")], by: By = "cli") -> None:
+    """按规则在源库上干运行：统计选中的行并显示行选择查询，生成待审批的处置任务。"""
+    with db_session() as session:
+        run = dispositions.plan(session, dataset_id, scope=ALL, by=by)
+        _run_line(run)
+        console.print(f"行选择查询：{run.selection_sql}")
+
+
+@retention_app.command("submit")
+@friendly_errors
+def submit(run_id: Run, user: Actor_) -> None:
+    """提交处置任务，送数据主管单位与网络安全职能部门审批。"""
+    with db_session() as session:
+        person = dispositions.person_of(session, user)
+        _run_line(dispositions.submit(session, run_id, person, scope=ALL))
+
+
+@retention_app.command("decide")
+@friendly_errors
+def decide(
+    run_id: Run,
+    user: Actor_,
+    reason: Reason,
+    decision: Annotated[
+        str, typer.Option("--decision", help="approve / reject / return")
+    ] = "approve",
+) -> None:
+    """审批处置任务的当前步骤（两个步骤须由不同的人审批）。"""
+    with db_session() as session:
+        person = dispositions.person_of(session, user)
+        _run_line(dispositions.decide(session, run_id, person, decision, reason, scope=ALL))
+
+
+@retention_app.command("execute")
+@friendly_errors
+def execute(
+    run_id: Run,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, max=100_000, help="每批处置的行数（每批一个事务）")
+    ] = DEFAULT_BATCH,
+    pause: Annotated[
+        float, typer.Option("--pause", min=0, max=60, help="两批之间暂停的秒数（降低源库负载）")
+    ] = 0.0,
+) -> None:
+    """执行（或续做中断的）已批准处置任务，完成后出具证明。"""
+    settings = get_settings()
+    engine = open_engine(settings)
+    factory = session_factory(settings, engine)
+    audit_capture.install(factory, audit_checkpoints.CheckpointPolicy.from_settings(settings))
+    try:
+        outcome = dispositions.execute(
+            factory,
+            run_id,
+            executor_name="cli",
+            keys_dir=settings.keys_dir,
+            batch_size=batch_size,
+            pause=pause,
+        )
+        with factory() as session:
+            run = session.get_one(DispositionRun, run_id)
+            _run_line(run)
+            console.print(
+                f"本次 {outcome.batches} 批，处置 {outcome.processed} 行"
+                f"（其中 {outcome.reconciled} 行在中断前已处置）；证明 SM3 {run.certificate_sm3}"
+            )
+    finally:
+        engine.dispose()
+
+
+@retention_app.command("certificate")
+@friendly_errors
+def certificate_file(
+    run_id: Run,
+    output: Annotated[Path, typer.Option("--output", "-o", help="写入的文件（.json 或 .pdf）")],
+) -> None:
+    """导出处置任务的销毁/归档证明（JSON 可离线核验；PDF 供打印）。"""
+    with db_session(read_only=True) as session:
+        run = dispositions.get_run(session, run_id, scope=ALL)
+        text = run.certificate
+    if text is None:
+        raise fail("该处置任务尚未完成，还没有证明")
+    if output.suffix.lower() == ".pdf":
+        body = retention_pdf.to_pdf(json.loads(text), font_path=get_settings().pdf_font)
+    else:
+        body = text.encode()
+    output.write_bytes(body)
+    console.print(f"已写入 {output}")
+
+
+@retention_app.command("verify-cert")
+@friendly_errors
+def verify_cert(path: Annotated[Path, typer.Argument(help="证明文件（JSON）")]) -> None:
+    """离线核验销毁/归档证明；被改动时指出所在字段，退出码 1。"""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        raise fail(f"无法读取文件：{path}") from None
+    problems = certificate.verify(raw)
+    if problems:
+        for problem in problems:
+            console.print(f"不一致：{problem}")
+        raise typer.Exit(1)
+    document = json.loads(raw)
+    console.print(f"证明完整：处置任务 {document['run_id']}，SM3 {document['document_sm3']}")

@@ -9,6 +9,7 @@ certificate.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Sequence
 from datetime import date
@@ -20,12 +21,14 @@ from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
+from eduguard import labels
 from eduguard.audit import capture as audit_capture
 from eduguard.audit import keys as audit_keys
 from eduguard.audit import service as audit_service
 from eduguard.catalog import flows as catalog_flows
 from eduguard.catalog import service as catalog_service
 from eduguard.catalog.models import Dataset, DataSource, SourceKind
+from eduguard.clocks import flows as clocks_flows
 from eduguard.db.base import utcnow
 from eduguard.db.engine import transaction
 from eduguard.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -35,6 +38,7 @@ from eduguard.orgs.models import InformationSystem
 from eduguard.retention import certificate, executor, service
 from eduguard.retention.executor import Outcome, Selection
 from eduguard.retention.models import (
+    ArchivedRow,
     Disposition,
     DispositionRun,
     ManifestEntry,
@@ -60,6 +64,18 @@ EXECUTE_TASK = "retention.execute"
 OPEN = (RunStatus.planned, RunStatus.approval, RunStatus.approved, RunStatus.running)
 
 audit_capture.register("retention_write_credentials", "retention_write_credential")
+labels.register(
+    "retention_run_status",
+    {
+        "planned": ("已生成计划，待提交", "Planned"),
+        "approval": ("审批中", "Awaiting approval"),
+        "approved": ("已批准，待执行", "Approved"),
+        "running": ("执行中", "Running"),
+        "completed": ("已完成", "Completed"),
+        "rejected": ("未获批准", "Rejected"),
+        "cancelled": ("已取消", "Cancelled"),
+    },
+)
 
 
 # ---------------------------------------------------------------- write credential
@@ -303,8 +319,14 @@ def decide(
         service.ensure_not_held(session, run.dataset_id)
         run.status = RunStatus.approved
         tasks_service.enqueue(session, EXECUTE_TASK, {"run_id": run.id}, key=f"run{run.id}")
+        clocks_flows.close_for_subject(
+            session, RUN_OBJECT, run.id, reason="两级审批已通过", by=person.username
+        )
     elif state in (ReviewState.rejected, ReviewState.withdrawn):
         run.status = RunStatus.rejected
+        clocks_flows.close_for_subject(
+            session, RUN_OBJECT, run.id, reason="审批未通过", by=person.username
+        )
     session.flush()
     return run
 
@@ -354,6 +376,12 @@ def prepare(factory: sessionmaker[Session], run_id: int) -> tuple[Engine, Select
                 "the rule changed after the plan",
             )
         service.ensure_not_held(session, run.dataset_id)
+        if not executor.take_lease(session, run):
+            raise Conflict(
+                "retention_run_busy",
+                f"处置任务 {run.id} 正由 {run.lease_owner} 执行；中断的任务可在其租约到期后续做",
+                "another executor holds the run",
+            )
         dataset = session.get_one(Dataset, run.dataset_id)
         source = catalog_service.get_source(session, dataset.source_id)
         engine = write_engine(session, source)
@@ -400,6 +428,7 @@ def execute(
         run = session.get_one(DispositionRun, run_id)
         run.rows_after, run.remaining_after = total, left
         run.status, run.finished_at = RunStatus.completed, utcnow()
+        run.lease_owner = run.lease_until = None
         dataset = session.get_one(Dataset, run.dataset_id)
         system = session.get_one(InformationSystem, dataset.system_id)
         rule = session.get_one(RetentionRule, run.rule_id)
@@ -426,6 +455,9 @@ def execute(
                 f"证明 SM3 {run.certificate_sm3}"
             ),
         )
+        clocks_flows.close_for_subject(
+            session, RUN_OBJECT, run.id, reason="处置已完成，证明已出具", by=executor_name
+        )
     return outcome
 
 
@@ -437,3 +469,25 @@ def person_of(session: Session, username: str) -> Person:
     path = "/" if user.unit_id is None else orgs_service.get_unit(session, user.unit_id).path
     roles = frozenset(role.value for role in user.role_set)
     return Person(user.id, user.username, roles, user.unit_id, path)
+
+
+def read_archive(
+    session: Session, run_id: int, *, scope: str, reason: str, by: str
+) -> list[dict[str, object]]:
+    """The archived rows of a run, for the auditor or the owner's explicit request: the read
+    itself is an audit event with its reason and row count."""
+    run = get_run(session, run_id, scope=scope)
+    if len(reason.strip()) < 4:
+        raise ValidationFailed("reason_required", "查阅归档数据须说明理由（至少 4 个字）")
+    rows = session.scalars(
+        select(ArchivedRow).where(ArchivedRow.run_id == run.id).order_by(ArchivedRow.id)
+    ).all()
+    audit_service.record(
+        session,
+        action="retention.archive.read",
+        object_type=RUN_OBJECT,
+        object_id=run.id,
+        row_count=len(rows),
+        reason=f"{by} 查阅处置任务 {run.id} 的归档数据：{reason.strip()}"[:1000],
+    )
+    return [json.loads(row.payload) for row in rows]

@@ -13,6 +13,8 @@ another domain; ``retention.flows`` opens the engines and checks the run.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -49,6 +51,7 @@ from eduguard.retention.models import (
 )
 
 LOCK_SECONDS = 1
+LEASE_SECONDS = 120
 DEFAULT_BATCH = 2000
 ANON_PREFIX = "ANON-"
 
@@ -202,6 +205,52 @@ def _pending(session: Session, run_id: int) -> tuple[int | None, set[str]]:
     return rows[0][0], {h for _, h in rows}
 
 
+def me() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def _gone(owner: str) -> bool:
+    """Whether the lease holder was a process of this host that no longer runs."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def take_lease(session: Session, run: DispositionRun) -> bool:
+    """Claim the run for this process (a guarded update: two executors never run it)."""
+    now = utcnow()
+    holder = run.lease_owner
+    free = (
+        holder is None
+        or holder == me()
+        or run.lease_until is None
+        or run.lease_until < now
+        or _gone(holder)
+    )
+    if not free:
+        return False
+    claimed = session.execute(
+        update(DispositionRun)
+        .where(
+            DispositionRun.id == run.id,
+            DispositionRun.lease_owner.is_(None)
+            if holder is None
+            else DispositionRun.lease_owner == holder,
+        )
+        .values(lease_owner=me(), lease_until=now + timedelta(seconds=LEASE_SECONDS))
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(run)
+    return bool(getattr(claimed, "rowcount", 0))
+
+
 def _finish_batch(
     factory: sessionmaker[Session], run_id: int, batch: int, done: int, elapsed_ms: int
 ) -> None:
@@ -214,6 +263,7 @@ def _finish_batch(
         run = session.get_one(DispositionRun, run_id)
         run.processed += done
         run.longest_batch_ms = max(run.longest_batch_ms, elapsed_ms)
+        run.lease_until = utcnow() + timedelta(seconds=LEASE_SECONDS)
 
 
 def execute(

@@ -163,6 +163,10 @@ class DispositionRun(IdMixin, TimestampMixin, Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     longest_batch_ms: Mapped[int] = mapped_column(Integer, default=0)
+    # Who is executing it ("host:pid") and until when: one executor at a time; a dead one's
+    # lease is taken over when it expires (or at once when its process is gone on this host).
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     certificate: Mapped[str | None] = mapped_column(Text)  # canonical JSON
     certificate_sm3: Mapped[str | None] = mapped_column(String(64))
 

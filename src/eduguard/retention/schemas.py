@@ -135,3 +135,48 @@ class DatasetRetention(BaseModel):
     holds: list[HoldRead]
     cutoff: date | None  # rows dated on or before this day are past their period (today)
     status: str  # rule / exempt / missing / not_personal
+
+
+class RunRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    dataset_id: int
+    rule_id: int
+    disposition: Disposition
+    cutoff: date
+    status: str
+    review_id: int | None
+    table_name: str
+    selection_sql: str
+    rows_before: int
+    selected: int
+    processed: int
+    rows_after: int | None
+    remaining_after: int | None
+    batches: int
+    planned_by: str
+    executor: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    longest_batch_ms: int
+    certificate_sm3: str | None
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    decision: str = Field(pattern="^(approve|reject|return)$")
+    reason: str = Field(min_length=2, max_length=1000)
+
+
+class CredentialIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(default="", max_length=200)
+    password: str | None = Field(default=None, max_length=500)
+
+
+class ArchiveRead(BaseModel):
+    run_id: int
+    rows: list[dict[str, object]]

@@ -40,6 +40,7 @@ from eduguard.web.routes import (
     publish,
     release,
     retention,
+    retention_runs,
     system,
     users,
 )
@@ -68,6 +69,7 @@ ROUTERS = (
     consent.router,
     consent_public.router,
     retention.router,
+    retention_runs.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from eduguard.access.policy import Principal
 from eduguard.errors import ValidationFailed
 from eduguard.orgs import service as orgs_service
-from eduguard.retention import flows
+from eduguard.retention import dispositions, flows
 from eduguard.retention.models import Disposition, HoldKind, PeriodUnit, Trigger
 from eduguard.retention.schemas import (
     DatasetRetention,
@@ -161,6 +161,7 @@ def dataset_page(
         units=[u.value for u in PeriodUnit],
         dispositions=[d.value for d in Disposition],
         hold_kinds=[k.value for k in HoldKind],
+        runs=dispositions.list_runs(session, [dataset_id]),
         crumbs=[("/", "概览"), ("/retention", "保存期限"), (None, state.dataset)],
     )
 

@@ -199,6 +199,8 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("longest_batch_ms", sa.Integer(), nullable=False),
+        sa.Column("lease_owner", sa.String(length=100), nullable=True),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("certificate", sa.Text(), nullable=True),
         sa.Column("certificate_sm3", sa.String(length=64), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
