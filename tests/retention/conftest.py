@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -20,10 +21,13 @@ from eduguard.catalog import service as catalog_service
 from eduguard.catalog.models import RunStatus as ScanStatus
 from eduguard.catalog.schemas import SourceCreate
 from eduguard.db.base import utcnow
+from eduguard.identity import passwords
 from eduguard.identity.models import Role
 from eduguard.retention import dispositions
 from eduguard.retention.models import DispositionRun, RunStatus
 from eduguard.tasks.models import Task
+
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 GRADUATES = 60  # 40 graduated more than three years ago, 20 recently
 OLD = 40
@@ -79,6 +83,17 @@ TABLES = [
 ]
 
 
+def graduates(today: date) -> list[tuple[str, str, str, date]]:
+    """(学号, 姓名, 手机号, 毕业日期): the first ``OLD`` graduated 4–5 years ago, the rest last
+    year."""
+    rows = []
+    for n in range(GRADUATES):
+        years = 4 + n % 2 if n < OLD else 1
+        graduated = today - timedelta(days=365 * years + 30)
+        rows.append((f"S{n:05d}", f"学生{n:03d}", f"1390000{n:04d}", graduated))
+    return rows
+
+
 def make_source(path: Path, today: date | None = None) -> Path:
     """Synthetic graduates: the first ``OLD`` graduated 4–5 years ago, the rest last year."""
     today = today or date.today()
@@ -89,11 +104,7 @@ def make_source(path: Path, today: date | None = None) -> Path:
         "CREATE TABLE cj (xh TEXT, fs INTEGER, lr_sj TIMESTAMP);"
         "CREATE TABLE kc (kcm TEXT, xf INTEGER);"
     )
-    rows = []
-    for n in range(GRADUATES):
-        years = 4 + n % 2 if n < OLD else 1
-        graduated = today - timedelta(days=365 * years + 30)
-        rows.append((f"S{n:05d}", f"学生{n:03d}", f"1390000{n:04d}", graduated.isoformat()))
+    rows = [(key, name, phone, day.isoformat()) for key, name, phone, day in graduates(today)]
     connection.executemany("INSERT INTO xs_biye VALUES (?, ?, ?, ?)", rows)
     connection.execute("INSERT INTO kc VALUES ('数学', 4)")
     connection.commit()
@@ -143,6 +154,13 @@ def _datasets(client: TestClient, system_id: int) -> dict[str, int]:
     found = client.get("/api/v1/catalog/datasets", params={"system_id": system_id})
     assert found.status_code == 200, found.text
     return {d["name"]: d["id"] for d in found.json()}
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The six accounts each test logs in with are hashed with cheap argon2 parameters: the
+    retention tests are about dispositions, and the library's defaults cost ~0.3 s a hash."""
+    monkeypatch.setattr(passwords, "_hasher", FAST_HASHER)
 
 
 @pytest.fixture

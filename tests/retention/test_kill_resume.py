@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from eduguard.audit import verify as audit_verify
@@ -41,12 +42,15 @@ def _processed(world: World, run_id: int) -> int:
         return session.get_one(DispositionRun, run_id).processed
 
 
+# Two real processes (~3 s of imports each): run on the SQLite platform database only; the
+# same resume path runs on PostgreSQL in-process in test_dispositions.py (crash hooks).
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_sigkill_mid_run_then_resume_archives_every_row_once(
     world: World, settings: Settings
 ) -> None:
     set_rule(world, disposition="archive")
     run_id = approved_run(world)
-    child = _cli(settings, "execute", str(run_id), "--batch-size", "3", "--pause", "0.4")
+    child = _cli(settings, "execute", str(run_id), "--batch-size", "3", "--pause", "0.25")
     deadline = time.monotonic() + 90
     while _processed(world, run_id) < 9 and time.monotonic() < deadline:
         assert child.poll() is None, child.stdout.read() if child.stdout else ""

@@ -14,7 +14,12 @@ from eduguard.tasks.runner import Handler
 
 def handlers() -> Mapping[str, Handler]:
     registered: dict[str, Handler] = {}
-    for table in (clocks_jobs.HANDLERS, notify_jobs.HANDLERS, consent_jobs.HANDLERS, retention_jobs.HANDLERS):
+    for table in (
+        clocks_jobs.HANDLERS,
+        notify_jobs.HANDLERS,
+        consent_jobs.HANDLERS,
+        retention_jobs.HANDLERS,
+    ):
         for kind, handler in table.items():
             if kind in registered:  # pragma: no cover - a programming error
                 raise RuntimeError(f"task kind {kind} registered twice")
