@@ -113,7 +113,11 @@ def make_source(path: Path, today: date | None = None) -> Path:
 
 
 def apply_catalog(
-    client: TestClient, system_id: int, location: str, roots: tuple[Path, ...]
+    client: TestClient,
+    system_id: int,
+    location: str,
+    roots: tuple[Path, ...],
+    tables: list[dict[str, Any]] | None = None,
 ) -> int:
     factory = client.app.state.session_factory  # type: ignore[attr-defined]
     with factory() as session, session.begin():
@@ -126,7 +130,7 @@ def apply_catalog(
         )
         run = catalog_service.queue_run(session, source, requested_by="test")
         run.status, run.started_at, run.finished_at = ScanStatus.succeeded, utcnow(), utcnow()
-        catalog_flows.apply_run(session, run, {"report_version": 1, "tables": TABLES})
+        catalog_flows.apply_run(session, run, {"report_version": 1, "tables": tables or TABLES})
         return source.id
 
 

@@ -2,12 +2,15 @@
 the dry run counts on the real server, and a run that crashes after the source committed a
 batch but before the manifest recorded it resumes with every selected row done exactly once,
 for delete, anonymise and archive. The platform database is SQLite here (the platform side
-runs on both databases in the other tests); each case makes its own source database."""
+runs on both databases in the other tests). Each case has its own source table: on PostgreSQL
+a uniquely named table in the server's ``test`` database (a DROP DATABASE waits for a
+checkpoint: 10–40 s on this shared server), on MariaDB a database of its own."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -17,20 +20,21 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from eduguard.retention import dispositions
 from eduguard.retention.models import ArchivedRow, DispositionRun, ManifestEntry, RunStatus
 
-from .conftest import GRADUATES, OLD, World, apply_catalog, graduates, set_rule
+from .conftest import GRADUATES, OLD, TABLES, World, apply_catalog, graduates, set_rule
 
 SERVERS = {
     "postgresql": "postgresql+psycopg://postgres@127.0.0.1:5432",
     "mariadb": "mysql+pymysql://root@127.0.0.1:3306",
 }
-ADMIN_DB = {"postgresql": "/test", "mariadb": "/"}
-CREATE = {
-    "postgresql": "CREATE TABLE xs_biye (xh VARCHAR(20) PRIMARY KEY, xm VARCHAR(50), "
-    "sjh VARCHAR(20), biye_rq DATE)",
-    "mariadb": "CREATE TABLE xs_biye (xh VARCHAR(20) PRIMARY KEY, xm VARCHAR(50), "
-    "sjh VARCHAR(20), biye_rq DATE) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
-}
+COLUMNS = "(xh VARCHAR(20) PRIMARY KEY, xm VARCHAR(50), sjh VARCHAR(20), biye_rq DATE)"
 CASES = [("postgresql", "delete"), ("postgresql", "anonymise"), ("mariadb", "archive")]
+
+
+@dataclass
+class ServerSource:
+    location: str
+    engine: Engine
+    table: str
 
 
 class Crash(Exception):
@@ -38,39 +42,46 @@ class Crash(Exception):
 
 
 @pytest.fixture
-def server_source(request: pytest.FixtureRequest) -> Iterator[tuple[str, Engine]]:
-    """A fresh database on the server with the graduates table; dropped afterwards."""
+def server_source(request: pytest.FixtureRequest) -> Iterator[ServerSource]:
+    """The graduates table on the server; dropped afterwards."""
     backend = request.param
-    name = f"eg_src_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(SERVERS[backend] + ADMIN_DB[backend], isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    location = f"{SERVERS[backend]}/{name}"
+    suffix = uuid.uuid4().hex[:10]
+    table = f"xs_biye_{suffix}"
+    admin: Engine | None = None
+    if backend == "postgresql":
+        location = f"{SERVERS[backend]}/test"
+    else:
+        admin = create_engine(f"{SERVERS[backend]}/", isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE eg_src_{suffix}"))
+        location = f"{SERVERS[backend]}/eg_src_{suffix}"
     engine = create_engine(location)
+    extra = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4" if backend == "mariadb" else ""
     with engine.begin() as connection:
-        connection.execute(text(CREATE[backend]))
+        connection.execute(text(f"CREATE TABLE {table} {COLUMNS}{extra}"))
         connection.execute(
-            text("INSERT INTO xs_biye VALUES (:xh, :xm, :sjh, :rq)"),
+            text(f"INSERT INTO {table} VALUES (:xh, :xm, :sjh, :rq)"),
             [{"xh": k, "xm": n, "sjh": p, "rq": d} for k, n, p, d in graduates(date.today())],
         )
     try:
-        yield location, engine
+        yield ServerSource(location, engine, table)
     finally:
+        if admin is None:
+            with engine.begin() as connection:
+                connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
         engine.dispose()
-        with admin.connect() as connection:
-            if backend == "postgresql":
-                connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-            else:
-                connection.execute(text(f"DROP DATABASE {name}"))
-        admin.dispose()
+        if admin is not None:
+            with admin.connect() as connection:
+                connection.execute(text(f"DROP DATABASE eg_src_{suffix}"))
+            admin.dispose()
 
 
-def _left(engine: Engine) -> tuple[int, int]:
+def _left(source: ServerSource) -> tuple[int, int]:
     """(rows in the table, rows of the old graduates still holding a name)."""
-    with engine.connect() as connection:
-        total = connection.scalar(select(func.count()).select_from(text("xs_biye")))
+    with source.engine.connect() as connection:
+        total = connection.scalar(text(f"SELECT count(*) FROM {source.table}"))
         named = connection.scalar(
-            text("SELECT count(*) FROM xs_biye WHERE xh < :last AND xm IS NOT NULL"),
+            text(f"SELECT count(*) FROM {source.table} WHERE xh < :last AND xm IS NOT NULL"),
             {"last": f"S{OLD:05d}"},
         )
     return int(total or 0), int(named or 0)
@@ -84,15 +95,17 @@ def _left(engine: Engine) -> tuple[int, int]:
     ids=[f"{b}-{d}" for b, d in CASES],
 )
 def test_crash_and_resume_on_a_server_source(
-    world: World, server_source: tuple[str, Engine], disposition: str, tmp_path: Path
+    world: World, server_source: ServerSource, disposition: str, tmp_path: Path
 ) -> None:
-    location, source_engine = server_source
     system = world.client.post(
         "/api/v1/systems", json={"name": "一中教务系统", "unit_id": world.school}
     ).json()["id"]
-    source_id = apply_catalog(world.client, system, location, (tmp_path,))
+    graduates_table = {**TABLES[0], "name": server_source.table}
+    source_id = apply_catalog(
+        world.client, system, server_source.location, (tmp_path,), [graduates_table]
+    )
     found = world.client.get("/api/v1/catalog/datasets", params={"system_id": system}).json()
-    world.datasets = {d["name"]: d["id"] for d in found}
+    world.datasets = {"xs_biye": next(d["id"] for d in found if d["name"] == server_source.table)}
     set_rule(world, disposition=disposition)
     with world.factory.begin() as session:
         dispositions.register_write_credential(session, source_id, "", None, scope="/", by="owner1")
@@ -114,13 +127,13 @@ def test_crash_and_resume_on_a_server_source(
             world.factory, run_id, executor_name="t", keys_dir=tmp_path, batch_size=7, hook=crash
         )
     expect_total = GRADUATES if disposition == "anonymise" else GRADUATES - 14
-    assert _left(source_engine) == (expect_total, OLD - 14)
+    assert _left(server_source) == (expect_total, OLD - 14)
     outcome = dispositions.execute(
         world.factory, run_id, executor_name="t", keys_dir=tmp_path, batch_size=7
     )
     assert outcome.reconciled == 7
     done_total = GRADUATES if disposition == "anonymise" else GRADUATES - OLD
-    assert _left(source_engine) == (done_total, 0)
+    assert _left(server_source) == (done_total, 0)
     with world.factory() as session:
         finished = session.get_one(DispositionRun, run_id)
         assert finished.status == RunStatus.completed

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from eduguard.retention.models import Disposition, HoldKind, PeriodUnit, Trigger
 from eduguard.retention.periods import add_period
+from eduguard.validation import MAX_ID
 
 NAME = Field(min_length=1, max_length=300)
 
@@ -30,7 +31,7 @@ class RuleIn(BaseModel):
     legal_basis: str = Field(default="", max_length=2000)
     disposition: Disposition
     key_column: str | None = Field(default=None, max_length=300)
-    purpose_id: int | None = Field(default=None, ge=1)
+    purpose_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:
