@@ -190,6 +190,11 @@ OBJECT_TYPES: Names = {
     "consent_guardian": ("监护人", "guardian"),
     "consent_event": ("同意记录", "consent record"),
     "consent_link": ("同意链接", "consent link"),
+    "retention_rule": ("保存期限规则", "retention rule"),
+    "retention_exemption": ("保存期限豁免", "retention exemption"),
+    "retention_hold": ("保全（暂停销毁）", "retention hold"),
+    "retention_run": ("数据处置任务", "disposition run"),
+    "retention_write_credential": ("处置专用写入凭据", "disposition write credential"),
 }
 
 _VERBS: Names = {
@@ -271,6 +276,16 @@ AUDIT_ACTIONS: Names = {
     "consent.handover": ("年满十四周岁移交本人决定", "Decisions handed over at 14"),
     "consent.link.create": ("生成同意链接", "Consent link created"),
     "consent.link.refused": ("拒绝无效的同意链接", "Invalid consent link refused"),
+    "retention.rule.save": ("登记保存期限规则", "Retention rule saved"),
+    "retention.exempt": ("登记保存期限豁免", "Retention exemption recorded"),
+    "retention.hold.place": ("设置保全", "Hold placed"),
+    "retention.hold.release": ("解除保全", "Hold released"),
+    "retention.credential": ("登记处置专用写入凭据", "Disposition write credential registered"),
+    "retention.run.plan": ("计划数据处置（干运行）", "Disposition planned (dry run)"),
+    "retention.run.start": ("开始执行数据处置", "Disposition started"),
+    "retention.run.resume": ("续做中断的数据处置", "Disposition resumed"),
+    "retention.run.complete": ("完成数据处置并出具证明", "Disposition completed and certified"),
+    "retention.archive.read": ("查阅归档数据", "Archived rows read"),
 }
 
 # Deadline kinds (clocks.Clock.kind); each domain registers its own with register().
@@ -360,6 +375,11 @@ PERMISSIONS: Names = {
     "consent:read": ("查看同意记录", "View consent records"),
     "consent:write": ("登记同意主体与监护人、录入同意/拒绝/撤回", "Record consent decisions"),
     "consent:check": ("查询处理是否有合法依据（同意闸门）", "Ask the consent gate"),
+    "retention:read": ("查看保存期限规则与保全", "View retention rules and holds"),
+    "retention:write": ("登记保存期限规则与豁免", "Record retention rules and exemptions"),
+    "retention:hold": ("设置/解除保全", "Place and release holds"),
+    "retention:approve": ("审批数据归档/销毁", "Approve dispositions"),
+    "retention:archive": ("查阅归档数据（须说明理由，记入审计）", "Read archived rows (audited)"),
 }
 
 # The consent ledger (eduguard.consent.models): codes → names.

@@ -21,6 +21,7 @@ COMPLIANCE = {"compliance:read", "compliance:evaluate", "compliance:export", "co
 CLOCKS = {"clock:read", "clock:manage"}  # legal deadlines: kept by security, owners, PI officers
 PROCESSING = {"processing:read", "processing:write", "processing:publish"}
 CONSENT = {"consent:read", "consent:write", "consent:check"}
+RETENTION = {"retention:read", "retention:write", "retention:hold"}
 EXPECTED: dict[Role, set[str]] = {
     Role.system_admin: ORGS_READ
     | CATALOG
@@ -33,8 +34,10 @@ EXPECTED: dict[Role, set[str]] = {
     | {"user:read", "user:unlock", "user:credentials", "catalog:alert"}
     | COMPLIANCE
     | CLOCKS
-    | {"processing:read"},
-    Role.audit_admin: {"audit:read", "audit:export", "user:read", "user:credentials"},
+    | {"processing:read"}
+    | {"retention:read", "retention:hold", "retention:approve"},
+    Role.audit_admin: {"audit:read", "audit:export", "user:read", "user:credentials"}
+    | {"retention:archive"},
     Role.data_owner: ORGS_READ
     | CATALOG
     | {"system:write", "agreement:write", "source:write", "catalog:scan", "catalog:review"}
@@ -44,7 +47,9 @@ EXPECTED: dict[Role, set[str]] = {
     | CLOCKS
     | PROCESSING
     | {"publish:check"}
-    | CONSENT,
+    | CONSENT
+    | RETENTION
+    | {"retention:approve", "retention:archive"},
     Role.data_operator: ORGS_READ
     | CATALOG
     | {"catalog:scan", "compliance:read", "clock:read", "processing:read", "publish:check"}
@@ -60,11 +65,13 @@ EXPECTED: dict[Role, set[str]] = {
     | CLOCKS
     | PROCESSING
     | {"publish:check"}
-    | CONSENT,
+    | CONSENT
+    | RETENTION,
     Role.supervisor: ORGS_READ
     | CATALOG
     | {"catalog:export", "compliance:read", "compliance:export"}
-    | {"release:read", "clock:read", "processing:read"},
+    | {"release:read", "clock:read", "processing:read"}
+    | {"retention:read"},
 }
 # Routes that end the caller's own session would cut the walk short.
 SKIP = re.compile(r"logout")

@@ -148,3 +148,30 @@ def test_conditional_steps_states_and_visibility(session: Session) -> None:
         flows.get(session, request.id, people["stranger"], KIND)
     with pytest.raises(Conflict):
         flows.withdraw(session, request, KIND, people["asker"])
+
+
+def test_a_job_submits_only_the_request_it_opened_and_decides_nothing(session: Session) -> None:
+    """A background job (no account, e.g. the daily retention round) opens and submits a
+    request under its own name; another job or person cannot, and the job never decides."""
+    people = _people(session)
+    units = people["_units"]
+    job = Person(None, "retention-scheduler", frozenset({"data_owner"}), units.unit_id, "/")
+    request = flows.create(
+        session,
+        KIND,
+        object_type="collection",
+        object_id=2,
+        title="到期数据处置",
+        unit_id=units.unit_id or 0,
+        requester=job,
+        units={"owner": units.unit_id, "parent": int(units.unit_path)},
+    )
+    for other in (Person(None, "worker", frozenset(), None, "/"), people["asker"]):
+        with pytest.raises(PermissionDenied):
+            flows.submit(session, request, KIND, other)
+    flows.submit(session, request, KIND, job)
+    assert request.state == ReviewState.submitted and request.requester_id is None
+    with pytest.raises(PermissionDenied):
+        flows.decide(session, request, KIND, job, "approve", "自动批准")
+    flows.decide(session, request, KIND, people["owner"], "approve", "同意")
+    assert request.state == ReviewState.approved

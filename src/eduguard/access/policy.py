@@ -64,6 +64,11 @@ ACTIONS: dict[str, str] = {
     "consent:read": "查看同意记录",
     "consent:write": "登记同意主体与监护人、录入同意/拒绝/撤回",
     "consent:check": "查询处理是否有合法依据（同意闸门）",
+    "retention:read": "查看保存期限规则与保全",
+    "retention:write": "登记保存期限规则与豁免",
+    "retention:hold": "设置/解除保全",
+    "retention:approve": "审批数据归档/销毁",
+    "retention:archive": "查阅归档数据（须说明理由，记入审计）",
 }
 
 READ_ORGS = frozenset({"unit:read", "system:read", "agreement:read"})
@@ -76,6 +81,8 @@ CLOCKS = frozenset({"clock:read", "clock:manage"})  # deadlines (clocks/): who k
 PROCESSING_MANAGE = frozenset({"processing:read", "processing:write", "processing:publish"})
 # The consent ledger: kept by the same people; operators' systems ask the gate (consent:check).
 CONSENT_MANAGE = frozenset({"consent:read", "consent:write", "consent:check"})
+# Retention rules are kept by the data owners and PI officers; holds also by security (incidents).
+RETENTION_MANAGE = frozenset({"retention:read", "retention:write", "retention:hold"})
 
 ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.system_admin: READ_ORGS
@@ -89,9 +96,11 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | {"user:read", "user:unlock", "user:credentials", "catalog:alert"}
     | COMPLIANCE_MANAGE
     | CLOCKS
-    | {"processing:read"},
+    | {"processing:read"}
+    | {"retention:read", "retention:hold", "retention:approve"},
     # user:read and user:credentials: to steward the security administrator (三员分立)
-    Role.audit_admin: frozenset({"audit:read", "audit:export", "user:read", "user:credentials"}),
+    Role.audit_admin: frozenset({"audit:read", "audit:export", "user:read", "user:credentials"})
+    | {"retention:archive"},
     Role.data_owner: READ_ORGS
     | CATALOG_READ
     | {"system:write", "agreement:write", "source:write", "catalog:scan", "catalog:review"}
@@ -101,7 +110,9 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | CLOCKS
     | PROCESSING_MANAGE
     | {"publish:check"}
-    | CONSENT_MANAGE,
+    | CONSENT_MANAGE
+    | RETENTION_MANAGE
+    | {"retention:approve", "retention:archive"},
     Role.data_operator: READ_ORGS
     | CATALOG_READ
     | {"catalog:scan", "compliance:read", "clock:read", "processing:read"}
@@ -119,11 +130,13 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | CLOCKS
     | PROCESSING_MANAGE
     | {"publish:check"}
-    | CONSENT_MANAGE,
+    | CONSENT_MANAGE
+    | RETENTION_MANAGE,
     Role.supervisor: READ_ORGS
     | CATALOG_READ
     | {"catalog:export", "compliance:read", "compliance:export"}
-    | {"release:read", "clock:read", "processing:read"},
+    | {"release:read", "clock:read", "processing:read"}
+    | {"retention:read"},
 }
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {role: labels.ROLES[role.value] for role in Role}

@@ -69,6 +69,12 @@ COMMANDS: tuple[LazyCommand, ...] = (
     ),
     LazyCommand("audit", "eduguard.cli.audit", "审计日志 (audit log)", "audit_app"),
     LazyCommand("keys", "eduguard.cli.keys", "字段加密密钥 (envelope keys)", "keys_app"),
+    LazyCommand(
+        "retention",
+        "eduguard.cli.retention",
+        "保存期限与保全 (retention rules and holds)",
+        "retention_app",
+    ),
 )
 
 

@@ -39,6 +39,8 @@ from eduguard.web.routes import (
     processing_rules,
     publish,
     release,
+    retention,
+    retention_runs,
     system,
     users,
 )
@@ -66,6 +68,8 @@ ROUTERS = (
     processing_rules.router,
     consent.router,
     consent_public.router,
+    retention.router,
+    retention_runs.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from eduguard.web.i18n_consent import EN_CONSENT
 from eduguard.web.i18n_processing import EN_PROCESSING
+from eduguard.web.i18n_retention import EN_RETENTION
 
 LANGUAGES = ("zh", "en")
 
@@ -610,6 +611,7 @@ EN.update(
 
 EN.update(EN_PROCESSING)
 EN.update(EN_CONSENT)
+EN.update(EN_RETENTION)
 
 
 def translator(language: str) -> Callable[[str], str]:

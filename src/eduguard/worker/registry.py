@@ -8,12 +8,18 @@ from collections.abc import Mapping
 from eduguard.clocks import jobs as clocks_jobs
 from eduguard.consent import jobs as consent_jobs
 from eduguard.notify import jobs as notify_jobs
+from eduguard.retention import jobs as retention_jobs
 from eduguard.tasks.runner import Handler
 
 
 def handlers() -> Mapping[str, Handler]:
     registered: dict[str, Handler] = {}
-    for table in (clocks_jobs.HANDLERS, notify_jobs.HANDLERS, consent_jobs.HANDLERS):
+    for table in (
+        clocks_jobs.HANDLERS,
+        notify_jobs.HANDLERS,
+        consent_jobs.HANDLERS,
+        retention_jobs.HANDLERS,
+    ):
         for kind, handler in table.items():
             if kind in registered:  # pragma: no cover - a programming error
                 raise RuntimeError(f"task kind {kind} registered twice")
