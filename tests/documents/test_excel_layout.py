@@ -100,4 +100,8 @@ def test_a_large_workbook_is_streamed_and_still_finds_its_header(
     # without merge information the vertical merges read as gaps, the header still as a header
     assert "CN_RESIDENT_ID" in columns["身份证号"].pi_types
     assert "column_7" in columns and "BANK_CARD" in columns["column_7"].pi_types
-    assert table.comment is None and table.document is None  # streamed: no locations
+    assert table.comment is None  # streamed: no merges, no notes
+    # …but a workbook can be posted as it is: its unmasked IDs are a leak, by data row
+    assert table.leak and table.document is not None
+    [ids] = findings(table, "CN_RESIDENT_ID")
+    assert ids["unmasked"] > 0 and ids["where"][0].startswith("公示 第 1 个数据行")

@@ -15,6 +15,7 @@ from eduguard.discovery.connectors import open_source
 from eduguard.discovery.connectors.documents import DocumentPart
 
 from .conftest import (
+    HEADER,
     findings,
     make_docx,
     make_encrypted_pdf,
@@ -22,6 +23,7 @@ from .conftest import (
     make_pdf,
     make_scanned_pdf,
     people,
+    rows,
     scan,
     table_named,
 )
@@ -155,7 +157,11 @@ def test_a_tab_separated_txt_is_still_a_table(tmp_path: Path) -> None:
     )
     [table] = scan(path).tables
     assert [column.name for column in table.columns] == ["姓名", "身份证号"]
-    assert table.document is None  # a plain table, reported as before
+    # a table file can be posted as it is: plain `scan` locates and marks its leak as
+    # publish-check does (issue #17)
+    assert table.leak and table.document == {"path": "export.txt", "format": "txt", "part": "table"}
+    [ids] = findings(table, "CN_RESIDENT_ID")
+    assert ids["where"][0] == "第 2 行，“身份证号”列"
 
 
 def _bomb(path: Path) -> Path:
@@ -223,3 +229,24 @@ def test_word_two_level_header_with_vertical_and_horizontal_merges(tmp_path: Pat
     [part] = [t for t in open_source(str(path)) if isinstance(t, DocumentPart)]
     assert part.frame.columns == ["序号", "姓名", "家庭成员/姓名", "家庭成员/关系"]
     assert part.frame.height == 2 and part.locations == ["表格 1 第 3 行", "表格 1 第 4 行"]
+
+
+def test_plain_scan_marks_a_csv_publication_that_leaks_and_not_its_masked_twin(
+    tmp_path: Path,
+) -> None:
+    """Issue #17: `eduguard scan` of a 公示 CSV says it leaks, as publish-check does; the same
+    list masked per the 公示 conventions does not."""
+    for hide in (False, True):
+        path = tmp_path / f"助学金公示{'_脱敏' if hide else ''}.csv"
+        path.write_text(
+            ",".join(HEADER) + "\n" + "".join(",".join(r) + "\n" for r in rows(6, hide)),
+            encoding="utf-8",
+        )
+        [table] = scan(path).tables
+        [ids] = findings(table, "CN_RESIDENT_ID")
+        assert table.document is not None and table.document["format"] == "csv"
+        if hide:
+            assert not table.leak and (ids["masked"], ids["unmasked"]) == (6, 0)
+        else:
+            assert table.leak and ids["unmasked"] == 6
+            assert ids["where"][0] == "第 2 行，“身份证号”列"

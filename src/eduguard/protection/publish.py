@@ -18,7 +18,7 @@ Values never appear in a result: only types, counts and locations.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -27,7 +27,13 @@ import polars as pl
 
 from eduguard import labels
 from eduguard.discovery import TableReport, scan_table
-from eduguard.discovery.findings import LEAK_TYPES, Locatable, is_locatable, locate_findings
+from eduguard.discovery.findings import (
+    LEAK_TYPES,
+    Locatable,
+    RowsLocator,
+    is_locatable,
+    locate_findings,
+)
 from eduguard.discovery.sources import FailedTable, SkippedFile, SourceError, TableSource
 
 Verdict = Literal["publishable", "confirm", "fix"]
@@ -302,25 +308,6 @@ def _children_reason(parts: list[CheckedPart]) -> Reason | None:
     )
 
 
-class _Rows:
-    """A plain table (CSV, a streamed sheet) made locatable: a value is at “第 N 行，X 列”."""
-
-    def __init__(self, table: TableSource, fmt: str) -> None:
-        self.table = table
-        self.name = table.name
-        self.comment = table.comment
-        self.column_comments = table.column_comments
-        self.row_count = table.row_count
-        self.document = {"path": table.name, "format": fmt, "part": "table"}
-        self.hidden: dict[str, list[str]] = {}
-
-    def batches(self, batch_rows: int = 50_000, limit: int | None = None) -> Iterator[pl.DataFrame]:
-        return self.table.batches(batch_rows, limit)
-
-    def locate(self, row: int, column: str) -> str:
-        return f"第 {row + 2} 行，“{column}”列"  # line 1 is the header
-
-
 def _error(name: str, error: SourceError) -> dict[str, str]:
     return {"name": name, "code": error.code, "message": error.message_zh}
 
@@ -343,7 +330,7 @@ def check_file(path: Path, name: str | None = None) -> PublishCheck:
                     continue
                 continue
             if not is_locatable(table):
-                table = _Rows(table, result.format)
+                table = RowsLocator(table, result.format)
             try:
                 report = scan_table(table, sample=None, rules=rules)
                 locate_findings(cast(Locatable, table), report, None)
