@@ -250,3 +250,17 @@ def test_plain_scan_marks_a_csv_publication_that_leaks_and_not_its_masked_twin(
         else:
             assert table.leak and ids["unmasked"] == 6
             assert ids["where"][0] == "第 2 行，“身份证号”列"
+
+
+def test_an_aid_programmes_name_in_prose_is_no_ones_money(tmp_path: Path) -> None:
+    """国家助学金 in a title or a policy sentence names a programme, not a person's finances;
+    a person's aid status in prose still is FINANCIAL."""
+    path = tmp_path / "通知.txt"
+    path.write_text(
+        "2026年秋季学期国家助学金拟资助学生公示名单\n国家助学金分三档，生源地助学贷款另行通知。\n"
+        "家访记录：该生家庭经济特别困难，系低保户。\n",
+        encoding="utf-8",
+    )
+    [table] = scan(path).tables
+    [money] = findings(table, "FINANCIAL")
+    assert set(money["where"]) == {"第 3 行"}  # two spans on line 3, none on the first two
