@@ -8,6 +8,8 @@
   removed. Formulas are written as their values (a formula can read a removed sheet).
 * ``.docx``: see :mod:`.publish_docx` (cells and spans masked, comments, tracked deletions and
   document properties removed).
+* ``.html``: see :mod:`.publish_html` (cells and text masked, comments, scripts and author
+  tags removed).
 * ``.csv`` (and a ``.txt``/``.tsv`` table): every row masked, written as UTF-8 CSV with a byte
   order mark (Excel opens it), cells made formula-safe.
 
@@ -40,7 +42,7 @@ from eduguard.protection.policy import Policy, parse_policy
 from eduguard.protection.publish import CHANGED_TYPES, PublishCheck
 from eduguard.protection.writers import TableWriter, temporary_path
 
-FIXABLE = frozenset({"xlsx", "xlsm", "csv", "tsv", "txt", "docx"})
+FIXABLE = frozenset({"xlsx", "xlsm", "csv", "tsv", "txt", "docx", "html", "htm"})
 _SHEET_ROW = re.compile(r"^(?P<sheet>.+)!第 (?P<row>\d+) 行$")
 
 
@@ -49,6 +51,11 @@ class FixUnsupported(Exception):
         self.message_zh = (
             f"暂不能自动生成“{fmt or '该格式'}”文件的脱敏副本：请按检查结果在原文件中处理，"
             "或另存为 Word（.docx）、Excel（.xlsx）或 CSV 后再检查"
+        )
+        self.message_en = (
+            f"no de-identified copy can be made of a {fmt or 'file of this type'}: change the "
+            "original as the check says, or save it as Word (.docx), Excel (.xlsx) or CSV and "
+            "check it again"
         )
         super().__init__(self.message_zh)
 
@@ -76,7 +83,7 @@ def can_fix(check: PublishCheck) -> bool:
         return False
     if check.format in ("xlsx", "xlsm"):
         return all(hasattr(part.table, "excel_rows") for part in check.parts if _is_table(part))
-    if check.format == "docx":
+    if check.format in ("docx", "html", "htm"):
         return True
     return len(check.parts) == 1 and hasattr(check.parts[0].table, "table")
 
@@ -90,6 +97,16 @@ def write_fixed(
     policy = policy or publish_policy()
     if check.format in ("xlsx", "xlsm"):
         _fix_workbook(check, source, target, policy)
+    elif check.format in ("html", "htm"):
+        from eduguard.protection.publish_html import fix_html
+
+        fix_html(
+            check,
+            source,
+            target,
+            policy,
+            lambda name, columns: _plans(name, columns, check, policy),
+        )
     elif check.format == "docx":
         from eduguard.protection.publish_docx import fix_docx
 
