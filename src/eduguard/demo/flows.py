@@ -193,8 +193,8 @@ def seed(session: Session, *, today: date | None = None) -> DemoLogin:
             display_name=label,
             granted_by=admin,
         )
+    seed_register(session)  # before the evaluation: the rules read the register (issue #16)
     seed_compliance(session, today=today)
-    seed_register(session)
     return DemoLogin(DEMO_ADMIN, password, tuple((o[0], o[3]) for o in others))
 
 

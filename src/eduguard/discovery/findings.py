@@ -71,6 +71,8 @@ class RowsLocator:
         self.sheet: str | None = getattr(table, "sheet", None)
         if not isinstance(self.sheet, str):
             self.sheet = None
+        elif getattr(table, "sheet_hidden", False) is True:
+            self.hidden["sheet"] = [self.sheet]
 
     def batches(self, batch_rows: int = 50_000, limit: int | None = None) -> Iterator[pl.DataFrame]:
         return self.table.batches(batch_rows, limit)
