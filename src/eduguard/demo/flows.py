@@ -193,8 +193,10 @@ def seed(session: Session, *, today: date | None = None) -> DemoLogin:
             display_name=label,
             granted_by=admin,
         )
-    seed_register(session)  # before the evaluation: the rules read the register (issue #16)
     seed_compliance(session, today=today)
+    seed_register(session)
+    # evaluated once everything is seeded: the rules read the register too (issue #16)
+    compliance_flows.evaluate(session, today=today)
     return DemoLogin(DEMO_ADMIN, password, tuple((o[0], o[3]) for o in others))
 
 
@@ -443,4 +445,3 @@ def seed_compliance(session: Session, *, today: date) -> None:
         scope="/",
         by="demo",
     )
-    compliance_flows.evaluate(session, today=today)
