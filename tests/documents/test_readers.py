@@ -6,6 +6,7 @@ zip bomb, a 200 MB file): each is a clear error in the report and the rest is st
 
 from __future__ import annotations
 
+import sys
 import zipfile
 from pathlib import Path
 
@@ -196,6 +197,18 @@ def test_bad_documents_are_clear_errors_and_the_folder_goes_on(tmp_path: Path) -
     scanned = {t.name for t in report.tables if t.error is None}
     assert {"a_good.docx:表格1", "plain.pdf:表格1", "z_last.html:表格1"} <= scanned
     assert table_named(report, "z_last.html:表格1").leak
+
+
+def test_a_deck_without_its_reader_says_so_and_not_that_it_is_corrupt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "表彰.pptx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("ppt/presentation.xml", "<p:presentation/>")
+    monkeypatch.setitem(sys.modules, "pptx", None)  # import pptx raises ImportError
+    [table] = scan(path).tables
+    assert table.error is not None and table.error["code"] == "reader_missing"
+    assert "python-pptx" in table.error["message"] and "损坏" not in table.error["message"]
 
 
 def test_word_comments_and_footers_are_scanned(tmp_path: Path) -> None:

@@ -50,7 +50,17 @@ def open_pptx(path: Path, name: str) -> Iterator[DocumentPart | FailedTable]:
         return
     try:
         import pptx  # python-pptx, only when a deck is read
-
+    except ImportError as error:  # a broken install: say so, not that the file is corrupt
+        yield FailedTable(
+            name,
+            SourceError(
+                "reader_missing",
+                f"无法读取{KIND}“{name}”：本机未安装读取 .pptx 所需的 python-pptx（{error}）",
+                f"cannot read the presentation {name}: python-pptx is not installed ({error})",
+            ),
+        )
+        return
+    try:
         deck = pptx.Presentation(str(path))
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as error:
         yield FailedTable(name, _unreadable(name, error))
