@@ -165,3 +165,53 @@ def agreement(session: Session, unit_id: int, system_id: int, provider: str, day
             valid_until=TODAY + timedelta(days=days),
         ),
     )
+
+
+def purpose(
+    session: Session,
+    system_id: int,
+    fields: list[str],
+    basis: str | None = "statutory",
+    *,
+    name: str = "学籍管理",
+    necessity: str = "",
+    active: bool = True,
+) -> int:
+    """A purpose of the system's processing register using ``fields`` (column names of its
+    catalog), activated when it has a basis, through the processing flows."""
+    from eduguard.processing import flows as processing_flows
+    from eduguard.processing.models import LegalBasis
+    from eduguard.processing.schemas import PurposeCreate
+
+    ids = [
+        f.id
+        for dataset in catalog_service.list_datasets(session, system_id=system_id, limit=100)
+        for f in dataset.fields
+        if f.name in fields
+    ]
+    created = processing_flows.create_purpose(
+        session,
+        system_id,
+        PurposeCreate(
+            name=name,
+            legal_basis=LegalBasis(basis) if basis else None,
+            basis_detail="《中华人民共和国教育法》" if basis == "statutory" else "",
+            retention_period="学生毕业后 3 年",
+            sensitive_necessity=necessity,
+            field_ids=ids,
+        ),
+        scope="/",
+    )
+    if active and basis:
+        processing_flows.activate(session, created.id, scope="/")
+    return created.id
+
+
+def publish_rules(session: Session, system_id: int) -> None:
+    from eduguard.processing import flows as processing_flows
+    from eduguard.processing.schemas import RegisterUpdate
+
+    processing_flows.save_register(
+        session, system_id, RegisterUpdate(contact="学校办公室 010-00000000"), scope="/"
+    )
+    processing_flows.publish(session, system_id, scope="/", by="tester")

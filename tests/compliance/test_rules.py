@@ -17,7 +17,16 @@ from eduguard.orgs import service as orgs_service
 from eduguard.orgs.models import StorageLocation, SystemKind
 from eduguard.orgs.schemas import SystemCreate, SystemUpdate, UnitUpdate
 
-from .conftest import TODAY, World, add_catalog, admins, agreement, students_table
+from .conftest import (
+    TODAY,
+    World,
+    add_catalog,
+    admins,
+    agreement,
+    publish_rules,
+    purpose,
+    students_table,
+)
 
 Setup = Callable[[Session, World, bool], tuple[str, int]]
 RETENTION = 180
@@ -312,6 +321,27 @@ def collection_rules(session: Session, w: World, holds: bool) -> tuple[str, int]
     return f"system:{w.school_a_system}", RETENTION
 
 
+def legal_basis(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    """PIPL Art. 13: every PI field used by an active purpose with a basis."""
+    add_catalog(session, w.school_a_system, [students_table(minors=False)])
+    purpose(session, w.school_a_system, ["xm", "sfzjh"] if holds else ["xm"])
+    return f"system:{w.school_a_system}", RETENTION
+
+
+def sensitive_necessity(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    add_catalog(session, w.school_a_system, [students_table(minors=False, sensitive=True)])
+    purpose(session, w.school_a_system, ["jkzk"], necessity="晨检与传染病防控所需" if holds else "")
+    return f"system:{w.school_a_system}", RETENTION
+
+
+def children_rules(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    add_catalog(session, w.school_a_system, [students_table(minors=True)])
+    purpose(session, w.school_a_system, ["xm", "sfzjh"])
+    if holds:
+        publish_rules(session, w.school_a_system)
+    return f"system:{w.school_a_system}", RETENTION
+
+
 CASES: dict[str, Setup] = {
     "N9-PI-OFFICER": pi_officer,
     "N9-PROVINCIAL-FILING": filing,
@@ -346,6 +376,9 @@ CASES: dict[str, Setup] = {
     "N15-INCIDENT-PLAN": incident_plan,
     "N16-TRAINING": training,
     "N7-SHARING-LIST": sharing_list,
+    "N4-LEGAL-BASIS": legal_basis,
+    "N11-SENSITIVE-NECESSITY": sensitive_necessity,
+    "N10-CHILDREN-RULES": children_rules,
 }
 
 

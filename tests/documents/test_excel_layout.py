@@ -100,4 +100,34 @@ def test_a_large_workbook_is_streamed_and_still_finds_its_header(
     # without merge information the vertical merges read as gaps, the header still as a header
     assert "CN_RESIDENT_ID" in columns["身份证号"].pi_types
     assert "column_7" in columns and "BANK_CARD" in columns["column_7"].pi_types
-    assert table.comment is None and table.document is None  # streamed: no locations
+    assert table.comment is None  # streamed: no merges, no notes
+    # …but a workbook can be posted as it is: its unmasked IDs are a leak, by data row
+    assert table.leak and table.document is not None
+    [ids] = findings(table, "CN_RESIDENT_ID")
+    assert ids["unmasked"] > 0 and ids["where"][0].startswith("公示 第 1 个数据行")
+
+
+def test_a_large_workbooks_copy_is_streamed_masked_and_drops_its_hidden_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past LAYOUT_MAX_BYTES the check reads row by row and the copy is written so (openpyxl
+    read-only in, write-only out): PI columns masked, the hidden sheet — known when streamed —
+    reported and dropped, the aid amount kept; the copy scans clean."""
+    from eduguard.protection.publish import check_file
+    from eduguard.protection.publish_fix import can_fix, write_fixed
+
+    monkeypatch.setattr(sheets, "LAYOUT_MAX_BYTES", 0)  # as if the file were large
+    source = make_workbook(tmp_path / "助学金公示.xlsx")
+    check = check_file(source)
+    assert any(r.kind == "hidden" and "原始数据" in r.message for r in check.reasons)
+    assert check.verdict == "fix" and can_fix(check)
+    fixed = tmp_path / "助学金公示_脱敏.xlsx"
+    write_fixed(check, source, fixed)
+    book = openpyxl.load_workbook(fixed)
+    assert book.sheetnames == ["公示"]
+    rows = list(book["公示"].iter_rows(values_only=True))
+    header = list(rows[0])
+    first = dict(zip(header, rows[1], strict=False))
+    assert str(first["姓名"])[1] == "*" and "*" * 10 in str(first["身份证号"])
+    assert str(first["资助金额"]) == "2000"
+    assert not any(table.leak for table in scan(fixed).tables)

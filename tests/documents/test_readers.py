@@ -6,6 +6,7 @@ zip bomb, a 200 MB file): each is a clear error in the report and the rest is st
 
 from __future__ import annotations
 
+import sys
 import zipfile
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from eduguard.discovery.connectors import open_source
 from eduguard.discovery.connectors.documents import DocumentPart
 
 from .conftest import (
+    HEADER,
     findings,
     make_docx,
     make_encrypted_pdf,
@@ -22,6 +24,7 @@ from .conftest import (
     make_pdf,
     make_scanned_pdf,
     people,
+    rows,
     scan,
     table_named,
 )
@@ -155,7 +158,11 @@ def test_a_tab_separated_txt_is_still_a_table(tmp_path: Path) -> None:
     )
     [table] = scan(path).tables
     assert [column.name for column in table.columns] == ["姓名", "身份证号"]
-    assert table.document is None  # a plain table, reported as before
+    # a table file can be posted as it is: plain `scan` locates and marks its leak as
+    # publish-check does (issue #17)
+    assert table.leak and table.document == {"path": "export.txt", "format": "txt", "part": "table"}
+    [ids] = findings(table, "CN_RESIDENT_ID")
+    assert ids["where"][0] == "第 2 行，“身份证号”列"
 
 
 def _bomb(path: Path) -> Path:
@@ -192,6 +199,18 @@ def test_bad_documents_are_clear_errors_and_the_folder_goes_on(tmp_path: Path) -
     assert table_named(report, "z_last.html:表格1").leak
 
 
+def test_a_deck_without_its_reader_says_so_and_not_that_it_is_corrupt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "表彰.pptx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("ppt/presentation.xml", "<p:presentation/>")
+    monkeypatch.setitem(sys.modules, "pptx", None)  # import pptx raises ImportError
+    [table] = scan(path).tables
+    assert table.error is not None and table.error["code"] == "reader_missing"
+    assert "python-pptx" in table.error["message"] and "损坏" not in table.error["message"]
+
+
 def test_word_comments_and_footers_are_scanned(tmp_path: Path) -> None:
     import docx
 
@@ -223,3 +242,38 @@ def test_word_two_level_header_with_vertical_and_horizontal_merges(tmp_path: Pat
     [part] = [t for t in open_source(str(path)) if isinstance(t, DocumentPart)]
     assert part.frame.columns == ["序号", "姓名", "家庭成员/姓名", "家庭成员/关系"]
     assert part.frame.height == 2 and part.locations == ["表格 1 第 3 行", "表格 1 第 4 行"]
+
+
+def test_plain_scan_marks_a_csv_publication_that_leaks_and_not_its_masked_twin(
+    tmp_path: Path,
+) -> None:
+    """Issue #17: `eduguard scan` of a 公示 CSV says it leaks, as publish-check does; the same
+    list masked per the 公示 conventions does not."""
+    for hide in (False, True):
+        path = tmp_path / f"助学金公示{'_脱敏' if hide else ''}.csv"
+        path.write_text(
+            ",".join(HEADER) + "\n" + "".join(",".join(r) + "\n" for r in rows(6, hide)),
+            encoding="utf-8",
+        )
+        [table] = scan(path).tables
+        [ids] = findings(table, "CN_RESIDENT_ID")
+        assert table.document is not None and table.document["format"] == "csv"
+        if hide:
+            assert not table.leak and (ids["masked"], ids["unmasked"]) == (6, 0)
+        else:
+            assert table.leak and ids["unmasked"] == 6
+            assert ids["where"][0] == "第 2 行，“身份证号”列"
+
+
+def test_an_aid_programmes_name_in_prose_is_no_ones_money(tmp_path: Path) -> None:
+    """国家助学金 in a title or a policy sentence names a programme, not a person's finances;
+    a person's aid status in prose still is FINANCIAL."""
+    path = tmp_path / "通知.txt"
+    path.write_text(
+        "2026年秋季学期国家助学金拟资助学生公示名单\n国家助学金分三档，生源地助学贷款另行通知。\n"
+        "家访记录：该生家庭经济特别困难，系低保户。\n",
+        encoding="utf-8",
+    )
+    [table] = scan(path).tables
+    [money] = findings(table, "FINANCIAL")
+    assert set(money["where"]) == {"第 3 行"}  # two spans on line 3, none on the first two

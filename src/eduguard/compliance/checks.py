@@ -96,6 +96,29 @@ class AgreementSnap:
     boundaries: str = ""  # 使用边界
 
 
+@dataclass(frozen=True)
+class PurposeSnap:
+    """An active purpose of the system's processing register (processing domain)."""
+
+    name: str
+    basis: str  # processing.models.LegalBasis value: consent, contract, statutory, …
+    basis_clause: str
+    sensitive_necessity: str  # PIPL Art. 30; "" when not stated
+    fields: tuple[str, ...]  # "dataset.field"
+
+
+@dataclass(frozen=True)
+class RulesSnap:
+    """The system's collection rules as published on the platform (processing domain)."""
+
+    published: bool
+    number: int | None
+    published_on: date | None
+    intact: bool  # every current version matches its SM3 digest
+    children_required: bool
+    children_published: bool
+
+
 @dataclass
 class DatasetSnap:
     id: int
@@ -133,6 +156,11 @@ class SystemSnap:
     minors_fields: list[str] = field(default_factory=list)
     pending_review: list[str] = field(default_factory=list)
     last_reviewed_at: datetime | None = None
+    # children's PI: minors_fields and the PI fields of datasets flagged as children's
+    children_fields: list[str] = field(default_factory=list)
+    purposes: list[PurposeSnap] = field(default_factory=list)  # active, with a legal basis
+    draft_purposes: list[str] = field(default_factory=list)  # not in force
+    rules: RulesSnap | None = None
 
     @property
     def has_pi(self) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eduguard.compliance.checks import SystemSnap, UnitSnap, list_names
+from eduguard.compliance.register_checks import exempted, needing_consent
 
 
 def _min_pi_subjects(s: Any, value: Any) -> str | None:
@@ -41,6 +42,34 @@ def _has_sensitive(s: Any, value: Any) -> str | None:
     if not value:
         return "不含敏感个人信息"
     return f"含敏感个人信息字段：{list_names(system.sensitive_fields)}"
+
+
+def _on_consent(system: SystemSnap, labels: list[str], what: str, value: Any) -> str | None:
+    """Fields of ``labels`` processed on consent (or with no purpose in the register): the
+    consent rules apply to them; fields under another PIPL Art. 13 basis are named as exempt."""
+    needing = needing_consent(system, labels)
+    if bool(needing) != bool(value):
+        return None
+    free = exempted(system, labels)
+    exempt = (
+        f"（{list_names(free, 4)} 的处理目的依据其他合法性基础，无需取得同意：个人信息保护法"
+        "第十三条第二款）"
+        if free
+        else ""
+    )
+    if not value:
+        return f"{what}均不以个人同意为合法性基础{exempt}"
+    return f"{what}以个人同意为合法性基础或未列入已启用的处理目的：{list_names(needing)}{exempt}"
+
+
+def _sensitive_needs_consent(s: Any, value: Any) -> str | None:
+    system: SystemSnap = s
+    return _on_consent(system, system.sensitive_fields, "敏感个人信息字段", value)
+
+
+def _children_need_consent(s: Any, value: Any) -> str | None:
+    system: SystemSnap = s
+    return _on_consent(system, system.children_fields, "不满十四周岁儿童的个人信息字段", value)
 
 
 def _has_item11_sensitive(s: Any, value: Any) -> str | None:
@@ -167,6 +196,8 @@ CONDITIONS: dict[str, ConditionSpec] = {
     "has_minors": ConditionSpec("system", "bool", _has_minors),
     "has_sensitive": ConditionSpec("system", "bool", _has_sensitive),
     "has_item11_sensitive": ConditionSpec("system", "bool", _has_item11_sensitive),
+    "sensitive_needs_consent": ConditionSpec("system", "bool", _sensitive_needs_consent),
+    "children_need_consent": ConditionSpec("system", "bool", _children_need_consent),
     "system_kinds": ConditionSpec(
         "system", "list", _system_kinds, ("system", "website", "app", "mini_program")
     ),

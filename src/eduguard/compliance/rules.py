@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from eduguard.compliance import citations
-from eduguard.compliance.checks import CHECKS, FACTS, UNIT_FACTS, Context, Outcome, Subject
+from eduguard.compliance.checks import FACTS, UNIT_FACTS, Context, Outcome, Subject, SystemSnap
 from eduguard.compliance.conditions import CONDITIONS
+from eduguard.compliance.register_checks import ALL_CHECKS as CHECKS
+from eduguard.compliance.register_checks import needing_consent
 from eduguard.errors import ValidationFailed
 
 DEFAULT_RULES = Path(__file__).parent / "data" / "rules.toml"
@@ -110,6 +112,10 @@ class Rule:
 
 
 def _condition_fields(subject: Subject, applies_to: Mapping[str, Any]) -> list[str]:
+    if applies_to.get("sensitive_needs_consent") and isinstance(subject, SystemSnap):
+        return needing_consent(subject, subject.sensitive_fields)
+    if applies_to.get("children_need_consent") and isinstance(subject, SystemSnap):
+        return needing_consent(subject, subject.children_fields)
     if applies_to.get("has_item11_sensitive"):
         return list(getattr(subject, "item11_fields", []))
     if applies_to.get("has_sensitive"):

@@ -22,11 +22,14 @@ from eduguard.compliance.checks import (
     UNIT_FACTS,
     AgreementSnap,
     DatasetSnap,
+    PurposeSnap,
+    RulesSnap,
     SystemSnap,
     UnitSnap,
 )
 from eduguard.identity.models import User, UserRole
 from eduguard.orgs.models import Agreement, InformationSystem, Unit
+from eduguard.processing import flows as processing_flows
 
 ALL = "/"
 PENDING = (ReviewStatus.proposed, ReviewStatus.rereview)
@@ -78,6 +81,27 @@ def _admin_holders(session: Session) -> tuple[dict[int | None, dict[str, set[str
         holders[unit_id][str(role)].add(username)
         per_user[username] += 1
     return holders, {name for name, count in per_user.items() if count > 1}
+
+
+def _register(session: Session, snaps: dict[int, SystemSnap]) -> None:
+    """The processing register's purposes and published rules of each system (issue #16,
+    logic 9: the legal basis is read from the register, not typed in as yes/no)."""
+    for system_id, found in processing_flows.register_facts(session, list(snaps)).items():
+        system = snaps[system_id]
+        system.purposes = [
+            PurposeSnap(p.name, p.legal_basis, p.basis_clause, p.sensitive_necessity, p.fields)
+            for p in found.active
+        ]
+        system.draft_purposes = list(found.drafts)
+        rules = found.rules
+        system.rules = RulesSnap(
+            published=rules.published,
+            number=rules.number,
+            published_on=rules.published_at.date() if rules.published_at else None,
+            intact=rules.intact,
+            children_required=rules.children_required,
+            children_published=rules.children_published,
+        )
 
 
 def snapshot(session: Session, scope: str) -> Snapshot:
@@ -165,6 +189,8 @@ def snapshot(session: Session, scope: str) -> Snapshot:
                     system.item11_fields.append(label)
                 if f.minors:
                     system.minors_fields.append(label)
+                if f.pi_types and (f.minors or d.minors):
+                    system.children_fields.append(label)
                 if f.review_status in PENDING and (f.pi_types or f.sensitive):
                     system.pending_review.append(label)
                 if f.reviewed_at is not None and (
@@ -173,6 +199,7 @@ def snapshot(session: Session, scope: str) -> Snapshot:
                     system.last_reviewed_at = f.reviewed_at
             system.datasets.append(snap)
             datasets.append(snap)
+    _register(session, snaps)
     holders, combined = _admin_holders(session)
     unit_facts = service.unit_facts_of(session, unit_ids)
     pi_officers = _pi_officer_accounts(session)

@@ -200,6 +200,8 @@ def seed(session: Session, *, today: date | None = None) -> DemoLogin:
         s for s in orgs_service.list_systems(session, limit=1000) if s.name == "实验小学智慧食堂"
     )
     seed_consent(session, canteen, today=today)
+    # evaluated once everything is seeded: the rules read the register too (issue #16)
+    compliance_flows.evaluate(session, today=today)
     return DemoLogin(DEMO_ADMIN, password, tuple((o[0], o[3]) for o in others))
 
 
@@ -448,4 +450,3 @@ def seed_compliance(session: Session, *, today: date) -> None:
         scope="/",
         by="demo",
     )
-    compliance_flows.evaluate(session, today=today)

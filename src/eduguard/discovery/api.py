@@ -16,7 +16,13 @@ from typing import cast
 
 from eduguard.classification import Rules, load_rules
 from eduguard.discovery.engine import ProgressCallback, scan_table
-from eduguard.discovery.findings import Locatable, is_locatable, locate_findings
+from eduguard.discovery.findings import (
+    Locatable,
+    RowsLocator,
+    is_locatable,
+    locate_findings,
+    publishable_file,
+)
 from eduguard.discovery.model.infer import load_model
 from eduguard.discovery.report import ScanReport, TableReport
 from eduguard.discovery.sources import FailedTable, SkippedFile, SourceError, TableSource
@@ -26,6 +32,8 @@ __all__ = ["DEFAULT_SAMPLE", "ProgressCallback", "scan"]
 
 DEFAULT_SAMPLE = 10_000
 """Rows read per table by default: enough for a confident answer on every column type."""
+LOCATE_MAX_ROWS = 200_000
+"""Rows of a plain file table whose values are located when the whole table is scanned."""
 
 
 def _open(
@@ -103,6 +111,12 @@ def scan(
             scanned = scan_table(table, sample=sample, rules=rules, progress=progress)
             if is_locatable(table):
                 locate_findings(cast(Locatable, table), scanned, sample)
+            elif (fmt := publishable_file(table)) is not None:
+                # a CSV or a streamed sheet can be posted as it is: its unmasked direct
+                # identifiers are a leak, as publish-check says (in the rows read: ``sample``,
+                # at most LOCATE_MAX_ROWS when the whole table is scanned)
+                located = RowsLocator(table, fmt)
+                locate_findings(located, scanned, sample or LOCATE_MAX_ROWS)
         except SourceError as error:
             report.tables.append(_failed(table.name, error))
         else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Protocol
 
 import polars as pl
@@ -19,6 +20,7 @@ import polars as pl
 from eduguard.discovery.detectors import DETECTORS, Detector, Values
 from eduguard.discovery.detectors.base import MASK_CHARS
 from eduguard.discovery.report import ColumnReport, TableReport
+from eduguard.discovery.sources import TableSource
 from eduguard.discovery.textscan import extract_spans
 
 MAX_LOCATIONS = 20  # locations listed per finding (the count is always whole)
@@ -47,6 +49,48 @@ def is_locatable(table: object) -> bool:
     return callable(getattr(table, "locate", None)) and isinstance(
         getattr(table, "document", None), dict
     )
+
+
+# the files a school posts as they are: a plain table read from one of them is a publication too
+PUBLISHABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls"})
+
+
+class RowsLocator:
+    """A plain table (CSV, a streamed sheet) made locatable: a CSV value is at “第 N 行，X 列”
+    (line 1 is the header), a streamed sheet's at “Sheet 第 N 个数据行，X 列” (its Excel rows
+    are not known when streamed)."""
+
+    def __init__(self, table: TableSource, fmt: str) -> None:
+        self.table = table
+        self.name = table.name
+        self.comment = table.comment
+        self.column_comments = table.column_comments
+        self.row_count = table.row_count
+        self.document = {"path": table.name, "format": fmt, "part": "table"}
+        self.hidden: dict[str, list[str]] = {}
+        self.sheet: str | None = getattr(table, "sheet", None)
+        if not isinstance(self.sheet, str):
+            self.sheet = None
+        elif getattr(table, "sheet_hidden", False) is True:
+            self.hidden["sheet"] = [self.sheet]
+
+    def batches(self, batch_rows: int = 50_000, limit: int | None = None) -> Iterator[pl.DataFrame]:
+        return self.table.batches(batch_rows, limit)
+
+    def locate(self, row: int, column: str) -> str:
+        if self.sheet is not None:
+            return f"{self.sheet} 第 {row + 1} 个数据行，“{column}”列"
+        return f"第 {row + 2} 行，“{column}”列"
+
+
+def publishable_file(table: object) -> str | None:
+    """The format of a plain table read from a file a school could post as it is (None: a
+    database table, Parquet, JSON …, which nobody posts)."""
+    path = getattr(table, "path", None)
+    if not isinstance(path, Path) or is_locatable(table):
+        return None
+    suffix = path.suffix.lower()
+    return suffix.lstrip(".") if suffix in PUBLISHABLE_SUFFIXES else None
 
 
 def masked_values(values: pl.Series) -> pl.Series:

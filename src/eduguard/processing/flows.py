@@ -526,3 +526,73 @@ def collection_rules_evidence(session: Session, system_id: int) -> RulesEvidence
         children_required=needs_children,
         children_published=children is not None,
     )
+
+
+@dataclass(frozen=True)
+class PurposeFacts:
+    """An active purpose as compliance reads it: its legal basis and the catalog fields it uses
+    (present ones, as "dataset.field")."""
+
+    name: str
+    legal_basis: str  # a LegalBasis value
+    basis_clause: str  # 个人信息保护法 第十三条第一款第（N）项
+    sensitive_necessity: str  # PIPL Art. 30; "" when not stated
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RegisterFacts:
+    system_id: int
+    active: tuple[PurposeFacts, ...]
+    drafts: tuple[str, ...]  # purposes not (yet) in force: no basis, or not activated
+    rules: RulesEvidence
+
+
+def register_facts(session: Session, system_ids: Sequence[int]) -> dict[int, RegisterFacts]:
+    """Per system, what the register says for the compliance rules (notice items 4, 10, 11):
+    the active purposes with their basis and fields, the drafts, the published rules."""
+    found: dict[int, RegisterFacts] = {}
+    if not system_ids:
+        return found
+    purposes = session.scalars(
+        select(ProcessingPurpose)
+        .where(
+            ProcessingPurpose.system_id.in_(list(system_ids)),
+            ProcessingPurpose.status != PurposeStatus.retired,
+        )
+        .order_by(ProcessingPurpose.system_id, ProcessingPurpose.id)
+    ).all()
+    field_ids = {link.field_id for p in purposes for link in p.fields}
+    labels: dict[int, str] = {}
+    if field_ids:
+        for field_id, field_name, dataset_name in session.execute(
+            select(Field.id, Field.name, Dataset.name)
+            .join(Dataset, Dataset.id == Field.dataset_id)
+            .where(Field.id.in_(field_ids), Field.present.is_(True), Dataset.present.is_(True))
+        ).all():
+            labels[field_id] = f"{dataset_name}.{field_name}"
+    active: dict[int, list[PurposeFacts]] = {sid: [] for sid in system_ids}
+    drafts: dict[int, list[str]] = {sid: [] for sid in system_ids}
+    for purpose in purposes:
+        if purpose.status != PurposeStatus.active or purpose.legal_basis is None:
+            drafts[purpose.system_id].append(purpose.name)
+            continue
+        active[purpose.system_id].append(
+            PurposeFacts(
+                name=purpose.name,
+                legal_basis=purpose.legal_basis.value,
+                basis_clause=service.basis_entry(purpose.legal_basis)["clause"],
+                sensitive_necessity=purpose.sensitive_necessity.strip(),
+                fields=tuple(
+                    labels[link.field_id] for link in purpose.fields if link.field_id in labels
+                ),
+            )
+        )
+    for system_id in system_ids:
+        found[system_id] = RegisterFacts(
+            system_id,
+            tuple(active[system_id]),
+            tuple(drafts[system_id]),
+            collection_rules_evidence(session, system_id),
+        )
+    return found

@@ -18,7 +18,7 @@ Values never appear in a result: only types, counts and locations.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -27,7 +27,13 @@ import polars as pl
 
 from eduguard import labels
 from eduguard.discovery import TableReport, scan_table
-from eduguard.discovery.findings import LEAK_TYPES, Locatable, is_locatable, locate_findings
+from eduguard.discovery.findings import (
+    LEAK_TYPES,
+    Locatable,
+    RowsLocator,
+    is_locatable,
+    locate_findings,
+)
 from eduguard.discovery.sources import FailedTable, SkippedFile, SourceError, TableSource
 
 Verdict = Literal["publishable", "confirm", "fix"]
@@ -57,6 +63,20 @@ CONVENTIONS: dict[str, str] = {
     "EXAM_REG_NO": "考生号屏蔽中间位",
     "STAFF_NO": "工号屏蔽中间位，或整列删除",
 }
+CONVENTIONS_EN: dict[str, str] = {
+    "PERSON_NAME": "keep only the surname and the last character of a name (e.g. 张*三)",
+    "CN_RESIDENT_ID": "keep only the first 4 and last 4 digits of an ID number "
+    "(4201**********1234), or remove the column",
+    "MOBILE_PHONE": "hide the middle 4 digits of a mobile number (138****1234)",
+    "LANDLINE_PHONE": "hide the middle digits of a phone number",
+    "BANK_CARD": "keep only the last 4 digits of a bank card, or remove the column",
+    "ADDRESS": "keep an address only down to the district (湖北省武汉市洪山区), or remove the column",
+    "EMAIL": "keep only the first letter and the domain of an e-mail address",
+    "STUDENT_NO": "hide the middle digits of a student number, or remove the column",
+    "STUDENT_REG_NO": "hide the middle digits of a student registration number, or remove the column",
+    "EXAM_REG_NO": "hide the middle digits of an exam registration number",
+    "STAFF_NO": "hide the middle digits of a staff number, or remove the column",
+}
 _PERIOD = re.compile(
     r"公示(?:期|时间)[^。；;\n]{0,20}?(?:为|：|:)?\s*"
     r"((?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*个?\s*(?:工作日|自然日|日|天))"
@@ -79,6 +99,8 @@ class Reason:
     pi_type: str | None = None
     count: int = 0
     where: list[str] = field(default_factory=list)
+    message_en: str = ""  # the same in English (console English mode, --format json)
+    action_en: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +108,8 @@ class Reason:
             "severity": self.severity,
             "message": self.message,
             "action": self.action,
+            "message_en": self.message_en or self.message,
+            "action_en": self.action_en or self.action,
             "part": self.part,
             "pi_type": self.pi_type,
             "count": self.count,
@@ -139,17 +163,23 @@ class PublishCheck:
         }
 
 
-def _type_label(code: str) -> str:
-    return labels.label("pi_type", code)
+def _type_label(code: str, lang: str = "zh") -> str:
+    return labels.label("pi_type", code, lang)
 
 
-def _column_labeller(table: object) -> Callable[[str], str]:
+def _column_labeller(table: object, lang: str = "zh") -> Callable[[str], str]:
     letters: dict[str, str] = getattr(table, "letters", {}) or {}
 
     def label(column: str) -> str:
+        letter = letters.get(column)
+        if lang == "en":
+            if column == "正文":
+                return "the text"
+            if column.startswith("column_") and letter:
+                return f"column {letter} (no header)"
+            return f"column {letter} “{column}”" if letter else f"column “{column}”"
         if column == "正文":
             return "正文"
-        letter = letters.get(column)
         if column.startswith("column_") and letter:
             return f"{letter} 列（表头为空）"
         return f"{letter} 列“{column}”" if letter else f"“{column}”列"
@@ -160,6 +190,7 @@ def _column_labeller(table: object) -> Callable[[str], str]:
 def _leak_reasons(report: TableReport, table: object) -> list[Reason]:
     found: list[Reason] = []
     _column_label = _column_labeller(table)
+    _column_en = _column_labeller(table, "en")
     columns = {column.name: column for column in report.columns}
     for finding in report.findings:
         code = str(finding["pi_type"])
@@ -186,6 +217,18 @@ def _leak_reasons(report: TableReport, table: object) -> list[Reason]:
                     code,
                     unmasked,
                     where,
+                    f"{_column_en(column)}: {unmasked} unmasked {_type_label(code, 'en')}"
+                    + (
+                        f" ({masked} more masked: the column is masked only in part)"
+                        if masked
+                        else ""
+                    ),
+                    (
+                        "replace these in the text with their masked form: "
+                        if text
+                        else f"mask {_column_en(column)} as 公示 lists do: "
+                    )
+                    + CONVENTIONS_EN.get(code, "mask it before publishing, or remove the column"),
                 )
             )
         elif code in WITHHELD_TYPES and int(str(finding["values"])) > 0:
@@ -208,6 +251,11 @@ def _leak_reasons(report: TableReport, table: object) -> list[Reason]:
                     code,
                     count,
                     where or [str(place) for place in cast(list[object], finding["where"])],
+                    f"{_column_en(column)} holds {_type_label(code, 'en')} ({count}): sensitive "
+                    "personal information, not to be published (notice item 11)",
+                    f"remove {_column_en(column)}"
+                    if column != "正文"
+                    else "remove these from the text",
                 )
             )
     return found
@@ -218,7 +266,9 @@ def _hidden_reason(report: TableReport) -> Reason | None:
     holds = [column for column in report.columns if column.pi_types]
     if not hidden or not holds:
         return None
-    types = labels.labels("pi_type", sorted({c for col in holds for c in col.pi_types}))
+    codes = sorted({c for col in holds for c in col.pi_types})
+    types = labels.labels("pi_type", codes)
+    types_en = labels.labels("pi_type", codes, "en", ", ")
     if hidden.get("sheet"):
         sheet = report.name.rsplit(":", 1)[-1]
         return Reason(
@@ -227,18 +277,28 @@ def _hidden_reason(report: TableReport) -> Reason | None:
             f"隐藏工作表“{sheet}”含个人信息（{types}）：打开文件看不到，下载后一样能看到",
             f"删除隐藏工作表“{sheet}”（不是隐藏，而是删除）",
             report.name,
+            message_en=f"hidden sheet “{sheet}” holds personal information ({types_en}): not seen "
+            "when the file is opened, but there for anyone who downloads it",
+            action_en=f"delete the hidden sheet “{sheet}” (delete it, do not hide it)",
         )
-    pieces = []
+    pieces, pieces_en = [], []
     if hidden.get("rows"):
-        pieces.append(f"隐藏行 {', '.join(list(hidden['rows'])[:10])}")
+        rows = ", ".join(list(hidden["rows"])[:10])
+        pieces.append(f"隐藏行 {rows}")
+        pieces_en.append(f"hidden rows {rows}")
     if hidden.get("columns"):
         pieces.append(f"隐藏列 {', '.join(hidden['columns'])}")
+        pieces_en.append(f"hidden columns {', '.join(hidden['columns'])}")
     return Reason(
         "hidden",
         "fix",
         f"“{report.name}”有{'、'.join(pieces)}，表中含个人信息（{types}）",
         "删除隐藏的行和列（隐藏不等于删除，下载后仍可取消隐藏）",
         report.name,
+        message_en=f"“{report.name}” has {' and '.join(pieces_en)}; the table holds personal "
+        f"information ({types_en})",
+        action_en="delete the hidden rows and columns (hidden is not deleted: anyone can unhide "
+        "them after downloading)",
     )
 
 
@@ -268,6 +328,9 @@ def _period_reason(name: str, parts: list[CheckedPart]) -> Reason | None:
             f"文件写明了公示期 {period}",
             "公示期满后请及时从网站、公告栏撤下，不要长期挂在网上（通知重点任务第5项：存储期限为实现"
             "目的所必要的最短时间）",
+            message_en=f"the document states its display period ({period})",
+            action_en="take it down from the website and notice board when the period ends "
+            "(notice item 5: kept no longer than its purpose needs)",
         )
     if _NOTICE_TITLE.search(f"{name}\n{text[:2000]}"):
         return Reason(
@@ -275,6 +338,9 @@ def _period_reason(name: str, parts: list[CheckedPart]) -> Reason | None:
             "advice",
             "文件没有写明公示期",
             "在文件中写明公示期（如 5 个工作日）和异议受理方式，期满后撤下",
+            message_en="the document does not state its display period",
+            action_en="state the display period (e.g. 5 working days) and how to object, and "
+            "take it down when it ends",
         )
     return None
 
@@ -299,26 +365,12 @@ def _children_reason(parts: list[CheckedPart]) -> Reason | None:
         "文件涉及不满十四周岁儿童的个人信息（" + evidence.removeprefix("未成年人：") + "）",
         "除法律法规要求和监护人约定外，不得披露儿童信息（通知重点任务第10项）：确需公示的，请确认"
         "公示依据、只保留必要的字段并去标识化，并经数据主管单位同意",
+        message_en="the document concerns children under 14 (from birth dates, ID numbers, "
+        "grades or its title)",
+        action_en="children's information is not disclosed unless a law requires it or the "
+        "guardians agreed (notice item 10): if it must be posted, confirm the basis, keep only "
+        "the fields needed, de-identified, with the data owner's approval",
     )
-
-
-class _Rows:
-    """A plain table (CSV, a streamed sheet) made locatable: a value is at “第 N 行，X 列”."""
-
-    def __init__(self, table: TableSource, fmt: str) -> None:
-        self.table = table
-        self.name = table.name
-        self.comment = table.comment
-        self.column_comments = table.column_comments
-        self.row_count = table.row_count
-        self.document = {"path": table.name, "format": fmt, "part": "table"}
-        self.hidden: dict[str, list[str]] = {}
-
-    def batches(self, batch_rows: int = 50_000, limit: int | None = None) -> Iterator[pl.DataFrame]:
-        return self.table.batches(batch_rows, limit)
-
-    def locate(self, row: int, column: str) -> str:
-        return f"第 {row + 2} 行，“{column}”列"  # line 1 is the header
 
 
 def _error(name: str, error: SourceError) -> dict[str, str]:
@@ -343,7 +395,7 @@ def check_file(path: Path, name: str | None = None) -> PublishCheck:
                     continue
                 continue
             if not is_locatable(table):
-                table = _Rows(table, result.format)
+                table = RowsLocator(table, result.format)
             try:
                 report = scan_table(table, sample=None, rules=rules)
                 locate_findings(cast(Locatable, table), report, None)
@@ -368,6 +420,9 @@ def decide(result: PublishCheck) -> None:
                 f"“{error['name']}”无法检查：{error['message']}",
                 "无法确认安全：请提供可读取的文件（扫描件请先做文字识别，加密文件请先解密）",
                 error["name"],
+                message_en=f"“{error['name']}” could not be checked ({error['code']})",
+                action_en="it cannot be confirmed safe: provide a readable file (run OCR on a "
+                "scan, decrypt an encrypted file first)",
             )
         )
     for part in result.parts:

@@ -8,6 +8,8 @@
   removed. Formulas are written as their values (a formula can read a removed sheet).
 * ``.docx``: see :mod:`.publish_docx` (cells and spans masked, comments, tracked deletions and
   document properties removed).
+* ``.html``: see :mod:`.publish_html` (cells and text masked, comments, scripts and author
+  tags removed).
 * ``.csv`` (and a ``.txt``/``.tsv`` table): every row masked, written as UTF-8 CSV with a byte
   order mark (Excel opens it), cells made formula-safe.
 
@@ -29,7 +31,7 @@ from typing import cast
 
 import openpyxl
 import polars as pl
-from openpyxl.cell.cell import MergedCell
+from openpyxl.cell.cell import MergedCell, WriteOnlyCell
 from openpyxl.utils import column_index_from_string
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -40,7 +42,7 @@ from eduguard.protection.policy import Policy, parse_policy
 from eduguard.protection.publish import CHANGED_TYPES, PublishCheck
 from eduguard.protection.writers import TableWriter, temporary_path
 
-FIXABLE = frozenset({"xlsx", "xlsm", "csv", "tsv", "txt", "docx"})
+FIXABLE = frozenset({"xlsx", "xlsm", "csv", "tsv", "txt", "docx", "html", "htm"})
 _SHEET_ROW = re.compile(r"^(?P<sheet>.+)!第 (?P<row>\d+) 行$")
 
 
@@ -49,6 +51,11 @@ class FixUnsupported(Exception):
         self.message_zh = (
             f"暂不能自动生成“{fmt or '该格式'}”文件的脱敏副本：请按检查结果在原文件中处理，"
             "或另存为 Word（.docx）、Excel（.xlsx）或 CSV 后再检查"
+        )
+        self.message_en = (
+            f"no de-identified copy can be made of a {fmt or 'file of this type'}: change the "
+            "original as the check says, or save it as Word (.docx), Excel (.xlsx) or CSV and "
+            "check it again"
         )
         super().__init__(self.message_zh)
 
@@ -75,8 +82,11 @@ def can_fix(check: PublishCheck) -> bool:
     if check.format not in FIXABLE or check.errors or not check.parts:
         return False
     if check.format in ("xlsx", "xlsm"):
-        return all(hasattr(part.table, "excel_rows") for part in check.parts if _is_table(part))
-    if check.format == "docx":
+        tables = [part for part in check.parts if _is_table(part)]
+        return all(hasattr(part.table, "excel_rows") for part in tables) or all(
+            _streamed(part) for part in tables
+        )
+    if check.format in ("docx", "html", "htm"):
         return True
     return len(check.parts) == 1 and hasattr(check.parts[0].table, "table")
 
@@ -88,8 +98,20 @@ def write_fixed(
     if not can_fix(check):
         raise FixUnsupported(check.format)
     policy = policy or publish_policy()
-    if check.format in ("xlsx", "xlsm"):
+    if check.format in ("xlsx", "xlsm") and all(_streamed(p) for p in check.parts):
+        _fix_streamed(check, target, policy)
+    elif check.format in ("xlsx", "xlsm"):
         _fix_workbook(check, source, target, policy)
+    elif check.format in ("html", "htm"):
+        from eduguard.protection.publish_html import fix_html
+
+        fix_html(
+            check,
+            source,
+            target,
+            policy,
+            lambda name, columns: _plans(name, columns, check, policy),
+        )
     elif check.format == "docx":
         from eduguard.protection.publish_docx import fix_docx
 
@@ -102,6 +124,54 @@ def write_fixed(
         )
     else:
         _fix_rows(check, target, policy)
+
+
+def _streamed(part: object) -> bool:
+    """A sheet of a workbook too large to open with its layout (read row by row)."""
+    table = getattr(getattr(part, "table", None), "table", None)
+    return isinstance(getattr(table, "sheet", None), str) and hasattr(table, "sheet_hidden")
+
+
+def _fix_streamed(check: PublishCheck, target: Path, policy: Policy) -> None:
+    """A large workbook's copy, streamed (openpyxl read-only in, write-only out): each visible
+    sheet's header and rows, the columns the check names masked. The layout (title rows,
+    merges, widths, styles) is not kept; hidden sheets, comments and properties are dropped."""
+    workbook = openpyxl.Workbook(write_only=True)
+    workbook.properties.creator = None
+    written = 0
+    for part in check.parts:
+        table = getattr(part.table, "table")  # noqa: B009 - the sheet under its locator
+        if table.sheet_hidden:
+            continue
+        sheet = workbook.create_sheet(title=table.sheet)
+        plans: list[ColumnPlan] | None = None
+        for frame in table.batches():
+            text = frame.select(pl.all().cast(pl.String))
+            if plans is None:
+                plans = _plans(part.report.name, text.columns, check, policy)
+                sheet.append([_safe(sheet, name) for name in text.columns])
+            for row in mask_frame(text, plans, Context()).iter_rows():
+                sheet.append([_safe(sheet, value) for value in row])
+        written += 1
+    if not written:
+        raise FixUnsupported("只有隐藏工作表的 Excel")
+    temporary = temporary_path(target)
+    try:
+        workbook.save(temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        raise
+
+
+def _safe(sheet: object, value: object) -> object:
+    """A text cell stays text: a value starting with = is not written as a formula."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def _is_table(part: object) -> bool:

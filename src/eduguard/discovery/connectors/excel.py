@@ -187,6 +187,7 @@ class XlsxSheet(_Sheet):
         self.row_count = row_count
         self.columns: list[str] = []
         self._described = False
+        self.sheet_hidden = False
 
     def _rows(self) -> Iterator[Sequence[Any]]:
         check_zip(self.path, self.name)
@@ -258,12 +259,17 @@ def open_xlsx(path: Path, name: str) -> Iterator[XlsxSheet | FailedTable]:
         yield FailedTable(name, _unreadable(name, error))
         return
     try:
-        sheets = [(sheet.title, sheet.max_row) for sheet in workbook.worksheets]
+        sheets = [
+            (sheet.title, sheet.max_row, getattr(sheet, "sheet_state", "visible") != "visible")
+            for sheet in workbook.worksheets
+        ]
     finally:
         workbook.close()
-    for title, max_row in sheets:
+    for title, max_row, hidden in sheets:
         row_count = max_row - 1 if isinstance(max_row, int) and max_row > 0 else None
-        yield XlsxSheet(path, title, f"{name}:{title}", row_count)
+        sheet = XlsxSheet(path, title, f"{name}:{title}", row_count)
+        sheet.sheet_hidden = hidden  # known when streamed too (merges and hidden rows are not)
+        yield sheet
 
 
 def open_xls(path: Path, name: str) -> Iterator[XlsSheet | FailedTable]:

@@ -25,6 +25,7 @@ SUPPORTED_SUFFIXES = (
     ".ndjson",
     ".sql",
     ".docx",
+    ".pptx",
     ".pdf",
     ".html",
     ".htm",
@@ -34,7 +35,7 @@ SUPPORTED_SUFFIXES = (
 _FOLDER_SUFFIXES = frozenset(SUPPORTED_SUFFIXES)
 _ARCHIVE_SUFFIXES = frozenset(SUPPORTED_SUFFIXES) - {".zip"}  # a zip in a zip is not opened
 _SUPPORTED_TEXT = (
-    "CSV/TSV、Excel、Parquet、JSON/JSONL、SQL 表结构（.sql）、Word（.docx）、PDF、网页、"
+    "CSV/TSV、Excel、Parquet、JSON/JSONL、SQL 表结构（.sql）、Word（.docx）、PowerPoint（.pptx）、PDF、网页、"
     "文本（.txt/.md）、zip 压缩包"
 )
 
@@ -81,6 +82,10 @@ def open_file(
             from eduguard.discovery.connectors.documents import open_docx
 
             yield from open_docx(path, name)
+        elif suffix == ".pptx":
+            from eduguard.discovery.connectors.slides import open_pptx  # python-pptx
+
+            yield from open_pptx(path, name)
         elif suffix == ".pdf":
             from eduguard.discovery.connectors.pdf import open_pdf  # pypdf: when needed
 

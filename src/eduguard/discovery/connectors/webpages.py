@@ -112,6 +112,12 @@ def _grid(table: HtmlElement) -> list[list[str | None]]:
     return rows
 
 
+def page_text(path: Path) -> str:
+    """The page's text in its own encoding (its BOM or ``<meta charset>``, else detected)."""
+    raw = path.read_bytes()
+    return raw.decode(_encoding(path, raw), errors="replace")
+
+
 def open_html(path: Path, name: str) -> Iterator[DocumentPart | FailedTable]:
     """A saved web page: its tables (header by layout detection) and its text, located."""
     try:

@@ -20,6 +20,12 @@ from eduguard.discovery.detectors.base import (
 )
 
 TERMS = read_lines("financial_terms.txt")
+# Aid programmes: as a column's values (每人一项) they say what a person receives, but in prose
+# a programme's name (a title such as 2026年国家助学金拟资助学生公示名单, a policy letter) is no
+# one's money — only the status words (低保户, 家庭经济困难 …) describe a person in free text.
+PROGRAMMES = frozenset(
+    {"国家助学金", "国家奖学金", "助学贷款", "生源地助学贷款", "学费减免", "营养餐补助"}
+)
 AMOUNT = r"^[-+]?(?:¥|￥)?\d{1,3}(?:,?\d{3})*(?:\.\d{1,2})?\s*(?:元|万元)?$"
 
 
@@ -103,5 +109,5 @@ DETECTOR = Detector(
     value_alone=0.8,
     hint=r"\p{Han}",
     name_needs_values=False,
-    text=(dictionary([term for term in TERMS if len(term) >= 3]),),
+    text=(dictionary([term for term in TERMS if len(term) >= 3 and term not in PROGRAMMES]),),
 )

@@ -38,6 +38,7 @@ Checker = Annotated[Principal, permission("publish:check")]
 KEEP_SECONDS = 3600  # the verdict and the copy, for their owner
 ACCEPTED = (
     ".xlsx", ".xlsm", ".xls", ".csv", ".tsv", ".txt", ".docx", ".pdf", ".html", ".htm", ".md",
+    ".pptx",
 )  # fmt: skip
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 OBJECT_TYPE = "publish_check"
@@ -85,15 +86,17 @@ def _run_check(folder: Path, filename: str, content: bytes) -> dict[str, Any]:
         check = check_file(upload, Path(filename).name)
         fixed: str | None = None
         fix_note: str | None = None
+        fix_note_en: str | None = None
         if check.verdict != "publishable" and can_fix(check):
             target = folder / ("copy" + Path(fixed_name(filename)).suffix)
             try:
                 write_fixed(check, upload, target)
                 fixed = fixed_name(Path(filename).name)
             except FixUnsupported as error:
-                fix_note = error.message_zh
+                fix_note, fix_note_en = error.message_zh, error.message_en
         elif check.verdict != "publishable":
-            fix_note = FixUnsupported(check.format).message_zh
+            unsupported = FixUnsupported(check.format)
+            fix_note, fix_note_en = unsupported.message_zh, unsupported.message_en
     finally:
         upload.unlink(missing_ok=True)  # the original is never kept
     result = check.to_dict()
@@ -101,7 +104,13 @@ def _run_check(folder: Path, filename: str, content: bytes) -> dict[str, Any]:
     pi_types = sorted(
         {code for part in check.parts for column in part.report.columns for code in column.pi_types}
     )
-    return {**result, "fixed": fixed, "fix_note": fix_note, "pi_types": pi_types}
+    return {
+        **result,
+        "fixed": fixed,
+        "fix_note": fix_note,
+        "fix_note_en": fix_note_en,
+        "pi_types": pi_types,
+    }
 
 
 @router.get("/publish-check", include_in_schema=False)
