@@ -190,6 +190,7 @@ OBJECT_TYPES: Names = {
     "consent_guardian": ("监护人", "guardian"),
     "consent_event": ("同意记录", "consent record"),
     "consent_link": ("同意链接", "consent link"),
+    "collection_plan": ("数据收集审核", "collection review"),
 }
 
 _VERBS: Names = {

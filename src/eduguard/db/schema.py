@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "eduguard.clocks.models",
     "eduguard.processing.models",
     "eduguard.consent.models",
+    "eduguard.collection.models",
 )
 
 
