@@ -3,17 +3,22 @@ artefacts, approved fields written for the system, and a plan checked against th
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
+from eduguard.cli.main import app
 from eduguard.collection import flows, readers
 from eduguard.collection.models import ApprovedField
 from eduguard.collection.schemas import DecisionCreate, FieldChoice, PlanCreate, PlanDetails
 from eduguard.compliance import service as compliance_service
 from eduguard.compliance.schemas import FactsUpdate
+from eduguard.config import get_settings
 from eduguard.errors import EduguardError, ValidationFailed
 from eduguard.orgs.models import InformationSystem
 from eduguard.processing import service as processing_service
@@ -136,7 +141,9 @@ def test_the_app_asking_for_id_address_and_face_fails_and_cannot_be_approved(wor
         assert flows.read(session, plan_id, flows.person_of(session, "vendor")).state == "draft"
 
 
-def test_complete_plan_passes_and_three_steps_approve_it(world: World, tmp_path: Any) -> None:
+def test_complete_plan_passes_and_three_steps_approve_it(
+    world: World, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     plan_id = _request(world)
     _complete(world, plan_id, tmp_path)
     checks = _checks(world, plan_id)
@@ -180,6 +187,37 @@ def test_complete_plan_passes_and_three_steps_approve_it(world: World, tmp_path:
         }
     assert result["xm"].approved and result["sj"].approved
     assert not result["mz"].approved and result["mz"].reason == "未经采集审核批准"
+    # … and the same on the command line, as a CI step runs it
+    settings = world.client.app.state.settings  # type: ignore[attr-defined]
+    monkeypatch.setenv("EDUGUARD_HOME", str(settings.home))
+    monkeypatch.setenv("EDUGUARD_DATABASE_URL", db_url)
+    monkeypatch.setenv("EDUGUARD_SECRET_KEY", settings.secret_key.get_secret_value())
+    get_settings.cache_clear()
+    try:
+        migration = tmp_path / "V4__add.sql"
+        migration.write_text(ddl, encoding="utf-8")
+        outcome = CliRunner().invoke(
+            app,
+            ["collection", "check", str(migration), "--system", str(world.app), "--format", "json"],
+        )
+        assert outcome.exit_code == 1, outcome.output
+        document = json.loads(outcome.output)
+        assert document["unapproved"] == 1 and not document["ok"]
+        assert [f["name"] for f in document["fields"] if not f["approved"]] == ["mz"]
+        migration.write_text(ddl.replace(", mz varchar(10) COMMENT '民族'", ""), encoding="utf-8")
+        outcome = CliRunner().invoke(
+            app, ["collection", "check", str(migration), "--system", str(world.app)]
+        )
+        assert outcome.exit_code == 0, outcome.output
+        assert "均已批准" in outcome.output
+        broken = tmp_path / "broken.xlsx"
+        broken.write_bytes(b"PK\x03\x04 broken")
+        outcome = CliRunner().invoke(
+            app, ["collection", "check", str(broken), "--system", str(world.app)]
+        )
+        assert outcome.exit_code == 2 and "文件损坏" in outcome.output
+    finally:
+        get_settings.cache_clear()
 
 
 def test_each_other_check_holds_and_fails(world: World) -> None:

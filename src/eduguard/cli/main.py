@@ -69,6 +69,7 @@ COMMANDS: tuple[LazyCommand, ...] = (
     ),
     LazyCommand("audit", "eduguard.cli.audit", "审计日志 (audit log)", "audit_app"),
     LazyCommand("keys", "eduguard.cli.keys", "字段加密密钥 (envelope keys)", "keys_app"),
+    LazyCommand("collection", "eduguard.cli.collection", "数据收集审核 (collection reviews)"),
 )
 
 
