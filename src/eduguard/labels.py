@@ -361,6 +361,9 @@ PERMISSIONS: Names = {
     "consent:read": ("查看同意记录", "View consent records"),
     "consent:write": ("登记同意主体与监护人、录入同意/拒绝/撤回", "Record consent decisions"),
     "consent:check": ("查询处理是否有合法依据（同意闸门）", "Ask the consent gate"),
+    "collection:read": ("查看数据收集审核", "View collection reviews"),
+    "collection:request": ("申请数据收集审核（上传采集计划）", "Request collection reviews"),
+    "collection:approve": ("审批数据收集审核", "Decide collection reviews"),
 }
 
 # The consent ledger (eduguard.consent.models): codes → names.

@@ -21,6 +21,7 @@ COMPLIANCE = {"compliance:read", "compliance:evaluate", "compliance:export", "co
 CLOCKS = {"clock:read", "clock:manage"}  # legal deadlines: kept by security, owners, PI officers
 PROCESSING = {"processing:read", "processing:write", "processing:publish"}
 CONSENT = {"consent:read", "consent:write", "consent:check"}
+COLLECTION = {"collection:read", "collection:approve"}
 EXPECTED: dict[Role, set[str]] = {
     Role.system_admin: ORGS_READ
     | CATALOG
@@ -33,7 +34,8 @@ EXPECTED: dict[Role, set[str]] = {
     | {"user:read", "user:unlock", "user:credentials", "catalog:alert"}
     | COMPLIANCE
     | CLOCKS
-    | {"processing:read"},
+    | {"processing:read"}
+    | COLLECTION,
     Role.audit_admin: {"audit:read", "audit:export", "user:read", "user:credentials"},
     Role.data_owner: ORGS_READ
     | CATALOG
@@ -44,11 +46,14 @@ EXPECTED: dict[Role, set[str]] = {
     | CLOCKS
     | PROCESSING
     | {"publish:check"}
-    | CONSENT,
+    | CONSENT
+    | COLLECTION
+    | {"collection:request"},
     Role.data_operator: ORGS_READ
     | CATALOG
     | {"catalog:scan", "compliance:read", "clock:read", "processing:read", "publish:check"}
-    | {"consent:check"},
+    | {"consent:check"}
+    | {"collection:read", "collection:request"},
     Role.data_user: {"unit:read", "system:read", "catalog:read"}
     | {"release:read", "release:request", "release:export"}
     | {"publish:check"},
@@ -60,11 +65,13 @@ EXPECTED: dict[Role, set[str]] = {
     | CLOCKS
     | PROCESSING
     | {"publish:check"}
-    | CONSENT,
+    | CONSENT
+    | COLLECTION,
     Role.supervisor: ORGS_READ
     | CATALOG
     | {"catalog:export", "compliance:read", "compliance:export"}
-    | {"release:read", "clock:read", "processing:read"},
+    | {"release:read", "clock:read", "processing:read"}
+    | {"collection:read"},
 }
 # Routes that end the caller's own session would cut the walk short.
 SKIP = re.compile(r"logout")

@@ -64,6 +64,9 @@ ACTIONS: dict[str, str] = {
     "consent:read": "查看同意记录",
     "consent:write": "登记同意主体与监护人、录入同意/拒绝/撤回",
     "consent:check": "查询处理是否有合法依据（同意闸门）",
+    "collection:read": "查看数据收集审核",
+    "collection:request": "申请数据收集审核（上传采集计划）",
+    "collection:approve": "审批数据收集审核",
 }
 
 READ_ORGS = frozenset({"unit:read", "system:read", "agreement:read"})
@@ -76,6 +79,9 @@ CLOCKS = frozenset({"clock:read", "clock:manage"})  # deadlines (clocks/): who k
 PROCESSING_MANAGE = frozenset({"processing:read", "processing:write", "processing:publish"})
 # The consent ledger: kept by the same people; operators' systems ask the gate (consent:check).
 CONSENT_MANAGE = frozenset({"consent:read", "consent:write", "consent:check"})
+# Collection reviews (notice item 4): requested by the operator or owner of a system, decided by
+# the owner, the 网络安全职能部门 (security administrator) and the PI protection officer.
+COLLECTION_REVIEW = frozenset({"collection:read", "collection:approve"})
 
 ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.system_admin: READ_ORGS
@@ -89,7 +95,8 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | {"user:read", "user:unlock", "user:credentials", "catalog:alert"}
     | COMPLIANCE_MANAGE
     | CLOCKS
-    | {"processing:read"},
+    | {"processing:read"}
+    | COLLECTION_REVIEW,
     # user:read and user:credentials: to steward the security administrator (三员分立)
     Role.audit_admin: frozenset({"audit:read", "audit:export", "user:read", "user:credentials"}),
     Role.data_owner: READ_ORGS
@@ -101,12 +108,15 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | CLOCKS
     | PROCESSING_MANAGE
     | {"publish:check"}
-    | CONSENT_MANAGE,
+    | CONSENT_MANAGE
+    | COLLECTION_REVIEW
+    | {"collection:request"},
     Role.data_operator: READ_ORGS
     | CATALOG_READ
     | {"catalog:scan", "compliance:read", "clock:read", "processing:read"}
     | {"publish:check"}
-    | {"consent:check"},
+    | {"consent:check"}
+    | {"collection:read", "collection:request"},
     # the staff who post notices: a 公示 is checked by whoever is about to post it
     Role.data_user: frozenset({"unit:read", "system:read", "catalog:read"})
     | {"release:read", "release:request", "release:export"}
@@ -119,11 +129,13 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | CLOCKS
     | PROCESSING_MANAGE
     | {"publish:check"}
-    | CONSENT_MANAGE,
+    | CONSENT_MANAGE
+    | COLLECTION_REVIEW,
     Role.supervisor: READ_ORGS
     | CATALOG_READ
     | {"catalog:export", "compliance:read", "compliance:export"}
-    | {"release:read", "clock:read", "processing:read"},
+    | {"release:read", "clock:read", "processing:read"}
+    | {"collection:read"},
 }
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {role: labels.ROLES[role.value] for role in Role}

@@ -498,9 +498,10 @@ def approved_fields(session: Session, system_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def check(session: Session, plan: Plan, system_id: int) -> list[CheckedField]:
-    """Each personal field of ``plan``, approved for ``system_id`` or not, and why."""
-    orgs_service.get_system(session, system_id)
+def check(session: Session, plan: Plan, system_id: int, scope: str = "/") -> list[CheckedField]:
+    """Each personal field of ``plan``, approved for ``system_id`` (in ``scope``) or not, and
+    why."""
+    orgs_service.get_system(session, system_id, scope=scope)
     approved = service.approved_fields(session, system_id)
     out = []
     for item in classify(plan):
@@ -523,3 +524,9 @@ def check(session: Session, plan: Plan, system_id: int) -> list[CheckedField]:
 
 def summary_json(read_model: PlanRead) -> str:
     return json.dumps(read_model.model_dump(mode="json"), ensure_ascii=False, indent=2)
+
+
+def systems(session: Session, person: Person) -> list[tuple[int, str]]:
+    """The systems the requester may ask a collection review for (id, “unit · system”)."""
+    found = orgs_service.list_systems(session, scope=person.unit_path, limit=1000)
+    return [(s.id, f"{s.unit.name} · {s.name}") for s in found]
