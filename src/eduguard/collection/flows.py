@@ -21,7 +21,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from eduguard import labels
+from eduguard import exports, labels
 from eduguard.audit import capture as audit_capture
 from eduguard.audit import service as audit_service
 from eduguard.catalog.models import Dataset, Field
@@ -530,3 +530,63 @@ def systems(session: Session, person: Person) -> list[tuple[int, str]]:
     """The systems the requester may ask a collection review for (id, “unit · system”)."""
     found = orgs_service.list_systems(session, scope=person.unit_path, limit=1000)
     return [(s.id, f"{s.unit.name} · {s.name}") for s in found]
+
+
+def summary_xlsx(read_model: PlanRead) -> bytes:
+    """The Excel summary of one review: its fields as classified, the pre-checks with their
+    clauses, and the approval steps (one sheet each)."""
+    import io
+
+    workbook = exports.write_only_workbook()
+    fields = workbook.create_sheet("采集字段")
+    exports.write_table(
+        fields,
+        [
+            "字段组",
+            "字段",
+            "说明",
+            "个人信息类型",
+            "定级",
+            "敏感",
+            "可选",
+            "获取方式",
+            "理由",
+            "依据",
+        ],
+        (
+            [
+                f.group,
+                f.name,
+                f.label or "",
+                "、".join(f.pi_type_labels),
+                f.level_label,
+                "是" if f.sensitive else "",
+                "是" if f.optional else "",
+                "共享/核验" if f.acquisition == "share" else "直接收集",
+                f.justification,
+                "；".join(f.evidence),
+            ]
+            for f in read_model.fields
+        ),
+    )
+    found = workbook.create_sheet("预检")
+    exports.write_table(
+        found,
+        ["预检", "结论", "说明", "明细", "依据"],
+        (
+            [c.label, c.status_label, c.summary, "\n".join(c.items), f"{c.cite} {c.clause}"]
+            for c in read_model.checks
+        ),
+    )
+    steps = workbook.create_sheet("审批")
+    exports.write_table(
+        steps,
+        ["步骤", "单位", "状态", "决定人", "理由"],
+        (
+            [s.label, s.unit, s.status_label, s.decided_by or "", s.reason or ""]
+            for s in read_model.steps
+        ),
+    )
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

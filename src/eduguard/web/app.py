@@ -29,6 +29,7 @@ from eduguard.web.routes import (
     catalog,
     catalog_actions,
     clocks,
+    collection,
     compliance,
     consent,
     consent_public,
@@ -66,6 +67,7 @@ ROUTERS = (
     processing_rules.router,
     consent.router,
     consent_public.router,
+    collection.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
