@@ -18,6 +18,7 @@ from eduguard.classification.rules import LEVELS
 from eduguard.compliance import flows as compliance_flows
 from eduguard.compliance.schemas import FactsUpdate, UnitFactsUpdate
 from eduguard.db.base import utcnow
+from eduguard.demo.collection import seed_collection
 from eduguard.demo.register import seed_register
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import Role
@@ -195,6 +196,8 @@ def seed(session: Session, *, today: date | None = None) -> DemoLogin:
         )
     seed_compliance(session, today=today)
     seed_register(session)
+    systems = {s.name: s for s in orgs_service.list_systems(session, limit=1000)}
+    seed_collection(session, systems["第一中学家校沟通 App"])
     return DemoLogin(DEMO_ADMIN, password, tuple((o[0], o[3]) for o in others))
 
 
