@@ -80,6 +80,7 @@ def test_unreadable_plans_leave_no_review(world: World) -> None:
         ({"file_name": "采集表.csv", "content_base64": base64.b64encode(b"\n\n").decode()}, None),
         ({"file_name": "a.csv", "content_base64": "***"}, "invalid_base64"),
         ({"form": APP_FORM, "file_name": "a.csv", "content_base64": corrupt}, None),
+        ({"form": "学生姓名\x00\n"}, "validation_failed"),  # no NUL reaches the database
     ):
         answer = client.post(f"{API}/reviews", json=base | body)
         assert answer.status_code == 422, answer.text

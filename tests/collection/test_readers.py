@@ -122,3 +122,9 @@ def test_empty_workbook_has_no_header() -> None:
     with pytest.raises(readers.PlanError) as caught:
         readers.read_plan(buffer.getvalue(), "空.xlsx")
     assert caught.value.code == "plan_no_header"
+
+
+def test_control_characters_of_a_file_are_escaped() -> None:
+    plan = readers.read_csv("姓名\x00,手机号\x1b\n张三,13800000000\n".encode(), "a\x00.csv")
+    names = [f.name for f in plan.fields]
+    assert names == ["姓名\\x00", "手机号\\x1b"] and plan.source == "a\\x00.csv"

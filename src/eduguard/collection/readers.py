@@ -30,6 +30,7 @@ import openpyxl
 import xlrd
 from openpyxl.worksheet.worksheet import Worksheet
 
+from eduguard import exports
 from eduguard.discovery.connectors.layout import find_table
 from eduguard.discovery.ddl import parse_ddl
 from eduguard.errors import ValidationFailed
@@ -105,7 +106,18 @@ def _text(value: object) -> str | None:
     return text or None
 
 
+def _clean(text: str) -> str:
+    return exports.escape_controls(text, keep="")
+
+
 def _finish(plan: Plan) -> Plan:
+    # Control characters (NUL, ESC …) of a file are shown escaped, never stored as they are.
+    plan.source = _clean(plan.source)
+    for item in plan.fields:
+        item.name, item.group = _clean(item.name), _clean(item.group)
+        item.label = _clean(item.label) if item.label is not None else None
+        item.choices = [_clean(c) for c in item.choices]
+        item.samples = [_clean(v) if isinstance(v, str) else v for v in item.samples]
     if not plan.fields:
         raise _fail(
             "plan_no_header",

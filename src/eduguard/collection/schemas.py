@@ -7,9 +7,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from eduguard.validation import RequestModel
+from eduguard.validation import MultiLine, RequestModel, SingleLine
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), SingleLine
+]
+
+Free = Annotated[str, MultiLine]  # free text: tab and newlines, no other control character
+Line = Annotated[str, SingleLine]
 SystemType = Literal[
     "xueji", "jiaowu", "zizhu", "zhaosheng", "tijian", "jiaxiao_app", "learning_app"
 ]
@@ -23,7 +28,7 @@ class FieldChoice(RequestModel):
     name: Name
     group: Name | None = None
     optional: bool = False
-    justification: str = Field(default="", max_length=2000)
+    justification: Free = Field(default="", max_length=2000)
     acquisition: Literal["collect", "share"] = "collect"
 
 
@@ -32,17 +37,17 @@ class PlanDetails(RequestModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    purpose: str | None = Field(default=None, max_length=2000)
+    purpose: Free | None = Field(default=None, max_length=2000)
     expected_subjects: int | None = Field(default=None, ge=0, le=2_000_000_000)
     children: bool | None = None
     storage_location: Literal["domestic", "overseas"] | None = None
-    cross_border_ref: str | None = Field(default=None, max_length=200)
-    necessity_argument: str | None = Field(default=None, max_length=5000)
-    ethics_argument: str | None = Field(default=None, max_length=5000)
+    cross_border_ref: Line | None = Field(default=None, max_length=200)
+    necessity_argument: Free | None = Field(default=None, max_length=5000)
+    ethics_argument: Free | None = Field(default=None, max_length=5000)
     meeting_date: date | None = None
     meeting_attendees: list[Name] | None = Field(default=None, max_length=50)
-    retention: dict[Name, Annotated[str, StringConstraints(max_length=200)]] | None = Field(
-        default=None, max_length=200
+    retention: dict[Name, Annotated[str, StringConstraints(max_length=200), SingleLine]] | None = (
+        Field(default=None, max_length=200)
     )
     fields: list[FieldChoice] = Field(default_factory=list, max_length=500)
 
@@ -50,14 +55,14 @@ class PlanDetails(RequestModel):
 class PlanCreate(PlanDetails):
     system_id: int = Field(ge=1, le=2**31 - 1)
     system_type: SystemType
-    title: str | None = Field(default=None, max_length=200)
+    title: Line | None = Field(default=None, max_length=200)
 
 
 class DecisionCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["approve", "reject", "return"]
-    reason: str = Field(min_length=2, max_length=1000)
+    reason: Free = Field(min_length=2, max_length=1000)
 
 
 class FieldRead(BaseModel):

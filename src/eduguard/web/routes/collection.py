@@ -21,6 +21,8 @@ from eduguard.collection import flows, readers
 from eduguard.collection.schemas import (
     CheckedField,
     DecisionCreate,
+    Free,
+    Line,
     PlanCreate,
     PlanDetails,
     PlanRead,
@@ -47,9 +49,9 @@ MAX_FORM = 100_000
 class PlanSource(BaseModel):
     """A plan file in base64 (``file_name`` tells its kind) or a typed form, not both."""
 
-    file_name: str = Field(default="", max_length=200)
+    file_name: Line = Field(default="", max_length=200)
     content_base64: str | None = Field(default=None, max_length=MAX_BASE64)
-    form: str | None = Field(default=None, max_length=MAX_FORM)
+    form: Free | None = Field(default=None, max_length=MAX_FORM)
 
     @model_validator(mode="after")
     def _one_source(self) -> PlanSource:
@@ -93,7 +95,7 @@ class MinutesIn(RequestModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    file_name: str = Field(min_length=1, max_length=200)
+    file_name: Line = Field(min_length=1, max_length=200)
     content_base64: str = Field(min_length=1, max_length=MAX_MINUTES_BASE64)
 
 
