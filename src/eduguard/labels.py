@@ -195,6 +195,7 @@ OBJECT_TYPES: Names = {
     "retention_hold": ("保全（暂停销毁）", "retention hold"),
     "retention_run": ("数据处置任务", "disposition run"),
     "retention_write_credential": ("处置专用写入凭据", "disposition write credential"),
+    "collection_plan": ("数据收集审核", "collection review"),
 }
 
 _VERBS: Names = {
@@ -380,6 +381,9 @@ PERMISSIONS: Names = {
     "retention:hold": ("设置/解除保全", "Place and release holds"),
     "retention:approve": ("审批数据归档/销毁", "Approve dispositions"),
     "retention:archive": ("查阅归档数据（须说明理由，记入审计）", "Read archived rows (audited)"),
+    "collection:read": ("查看数据收集审核", "View collection reviews"),
+    "collection:request": ("申请数据收集审核（上传采集计划）", "Request collection reviews"),
+    "collection:approve": ("审批数据收集审核", "Decide collection reviews"),
 }
 
 # The consent ledger (eduguard.consent.models): codes → names.

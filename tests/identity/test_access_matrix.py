@@ -22,6 +22,7 @@ CLOCKS = {"clock:read", "clock:manage"}  # legal deadlines: kept by security, ow
 PROCESSING = {"processing:read", "processing:write", "processing:publish"}
 CONSENT = {"consent:read", "consent:write", "consent:check"}
 RETENTION = {"retention:read", "retention:write", "retention:hold"}
+COLLECTION = {"collection:read", "collection:approve"}
 EXPECTED: dict[Role, set[str]] = {
     Role.system_admin: ORGS_READ
     | CATALOG
@@ -35,7 +36,8 @@ EXPECTED: dict[Role, set[str]] = {
     | COMPLIANCE
     | CLOCKS
     | {"processing:read"}
-    | {"retention:read", "retention:hold", "retention:approve"},
+    | {"retention:read", "retention:hold", "retention:approve"}
+    | COLLECTION,
     Role.audit_admin: {"audit:read", "audit:export", "user:read", "user:credentials"}
     | {"retention:archive"},
     Role.data_owner: ORGS_READ
@@ -49,11 +51,14 @@ EXPECTED: dict[Role, set[str]] = {
     | {"publish:check"}
     | CONSENT
     | RETENTION
-    | {"retention:approve", "retention:archive"},
+    | {"retention:approve", "retention:archive"}
+    | COLLECTION
+    | {"collection:request"},
     Role.data_operator: ORGS_READ
     | CATALOG
     | {"catalog:scan", "compliance:read", "clock:read", "processing:read", "publish:check"}
-    | {"consent:check"},
+    | {"consent:check"}
+    | {"collection:read", "collection:request"},
     Role.data_user: {"unit:read", "system:read", "catalog:read"}
     | {"release:read", "release:request", "release:export"}
     | {"publish:check"},
@@ -66,12 +71,14 @@ EXPECTED: dict[Role, set[str]] = {
     | PROCESSING
     | {"publish:check"}
     | CONSENT
-    | RETENTION,
+    | RETENTION
+    | COLLECTION,
     Role.supervisor: ORGS_READ
     | CATALOG
     | {"catalog:export", "compliance:read", "compliance:export"}
     | {"release:read", "clock:read", "processing:read"}
-    | {"retention:read"},
+    | {"retention:read"}
+    | {"collection:read"},
 }
 # Routes that end the caller's own session would cut the walk short.
 SKIP = re.compile(r"logout")

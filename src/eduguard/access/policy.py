@@ -69,6 +69,9 @@ ACTIONS: dict[str, str] = {
     "retention:hold": "设置/解除保全",
     "retention:approve": "审批数据归档/销毁",
     "retention:archive": "查阅归档数据（须说明理由，记入审计）",
+    "collection:read": "查看数据收集审核",
+    "collection:request": "申请数据收集审核（上传采集计划）",
+    "collection:approve": "审批数据收集审核",
 }
 
 READ_ORGS = frozenset({"unit:read", "system:read", "agreement:read"})
@@ -83,6 +86,9 @@ PROCESSING_MANAGE = frozenset({"processing:read", "processing:write", "processin
 CONSENT_MANAGE = frozenset({"consent:read", "consent:write", "consent:check"})
 # Retention rules are kept by the data owners and PI officers; holds also by security (incidents).
 RETENTION_MANAGE = frozenset({"retention:read", "retention:write", "retention:hold"})
+# Collection reviews (notice item 4): requested by the operator or owner of a system, decided by
+# the owner, the 网络安全职能部门 (security administrator) and the PI protection officer.
+COLLECTION_REVIEW = frozenset({"collection:read", "collection:approve"})
 
 ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.system_admin: READ_ORGS
@@ -97,7 +103,8 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | COMPLIANCE_MANAGE
     | CLOCKS
     | {"processing:read"}
-    | {"retention:read", "retention:hold", "retention:approve"},
+    | {"retention:read", "retention:hold", "retention:approve"}
+    | COLLECTION_REVIEW,
     # user:read and user:credentials: to steward the security administrator (三员分立)
     Role.audit_admin: frozenset({"audit:read", "audit:export", "user:read", "user:credentials"})
     | {"retention:archive"},
@@ -112,12 +119,15 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | {"publish:check"}
     | CONSENT_MANAGE
     | RETENTION_MANAGE
-    | {"retention:approve", "retention:archive"},
+    | {"retention:approve", "retention:archive"}
+    | COLLECTION_REVIEW
+    | {"collection:request"},
     Role.data_operator: READ_ORGS
     | CATALOG_READ
     | {"catalog:scan", "compliance:read", "clock:read", "processing:read"}
     | {"publish:check"}
-    | {"consent:check"},
+    | {"consent:check"}
+    | {"collection:read", "collection:request"},
     # the staff who post notices: a 公示 is checked by whoever is about to post it
     Role.data_user: frozenset({"unit:read", "system:read", "catalog:read"})
     | {"release:read", "release:request", "release:export"}
@@ -131,12 +141,14 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | PROCESSING_MANAGE
     | {"publish:check"}
     | CONSENT_MANAGE
-    | RETENTION_MANAGE,
+    | RETENTION_MANAGE
+    | COLLECTION_REVIEW,
     Role.supervisor: READ_ORGS
     | CATALOG_READ
     | {"catalog:export", "compliance:read", "compliance:export"}
     | {"release:read", "clock:read", "processing:read"}
-    | {"retention:read"},
+    | {"retention:read"}
+    | {"collection:read"},
 }
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {role: labels.ROLES[role.value] for role in Role}

@@ -75,6 +75,7 @@ COMMANDS: tuple[LazyCommand, ...] = (
         "保存期限与保全 (retention rules and holds)",
         "retention_app",
     ),
+    LazyCommand("collection", "eduguard.cli.collection", "数据收集审核 (collection reviews)"),
 )
 
 

@@ -29,6 +29,7 @@ from eduguard.web.routes import (
     catalog,
     catalog_actions,
     clocks,
+    collection,
     compliance,
     consent,
     consent_public,
@@ -70,6 +71,7 @@ ROUTERS = (
     consent_public.router,
     retention.router,
     retention_runs.router,
+    collection.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

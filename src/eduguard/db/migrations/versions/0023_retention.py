@@ -2,7 +2,7 @@
 with their manifest of keyed row hashes, and the archive store
 
 Revision ID: 0023
-Revises: 0021 (re-chain to 0022 when collection lands)
+Revises: 0022
 Create Date: 2026-12-02 07:52:10.174382
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0023"
-down_revision: str | None = "0021"  # "0022" once collection (#19) is merged
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
