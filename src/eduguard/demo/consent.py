@@ -102,9 +102,7 @@ def _pupil(
     guardian = consent_flows.add_guardian(
         session,
         subject.id,
-        GuardianCreate(
-            external_id=f"{external_id}-G1", relation="mother", label=f"{label}的监护人"
-        ),
+        GuardianCreate(external_id=f"{external_id}-G1", relation="母亲", label=f"{label}的监护人"),
         scope="/",
     )
     return subject.id, guardian.id
