@@ -87,7 +87,25 @@ def _rows(
             digest = ledger.entry_hash(entry, prev)
             event_id += 1
             chain.append(
-                (event_id, subject_id, seq, action, given_by, guardian_id, at, prev, digest)
+                (
+                    event_id,
+                    subject_id,
+                    seq,
+                    template.purpose_id,
+                    action,
+                    template.rules_version_id,
+                    template.rules_sm3,
+                    template.terms,
+                    template.terms_hash,
+                    given_by,
+                    guardian_id,
+                    "paper_form",
+                    "paper",
+                    at,
+                    "bench",
+                    prev,
+                    digest,
+                )
             )
             prev = digest
             at += timedelta(minutes=rng.randrange(1, 60 * 24 * 18))
@@ -131,28 +149,6 @@ def _load(engine_url: str, template: ConsentEvent, unit_id: int, args: argparse.
                 template, first, unit_id, args.subjects, args.events, args.seed
             ):
                 if kind == "event":
-                    event_id, subject_id, seq, action, given_by, guardian_id, at, prev, digest = (
-                        values
-                    )
-                    values = (
-                        event_id,
-                        subject_id,
-                        seq,
-                        template.purpose_id,
-                        action,
-                        template.rules_version_id,
-                        template.rules_sm3,
-                        template.terms,
-                        template.terms_hash,
-                        given_by,
-                        guardian_id,
-                        "paper_form",
-                        "paper",
-                        at,
-                        "bench",
-                        prev,
-                        digest,
-                    )
                     copy[kind].write_row(values)
                 else:
                     copy[kind].write_row((*values, now))

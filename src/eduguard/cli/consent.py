@@ -83,9 +83,10 @@ def show(subject: Annotated[int, typer.Argument(help="同意主体编号", min=1
             "是" if state.needs_reconsent else "",
         )
     console.print(table)
+    from eduguard.catalog.export import zone_label
+
     zone = get_settings().timezone
-    zone_name = "北京时间" if zone == labels.DEFAULT_TIMEZONE else zone
-    ledger = SafeTable("序号", zone_name, "处理目的", "决定", "作出决定的人", "渠道")
+    ledger = SafeTable("序号", zone_label(zone), "处理目的", "决定", "作出决定的人", "渠道")
     ledger.columns[1].no_wrap = True  # a time is read whole
     for event in read.events:
         ledger.add_row(
