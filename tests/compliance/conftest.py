@@ -180,7 +180,7 @@ def purpose(
     """A purpose of the system's processing register using ``fields`` (column names of its
     catalog), activated when it has a basis, through the processing flows."""
     from eduguard.processing import flows as processing_flows
-    from eduguard.processing.models import LegalBasis
+    from eduguard.processing.models import LegalBasis, Necessity
     from eduguard.processing.schemas import PurposeCreate
 
     ids = [
@@ -198,6 +198,8 @@ def purpose(
             basis_detail="《中华人民共和国教育法》" if basis == "statutory" else "",
             retention_period="学生毕业后 3 年",
             sensitive_necessity=necessity,
+            # a consent-based purpose is optional: refusing it leaves the basic service (PIPL Art. 16)
+            necessity=Necessity.optional if basis == "consent" else Necessity.necessary,
             field_ids=ids,
         ),
         scope="/",

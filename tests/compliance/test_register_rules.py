@@ -4,12 +4,22 @@ evidence, a sensitive field's purpose states its necessity, children's data has 
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from eduguard.audit.service import Actor, bind_actor
+from eduguard.catalog import service as catalog_service
 from eduguard.compliance import flows
 from eduguard.compliance.models import Finding, FindingStatus
+from eduguard.compliance.schemas import FactsUpdate
+from eduguard.consent import flows as consent_flows
+from eduguard.consent.models import ConsentEvent
+from eduguard.consent.schemas import GuardianCreate, RecordIn, SubjectCreate
+from eduguard.processing.flows import publish, save_register, update_purpose
 from eduguard.processing.models import RulesVersion
+from eduguard.processing.schemas import PurposeUpdate, RegisterUpdate
 
 from .conftest import TODAY, World, add_catalog, publish_rules, purpose, students_table
 
@@ -148,3 +158,92 @@ def test_rules_published_on_the_platform_are_item_4s_evidence(
     tampered = _open(session, "N4-COLLECTION-RULES", system)
     assert tampered is not None and "SM3" in tampered.evidence
     assert _open(session, "N10-CHILDREN-RULES", system) is not None
+
+
+def _publish(session: Session, system: int) -> None:
+    """The register with a way to withdraw (a consent-based purpose needs one), published."""
+    update = RegisterUpdate(contact="学校办公室", rights_channel="到校办公室申请撤回")
+    save_register(session, system, update, scope="/")
+    publish(session, system, scope="/", by="tester")
+
+
+def test_the_consent_rules_read_the_consent_ledger(session: Session, world: World) -> None:
+    """Issue #18 part 9: for a field of a consent-based purpose the ledger is the evidence, not
+    a typed yes/no — nobody registered fails, a registered pupil without a decision fails, a
+    guardian's grant passes; a material change fails until re-consent (PIPL Art. 14 ¶2); a
+    changed ledger row fails. A field in no purpose still falls back on the typed fact."""
+    system = world.school_a_system
+    add_catalog(session, system, [students_table(minors=True, sensitive=True)])
+    purpose(session, system, ["xm", "sfzjh"], "statutory")
+    counselling = purpose(session, system, ["jkzk"], "consent", name="心理辅导", necessity="辅导")
+    _publish(session, system)
+    session.commit()
+    _evaluate(session)
+    for rule in ("N10-GUARDIAN-CONSENT", "N11-SEPARATE-CONSENT"):
+        failing = _open(session, rule, system)
+        assert failing is not None and "没有登记任何个人" in failing.evidence, rule
+        assert failing.field_names == "xs_jbxx.jkzk"
+        assert "个人信息保护法 第十四条第二款" in failing.clause_list
+
+    bind_actor(session, Actor(username="tester", reason="测试"))
+    pupil = consent_flows.register_subject(
+        session,
+        SubjectCreate(unit_id=world.school_a, external_id="P-1", birth_date=date(2018, 3, 1)),
+        scope="/",
+    )
+    mother = consent_flows.add_guardian(
+        session, pupil.id, GuardianCreate(external_id="G-1"), scope="/"
+    )
+    session.commit()
+    _evaluate(session)
+    undecided = _open(session, "N10-GUARDIAN-CONSENT", system)
+    assert undecided is not None and "均无监护人决定记录" in undecided.evidence
+
+    grant = {"purpose_id": counselling, "action": "grant", "verification": "paper_form"}
+    by_mother = RecordIn.model_validate({**grant, "given_by": "guardian", "guardian_id": mother.id})
+    consent_flows.record(session, pupil, by_mother, scope="/", by="tester")
+    session.commit()
+    _evaluate(session)
+    assert _open(session, "N10-GUARDIAN-CONSENT", system) is None
+    assert _open(session, "N11-SEPARATE-CONSENT", system) is None
+
+    datasets = catalog_service.list_datasets(session, system_id=system)
+    wider = [f.id for d in datasets for f in d.fields if f.name in ("jkzk", "xm")]
+    update_purpose(session, counselling, PurposeUpdate(field_ids=wider), scope="/")
+    session.commit()
+    _evaluate(session)
+    stale = _open(session, "N10-GUARDIAN-CONSENT", system)
+    assert stale is not None and "1 人此前的同意已失效" in stale.evidence
+    _publish(session, system)
+    consent_flows.record(session, pupil, by_mother, scope="/", by="tester")
+    session.commit()
+    _evaluate(session)
+    assert _open(session, "N10-GUARDIAN-CONSENT", system) is None
+
+    session.execute(
+        update(ConsentEvent)
+        .where(ConsentEvent.subject_id == pupil.id)
+        .values(recorded_by="someone")
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    _evaluate(session)
+    tampered = _open(session, "N11-SEPARATE-CONSENT", system)
+    assert tampered is not None and "SM3" in tampered.evidence
+
+
+def test_a_field_in_no_purpose_falls_back_on_the_typed_fact(session: Session, world: World) -> None:
+    system = world.school_a_system
+    add_catalog(session, system, [students_table(minors=True, sensitive=True)])
+    purpose(session, system, ["xm", "sfzjh"], "statutory")  # jkzk in no purpose
+    session.commit()
+    _evaluate(session)
+    orphan = _open(session, "N11-SEPARATE-CONSENT", system)
+    assert orphan is not None and "无同意台账可查" in orphan.evidence
+    assert orphan.field_names == "xs_jbxx.jkzk"
+    flows.save_facts(
+        session, system, FactsUpdate(separate_consent_recorded=True), scope="/", by="tester"
+    )
+    session.commit()
+    _evaluate(session)
+    assert _open(session, "N11-SEPARATE-CONSENT", system) is None

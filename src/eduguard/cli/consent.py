@@ -117,8 +117,8 @@ def receipts_command(subject: Annotated[int, typer.Argument(help="同意主体�
 @friendly_errors
 def coverage(purpose: Annotated[int, typer.Argument(help="处理目的编号", min=1)]) -> None:
     """某处理目的覆盖了多少主体：现在有合法依据的人数与比例、需重新同意的人数（JSON）。"""
-    from eduguard.consent import flows
+    from eduguard.consent import coverage as counted
 
     with db_session() as session:
-        found = flows.coverage(session, purpose)
+        found = counted.coverage(session, purpose)
     typer.echo(json.dumps(found.model_dump(mode="json"), ensure_ascii=False, indent=2))

@@ -105,6 +105,24 @@ class PurposeSnap:
     basis_clause: str
     sensitive_necessity: str  # PIPL Art. 30; "" when not stated
     fields: tuple[str, ...]  # "dataset.field"
+    ledger: LedgerSnap | None = None  # consent-based purposes: what the consent ledger says
+
+
+@dataclass(frozen=True)
+class LedgerSnap:
+    """A consent-based purpose's ledger, counted as the gate answers (consent domain)."""
+
+    subjects: int  # registered under the system's unit tree
+    valid: int
+    needs_reconsent: int  # granted to terms a material change has replaced (PIPL Art. 14 ¶2)
+    refused: int
+    withdrawn: int
+    undecided: int
+    tampered: int  # deciding rows that no longer hash to their stored hash
+
+    @property
+    def decided(self) -> int:
+        return self.valid + self.needs_reconsent + self.refused + self.withdrawn
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from eduguard.compliance.checks import (
     CheckSpec,
     Context,
     Outcome,
+    PurposeSnap,
     SystemSnap,
     _present,
     list_names,
@@ -158,7 +159,85 @@ def children_rules_published(s: Any, p: Mapping[str, Any], ctx: Context) -> Outc
     )
 
 
+def _ledger_problem(purpose: PurposeSnap, who: str) -> str | None:
+    """Why a consent-based purpose's ledger is not evidence of consent, or None."""
+    ledger = purpose.ledger
+    name = f"处理目的“{purpose.name}”以个人同意为合法性基础"
+    if ledger is None:
+        return f"{name}，但尚未生效，同意台账无从作为依据"
+    if ledger.tampered:
+        return (
+            f"“{purpose.name}”的同意台账有 {ledger.tampered} 条记录与其 SM3 摘要不一致（被改动），"
+            "不能作为同意的证据"
+        )
+    if ledger.subjects == 0:
+        return f"{name}，但同意台账中没有登记任何个人，也没有任何{who}同意记录"
+    if ledger.decided == 0:
+        return f"{name}，同意台账登记的 {ledger.subjects:,} 人均无{who}决定记录"
+    if ledger.needs_reconsent:
+        return (
+            f"“{purpose.name}”发生实质变更后，{ledger.needs_reconsent:,} 人此前的同意已失效、尚未重新"
+            "取得（个人信息保护法 第十四条第二款；平台已停止对其处理）"
+        )
+    return None
+
+
+def _consent_on_ledger(
+    system: SystemSnap, labels: list[str], facts: tuple[str, ...], ctx: Context, who: str
+) -> Outcome | None:
+    """Issue #18 part 9: for fields used by a consent-based purpose the consent ledger is the
+    evidence (someone decided, no stale consent after a material change, rows intact — the gate
+    refuses anyone without a valid consent, so refusals and undecided people are not failures);
+    only fields in no active purpose fall back to the fact typed in by hand."""
+    needing = needing_consent(system, labels)
+    if not needing:
+        return None
+    wanted = set(needing)
+    problems: list[str] = []
+    fields: set[str] = set()
+    for purpose in system.purposes:
+        used = wanted.intersection(purpose.fields)
+        if purpose.basis != CONSENT or not used:
+            continue
+        problem = _ledger_problem(purpose, who)
+        if problem is not None:
+            problems.append(problem)
+            fields |= used
+    listed = bases_by_field(system)
+    orphans = [label for label in needing if label not in listed]
+    if orphans:
+        outcome = _present(system.facts, facts, FACTS, ctx.today)
+        if outcome is not None:
+            problems.append(
+                f"{list_names(orphans)} 未列入任何已启用的处理目的（无同意台账可查），"
+                f"{outcome.evidence}"
+            )
+            fields.update(orphans)
+    if not problems:
+        return None
+    return Outcome("；".join(problems), fields=sorted(fields)[:20])
+
+
+def guardian_consent_on_ledger(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    """PIPL Art. 31 ¶1, notice item 10: children's fields processed on consent."""
+    system: SystemSnap = s
+    return _consent_on_ledger(system, system.children_fields, p["facts"], ctx, "监护人")
+
+
+def separate_consent_on_ledger(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    """PIPL Art. 29, notice item 11: sensitive fields processed on consent. The consent page
+    asks purpose by purpose, nothing pre-ticked, so a purpose's grant is a separate consent."""
+    system: SystemSnap = s
+    return _consent_on_ledger(system, system.sensitive_fields, p["facts"], ctx, "本人或监护人")
+
+
 REGISTER_CHECKS: dict[str, CheckSpec] = {
+    "guardian_consent_on_ledger": CheckSpec(
+        "system", {"facts": "facts"}, guardian_consent_on_ledger
+    ),
+    "separate_consent_on_ledger": CheckSpec(
+        "system", {"facts": "facts"}, separate_consent_on_ledger
+    ),
     "purposes_cover_pi": CheckSpec("system", {}, purposes_cover_pi),
     "sensitive_necessity_stated": CheckSpec("system", {}, sensitive_necessity_stated),
     "collection_rules_published": CheckSpec(

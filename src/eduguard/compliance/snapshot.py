@@ -22,11 +22,13 @@ from eduguard.compliance.checks import (
     UNIT_FACTS,
     AgreementSnap,
     DatasetSnap,
+    LedgerSnap,
     PurposeSnap,
     RulesSnap,
     SystemSnap,
     UnitSnap,
 )
+from eduguard.consent import coverage as consent_coverage
 from eduguard.identity.models import User, UserRole
 from eduguard.orgs.models import Agreement, InformationSystem, Unit
 from eduguard.processing import flows as processing_flows
@@ -83,13 +85,39 @@ def _admin_holders(session: Session) -> tuple[dict[int | None, dict[str, set[str
     return holders, {name for name, count in per_user.items() if count > 1}
 
 
+def _ledger(found: consent_coverage.LedgerSummary | None) -> LedgerSnap | None:
+    if found is None:
+        return None
+    return LedgerSnap(
+        found.subjects,
+        found.valid,
+        found.needs_reconsent,
+        found.refused,
+        found.withdrawn,
+        found.undecided,
+        found.tampered,
+    )
+
+
 def _register(session: Session, snaps: dict[int, SystemSnap]) -> None:
     """The processing register's purposes and published rules of each system (issue #16,
-    logic 9: the legal basis is read from the register, not typed in as yes/no)."""
-    for system_id, found in processing_flows.register_facts(session, list(snaps)).items():
+    logic 9: the legal basis is read from the register, not typed in as yes/no), and for its
+    consent-based purposes what the consent ledger says (issue #18, part 9)."""
+    register = processing_flows.register_facts(session, list(snaps))
+    ledgers = consent_coverage.ledger_summary(
+        session, [p.id for found in register.values() for p in found.active]
+    )
+    for system_id, found in register.items():
         system = snaps[system_id]
         system.purposes = [
-            PurposeSnap(p.name, p.legal_basis, p.basis_clause, p.sensitive_necessity, p.fields)
+            PurposeSnap(
+                p.name,
+                p.legal_basis,
+                p.basis_clause,
+                p.sensitive_necessity,
+                p.fields,
+                _ledger(ledgers.get(p.id)),
+            )
             for p in found.active
         ]
         system.draft_purposes = list(found.drafts)

@@ -2,8 +2,8 @@
 terms, the published rules versions), orgs (units, scope) and the audit log. The only module of
 ``consent`` that imports other domains.
 
-The gate :func:`can_process` answers allow/deny with the reason; :func:`coverage` is what the
-compliance rules (notice items 8, 10, 11) can read instead of facts typed in by hand.
+The gate :func:`can_process` answers allow/deny with the reason; ``consent.coverage`` counts its
+answers per purpose for the compliance rules (notice items 10, 11) and the dashboard.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from eduguard.consent.models import (
     Verification,
 )
 from eduguard.consent.schemas import (
-    CoverageRead,
     EventRead,
     GateRead,
     GuardianCreate,
@@ -115,7 +114,7 @@ def add_guardian(
 # ---------------------------------------------------------------- what a decision is about
 
 
-def _purpose(session: Session, purpose_id: int, scope: str) -> ProcessingPurpose:
+def purpose_in_scope(session: Session, purpose_id: int, scope: str) -> ProcessingPurpose:
     systems = None
     if scope != ALL:
         systems = (
@@ -217,7 +216,7 @@ def record(
     """Append a grant, refusal or withdrawal (checked: consent is the purpose's basis, the rules
     are published, the right person decides, a withdrawal withdraws something). Audited."""
     at = now or utcnow()
-    purpose = _purpose(session, data.purpose_id, scope)
+    purpose = purpose_in_scope(session, data.purpose_id, scope)
     _check_subject_purpose(session, subject, purpose)
     if purpose.legal_basis != LegalBasis.consent:
         entry = processing_service.basis_entry(purpose.legal_basis or LegalBasis.other_law)
@@ -355,7 +354,7 @@ def can_process(
     """May ``subject``'s information be processed for the purpose at ``at``? Allow/deny with
     the reason: the legal basis when it is not consent; otherwise who consented, to which rules
     version, and whether the purpose changed materially since."""
-    purpose = _purpose(session, purpose_id, scope)
+    purpose = purpose_in_scope(session, purpose_id, scope)
     if purpose.status != PurposeStatus.active or (
         purpose.activated_at is not None and purpose.activated_at > at
     ):
@@ -541,32 +540,3 @@ def list_subjects(
     if unit_id is not None:
         query = query.where(ConsentSubject.unit_id == unit_id)
     return session.scalars(query.order_by(ConsentSubject.id).limit(limit)).all()
-
-
-def coverage(session: Session, purpose_id: int, *, scope: str = ALL) -> CoverageRead:
-    """For compliance (items 8, 10, 11): of the subjects of the purpose's units, how many the
-    gate allows now, and how many hold a consent that a material change made stale."""
-    purpose = _purpose(session, purpose_id, scope)
-    system = session.get(InformationSystem, purpose.system_id)
-    assert system is not None
-    subjects = session.scalars(
-        select(ConsentSubject)
-        .join(Unit, ConsentSubject.unit_id == Unit.id)
-        .where(Unit.path.startswith(system.unit.path, autoescape=True))
-    ).all()
-    now = utcnow()
-    valid = stale = 0
-    for subject in subjects:
-        answer = can_process(session, subject, purpose.id, now, scope=ALL)
-        valid += answer.allowed
-        stale += answer.code == "material_change"
-    total = len(subjects)
-    return CoverageRead(
-        purpose_id=purpose.id,
-        purpose=purpose.name,
-        legal_basis=purpose.legal_basis.value if purpose.legal_basis else None,
-        subjects=total,
-        valid=valid,
-        needs_reconsent=stale,
-        share=round(valid / total, 4) if total else 0.0,
-    )

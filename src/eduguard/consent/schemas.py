@@ -135,4 +135,8 @@ class CoverageRead(BaseModel):
     subjects: int
     valid: int
     needs_reconsent: int
+    refused: int = 0
+    withdrawn: int = 0
+    undecided: int = 0
+    tampered: int = 0  # deciding ledger rows that no longer hash to their stored hash
     share: float

@@ -188,9 +188,11 @@ def guardians(session: Session, subject_id: int) -> Sequence[ConsentGuardian]:
 
 def is_child(subject: ConsentSubject, at: datetime) -> bool:
     """Under 14 at ``at`` (China time is the school's; the date of ``at`` in UTC+8)."""
-    if subject.fourteen_on is None:
-        return False
-    return _china_date(at) < subject.fourteen_on
+    return under_fourteen(subject.fourteen_on, at)
+
+
+def under_fourteen(fourteen_on: date | None, at: datetime) -> bool:
+    return fourteen_on is not None and _china_date(at) < fourteen_on
 
 
 def _china_date(at: datetime) -> date:
@@ -231,8 +233,13 @@ def _lock(session: Session, subject: ConsentSubject) -> None:
 
 
 def _entry(subject: ConsentSubject, row: ConsentEvent) -> ledger.Entry:
+    return _entry_of(subject.reference, row)
+
+
+def _entry_of(reference: str, row: Any) -> ledger.Entry:
+    """The hashed values of a ledger row: an ORM row or a row of ``consent_events`` columns."""
     return ledger.Entry(
-        reference=subject.reference,
+        reference=reference,
         seq=row.seq,
         purpose_id=row.purpose_id,
         action=Action(row.action).value,
@@ -325,7 +332,14 @@ def check_intact(session: Session, subject: ConsentSubject) -> None:
 
 def row_intact(subject: ConsentSubject, row: ConsentEvent) -> bool:
     """One row still hashes to its stored hash (the gate checks the rows it relies on)."""
-    return hmac.compare_digest(ledger.entry_hash(_entry(subject, row), row.prev_hash), row.hash)
+    return entry_intact(subject.reference, row)
+
+
+def entry_intact(reference: str, row: Any) -> bool:
+    """As :func:`row_intact`, for a row of ``consent_events`` columns read without the ORM."""
+    return hmac.compare_digest(
+        ledger.entry_hash(_entry_of(reference, row), row.prev_hash), row.hash
+    )
 
 
 def _refuse_change(_mapper: Mapper[Any], _connection: Any, target: ConsentEvent) -> None:

@@ -538,6 +538,7 @@ class PurposeFacts:
     basis_clause: str  # 个人信息保护法 第十三条第一款第（N）项
     sensitive_necessity: str  # PIPL Art. 30; "" when not stated
     fields: tuple[str, ...]
+    id: int = 0
 
 
 @dataclass(frozen=True)
@@ -586,6 +587,7 @@ def register_facts(session: Session, system_ids: Sequence[int]) -> dict[int, Reg
                 fields=tuple(
                     labels[link.field_id] for link in purpose.fields if link.field_id in labels
                 ),
+                id=purpose.id,
             )
         )
     for system_id in system_ids:

@@ -96,4 +96,16 @@ EN_CONSENT: dict[str, str] = {
         "The link is shown only now: e-mail it or print it as a QR slip. It can be submitted "
         "once and expires."
     ),
+    "以同意为依据的处理目的：同意台账": "Purposes based on consent: the consent ledger",
+    "按平台的同意闸口逐人判断：未同意、已拒绝或已撤回的人，不得为该目的处理其个人信息；实质变更后须重新取得同意（个人信息保护法 第十四条第二款）。": (
+        "Counted as the platform's consent gate answers, person by person: people who have not "
+        "consented, or who refused or withdrew, may not be processed for the purpose; after a "
+        "material change consent must be obtained again (PIPL Art. 14 ¶2)."
+    ),
+    "登记人数": "Registered",
+    "有效同意": "Valid consent",
+    "拒绝/撤回": "Refused/withdrawn",
+    "未决定": "Undecided",
+    "覆盖率": "Coverage",
+    "台账记录被改动": "ledger rows changed",
 }

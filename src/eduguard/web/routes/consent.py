@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from starlette.datastructures import FormData
 
 from eduguard.access.policy import Principal, decide
-from eduguard.consent import collect, flows, links, receipts
+from eduguard.consent import collect, coverage, flows, links, receipts
 from eduguard.consent.models import ConsentSubject
 from eduguard.consent.schemas import (
     CoverageRead,
@@ -136,7 +136,7 @@ def subject_receipts(subject_id: Id, caller: Reader, session: DbSession) -> JSON
 @router.get("/api/v1/consent/purposes/{purpose_id}/coverage", tags=["consent"])
 def purpose_coverage(purpose_id: Id, caller: Reader, session: DbSession) -> CoverageRead:
     """Of the subjects of the purpose's units: how many have a valid basis now."""
-    return flows.coverage(session, purpose_id, scope=caller.unit_path)
+    return coverage.coverage(session, purpose_id, scope=caller.unit_path)
 
 
 class LinkIn(BaseModel):

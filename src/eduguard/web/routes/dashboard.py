@@ -17,6 +17,7 @@ from eduguard.access.policy import Principal, decide
 from eduguard.catalog import dashboard, overlap
 from eduguard.compliance import flows as compliance_flows
 from eduguard.compliance.rules import SEVERITIES
+from eduguard.consent import coverage as consent_coverage
 from eduguard.discovery.detectors import DETECTORS
 from eduguard.web.deps import DbSession, permission
 from eduguard.web.params import OptionalId
@@ -43,6 +44,11 @@ KPIS = (
 
 
 SCORE_SORT = "score"
+
+
+def _sees_consent(caller: Principal) -> bool:
+    """The consent table (counts per purpose, no person) for callers who may read consent."""
+    return decide(caller, "consent:read", caller.scope).allowed
 
 
 def _sees_compliance(caller: Principal) -> bool:
@@ -186,6 +192,9 @@ def dashboard_page(
     if own is not None:
         data["compliance"], charts = _compliance_charts(own)
         data["charts"] = [*data["charts"], *charts]
+    consent = (
+        consent_coverage.coverage_overview(session, scope.path) if _sees_consent(caller) else None
+    )
     sorts = dict(dashboard.SORTS)
     if compliance:
         sorts[SCORE_SORT] = "合规得分（低者在前）"
@@ -199,6 +208,7 @@ def dashboard_page(
         sort=sort,
         sorts=sorts,
         compliance=compliance,
+        consent=consent,
         rank_columns=[(key, label) for key, label, _ in dashboard.RANK_COLUMNS],
         parent_id=(
             scope.unit.parent_id
