@@ -363,6 +363,10 @@ SHOTS = os.environ.get("EDUGUARD_SCREENSHOTS")  # a folder: save a screenshot of
 
 
 @pytest.mark.browser
+# Layout does not depend on the database, and every page and link of every role is fetched on
+# both databases by test_every_page_of_every_role_is_chinese_and_reachable: the browser walk
+# (the suite's slowest test, ~3 min a database) runs on SQLite only.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_no_horizontal_overflow_on_the_main_pages(
     demo_client: tuple[TestClient, dict[Role, str]],
     accounts: object,
