@@ -83,10 +83,10 @@ class World:
             )
             return subject.id
 
-    def guardian(self, subject_id: int, external_id: str) -> int:
+    def guardian(self, subject_id: int, external_id: str, **kw: Any) -> int:
         with self.session() as session:
             return flows.add_guardian(
-                session, subject_id, GuardianCreate(external_id=external_id), scope="/"
+                session, subject_id, GuardianCreate(external_id=external_id, **kw), scope="/"
             ).id
 
     def record(self, subject_id: int, purpose: int, action: str, at: datetime, **kw: Any) -> int:

@@ -481,6 +481,22 @@ def consent_purposes(session: Session, subject: ConsentSubject) -> list[Processi
     return list(session.scalars(query))
 
 
+def system_names(session: Session, purposes: Sequence[ProcessingPurpose]) -> dict[int, str]:
+    """The systems of ``purposes`` by name, for the console's link form and slip."""
+    ids = sorted({p.system_id for p in purposes})
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(InformationSystem.id, InformationSystem.name).where(InformationSystem.id.in_(ids))
+    ).all()
+    return {int(system_id): str(name) for system_id, name in sorted(rows)}
+
+
+def unit_name(session: Session, subject: ConsentSubject) -> str:
+    unit = session.get(Unit, subject.unit_id)
+    return unit.name if unit is not None else ""
+
+
 def subject_read(
     session: Session, subject: ConsentSubject, *, at: datetime | None = None
 ) -> SubjectRead:

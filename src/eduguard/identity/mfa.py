@@ -1,4 +1,5 @@
-"""TOTP multi-factor authentication (RFC 6238 via pyotp), with an enrolment QR code (segno).
+"""TOTP multi-factor authentication (RFC 6238 via pyotp); the enrolment QR code is drawn by
+``eduguard.web.render.qr_svg``.
 
 The shared secret is a sealed column (SM4-GCM with a data key under the master key, which is kept
 outside the database; see eduguard.db.sealed); a code is accepted once only (the last used time
@@ -7,11 +8,9 @@ step is remembered).
 
 from __future__ import annotations
 
-import io
 import time
 
 import pyotp
-import segno
 
 from eduguard.db.base import utcnow
 from eduguard.errors import ValidationFailed
@@ -56,12 +55,6 @@ def provisioning_uri(user: User) -> str:
         raise ValidationFailed("mfa_not_started", "尚未开始绑定动态验证码")
     secret = user.totp_secret
     return str(pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER))
-
-
-def qr_svg(uri: str) -> str:
-    buffer = io.BytesIO()
-    segno.make(uri, error="m").save(buffer, kind="svg", scale=4, xmldecl=False, svgns=True)
-    return buffer.getvalue().decode()
 
 
 def _accept(user: User, code: str, now: float | None = None) -> None:

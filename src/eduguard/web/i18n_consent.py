@@ -108,4 +108,18 @@ EN_CONSENT: dict[str, str] = {
     "未决定": "Undecided",
     "覆盖率": "Coverage",
     "台账记录被改动": "ledger rows changed",
+    "个人信息处理同意确认单": "Consent slip for the processing of personal information",
+    "致": "To",
+    "以下处理目的须经您同意；不同意其中任何一项，不影响其他服务：": (
+        "These purposes need your consent; refusing any of them does not affect other services:"
+    ),
+    "请用手机扫描二维码，阅读收集使用规则后逐项选择。链接只能提交一次。": (
+        "Scan the QR code with a phone, read the collection rules, then choose purpose by "
+        "purpose. The link can be submitted once."
+    ),
+    "用浏览器的“打印”只打印上面的确认单（其余内容不打印）。": (
+        "The browser's Print prints only the slip above (nothing else on the page)."
+    ),
+    "学生": "Student",
+    "本人": "The person",
 }

@@ -14,9 +14,11 @@ the data, people read names:
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
 from typing import Any
 
+import segno
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, pass_context
@@ -34,6 +36,13 @@ from eduguard.web.flash import FLASH_COOKIE, read_flash
 from eduguard.web.i18n import translator
 
 INSTALLED = "eduguard_labels"
+
+
+def qr_svg(text: str) -> str:
+    """An inline SVG QR code (segno, error correction M): for a page to show, no script."""
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="svg", scale=4, xmldecl=False, svgns=True)
+    return buffer.getvalue().decode()
 
 
 @pass_context

@@ -28,7 +28,7 @@ from eduguard.web.deps import (
 )
 from eduguard.web.flash import see_other
 from eduguard.web.params import Id
-from eduguard.web.render import page
+from eduguard.web.render import page, qr_svg
 
 router = APIRouter()
 Caller = Annotated[Principal, permission(AUTHENTICATED)]
@@ -237,7 +237,7 @@ def mfa_enrol_page(request: Request, caller: Pending, session: DbSession) -> Res
     uri = mfa.begin_enrolment(user)
     session.flush()
     return page(
-        request, "mfa_enrol.html", qr_svg=mfa.qr_svg(uri), key=mfa.manual_key(user), account=user
+        request, "mfa_enrol.html", qr_svg=qr_svg(uri), key=mfa.manual_key(user), account=user
     )
 
 
@@ -276,7 +276,7 @@ def mfa_enrol_confirm(
             request,
             "mfa_enrol.html",
             status_code=exc.status_code,
-            qr_svg=mfa.qr_svg(uri),
+            qr_svg=qr_svg(uri),
             key=mfa.manual_key(user),
             account=user,
             errors=[exc.message(language(request))],

@@ -35,7 +35,7 @@ from eduguard.validation import MAX_ID, validation_details
 from eduguard.web.deps import DbSession, language, permission
 from eduguard.web.flash import see_other
 from eduguard.web.params import Id
-from eduguard.web.render import page
+from eduguard.web.render import page, qr_svg
 
 router = APIRouter()
 
@@ -151,6 +151,8 @@ class LinkRead(BaseModel):
     id: int
     url: str
     expires_at: datetime
+    system_id: int
+    guardian_id: int | None = None
 
 
 def _make_link(
@@ -167,7 +169,13 @@ def _make_link(
         key=collect.key_for(session, secret),
         days=body.days,
     )
-    return LinkRead(id=link.id, url=f"/consent/l/{token}", expires_at=link.expires_at)
+    return LinkRead(
+        id=link.id,
+        url=f"/consent/l/{token}",
+        expires_at=link.expires_at,
+        system_id=link.system_id,
+        guardian_id=link.guardian_id,
+    )
 
 
 @router.post("/api/v1/consent/subjects/{subject_id}/links", tags=["consent"], status_code=201)
@@ -277,13 +285,30 @@ def _subject_page(
     subject = flows.get_subject(session, subject_id, scope=caller.unit_path)
     read = flows.subject_read(session, subject)
     purposes = flows.consent_purposes(session, subject)
+    systems = flows.system_names(session, purposes)
+    made: LinkRead | None = context.pop("new_link", None)
+    slip = None
+    if made is not None:  # the one time the link exists: shown, and as a QR slip to print
+        base = request.app.state.settings.console_url or str(request.base_url)
+        address = base.rstrip("/") + made.url
+        guardian = next((g for g in read.guardians if g.id == made.guardian_id), None)
+        slip = {
+            "link": made,
+            "address": address,
+            "qr": qr_svg(address),
+            "school": flows.unit_name(session, subject),
+            "system": systems.get(made.system_id, ""),
+            "purposes": [p.name for p in purposes if p.system_id == made.system_id],
+            "guardian": guardian,
+        }
     return page(
         request,
         "consent_subject.html",
         status_code=422 if context.get("errors") else 200,
         subject=read,
         purposes=purposes,
-        systems=sorted({p.system_id for p in purposes}),
+        systems=systems,
+        slip=slip,
         may_write=decide(caller, "consent:write").allowed,
         crumbs=[("/consent", "同意记录"), (None, f"主体 {read.id}")],
         **context,
