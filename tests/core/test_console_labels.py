@@ -358,7 +358,9 @@ def test_every_code_has_both_names() -> None:
 # ---------------------------------------------------------------- layout in Chromium
 
 WIDTHS = (1366, 390)
-DETAIL = re.compile(r"^/(catalog/systems|catalog/fields|compliance/systems|releases|audit)/\d+")
+DETAIL = re.compile(
+    r"^/(catalog/systems|catalog/fields|compliance/systems|releases|audit|collection)/\d+"
+)
 SHOTS = os.environ.get("EDUGUARD_SCREENSHOTS")  # a folder: save a screenshot of every page
 
 

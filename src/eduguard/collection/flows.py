@@ -1,14 +1,14 @@
 """Collection reviews across domains: discovery (classify and grade the planned fields), the
 catalog (what the unit and the units above it already hold: 一数一源), the processing register
 (consent purposes, children's rules), compliance facts (item 9 duties, cross-border
-assessment), orgs (system, units), reviews (the approval) and the audit log. The only module of
-``collection`` that imports other domains.
+assessment), orgs (system, units), reviews (the approval) and the audit log. With ``drift``
+(the catalog fields no approval covers), the only modules of ``collection`` that import other
+domains.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import tempfile
 from collections import defaultdict
@@ -21,7 +21,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from eduguard import exports, labels
+from eduguard import labels
 from eduguard.audit import capture as audit_capture
 from eduguard.audit import service as audit_service
 from eduguard.catalog.models import Dataset, Field
@@ -44,7 +44,13 @@ from eduguard.collection.service import Classified
 from eduguard.compliance import service as compliance_service
 from eduguard.discovery import scan_table
 from eduguard.discovery.sources import DEFAULT_BATCH_ROWS
-from eduguard.errors import Conflict, PayloadTooLarge, PermissionDenied, ValidationFailed
+from eduguard.errors import (
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    ValidationFailed,
+)
 from eduguard.identity import service as identity_service
 from eduguard.orgs import service as orgs_service
 from eduguard.orgs.models import InformationSystem, Unit
@@ -522,71 +528,26 @@ def check(session: Session, plan: Plan, system_id: int, scope: str = "/") -> lis
     return out
 
 
-def summary_json(read_model: PlanRead) -> str:
-    return json.dumps(read_model.model_dump(mode="json"), ensure_ascii=False, indent=2)
-
-
 def systems(session: Session, person: Person) -> list[tuple[int, str]]:
     """The systems the requester may ask a collection review for (id, “unit · system”)."""
     found = orgs_service.list_systems(session, scope=person.unit_path, limit=1000)
     return [(s.id, f"{s.unit.name} · {s.name}") for s in found]
 
 
-def summary_xlsx(read_model: PlanRead) -> bytes:
-    """The Excel summary of one review: its fields as classified, the pre-checks with their
-    clauses, and the approval steps (one sheet each)."""
-    import io
+def minutes_file(
+    session: Session, plan_id: int, person: Person, *, uploads_dir: Path
+) -> tuple[str, Path]:
+    """The minutes of the collective decision attached to a plan the person may see: its
+    name as uploaded and where it is stored."""
+    plan, _review = _get(session, plan_id, person)
+    if not plan.minutes_path or not plan.minutes_name:
+        raise NotFound("minutes_missing", "该审核尚未上传会议纪要", "no minutes attached")
+    path = (uploads_dir / plan.minutes_path).resolve()
+    if not path.is_relative_to(uploads_dir.resolve()) or not path.is_file():
+        raise NotFound("minutes_missing", "会议纪要文件不存在", "minutes file missing")
+    return plan.minutes_name, path
 
-    workbook = exports.write_only_workbook()
-    fields = workbook.create_sheet("采集字段")
-    exports.write_table(
-        fields,
-        [
-            "字段组",
-            "字段",
-            "说明",
-            "个人信息类型",
-            "定级",
-            "敏感",
-            "可选",
-            "获取方式",
-            "理由",
-            "依据",
-        ],
-        (
-            [
-                f.group,
-                f.name,
-                f.label or "",
-                "、".join(f.pi_type_labels),
-                f.level_label,
-                "是" if f.sensitive else "",
-                "是" if f.optional else "",
-                "共享/核验" if f.acquisition == "share" else "直接收集",
-                f.justification,
-                "；".join(f.evidence),
-            ]
-            for f in read_model.fields
-        ),
-    )
-    found = workbook.create_sheet("预检")
-    exports.write_table(
-        found,
-        ["预检", "结论", "说明", "明细", "依据"],
-        (
-            [c.label, c.status_label, c.summary, "\n".join(c.items), f"{c.cite} {c.clause}"]
-            for c in read_model.checks
-        ),
-    )
-    steps = workbook.create_sheet("审批")
-    exports.write_table(
-        steps,
-        ["步骤", "单位", "状态", "决定人", "理由"],
-        (
-            [s.label, s.unit, s.status_label, s.decided_by or "", s.reason or ""]
-            for s in read_model.steps
-        ),
-    )
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+
+def is_requester(session: Session, plan_id: int, person: Person) -> bool:
+    _plan, review = _get(session, plan_id, person)
+    return person.user_id is not None and review.requester_id == person.user_id

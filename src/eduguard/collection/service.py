@@ -9,13 +9,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from eduguard.collection.models import Acquisition, ApprovedField, CollectionPlan, PlanField
 from eduguard.collection.readers import PlannedField
 from eduguard.collection.schemas import PlanCreate, PlanDetails
 from eduguard.errors import NotFound, ValidationFailed
+from eduguard.labels import label
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,18 @@ def approved_fields(session: Session, system_id: int) -> Sequence[ApprovedField]
     ).all()
 
 
+def approved_counts(session: Session, system_ids: Sequence[int]) -> dict[int, int]:
+    """System → how many fields its approved collection reviews allow."""
+    if not system_ids:
+        return {}
+    rows = session.execute(
+        select(ApprovedField.system_id, func.count())
+        .where(ApprovedField.system_id.in_(sorted(set(system_ids))))
+        .group_by(ApprovedField.system_id)
+    ).all()
+    return {int(system): int(count) for system, count in rows}
+
+
 _SEPARATORS = re.compile(r"[\s_\-./·（）()]+")
 
 
@@ -198,20 +211,27 @@ def normalised(name: str) -> str:
     return _SEPARATORS.sub("", name).lower()
 
 
-def unapproved(approved: Sequence[ApprovedField], item: Classified) -> str | None:
-    """Why a personal planned field is not covered by an approval (None: it is)."""
-    names = {normalised(item.planned.name)}
-    if item.planned.label:
-        names.add(normalised(item.planned.label))
+def uncovered_reason(
+    approved: Sequence[ApprovedField], names: Sequence[str | None], types: Sequence[str]
+) -> str | None:
+    """Why a personal field (known by ``names``: its name, its label or comment) of ``types``
+    is not covered by the approvals (None: it is). Shared by the CI check of a plan and the
+    drift of a system's catalog."""
+    wanted = {normalised(n) for n in names if n}
     matches = [
         a
         for a in approved
-        if normalised(a.name) in names or (a.label and normalised(a.label) in names)
+        if normalised(a.name) in wanted or (a.label and normalised(a.label) in wanted)
     ]
     if not matches:
         return "未经采集审核批准"
     allowed = {code for a in matches for code in a.pi_types.split(",") if code}
-    extra = [code for code in item.pi_types if code not in allowed]
+    extra = [code for code in types if code not in allowed]
     if extra:
-        return "批准的同名字段不含以下类型：" + "、".join(extra)
+        return "批准的同名字段不含以下类型：" + "、".join(label("pi_type", c) for c in extra)
     return None
+
+
+def unapproved(approved: Sequence[ApprovedField], item: Classified) -> str | None:
+    """Why a personal planned field is not covered by an approval (None: it is)."""
+    return uncovered_reason(approved, [item.planned.name, item.planned.label], item.pi_types)

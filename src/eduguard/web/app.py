@@ -30,6 +30,7 @@ from eduguard.web.routes import (
     catalog_actions,
     clocks,
     collection,
+    collection_pages,
     compliance,
     consent,
     consent_public,
@@ -72,6 +73,7 @@ ROUTERS = (
     retention.router,
     retention_runs.router,
     collection.router,
+    collection_pages.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -84,6 +86,16 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
+
+
+TOO_LARGE_PAGE = (
+    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>上传的文件过大</title></head><body><main>"
+    '<h1>上传的文件过大</h1><p id="too-large">请求超过上限（约 {mb} MB），未保存任何内容。'
+    "采集表只需表头和少量示例行；请缩小文件后返回上一页重新上传。</p>"
+    '<p><a href="/">返回首页</a></p></main></body></html>'
+)
 
 
 class GuardMiddleware:
@@ -100,18 +112,20 @@ class GuardMiddleware:
             return
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            body = (
-                '{"error":{"code":"payload_too_large","message":"请求体过大","details":'
-                f'{{"limit_bytes":{self.max_body}}}}}}}'
-            ).encode()
+            if str(scope.get("path", "")).startswith("/api/"):
+                body = (
+                    '{"error":{"code":"payload_too_large","message":"请求体过大","details":'
+                    f'{{"limit_bytes":{self.max_body}}}}}}}'
+                ).encode()
+                kind = b"application/json; charset=utf-8"
+            else:  # a console form (an upload): a page that says so, in Chinese
+                body = TOO_LARGE_PAGE.format(mb=max(self.max_body >> 20, 1)).encode()
+                kind = b"text/html; charset=utf-8"
             await send(
                 {
                     "type": "http.response.start",
                     "status": 413,
-                    "headers": [
-                        (b"content-type", b"application/json; charset=utf-8"),
-                        *SECURITY_HEADERS,
-                    ],
+                    "headers": [(b"content-type", kind), *SECURITY_HEADERS],
                 }
             )
             await send({"type": "http.response.body", "body": body})

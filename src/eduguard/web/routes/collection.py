@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from eduguard import exports
 from eduguard.access.policy import Principal
-from eduguard.collection import flows, readers
+from eduguard.collection import flows, outputs, readers
 from eduguard.collection.schemas import (
     CheckedField,
     DecisionCreate,
@@ -187,7 +187,7 @@ def review_summary(plan_id: Id, caller: Reader, session: DbSession) -> Response:
     read = flows.read(session, plan_id, person(caller))
     name = exports.file_name(read.system, "数据收集审核", str(read.id), suffix="xlsx")
     return Response(
-        flows.summary_xlsx(read),
+        outputs.summary_xlsx(read),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={
             "content-disposition": exports.attachment(name, f"collection-review-{read.id}.xlsx")
