@@ -76,6 +76,8 @@ def test_unreviewed_catalog_fields_appear_and_disappear(world: World) -> None:
     assert set(found) == {"xsxm", "jzsj"}  # personal fields only: 备注 holds none
     assert found["jzsj"].run_id == run_id and found["jzsj"].version == 1
     assert found["jzsj"].reason == "未经采集审核批准" and found["jzsj"].found_at is not None
+    with world.factory() as session:  # the first scan: what was collected before, no finding
+        assert drift.unreviewed(drift.drift(session, [world.app])[world.app]) == []
 
     world.login("sup")
     page = world.client.get(f"/collection/systems/{world.app}")
@@ -101,6 +103,9 @@ def test_unreviewed_catalog_fields_appear_and_disappear(world: World) -> None:
     found = uncovered(world)
     assert set(found) == {"sfzh"}
     assert found["sfzh"].run_id == later and found["sfzh"].version == 2
+    with world.factory() as session:  # reviewed system: the compliance rule raises it
+        raised = drift.unreviewed(drift.drift(session, [world.app])[world.app])
+        assert [u.name for u in raised] == ["sfzh"] and raised[0].later_scan
     # …and a field whose types outgrow its approval is uncovered too
     third = [
         table(

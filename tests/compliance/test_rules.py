@@ -23,6 +23,7 @@ from .conftest import (
     add_catalog,
     admins,
     agreement,
+    column,
     publish_rules,
     purpose,
     students_table,
@@ -342,7 +343,29 @@ def children_rules(session: Session, w: World, holds: bool) -> tuple[str, int]:
     return f"system:{w.school_a_system}", RETENTION
 
 
+def collection_review(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    """Notice item 4: a later scan of the same source finds a new personal column (mobile
+    number); without a collection review approving it the rule fails. The first scan's columns
+    are what was collected before: they alone raise nothing."""
+    from eduguard.catalog import service as catalog_service
+    from eduguard.catalog.models import DataSource, RunStatus
+    from eduguard.db.base import utcnow
+
+    table = students_table(minors=False)
+    add_catalog(session, w.school_a_system, [table])
+    if not holds:
+        source = session.scalars(
+            select(DataSource).where(DataSource.system_id == w.school_a_system)
+        ).one()
+        run = catalog_service.queue_run(session, source, requested_by="test")
+        run.status, run.finished_at = RunStatus.succeeded, utcnow()
+        wider = {**table, "columns": [*table["columns"], column("lxdh", ["MOBILE_PHONE"])]}
+        catalog_flows.apply_run(session, run, {"report_version": 1, "tables": [wider]})
+    return f"system:{w.school_a_system}", RETENTION
+
+
 CASES: dict[str, Setup] = {
+    "N4-COLLECTION-REVIEW": collection_review,
     "N9-PI-OFFICER": pi_officer,
     "N9-PROVINCIAL-FILING": filing,
     "N9-MLPS-LEVEL3": mlps,

@@ -55,6 +55,7 @@ class Uncovered:
     run_id: int | None  # the scan that found the field (None: applied without a run)
     version: int | None  # the catalog version that scan made
     found_at: datetime | None
+    later_scan: bool = False  # added by a scan after its source's first (a new collection)
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Drift:
 
     personal: int = 0
     uncovered: list[Uncovered] = field(default_factory=list)
+    approved: int = 0  # approved fields of the system (a collection review was decided)
 
 
 def _found_in(session: Session, system_ids: Sequence[int]) -> dict[tuple[int, str, str], int]:
@@ -116,6 +118,8 @@ def drift(session: Session, system_ids: Sequence[int]) -> dict[int, Drift]:
     approved: dict[int, list[ApprovedField]] = defaultdict(list)
     for item in session.scalars(select(ApprovedField).where(ApprovedField.system_id.in_(ids))):
         approved[item.system_id].append(item)
+    for system_id, items in approved.items():
+        out[system_id].approved = len(items)
     missing = []
     for catalog_field, system_id, dataset, source_id in fields:
         types = catalog_field.pi_types
@@ -149,7 +153,7 @@ def drift(session: Session, system_ids: Sequence[int]) -> dict[int, Drift]:
             )
         ).all()
     )
-    for catalog_field, system_id, dataset, _source_id, types, reason in missing:
+    for catalog_field, system_id, dataset, source_id, types, reason in missing:
         version_id = versions.get(catalog_field.id)
         run = runs.get(version_id) if version_id is not None else None
         out[system_id].uncovered.append(
@@ -166,9 +170,19 @@ def drift(session: Session, system_ids: Sequence[int]) -> dict[int, Drift]:
                 run_id=run.id if run else None,
                 version=numbers.get(version_id) if version_id is not None else None,
                 found_at=(run.finished_at or run.requested_at) if run else None,
+                later_scan=version_id is not None and version_id != first.get(source_id),
             )
         )
     return out
+
+
+def unreviewed(found: Drift) -> list[Uncovered]:
+    """The drift the compliance rule raises (notice item 4: 已建信息系统新增、调整数据收集活动也应
+    履行审核程序): once a system's collection has been reviewed, every uncovered field; before,
+    only fields a later scan added (the first catalog records what was collected before)."""
+    if found.approved:
+        return list(found.uncovered)
+    return [u for u in found.uncovered if u.later_scan]
 
 
 def uncovered(session: Session, system_id: int) -> list[Uncovered]:

@@ -173,6 +173,8 @@ class SystemSnap:
     item11_fields: list[str] = field(default_factory=list)  # of ITEM11_TYPES
     minors_fields: list[str] = field(default_factory=list)
     pending_review: list[str] = field(default_factory=list)
+    # personal fields no approved collection review covers (collection domain, notice item 4)
+    unreviewed_fields: list[str] = field(default_factory=list)
     last_reviewed_at: datetime | None = None
     # children's PI: minors_fields and the PI fields of datasets flagged as children's
     children_fields: list[str] = field(default_factory=list)

@@ -231,7 +231,22 @@ def separate_consent_on_ledger(s: Any, p: Mapping[str, Any], ctx: Context) -> Ou
     return _consent_on_ledger(system, system.sensitive_fields, p["facts"], ctx, "本人或监护人")
 
 
+def collection_reviewed(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    """Notice item 4 (已建信息系统新增、调整数据收集活动也应履行审核程序): personal fields a
+    later scan found, or any once the system's collection was reviewed, that no approved
+    collection review covers (``collection.drift``)."""
+    system: SystemSnap = s
+    if not system.unreviewed_fields:
+        return None
+    names = [label.split("（", 1)[0] for label in system.unreviewed_fields]
+    return Outcome(
+        f"未经采集审核的数据项 {len(names)} 个：{list_names(system.unreviewed_fields, 6)}",
+        fields=names[:20],
+    )
+
+
 REGISTER_CHECKS: dict[str, CheckSpec] = {
+    "collection_reviewed": CheckSpec("system", {}, collection_reviewed),
     "guardian_consent_on_ledger": CheckSpec(
         "system", {"facts": "facts"}, guardian_consent_on_ledger
     ),

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from eduguard.catalog.models import Dataset, ReviewStatus
+from eduguard.collection import drift as collection_drift
 from eduguard.compliance import service
 from eduguard.compliance.checks import (
     ADMIN_ROLES,
@@ -228,6 +229,13 @@ def snapshot(session: Session, scope: str) -> Snapshot:
             system.datasets.append(snap)
             datasets.append(snap)
     _register(session, snaps)
+    for system_id, found in collection_drift.drift(session, list(snaps)).items():
+        snaps[system_id].unreviewed_fields = [
+            f"{u.dataset}.{u.name}（第 {u.version} 版目录的扫描发现）"
+            if u.version
+            else f"{u.dataset}.{u.name}"
+            for u in collection_drift.unreviewed(found)
+        ]
     holders, combined = _admin_holders(session)
     unit_facts = service.unit_facts_of(session, unit_ids)
     pi_officers = _pi_officer_accounts(session)
