@@ -54,6 +54,7 @@ labels.register(
         "no_policy": ("缺少备份策略", "No backup policy"),
         "no_drill": ("尚无成功的恢复演练", "No recovery drill"),
         "drill_overdue": ("恢复演练已超过 12 个月", "Recovery drill overdue"),
+        "drill_failed": ("最近一次恢复演练失败", "Last recovery drill failed"),
     },
 )
 

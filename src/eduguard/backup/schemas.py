@@ -105,4 +105,4 @@ class SystemBackup(BaseModel):
     drills: list[DrillRead]
     last_drill_on: date | None  # the newest drill that did not fail
     next_drill_due: date | None
-    status: str  # ok / no_policy / no_drill / drill_overdue
+    status: str  # ok / no_policy / no_drill / drill_overdue / drill_failed

@@ -121,7 +121,9 @@ class Posture:
         if self.last_drill_on is None:
             return "no_drill"
         due = self.due()
-        return "drill_overdue" if due is not None and today > due else "ok"
+        if due is not None and today > due:
+            return "drill_overdue"
+        return "drill_failed" if self.last_failed_on is not None else "ok"
 
 
 def posture(policy: BackupPolicy | None, drills: Sequence[RecoveryDrill]) -> Posture:

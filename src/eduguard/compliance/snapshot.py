@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from eduguard.backup import flows as backup_flows
 from eduguard.catalog.models import Dataset, ReviewStatus
 from eduguard.compliance import service
 from eduguard.compliance.checks import (
@@ -21,6 +22,7 @@ from eduguard.compliance.checks import (
     PIPL28_TYPES,
     UNIT_FACTS,
     AgreementSnap,
+    BackupSnap,
     DatasetSnap,
     PurposeSnap,
     RulesSnap,
@@ -101,6 +103,14 @@ def _register(session: Session, snaps: dict[int, SystemSnap]) -> None:
             intact=rules.intact,
             children_required=rules.children_required,
             children_published=rules.children_published,
+        )
+
+
+def _backup(session: Session, snaps: dict[int, SystemSnap]) -> None:
+    """Each system's backup policy and last recovery drill (issue #20 part 7)."""
+    for system_id, found in backup_flows.postures(session, list(snaps)).items():
+        snaps[system_id].backup = BackupSnap(
+            found.policy, found.last_drill_on, found.last_failed_on, found.drills
         )
 
 
@@ -200,6 +210,7 @@ def snapshot(session: Session, scope: str) -> Snapshot:
             system.datasets.append(snap)
             datasets.append(snap)
     _register(session, snaps)
+    _backup(session, snaps)
     holders, combined = _admin_holders(session)
     unit_facts = service.unit_facts_of(session, unit_ids)
     pi_officers = _pi_officer_accounts(session)
