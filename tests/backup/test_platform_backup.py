@@ -245,6 +245,27 @@ def test_a_changed_byte_or_wrong_passphrase_is_refused_and_changes_nothing(
     assert code == 1 and "口令不正确" in out
     assert _tables(scratch, str(schema) if schema else None) == 0 and not keys_dir.exists()
 
+    # Keys over a directory holding different keys: refused unless forced; nothing written.
+    other_keys = tmp_path / "other-keys"
+    other_keys.mkdir()
+    (other_keys / "master.key").write_text("00" * 16 + "\n")
+    code, out = run(
+        "backup", "restore", str(backup), "--keys", str(keys), "--passphrase-file", str(passfile),
+        "--target", scratch, "--keys-dir", str(other_keys),
+    )  # fmt: skip
+    assert code == 1 and "已有不同的密钥文件（master.key）" in out
+    assert (other_keys / "master.key").read_text() == "00" * 16 + "\n"
+    assert _tables(scratch, str(schema) if schema else None) == 0
+
+    # A backup of one database kind does not restore into the other.
+    elsewhere = (
+        "postgresql+psycopg://nobody@127.0.0.1:1/none"
+        if cli_env.startswith("sqlite")
+        else f"sqlite:///{tmp_path / 'x.db'}"
+    )
+    code, out = run("backup", "restore", str(backup), "--target", elsewhere)
+    assert code == 1 and "不能恢复到" in out
+
     short = tmp_path / "short.txt"
     short.write_text("short\n", encoding="utf-8")
     code, out = run("backup", "create", "-o", str(tmp_path / "o2"), "--passphrase-file", str(short))
