@@ -213,5 +213,21 @@ def test_console_page_and_forms(admin_client: TestClient) -> None:
     state = admin_client.get(f"/api/v1/backup/systems/{sid}").json()
     assert state["status"] == "ok" and state["policy"]["offsite"] is True
     assert len(state["drills"]) == 1
+    drill_id = state["drills"][0]["id"]
+    uploaded = admin_client.post(
+        f"/backup/drills/{drill_id}/evidence",
+        data={"csrf_token": token},
+        files={"file": ("恢复记录.txt", "恢复完成，行数一致\n".encode(), "text/plain")},
+        follow_redirects=False,
+    )
+    assert uploaded.status_code == 303, uploaded.text
+    refused = admin_client.post(
+        f"/backup/drills/{drill_id}/evidence",
+        data={"csrf_token": token},
+        files={"file": ("恢复记录.pdf", b"plain text, not a PDF", "application/pdf")},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422
     page = admin_client.get("/backup", params={"unit_id": w["school"]["id"]})
     assert "有备份策略，一年内已演练" in page.text and "恢复前一日全量备份到测试机" in page.text
+    assert "恢复记录.txt" in page.text and "恢复记录.pdf" not in page.text

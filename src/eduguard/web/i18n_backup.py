@@ -32,4 +32,5 @@ EN_BACKUP: dict[str, str] = {
     "有异地或离线副本": "Off-site or offline copy",
     "保存备份策略": "Save backup policy",
     "登记恢复演练": "Record recovery drill",
+    "上传": "Upload",
 }

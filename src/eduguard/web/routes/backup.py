@@ -9,7 +9,7 @@ import binascii
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import ValidationError
 
@@ -35,6 +35,7 @@ from eduguard.web.deps import AppSettings, DbSession, permission
 from eduguard.web.flash import see_other
 from eduguard.web.params import Id, OptionalId
 from eduguard.web.render import page
+from eduguard.web.routes.uploads import read_limited
 
 router = APIRouter()
 Reader = Annotated[Principal, permission("backup:read")]
@@ -222,4 +223,31 @@ def drill_form(
     )
     return see_other(
         request, f"/backup?unit_id={system.unit_id}", "恢复演练已登记", "Recovery drill recorded"
+    )
+
+
+@router.post("/backup/drills/{drill_id}/evidence", include_in_schema=False)
+async def evidence_form(
+    request: Request,
+    drill_id: Id,
+    caller: Writer,
+    session: DbSession,
+    settings: AppSettings,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    upload = await read_limited(file, min(settings.max_upload_bytes, flows.MAX_EVIDENCE_BYTES))
+    if upload is None:
+        raise ValidationFailed("evidence_empty", "请选择演练证明文件")
+    drill = flows.get_drill(session, drill_id, scope=caller.scope)
+    system = orgs_service.get_system(session, drill.system_id, scope=caller.scope)
+    flows.attach_evidence(
+        session,
+        drill_id,
+        *upload,
+        scope=caller.scope,
+        by=caller.username,
+        uploads_dir=settings.uploads_dir,
+    )
+    return see_other(
+        request, f"/backup?unit_id={system.unit_id}", "证明材料已上传", "Evidence uploaded"
     )
