@@ -142,7 +142,10 @@ def _data_key_master(connection: Connection) -> str | None:
 
 
 def _snapshot_sqlite(url: URL, folder: Path) -> tuple[Path, dict[str, Any]]:
-    source = sqlite3.connect(_sqlite_path(url))
+    path = _sqlite_path(url)
+    if not path.is_file():  # sqlite3.connect would create an empty database
+        raise ValidationFailed("backup_database_missing", f"数据库文件不存在：{path}")
+    source = sqlite3.connect(path)
     target_path = folder / archive.PAYLOADS["sqlite"]
     target = sqlite3.connect(target_path)
     try:
