@@ -196,6 +196,10 @@ OBJECT_TYPES: Names = {
     "retention_run": ("数据处置任务", "disposition run"),
     "retention_write_credential": ("处置专用写入凭据", "disposition write credential"),
     "collection_plan": ("数据收集审核", "collection review"),
+    "backup_policy": ("备份策略", "backup policy"),
+    "recovery_drill": ("恢复演练", "recovery drill"),
+    "drill_evidence": ("恢复演练证明文件", "recovery drill evidence"),
+    "platform_backup": ("平台备份", "platform backup"),
 }
 
 _VERBS: Names = {
@@ -384,6 +388,8 @@ PERMISSIONS: Names = {
     "collection:read": ("查看数据收集审核", "View collection reviews"),
     "collection:request": ("申请数据收集审核（上传采集计划）", "Request collection reviews"),
     "collection:approve": ("审批数据收集审核", "Decide collection reviews"),
+    "backup:read": ("查看备份策略与恢复演练", "View backup policies and recovery drills"),
+    "backup:write": ("登记备份策略与恢复演练", "Record backup policies and recovery drills"),
 }
 
 # The consent ledger (eduguard.consent.models): codes → names.

@@ -9,6 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from eduguard.backup import flows as backup_flows
+from eduguard.backup.models import DrillOutcome, Frequency
+from eduguard.backup.schemas import DrillIn, PolicyIn
 from eduguard.catalog import flows as catalog_flows
 from eduguard.compliance import flows, rules
 from eduguard.compliance.models import Finding, FindingStatus
@@ -265,6 +268,22 @@ def retention(session: Session, w: World, holds: bool) -> tuple[str, int]:
     return f"dataset:{dataset.id}", RETENTION
 
 
+def backup_recovery(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    """Notice item 5: a backup policy and a recovery drill within twelve months (one 400 days
+    old fails); the policy and drill come from the backup domain, not from facts."""
+    policy = PolicyIn(frequency=Frequency.daily, location="校机房备份服务器", retention_days=30)
+    backup_flows.save_policy(session, w.school_a_system, policy, scope="/", by="admin")
+    drill = DrillIn(
+        drilled_on=TODAY - timedelta(days=100 if holds else 400),
+        scope="恢复前一日全量备份到测试机",
+        outcome=DrillOutcome.success,
+        rto_minutes=60,
+        rpo_minutes=1440,
+    )
+    backup_flows.record_drill(session, w.school_a_system, drill, scope="/", by="admin", today=TODAY)
+    return f"system:{w.school_a_system}", RETENTION
+
+
 def third_party(session: Session, w: World, holds: bool) -> tuple[str, int]:
     orgs_service.update_system(session, w.school_a_system, SystemUpdate(operator_name="示例科技"))
     agreement(session, w.school_a, w.school_a_system, "示例科技", 60 if holds else -10)
@@ -379,6 +398,7 @@ CASES: dict[str, Setup] = {
     ),
     "N5-DOMESTIC-STORAGE": domestic,
     "N5-RETENTION": retention,
+    "N5-BACKUP-RECOVERY": backup_recovery,
     "N8-ENCRYPTION": encryption,
     "N2-THIRD-PARTY-AGREEMENT": third_party,
     "N6-AUDIT-LOG-RETENTION": log_retention,

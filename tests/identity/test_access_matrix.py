@@ -23,13 +23,15 @@ PROCESSING = {"processing:read", "processing:write", "processing:publish"}
 CONSENT = {"consent:read", "consent:write", "consent:check"}
 RETENTION = {"retention:read", "retention:write", "retention:hold"}
 COLLECTION = {"collection:read", "collection:approve"}
+BACKUP = {"backup:read", "backup:write"}
 EXPECTED: dict[Role, set[str]] = {
     Role.system_admin: ORGS_READ
     | CATALOG
     | {"unit:write", "system:write", "agreement:write", "user:read", "user:manage", "user:unlock"}
     | {"user:credentials"}
     | {"source:write", "catalog:scan"}
-    | {"compliance:read", "compliance:evaluate"},
+    | {"compliance:read", "compliance:evaluate"}
+    | BACKUP,
     Role.security_admin: ORGS_READ
     | CATALOG
     | {"user:read", "user:unlock", "user:credentials", "catalog:alert"}
@@ -37,7 +39,8 @@ EXPECTED: dict[Role, set[str]] = {
     | CLOCKS
     | {"processing:read"}
     | {"retention:read", "retention:hold", "retention:approve"}
-    | COLLECTION,
+    | COLLECTION
+    | {"backup:read"},
     Role.audit_admin: {"audit:read", "audit:export", "user:read", "user:credentials"}
     | {"retention:archive"},
     Role.data_owner: ORGS_READ
@@ -53,7 +56,8 @@ EXPECTED: dict[Role, set[str]] = {
     | RETENTION
     | {"retention:approve", "retention:archive"}
     | COLLECTION
-    | {"collection:request"},
+    | {"collection:request"}
+    | BACKUP,
     Role.data_operator: ORGS_READ
     | CATALOG
     | {"catalog:scan", "compliance:read", "clock:read", "processing:read", "publish:check"}
@@ -78,7 +82,8 @@ EXPECTED: dict[Role, set[str]] = {
     | {"catalog:export", "compliance:read", "compliance:export"}
     | {"release:read", "clock:read", "processing:read"}
     | {"retention:read"}
-    | {"collection:read"},
+    | {"collection:read"}
+    | {"backup:read"},
 }
 # Routes that end the caller's own session would cut the walk short.
 SKIP = re.compile(r"logout")

@@ -72,6 +72,8 @@ ACTIONS: dict[str, str] = {
     "collection:read": "查看数据收集审核",
     "collection:request": "申请数据收集审核（上传采集计划）",
     "collection:approve": "审批数据收集审核",
+    "backup:read": "查看备份策略与恢复演练",
+    "backup:write": "登记备份策略与恢复演练",
 }
 
 READ_ORGS = frozenset({"unit:read", "system:read", "agreement:read"})
@@ -89,6 +91,9 @@ RETENTION_MANAGE = frozenset({"retention:read", "retention:write", "retention:ho
 # Collection reviews (notice item 4): requested by the operator or owner of a system, decided by
 # the owner, the 网络安全职能部门 (security administrator) and the PI protection officer.
 COLLECTION_REVIEW = frozenset({"collection:read", "collection:approve"})
+# Backup policies and recovery drills (notice item 5): kept by whoever runs the systems (the
+# system administrator) and their owners; read by security (incidents) and supervisors.
+BACKUP_MANAGE = frozenset({"backup:read", "backup:write"})
 
 ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.system_admin: READ_ORGS
@@ -96,7 +101,8 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | {"unit:write", "system:write", "agreement:write", "user:read", "user:manage", "user:unlock"}
     | {"user:credentials"}
     | {"source:write", "catalog:scan"}
-    | {"compliance:read", "compliance:evaluate"},
+    | {"compliance:read", "compliance:evaluate"}
+    | BACKUP_MANAGE,
     Role.security_admin: READ_ORGS
     | CATALOG_READ
     | {"user:read", "user:unlock", "user:credentials", "catalog:alert"}
@@ -104,7 +110,8 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | CLOCKS
     | {"processing:read"}
     | {"retention:read", "retention:hold", "retention:approve"}
-    | COLLECTION_REVIEW,
+    | COLLECTION_REVIEW
+    | {"backup:read"},
     # user:read and user:credentials: to steward the security administrator (三员分立)
     Role.audit_admin: frozenset({"audit:read", "audit:export", "user:read", "user:credentials"})
     | {"retention:archive"},
@@ -121,7 +128,8 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | RETENTION_MANAGE
     | {"retention:approve", "retention:archive"}
     | COLLECTION_REVIEW
-    | {"collection:request"},
+    | {"collection:request"}
+    | BACKUP_MANAGE,
     Role.data_operator: READ_ORGS
     | CATALOG_READ
     | {"catalog:scan", "compliance:read", "clock:read", "processing:read"}
@@ -148,7 +156,8 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | {"catalog:export", "compliance:read", "compliance:export"}
     | {"release:read", "clock:read", "processing:read"}
     | {"retention:read"}
-    | {"collection:read"},
+    | {"collection:read"}
+    | {"backup:read"},
 }
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {role: labels.ROLES[role.value] for role in Role}

@@ -76,6 +76,12 @@ COMMANDS: tuple[LazyCommand, ...] = (
         "retention_app",
     ),
     LazyCommand("collection", "eduguard.cli.collection", "数据收集审核 (collection reviews)"),
+    LazyCommand(
+        "backup",
+        "eduguard.cli.backup",
+        "平台备份与恢复 (platform backup and restore)",
+        "backup_app",
+    ),
 )
 
 

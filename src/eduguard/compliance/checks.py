@@ -137,6 +137,16 @@ class RulesSnap:
     children_published: bool
 
 
+@dataclass(frozen=True)
+class BackupSnap:
+    """The system's backup policy and recovery drills (backup domain, issue #20 part 7)."""
+
+    policy: bool
+    last_drill_on: date | None  # newest drill that did not fail
+    last_failed_on: date | None  # a failed drill after it, if any
+    drills: int
+
+
 @dataclass
 class DatasetSnap:
     id: int
@@ -181,6 +191,7 @@ class SystemSnap:
     purposes: list[PurposeSnap] = field(default_factory=list)  # active, with a legal basis
     draft_purposes: list[str] = field(default_factory=list)  # not in force
     rules: RulesSnap | None = None
+    backup: BackupSnap | None = None
 
     @property
     def has_pi(self) -> bool:

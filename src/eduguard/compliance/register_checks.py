@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from eduguard.compliance.backup_checks import BACKUP_CHECKS
 from eduguard.compliance.checks import (
     CHECKS,
     FACTS,
@@ -260,4 +261,4 @@ REGISTER_CHECKS: dict[str, CheckSpec] = {
     ),
     "children_rules_published": CheckSpec("system", {}, children_rules_published),
 }
-ALL_CHECKS: dict[str, CheckSpec] = {**CHECKS, **REGISTER_CHECKS}
+ALL_CHECKS: dict[str, CheckSpec] = {**CHECKS, **REGISTER_CHECKS, **BACKUP_CHECKS}

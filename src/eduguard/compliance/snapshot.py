@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from eduguard.backup import flows as backup_flows
 from eduguard.catalog.models import Dataset, ReviewStatus
 from eduguard.collection import drift as collection_drift
 from eduguard.compliance import service
@@ -22,6 +23,7 @@ from eduguard.compliance.checks import (
     PIPL28_TYPES,
     UNIT_FACTS,
     AgreementSnap,
+    BackupSnap,
     DatasetSnap,
     LedgerSnap,
     PurposeSnap,
@@ -133,6 +135,14 @@ def _register(session: Session, snaps: dict[int, SystemSnap]) -> None:
         )
 
 
+def _backup(session: Session, snaps: dict[int, SystemSnap]) -> None:
+    """Each system's backup policy and last recovery drill (issue #20 part 7)."""
+    for system_id, found in backup_flows.postures(session, list(snaps)).items():
+        snaps[system_id].backup = BackupSnap(
+            found.policy, found.last_drill_on, found.last_failed_on, found.drills
+        )
+
+
 def snapshot(session: Session, scope: str) -> Snapshot:
     """Everything the rules look at for the units of ``scope`` and their systems."""
     units = units_of(session, scope)
@@ -236,6 +246,7 @@ def snapshot(session: Session, scope: str) -> Snapshot:
             else f"{u.dataset}.{u.name}"
             for u in collection_drift.unreviewed(found)
         ]
+    _backup(session, snaps)
     holders, combined = _admin_holders(session)
     unit_facts = service.unit_facts_of(session, unit_ids)
     pi_officers = _pi_officer_accounts(session)

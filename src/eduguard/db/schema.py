@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "eduguard.consent.models",
     "eduguard.retention.models",
     "eduguard.collection.models",
+    "eduguard.backup.models",
 )
 
 

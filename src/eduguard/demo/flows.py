@@ -18,6 +18,7 @@ from eduguard.classification.rules import LEVELS
 from eduguard.compliance import flows as compliance_flows
 from eduguard.compliance.schemas import FactsUpdate, UnitFactsUpdate
 from eduguard.db.base import utcnow
+from eduguard.demo.backup import seed_backup
 from eduguard.demo.collection import seed_collection
 from eduguard.demo.consent import seed_consent
 from eduguard.demo.register import seed_register
@@ -200,6 +201,7 @@ def seed(session: Session, *, today: date | None = None) -> DemoLogin:
     systems = {s.name: s for s in orgs_service.list_systems(session, limit=1000)}
     seed_consent(session, systems["实验小学智慧食堂"], today=today)
     seed_collection(session, systems["第一中学家校沟通 App"])
+    seed_backup(session, systems, today=today)
     # evaluated once everything is seeded: the rules read the register too (issue #16)
     compliance_flows.evaluate(session, today=today)
     return DemoLogin(DEMO_ADMIN, password, tuple((o[0], o[3]) for o in others))

@@ -26,6 +26,7 @@ from eduguard.web.routes import (
     api_orgs,
     audit,
     auth,
+    backup,
     catalog,
     catalog_actions,
     clocks,
@@ -74,6 +75,7 @@ ROUTERS = (
     retention_runs.router,
     collection.router,
     collection_pages.router,
+    backup.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

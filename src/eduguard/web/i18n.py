@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from eduguard.web.i18n_backup import EN_BACKUP
 from eduguard.web.i18n_collection import EN_COLLECTION
 from eduguard.web.i18n_consent import EN_CONSENT
 from eduguard.web.i18n_processing import EN_PROCESSING
@@ -614,6 +615,7 @@ EN.update(EN_PROCESSING)
 EN.update(EN_CONSENT)
 EN.update(EN_RETENTION)
 EN.update(EN_COLLECTION)
+EN.update(EN_BACKUP)
 
 
 def translator(language: str) -> Callable[[str], str]:
