@@ -5,16 +5,13 @@ reads :func:`postures` (issue #20 part 7)."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from eduguard import labels
+from eduguard import files, labels
 from eduguard.audit import capture as audit_capture
 from eduguard.backup import service
 from eduguard.backup.models import BackupPolicy, DrillEvidence, RecoveryDrill
@@ -169,20 +166,8 @@ def attach_evidence(
     transaction leaves at most an unreferenced file, never a half-written one)."""
     drill = get_drill(session, drill_id, scope=scope)
     safe, suffix = _check_evidence(filename, content)
-    digest = hashlib.sha256(content).hexdigest()
-    folder = uploads_dir / UPLOAD_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    relative = f"{UPLOAD_FOLDER}/{digest}{suffix}"
-    target = uploads_dir / relative
-    if not target.exists():
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    stored = files.store(uploads_dir, UPLOAD_FOLDER, content, suffix)
+    relative, digest = stored.relative, stored.sha256
     return service.add_evidence(
         session, drill, name=safe, path=relative, sha256=digest, size=len(content), by=by
     )

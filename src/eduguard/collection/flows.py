@@ -8,12 +8,9 @@ domains.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
-from importlib.resources import files
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +18,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from eduguard import labels
+from eduguard import files, labels
 from eduguard.audit import capture as audit_capture
 from eduguard.audit import service as audit_service
 from eduguard.catalog.models import Dataset, Field
@@ -62,7 +59,7 @@ from eduguard.reviews.models import ReviewRequest, ReviewState
 from eduguard.reviews.service import DECISION_LABELS, STATE_LABELS, STEP_LABELS, Person
 
 KIND = reviews_service.load_kind(
-    files("eduguard.collection").joinpath("steps.toml").read_text(encoding="utf-8"),
+    resources.files("eduguard.collection").joinpath("steps.toml").read_text(encoding="utf-8"),
     "collection/steps.toml",
 )
 OBJECT_TYPE = "collection_plan"
@@ -307,20 +304,8 @@ def attach_minutes(
             "minutes_type",
             f"不支持的会议纪要文件类型：{suffix or '无扩展名'}（支持 {'、'.join(sorted(MINUTES_SUFFIXES))}）",
         )
-    digest = hashlib.sha256(content).hexdigest()
-    folder = uploads_dir / "collection"
-    folder.mkdir(parents=True, exist_ok=True)
-    relative = f"collection/{digest}{suffix}"
-    target = uploads_dir / relative
-    if not target.exists():
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    stored = files.store(uploads_dir, "collection", content, suffix)
+    relative, digest = stored.relative, stored.sha256
     service.attach_minutes(plan, name=safe, path=relative, sha256=digest)
     session.flush()
     audit_service.record(

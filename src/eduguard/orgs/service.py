@@ -6,9 +6,6 @@ object outside the scope is reported as not found, so its existence is not discl
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from eduguard import files
 from eduguard.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from eduguard.orgs import documents
 from eduguard.orgs.models import ALLOWED_PARENTS, Agreement, InformationSystem, Unit, UnitKind
@@ -422,20 +420,8 @@ def _attach_document(
             "document_type", f"不支持的协议文件类型：{suffix or '无扩展名'}（支持 {allowed}）"
         )
     documents.check_content(suffix, content)  # a binary renamed .pdf is refused
-    digest = hashlib.sha256(content).hexdigest()
-    target_dir = uploads_dir / "agreements"
-    target_dir.mkdir(parents=True, exist_ok=True)
-    relative = f"agreements/{digest}{suffix}"
-    target = uploads_dir / relative
-    if not target.exists():
-        fd, tmp = tempfile.mkstemp(dir=target_dir, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    stored = files.store(uploads_dir, "agreements", content, suffix)
+    relative, digest = stored.relative, stored.sha256
     agreement.document_name = safe_name
     agreement.document_path = relative
     agreement.document_sha256 = digest
