@@ -1,4 +1,5 @@
-"""``eduguard consent …``: ask the gate, show a subject's ledger, export receipts, coverage.
+"""``eduguard consent …``: ask the gate, show a subject's ledger, export receipts, coverage,
+import a school's roster.
 
 Subjects are given by their number (shown in the console); a school's own id (学籍号) is never
 typed on a command line, where it would stay in the shell's history."""
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -122,3 +124,50 @@ def coverage(purpose: Annotated[int, typer.Argument(help="处理目的编号", m
     with db_session() as session:
         found = counted.coverage(session, purpose)
     typer.echo(json.dumps(found.model_dump(mode="json"), ensure_ascii=False, indent=2))
+
+
+@consent_app.command("import")
+@friendly_errors
+def import_roster(
+    roster: Annotated[
+        Path, typer.Argument(help="名册：.xlsx 或 .csv（UTF-8/GBK），首行为标题", exists=False)
+    ],
+    unit: Annotated[int, typer.Option("--unit", help="学校（单位编号）", min=1)],
+    kind: Annotated[
+        str, typer.Option("--kind", help="student（学生，缺省）或 staff（教职工）")
+    ] = "student",
+) -> None:
+    """从学籍导出的名册登记同意主体与监护人：列“学籍号”（或学号、工号）必填，可选“出生日期”
+    “显示名”“监护人规则”（任一/全部）“监护人编号”“监护人关系”“监护人显示名”；同一学籍号的
+    下一行登记另一位监护人。编号只保存其密钥哈希；已登记的主体不变（只补登新的监护人），重复导入
+    不会重复登记。任何一行有误则整份名册都不导入，并指出行号。"""
+    from eduguard.consent import roster as rosters
+    from eduguard.consent.models import SubjectKind
+    from eduguard.discovery.connectors.encoding import detect_encoding
+    from eduguard.discovery.sources import SourceError
+
+    if kind not in ("student", "staff"):
+        raise fail("--kind 须为 student 或 staff")
+    if not roster.is_file():
+        raise fail(f"找不到名册文件：{roster}")
+    if roster.stat().st_size > 20 * 1024 * 1024:
+        raise fail("名册超过 20 MB，请分批导入")
+    content = roster.read_bytes()
+    suffix = roster.suffix.lower()
+    if suffix == ".xlsx":
+        records: list[list[object]] = rosters.read_xlsx(content)
+    elif suffix in (".csv", ".txt"):
+        try:
+            encoding = detect_encoding(roster)
+        except SourceError:
+            raise fail("名册文件的编码无法识别（请另存为 UTF-8 或 GBK 的 CSV）") from None
+        records = [list(r) for r in rosters.read_csv(content, encoding)]
+    else:
+        raise fail(f"不支持的名册格式：{suffix or '无扩展名'}（支持 .xlsx、.csv）")
+    rows = rosters.parse(records, unit, SubjectKind(kind))
+    with db_session() as session:
+        done = rosters.apply(session, rows, scope=ALL)
+    console.print(
+        f"已导入 {len(rows)} 行：新登记主体 {done.subjects} 个，已登记的 {done.existing} 行未改动，"
+        f"新登记监护人 {done.guardians} 位"
+    )
