@@ -92,5 +92,6 @@ def test_guardian_refuses_one_agrees_other_withdraws_and_the_school_sees_it(
     expect(states).to_contain_text("已拒绝")
     expect(states).to_contain_text("已撤回")
     expect(states).to_contain_text("一次性链接")
+    expect(page.locator("#consent-ledger")).to_contain_text("监护人 母亲")  # who, not a number
     school.close()
     assert problems == []
