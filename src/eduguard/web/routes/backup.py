@@ -4,8 +4,6 @@ console page ``/backup``."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import date
 from typing import Annotated
 
@@ -33,7 +31,7 @@ from eduguard.orgs import service as orgs_service
 from eduguard.validation import validation_details
 from eduguard.web.deps import AppSettings, DbSession, permission
 from eduguard.web.flash import see_other
-from eduguard.web.params import Id, OptionalId
+from eduguard.web.params import Id, OptionalId, decode_base64
 from eduguard.web.render import page
 from eduguard.web.routes.uploads import read_limited
 
@@ -44,15 +42,6 @@ Writer = Annotated[Principal, permission("backup:write")]
 
 def _today(settings: Settings) -> date:
     return labels.local_time(utcnow(), settings.timezone).date()
-
-
-def _decode(text: str) -> bytes:
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValidationFailed(
-            "invalid_base64", "content_base64 不是有效的 base64 编码", "not valid base64"
-        ) from None
 
 
 # ---------------------------------------------------------------- API
@@ -106,7 +95,7 @@ def attach_evidence(
         session,
         drill_id,
         body.file_name,
-        _decode(body.content_base64),
+        decode_base64(body.content_base64),
         scope=caller.scope,
         by=caller.username,
         uploads_dir=settings.uploads_dir,

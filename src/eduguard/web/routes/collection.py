@@ -7,8 +7,6 @@ that cannot be read is refused with a Chinese message before anything is stored.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -27,12 +25,11 @@ from eduguard.collection.schemas import (
     PlanDetails,
     PlanRead,
 )
-from eduguard.errors import ValidationFailed
 from eduguard.reviews.models import ReviewState
 from eduguard.reviews.service import Person
 from eduguard.validation import MAX_ID, RequestModel
 from eduguard.web.deps import AppSettings, DbSession, permission
-from eduguard.web.params import Id
+from eduguard.web.params import Id, decode_base64
 
 router = APIRouter()
 
@@ -64,9 +61,7 @@ class PlanSource(BaseModel):
     def plan(self) -> readers.Plan:
         if self.form is not None:
             return readers.read_form(self.form)
-        return readers.read_plan(
-            _decode(self.content_base64 or "", "content_base64"), self.file_name
-        )
+        return readers.read_plan(decode_base64(self.content_base64 or ""), self.file_name)
 
 
 class ReviewCreate(PlanSource, PlanCreate):
@@ -97,15 +92,6 @@ class MinutesIn(RequestModel):
 
     file_name: Line = Field(min_length=1, max_length=200)
     content_base64: str = Field(min_length=1, max_length=MAX_MINUTES_BASE64)
-
-
-def _decode(text: str, field: str) -> bytes:
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValidationFailed(
-            "invalid_base64", f"{field} 不是有效的 base64 编码", f"{field} is not valid base64"
-        ) from None
 
 
 def person(principal: Principal) -> Person:
@@ -152,7 +138,7 @@ def update_review(
 def attach_minutes(
     plan_id: Id, body: MinutesIn, caller: Requester, session: DbSession, settings: AppSettings
 ) -> PlanRead:
-    content = _decode(body.content_base64, "content_base64")
+    content = decode_base64(body.content_base64)
     flows.attach_minutes(
         session, plan_id, body.file_name, content, person(caller), uploads_dir=settings.uploads_dir
     )
