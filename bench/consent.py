@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from eduguard.config import Settings
 from eduguard.consent import coverage, flows, ledger
@@ -170,23 +170,50 @@ def _load(engine_url: str, template: ConsentEvent, unit_id: int, args: argparse.
     return first
 
 
+def _first_loaded(session_factory: object) -> tuple[int, int]:
+    """The first subject id a kept schema's load wrote (``_load`` starts 1000 past the demo's)
+    and how many it wrote."""
+    loaded = ConsentSubject.id >= 1000
+    with session_factory() as session:  # type: ignore[operator]
+        first = session.scalar(select(func.min(ConsentSubject.id)).where(loaded))
+        count = session.scalar(select(func.count(ConsentSubject.id)).where(loaded))
+    return int(first), int(count)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subjects", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=20, help="ledger rows per subject")
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=20261202)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the schema (its name is printed) for --schema"
+    )
+    parser.add_argument(
+        "--schema",
+        help="time a schema an earlier --keep run built, instead of building one (kept after)",
+    )
     args = parser.parse_args()
-    schema = f"eg_bench_consent_{uuid.uuid4().hex[:8]}"
+    reuse = args.schema is not None
+    schema = args.schema or f"eg_bench_consent_{uuid.uuid4().hex[:8]}"
     admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    if not reuse:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = f"{SERVER}?options=-csearch_path%3D{schema}"
+    loaded = 0.0
     try:
-        with tempfile.TemporaryDirectory() as home:
-            engine = make_engine(url)
-            migrate.upgrade(engine)
-            engine.dispose()
+        with contextlib.ExitStack() as homes:
+            # A kept schema's data keys are sealed under this home's master key: keep it too.
+            home = (
+                str(Path(tempfile.gettempdir()) / schema)
+                if args.keep or reuse
+                else homes.enter_context(tempfile.TemporaryDirectory())
+            )
+            if not reuse:
+                engine = make_engine(url)
+                migrate.upgrade(engine)
+                engine.dispose()
             settings = Settings(
                 home=Path(home),
                 database_url=url,
@@ -195,15 +222,19 @@ def main() -> None:
             )
             app = create_app(settings)
             factory = app.state.session_factory
-            with factory() as session, session.begin():
-                demo_flows.seed(session)
+            if not reuse:
+                with factory() as session, session.begin():
+                    demo_flows.seed(session)
             with factory() as session:
                 template = _template(session)
                 session.expunge(template)
                 unit_id = session.get(ConsentSubject, 1).unit_id  # type: ignore[union-attr]
-            started = time.perf_counter()
-            first = _load(url, template, unit_id, args)
-            loaded = time.perf_counter() - started
+            if reuse:
+                first, args.subjects = _first_loaded(session_factory=factory)
+            else:
+                started = time.perf_counter()
+                first = _load(url, template, unit_id, args)
+                loaded = time.perf_counter() - started
             rng = random.Random(args.seed + 1)
             timings = []
             answers = {True: 0, False: 0}
@@ -226,14 +257,21 @@ def main() -> None:
                 summaries.append(time.perf_counter() - began)
             app.state.engine.dispose()
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        if args.keep or reuse:
+            print(
+                f"schema kept: --schema {schema} (its home {Path(tempfile.gettempdir()) / schema}; "
+                "drop both when done)"
+            )
+        else:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
     timings.sort()
     p95 = timings[int(len(timings) * 0.95) - 1]
     print(
         f"PostgreSQL: {args.subjects:,} subjects, {args.subjects * args.events:,} ledger rows "
-        f"(+ the demo's), loaded in {loaded:.0f} s"
+        f"(+ the demo's), "
+        + (f"loaded in {loaded:.0f} s" if not reuse else f"schema {schema} reused")
     )
     print(
         f"can_process × {args.queries:,}: p50 {statistics.median(timings):.1f} ms, "

@@ -190,6 +190,7 @@ def world(consent_site: tuple[str, Path]) -> Iterator[World]:
         demo=False,
         max_upload_bytes=64 * 1024,
         scan_roots=str(home),
+        worker="external",  # the tests run tasks themselves, never a thread beside them
     )
     application = create_app(settings)
     with TestClient(application, raise_server_exceptions=False) as client:

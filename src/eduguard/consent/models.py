@@ -7,6 +7,7 @@
 * ``consent_events``: the ledger. One row per grant, refusal, withdrawal or handover, chained
   per subject (``prev_hash`` → ``hash``, SM3 as the audit log's chain). Never updated or deleted.
 * ``consent_links``: signed one-time links (only the SM3 of the nonce is stored).
+* ``consent_tallies``: per consent-based purpose, the worker's last count of the ledger.
 """
 
 from __future__ import annotations
@@ -150,3 +151,29 @@ class ConsentLink(IdMixin, Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ConsentTally(Base):
+    """The ledger's count for one consent-based purpose, as the worker last made it (the
+    dashboard reads it instead of folding a large ledger on every page load). The marks are the
+    newest subject, guardian and ledger ids when counting began: a larger one now means the
+    count may be out of date."""
+
+    __tablename__ = "consent_tallies"
+
+    purpose_id: Mapped[int] = mapped_column(
+        ForeignKey("processing_purposes.id", ondelete="CASCADE"), primary_key=True
+    )
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the moment counted
+    terms_hash: Mapped[str] = mapped_column(String(64))  # the purpose's terms then
+    subjects_mark: Mapped[int] = mapped_column(Integer)
+    guardians_mark: Mapped[int] = mapped_column(Integer)
+    events_mark: Mapped[int] = mapped_column(Integer)
+    milliseconds: Mapped[int] = mapped_column(Integer)  # how long the count took
+    subjects: Mapped[int] = mapped_column(Integer)
+    valid: Mapped[int] = mapped_column(Integer)
+    needs_reconsent: Mapped[int] = mapped_column(Integer)
+    refused: Mapped[int] = mapped_column(Integer)
+    withdrawn: Mapped[int] = mapped_column(Integer)
+    undecided: Mapped[int] = mapped_column(Integer)
+    tampered: Mapped[int] = mapped_column(Integer)

@@ -108,6 +108,14 @@ EN_CONSENT: dict[str, str] = {
     "未决定": "Undecided",
     "覆盖率": "Coverage",
     "台账记录被改动": "ledger rows changed",
+    "统计时间": "Counted",
+    "刚刚": "just now",
+    "之后台账有新记录，后台每 10 分钟重新统计": (
+        "the ledger has new rows since; the worker counts again every 10 minutes"
+    ),
+    "登记人数较多，尚未统计：后台任务每 10 分钟统计一次，统计后显示": (
+        "many people registered and not counted yet: the worker counts every 10 minutes"
+    ),
     "个人信息处理同意确认单": "Consent slip for the processing of personal information",
     "致": "To",
     "以下处理目的须经您同意；不同意其中任何一项，不影响其他服务：": (
