@@ -121,3 +121,50 @@ def test_a_broken_file_is_refused(cli: CliRunner, world: World, tmp_path: Path) 
     other.write_bytes(b"%PDF-1.4")
     code, output = _run(cli, world, other)
     assert code != 0 and "不支持的名册格式" in output
+
+
+def _upload(world: World, name: str, content: bytes, **fields: str) -> object:
+    data = {"unit_id": str(world.school), "kind": "student"} | fields
+    data["csrf_token"] = world.client.headers["X-CSRF-Token"]
+    return world.client.post(
+        "/consent/roster",
+        data=data,
+        files={"roster": (name, content, "application/octet-stream")},
+        follow_redirects=True,
+    )
+
+
+def test_the_console_imports_a_roster_and_refuses_a_bad_one_whole(world: World) -> None:
+    """The same import from /consent: a GBK CSV registers its rows with a success message; a
+    bad row, a broken workbook, an unknown format or a file over the upload limit is refused in
+    Chinese with nothing written; an operator (no consent:write) sees no form and is refused."""
+    world.accounts.login(world.client, "owner1")
+    page = world.client.get("/consent")
+    assert 'id="consent-roster-form"' in page.text
+    before = _counts(world)
+    body = HEADER + "W2026001,2016-04-01,学生丁,任一,WP-001,母亲\nW2026002,2011-02-02,学生戊,,,\n"
+    done = _upload(world, "名册.csv", body.encode("gbk"))
+    assert done.status_code == 200 and "名册已导入：新登记主体 2 个" in done.text, done.text
+    assert "新登记监护人 1 位" in done.text and str(done.url).endswith("/consent")
+    assert _counts(world) == (before[0] + 2, before[1] + 1)
+
+    after = _counts(world)
+    for name, content, message in (
+        (
+            "名册.csv",
+            (HEADER + "W2026003,2016-04-01,甲,任一,,\nW2026004,去年,乙,,,\n").encode(),
+            "第 3 行",
+        ),
+        ("名册.xlsx", b"PK\x03\x04 not really a workbook", "无法读取该 Excel 文件"),
+        ("名册.pdf", b"%PDF-1.4", "不支持的名册格式"),
+        ("名册.csv", b"\x00\x01binary", "名册无法读取"),
+        ("名册.csv", b"x" * (world.settings.max_upload_bytes + 1), "超过上传上限"),
+    ):
+        refused = _upload(world, name, content)
+        assert refused.status_code == 422 and message in refused.text, (name, refused.text[-800:])
+        assert _counts(world) == after
+
+    world.accounts.login(world.client, "operator1")
+    assert 'id="consent-roster-form"' not in world.client.get("/consent").text
+    assert _upload(world, "名册.csv", body.encode("gbk")).status_code == 403
+    world.accounts.login(world.client, "owner1")

@@ -143,8 +143,6 @@ def import_roster(
     不会重复登记。任何一行有误则整份名册都不导入，并指出行号。"""
     from eduguard.consent import roster as rosters
     from eduguard.consent.models import SubjectKind
-    from eduguard.discovery.connectors.encoding import detect_encoding
-    from eduguard.discovery.sources import SourceError
 
     if kind not in ("student", "staff"):
         raise fail("--kind 须为 student 或 staff")
@@ -152,18 +150,7 @@ def import_roster(
         raise fail(f"找不到名册文件：{roster}")
     if roster.stat().st_size > 20 * 1024 * 1024:
         raise fail("名册超过 20 MB，请分批导入")
-    content = roster.read_bytes()
-    suffix = roster.suffix.lower()
-    if suffix == ".xlsx":
-        records: list[list[object]] = rosters.read_xlsx(content)
-    elif suffix in (".csv", ".txt"):
-        try:
-            encoding = detect_encoding(roster)
-        except SourceError:
-            raise fail("名册文件的编码无法识别（请另存为 UTF-8 或 GBK 的 CSV）") from None
-        records = [list(r) for r in rosters.read_csv(content, encoding)]
-    else:
-        raise fail(f"不支持的名册格式：{suffix or '无扩展名'}（支持 .xlsx、.csv）")
+    records = rosters.read(roster.name, roster.read_bytes())
     rows = rosters.parse(records, unit, SubjectKind(kind))
     with db_session() as session:
         done = rosters.apply(session, rows, scope=ALL)

@@ -141,6 +141,30 @@ def read_csv(content: bytes, encoding: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
 
 
+def read(filename: str, content: bytes) -> list[list[object]]:
+    """A roster file's rows by its name's extension: .xlsx, or .csv/.txt in whatever encoding a
+    school's export uses (UTF-8 with or without BOM, GBK/GB18030 — detected, never guessed)."""
+    from eduguard.discovery.connectors.encoding import detect_sample
+    from eduguard.discovery.sources import SourceError
+
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix == "xlsx":
+        return read_xlsx(content)
+    if suffix in ("csv", "txt"):
+        try:
+            encoding = detect_sample(content, at_end=True, name=filename)
+        except SourceError as error:
+            raise ValidationFailed(
+                "roster_encoding", f"名册无法读取：{error.message_zh}", "unreadable"
+            ) from None
+        return [list(r) for r in read_csv(content, encoding)]
+    raise ValidationFailed(
+        "roster_format",
+        f"不支持的名册格式：{'.' + suffix if suffix else '无扩展名'}（支持 .xlsx、.csv）",
+        "unsupported roster format",
+    )
+
+
 def read_xlsx(content: bytes) -> list[list[object]]:
     from openpyxl import load_workbook
 

@@ -109,6 +109,16 @@ EN_CONSENT: dict[str, str] = {
     "覆盖率": "Coverage",
     "台账记录被改动": "ledger rows changed",
     "统计时间": "Counted",
+    "导入名册": "Import a roster",
+    "名册文件": "Roster file",
+    "导入": "Import",
+    "学籍导出的 .xlsx 或 .csv（UTF-8 或 GBK），首行为标题：“学籍号”（或学号、工号）必填，可选“出生日期”“显示名”“监护人规则”（任一/全部）“监护人编号”“监护人关系”“监护人显示名”；同一学籍号的下一行登记另一位监护人。已登记的不变，重复导入不会重复登记；任何一行有误则整份名册都不导入，并指出行号。": (
+        "A student-register export (.xlsx or .csv, UTF-8 or GBK), headers in the first row: "
+        "学籍号 (or 学号, 工号) required; optional 出生日期, 显示名, 监护人规则 (任一/全部), 监护人编号, "
+        "监护人关系, 监护人显示名; a repeated 学籍号 adds another guardian. Registered people stay "
+        "as they are and a second import registers nothing twice; one bad row and nothing in the "
+        "file is imported, with its row number."
+    ),
     "刚刚": "just now",
     "之后台账有新记录，后台每 10 分钟重新统计": (
         "the ledger has new rows since; the worker counts again every 10 minutes"

@@ -63,8 +63,14 @@ def detect_encoding(path: Path, sample_bytes: int = SAMPLE_BYTES) -> str:
             f"无法读取文件“{path.name}”：{error.strerror or error}",
             f"cannot read {path.name}: {error}",
         ) from error
+    return detect_sample(sample, at_end=at_end, name=path.name)
+
+
+def detect_sample(sample: bytes, *, at_end: bool, name: str) -> str:
+    """:func:`detect_encoding` of bytes already read (an upload): ``sample`` is the file's head,
+    ``at_end`` whether it is the whole file, ``name`` the file's name for the messages."""
     if not sample.strip():
-        raise SourceError("empty_file", f"文件“{path.name}”是空的", f"{path.name} is empty")
+        raise SourceError("empty_file", f"文件“{name}”是空的", f"{name} is empty")
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8"  # pyarrow skips the UTF-8 BOM itself
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -72,8 +78,8 @@ def detect_encoding(path: Path, sample_bytes: int = SAMPLE_BYTES) -> str:
     if sample.startswith(_BINARY_SIGNATURES) or b"\x00" in sample:
         raise SourceError(
             "binary_file",
-            f"文件“{path.name}”是二进制文件，不是文本表格（可能是改了扩展名的其他文件）",
-            f"{path.name} is a binary file, not delimited text",
+            f"文件“{name}”是二进制文件，不是文本表格（可能是改了扩展名的其他文件）",
+            f"{name} is a binary file, not delimited text",
         )
     text_sample = sample if at_end else _trim_to_line(sample)
     try:
@@ -97,6 +103,6 @@ def detect_encoding(path: Path, sample_bytes: int = SAMPLE_BYTES) -> str:
         return candidate
     raise SourceError(
         "encoding_unknown",
-        f"无法识别文件“{path.name}”的编码（不是 UTF-8，也不是 GBK/GB18030），请另存为 UTF-8 后重试",
-        f"cannot tell the encoding of {path.name}: neither UTF-8 nor GBK/GB18030",
+        f"无法识别文件“{name}”的编码（不是 UTF-8，也不是 GBK/GB18030），请另存为 UTF-8 后重试",
+        f"cannot tell the encoding of {name}: neither UTF-8 nor GBK/GB18030",
     )

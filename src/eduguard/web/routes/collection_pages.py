@@ -34,6 +34,7 @@ from eduguard.web.flash import see_other
 from eduguard.web.params import Id
 from eduguard.web.render import page
 from eduguard.web.routes.collection import person
+from eduguard.web.routes.uploads import size_text
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, permission("collection:read")]
@@ -103,10 +104,6 @@ def _types() -> list[tuple[str, str]]:
     return [(code, str(b["label"])) for code, b in checks.baselines().items()]
 
 
-def _size(limit: int) -> str:
-    return f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit >> 10} KB"
-
-
 def _plan_limit(request: Request) -> int:
     """The largest plan file taken: the readers' limit, or the upload limit when lower."""
     return min(readers.MAX_PLAN_BYTES, int(request.app.state.settings.max_upload_bytes))
@@ -120,9 +117,9 @@ async def _read_upload(upload: object, limit: int, what: str) -> tuple[str, byte
     if len(content) > limit:
         raise PayloadTooLarge(
             "upload_too_large",
-            f"{what}“{upload.filename}”超过 {_size(limit)}，未保存任何内容"
+            f"{what}“{upload.filename}”超过 {size_text(limit)}，未保存任何内容"
             + ("（采集表只需表头和少量示例行）" if what == "采集计划" else ""),
-            f"{upload.filename} is larger than {_size(limit)}",
+            f"{upload.filename} is larger than {size_text(limit)}",
         )
     return upload.filename, content
 
@@ -191,7 +188,7 @@ def _new_page(
         status_code=422 if context.get("errors") else 200,
         systems=flows.systems(session, person(caller)),
         types=_types(),
-        max_size=_size(_plan_limit(request)),
+        max_size=size_text(_plan_limit(request)),
         **context,
     )
 

@@ -12,11 +12,11 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from eduguard.access.policy import Principal, decide
-from eduguard.consent import collect, coverage, flows, links, receipts
-from eduguard.consent.models import ConsentSubject
+from eduguard.consent import collect, coverage, flows, links, receipts, roster
+from eduguard.consent.models import ConsentSubject, SubjectKind
 from eduguard.consent.schemas import (
     CoverageRead,
     EventRead,
@@ -29,13 +29,14 @@ from eduguard.consent.schemas import (
     SubjectRead,
 )
 from eduguard.db.base import utcnow
-from eduguard.errors import EduguardError
+from eduguard.errors import EduguardError, ValidationFailed
 from eduguard.orgs import service as orgs_service
 from eduguard.validation import MAX_ID, validation_details
 from eduguard.web.deps import DbSession, language, permission
 from eduguard.web.flash import see_other
 from eduguard.web.params import Id
 from eduguard.web.render import page, qr_svg
+from eduguard.web.routes.uploads import size_text
 
 router = APIRouter()
 
@@ -276,6 +277,46 @@ async def create_subject_page(request: Request, caller: Writer, session: DbSessi
         f"/consent/subjects/{subject.id}",
         f"已登记同意主体 {subject.id}",
         f"Subject {subject.id} registered",
+    )
+
+
+@router.post("/consent/roster", include_in_schema=False)
+async def import_roster_page(request: Request, caller: Writer, session: DbSession) -> Response:
+    """A school's roster (学籍 export, .xlsx or .csv) uploaded: every row checked first, then all
+    registered in one savepoint — one bad row and nothing is (``consent.roster``)."""
+    form = await request.form()
+    limit = int(request.app.state.settings.max_upload_bytes)
+    upload = form.get("roster")
+    unit, kind = _text(form, "unit_id"), _text(form, "kind") or "student"
+    read: tuple[str, bytes] | None = None
+    try:
+        if isinstance(upload, UploadFile) and upload.filename:
+            content = await upload.read(limit + 1)
+            if len(content) > limit:
+                message = f"名册超过上传上限 {size_text(limit)}，未导入任何内容，请分批导入"
+                return _list_page(request, session, caller, errors=[message])
+            read = (upload.filename, content)
+    finally:
+        await form.close()
+
+    def act() -> roster.Imported:
+        if read is None:
+            raise ValidationFailed("roster_missing", "请选择名册文件（.xlsx 或 .csv）", "no file")
+        if not unit.isdigit() or kind not in ("student", "staff"):
+            raise ValidationFailed("roster_target", "请选择单位和类别", "choose a unit and a kind")
+        rows = roster.parse(roster.read(*read), int(unit), SubjectKind(kind))
+        return roster.apply(session, rows, scope=caller.unit_path)
+
+    done, errors = _attempt(session, language(request), act)
+    if done is None:
+        return _list_page(request, session, caller, errors=errors)
+    return see_other(
+        request,
+        "/consent",
+        f"名册已导入：新登记主体 {done.subjects} 个，已登记的 {done.existing} 行未改动，"
+        f"新登记监护人 {done.guardians} 位",
+        f"Roster imported: {done.subjects} new subjects, {done.existing} rows already registered, "
+        f"{done.guardians} new guardians",
     )
 
 

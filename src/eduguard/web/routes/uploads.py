@@ -18,3 +18,8 @@ async def read_limited(upload: UploadFile | None, limit: int) -> tuple[str, byte
             f"uploaded file exceeds the {limit}-byte limit",
         )
     return upload.filename, content
+
+
+def size_text(limit: int) -> str:
+    """A byte limit as people read it: 10 MB, 64 KB."""
+    return f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit >> 10} KB"
