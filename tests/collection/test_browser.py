@@ -142,6 +142,11 @@ def test_upload_to_approval_in_chromium(world: World, base: str, chromium: Brows
     context, page = _session(chromium, base, world, "sup", problems, 390)
     page.goto(review_url)
     expect(page.locator("#review-state")).to_have_text("已批准")
+    # no purpose was named: the approval wrote the fields into a new draft purpose
+    expect(page.locator("#register-summary")).to_contain_text(
+        "已写入处理活动记录：新建处理目的草稿"
+    )
+    _fits(page, problems)
     page.goto(f"{base}/collection/systems/{world.app}")
     expect(page.locator("#approved-table tbody tr")).to_have_count(3)
     _fits(page, problems)

@@ -2,8 +2,8 @@
 catalog (what the unit and the units above it already hold: 一数一源), the processing register
 (consent purposes, children's rules), compliance facts (item 9 duties, cross-border
 assessment), orgs (system, units), reviews (the approval) and the audit log. With ``drift``
-(the catalog fields no approval covers), the only modules of ``collection`` that import other
-domains.
+(the catalog fields no approval covers) and ``register`` (an approval written into the
+processing register), the only modules of ``collection`` that import other domains.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from eduguard.audit import capture as audit_capture
 from eduguard.audit import service as audit_service
 from eduguard.catalog.models import Dataset, Field
 from eduguard.catalog.stats import effective_types
-from eduguard.collection import checks, service
+from eduguard.collection import checks, register, service
 from eduguard.collection.checks import Check, Context, Holding
 from eduguard.collection.models import CollectionPlan
 from eduguard.collection.readers import Plan, PlannedField
@@ -217,6 +217,8 @@ def request(session: Session, data: PlanCreate, plan: Plan, person: Person) -> C
     system = orgs_service.get_system(session, data.system_id, scope=person.unit_path)
     if system.archived:
         raise ValidationFailed("system_archived", "信息系统已归档，不能申请数据收集审核")
+    if data.purpose_id:
+        register.check_purpose(session, system, data.purpose_id)
     classified = classify(plan)
     sensitive = any(item.sensitive for item in classified)
     title = data.title or f"{system.name} · {plan.source} 的数据收集审核"
@@ -264,6 +266,10 @@ def _editable(plan: CollectionPlan, review: ReviewRequest, person: Person) -> No
 def update(session: Session, plan_id: int, data: PlanDetails, person: Person) -> CollectionPlan:
     plan, review = _get(session, plan_id, person)
     _editable(plan, review, person)
+    if data.purpose_id:
+        register.check_purpose(
+            session, orgs_service.get_system(session, plan.system_id), data.purpose_id
+        )
     changed = service.update_details(plan, data)
     session.flush()
     if changed:
@@ -333,7 +339,9 @@ def withdraw(session: Session, plan_id: int, person: Person) -> CollectionPlan:
 
 def decide(session: Session, plan_id: int, data: DecisionCreate, person: Person) -> CollectionPlan:
     """A decision on the awaiting step. Approval is refused while a pre-check fails (the
-    artefacts are missing); the last approval writes the system's approved fields."""
+    artefacts are missing); the last approval writes the system's approved fields and, through
+    ``register``, the personal ones into the processing register (refused as a whole when the
+    register refuses them)."""
     plan, review = _get(session, plan_id, person)
     if data.decision == "approve":
         failing = [c for c in run_checks(session, plan) if c.blocking]
@@ -348,14 +356,16 @@ def decide(session: Session, plan_id: int, data: DecisionCreate, person: Person)
     state = reviews_flows.decide(session, review, KIND, person, data.decision, data.reason)
     if state == ReviewState.approved:
         count = service.approve(session, plan)
+        written = register.write(session, plan, by=person.username)
         audit_service.record(
             session,
             action="collection_plan.update",
             object_type=OBJECT_TYPE,
             object_id=plan.id,
-            fields=["approved_fields"],
+            fields=["approved_fields", "register_write"],
             row_count=count,
-            reason=f"数据收集审核通过：{count} 个字段记入系统的已批准收集清单",
+            reason=f"数据收集审核通过：{count} 个字段记入系统的已批准收集清单；"
+            f"{written['summary']}"[:1000],
         )
     return plan
 
@@ -401,6 +411,10 @@ def read(session: Session, plan_id: int, person: Person, *, with_checks: bool = 
         return units[unit_id]
 
     baseline = checks.baselines().get(plan.system_type, {})
+    options = register.purpose_options(session, system.id) if with_checks else []
+    named = next((o.name for o in options if o.id == plan.purpose_id), None)
+    if plan.purpose_id is not None and named is None:
+        named = processing_service.get_purpose(session, plan.purpose_id).name
     return PlanRead(
         id=plan.id,
         review_id=review.id,
@@ -464,6 +478,10 @@ def read(session: Session, plan_id: int, person: Person, *, with_checks: bool = 
             }
             for d in review.decisions
         ],
+        purpose_id=plan.purpose_id,
+        purpose_name=named,
+        register_write=register.read(plan),
+        purposes=options,
     )
 
 

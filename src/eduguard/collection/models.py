@@ -1,7 +1,7 @@
 """Tables: collection plans (what a system plans to collect, with the artefacts a review needs),
 their fields (as classified), and the fields approved for a system.
 
-Systems and reviews belong to other domains; they are referenced by foreign key only.
+Systems, reviews and purposes belong to other domains; they are referenced by foreign key only.
 Sample values read from a 采集表 serve the classification and are never stored.
 """
 
@@ -46,6 +46,10 @@ class CollectionPlan(IdMixin, TimestampMixin, Base):
     minutes_sha256: Mapped[str | None] = mapped_column(String(64))
     retention: Mapped[str] = mapped_column(Text, default="{}")  # JSON: field group → period
     created_by: Mapped[str] = mapped_column(String(64), default="")
+    # the purpose of the system's processing register the collection serves (None: approval
+    # creates a draft purpose), and what the approval wrote there (JSON, "" before approval)
+    purpose_id: Mapped[int | None] = mapped_column(ForeignKey("processing_purposes.id"), index=True)
+    register_write: Mapped[str] = mapped_column(Text, default="")
 
     fields: Mapped[list[PlanField]] = relationship(
         cascade="all, delete-orphan", order_by="PlanField.id", lazy="selectin"

@@ -38,6 +38,9 @@ class PlanDetails(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     purpose: Free | None = Field(default=None, max_length=2000)
+    # the purpose of the system's processing register the fields serve; sent as null: none
+    # chosen (the approval then creates a draft purpose); not sent: unchanged
+    purpose_id: int | None = None
     expected_subjects: int | None = Field(default=None, ge=0, le=2_000_000_000)
     children: bool | None = None
     storage_location: Literal["domestic", "overseas"] | None = None
@@ -106,6 +109,29 @@ class CheckRead(BaseModel):
     clause: str
 
 
+class RegisterWriteRead(BaseModel):
+    """What the approval wrote into the system's processing register."""
+
+    purpose_id: int | None
+    purpose: str | None
+    created: bool  # a draft purpose made by the approval
+    purpose_status: str | None
+    legal_basis: str | None
+    linked: list[str]  # catalog fields newly linked ("dataset.field")
+    planned: list[str]  # items added before the catalog holds them
+    rules: list[dict[str, Any]]  # each new rules version: audience, number
+    material: list[str]  # the material terms the write changed (consent.terms)
+    reconsent: bool  # consents given to the earlier terms need re-consent
+    summary: str
+
+
+class PurposeOption(BaseModel):
+    id: int
+    name: str
+    status: str
+    legal_basis: str | None
+
+
 class PlanRead(BaseModel):
     id: int
     review_id: int
@@ -138,6 +164,10 @@ class PlanRead(BaseModel):
     steps: list[StepRead]
     may_decide: bool
     timeline: list[dict[str, Any]]
+    purpose_id: int | None = None
+    purpose_name: str | None = None
+    register_write: RegisterWriteRead | None = None
+    purposes: list[PurposeOption] = Field(default_factory=list)  # the system's, to choose from
 
 
 class CheckedField(BaseModel):

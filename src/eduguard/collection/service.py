@@ -106,6 +106,9 @@ def update_details(plan: CollectionPlan, data: PlanDetails) -> list[str]:
         if value is not None and getattr(plan, name) != value:
             setattr(plan, name, value.strip() if isinstance(value, str) else value)
             changed.append(name)
+    if "purpose_id" in data.model_fields_set and plan.purpose_id != data.purpose_id:
+        plan.purpose_id = data.purpose_id  # checked by flows: a purpose of the system
+        changed.append("purpose_id")
     if data.meeting_attendees is not None:
         plan.meeting_attendees = "\n".join(data.meeting_attendees)
         changed.append("meeting_attendees")

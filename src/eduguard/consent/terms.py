@@ -2,9 +2,10 @@
 item 8).
 
 What a person agreed to is the purpose's structure: its name, legal basis, necessity, the
-catalog fields it uses and their personal-information categories, the retention period and what
-happens after it, the recipients, and whether it makes automated decisions. Changing any of
-them is *material* and needs re-consent. Wording — the description, the basis explanation, the
+catalog fields it uses (and the items an approved collection review added before the catalog
+holds them) and their personal-information categories, the retention period and what happens
+after it, the recipients, and whether it makes automated decisions. Changing any of them is
+*material* and needs re-consent. Wording — the description, the basis explanation, the
 collection method's text, the necessity statement, a recipient's contact or stated use, and
 spacing, punctuation, full-width characters or Chinese numerals in a name or period — is not.
 
@@ -34,6 +35,7 @@ MATERIAL = {
     "legal_basis": ("法律依据", "legal basis"),
     "necessity": ("必要性（必需/可选）", "necessity"),
     "fields": ("使用的数据项", "fields used"),
+    "planned": ("经采集审核批准、将收集的数据项", "data items a collection review approved"),
     "categories": ("个人信息种类", "categories of personal information"),
     "retention": ("保存期限", "retention period"),
     "disposal": ("到期后的处理方式", "disposal after retention"),
@@ -80,15 +82,20 @@ class Change:
 def material_terms(purpose: Mapping[str, Any]) -> dict[str, Any]:
     """The normalised material projection of a purpose given as a mapping with the keys of
     ``processing.schemas.PurposeRead`` (``fields`` each with ``id`` and ``pi_types``,
-    ``recipients`` each with ``name`` and ``kind``)."""
+    ``planned`` — items an approved collection review added before the catalog holds them —
+    each with ``group``, ``name`` and ``pi_types``, ``recipients`` each with ``name`` and
+    ``kind``)."""
     fields: Sequence[Mapping[str, Any]] = purpose.get("fields") or ()
+    planned: Sequence[Mapping[str, Any]] = purpose.get("planned") or ()
     recipients: Sequence[Mapping[str, Any]] = purpose.get("recipients") or ()
-    return {
+    terms = {
         "name": normal_text(str(purpose.get("name") or "")),
         "legal_basis": purpose.get("legal_basis"),
         "necessity": purpose.get("necessity") or "necessary",
         "fields": sorted({int(f["id"]) for f in fields}),
-        "categories": sorted({str(t) for f in fields for t in f.get("pi_types") or ()}),
+        "categories": sorted(
+            {str(t) for f in (*fields, *planned) for t in f.get("pi_types") or ()}
+        ),
         "retention": normal_text(str(purpose.get("retention_period") or "")),
         "disposal": purpose.get("disposal") or "delete",
         "recipients": sorted(
@@ -96,6 +103,11 @@ def material_terms(purpose: Mapping[str, Any]) -> dict[str, Any]:
         ),
         "automated_decision": bool(purpose.get("automated_decision")),
     }
+    if planned:  # only when there are any: the terms of every other purpose hash as before
+        terms["planned"] = sorted(
+            {(normal_text(str(p.get("group") or "")), normal_text(str(p["name"]))) for p in planned}
+        )
+    return terms
 
 
 def canonical(terms: Mapping[str, Any]) -> str:
@@ -117,7 +129,7 @@ def _details(purpose: Mapping[str, Any]) -> list[tuple[str, str, str]]:
 def classify(old: Mapping[str, Any], new: Mapping[str, Any]) -> Change:
     """Which terms an edit from ``old`` to ``new`` changes; material when any material one."""
     before, after = material_terms(old), material_terms(new)
-    material = tuple(key for key in MATERIAL if before[key] != after[key])
+    material = tuple(key for key in MATERIAL if before.get(key) != after.get(key))
     wording = [
         key for key in WORDING if key != "recipient_details" and old.get(key) != new.get(key)
     ]

@@ -31,6 +31,7 @@ from eduguard.processing.models import (
 from eduguard.processing.schemas import (
     FieldRef,
     LegalBasisRead,
+    PlannedItemRef,
     PurposeCreate,
     PurposeRead,
     PurposeUpdate,
@@ -50,6 +51,7 @@ audit_capture.register("processing_registers", "processing_register")
 audit_capture.register("processing_purposes", OBJECT_TYPE, frozenset({"revision"}))
 audit_capture.register("processing_purpose_fields", "processing_purpose_field")
 audit_capture.register("processing_recipients", "processing_recipient")
+audit_capture.register("processing_planned_items", "processing_planned_item")
 
 
 def legal_bases() -> list[LegalBasisRead]:
@@ -70,7 +72,9 @@ def _purpose(session: Session, purpose_id: int, scope: str) -> ProcessingPurpose
 # ---------------------------------------------------------------- what a purpose refers to
 
 
-def _fields(session: Session, system: InformationSystem, ids: Sequence[int]) -> dict[int, Field]:
+def system_fields(
+    session: Session, system: InformationSystem, ids: Sequence[int]
+) -> dict[int, Field]:
     """The catalog fields ``ids``, each of a dataset of ``system``; otherwise a clear error."""
     if not ids:
         return {}
@@ -175,6 +179,19 @@ def purpose_read(session: Session, purpose: ProcessingPurpose) -> PurposeRead:
             )
             for r in purpose.recipients
         ],
+        planned=[
+            PlannedItemRef(
+                id=p.id,
+                group=p.group,
+                name=p.name,
+                label=p.label,
+                pi_types=p.types,
+                sensitive=p.sensitive,
+                minors=p.minors,
+                origin=p.origin,
+            )
+            for p in purpose.planned
+        ],
     )
 
 
@@ -185,7 +202,7 @@ def create_purpose(
     session: Session, system_id: int, data: PurposeCreate, *, scope: str
 ) -> ProcessingPurpose:
     system = _system(session, system_id, scope)
-    _fields(session, system, data.field_ids)
+    system_fields(session, system, data.field_ids)
     _check_recipients(session, system, data.recipients, scope)
     return service.create_purpose(session, system.id, data)
 
@@ -196,7 +213,7 @@ def update_purpose(
     purpose = _purpose(session, purpose_id, scope)
     system = _system(session, purpose.system_id, scope)
     if data.field_ids is not None:
-        _fields(session, system, data.field_ids)
+        system_fields(session, system, data.field_ids)
     if data.recipients is not None:
         _check_recipients(session, system, data.recipients, scope)
     service.update_purpose(session, purpose, data)
@@ -360,6 +377,16 @@ def _rules_input(session: Session, system: InformationSystem) -> notice.RulesInp
             )
             for f in read.fields
             if f.present
+        ) + tuple(  # approved by a collection review, stated before the catalog holds them
+            notice.ItemInput(
+                dataset=p.group,
+                name=p.name,
+                comment=p.label,
+                pi_types=tuple(p.pi_types),
+                sensitive=p.sensitive,
+                minors=p.minors,
+            )
+            for p in read.planned
         )
         recipients = tuple(
             notice.RecipientInput(
@@ -429,7 +456,7 @@ def publish(session: Session, system_id: int, *, scope: str, by: str) -> list[Ru
     published again. Audited, in the caller's transaction."""
     system = _system(session, system_id, scope)
     rules = _rules_input(session, system)
-    children_data = holds_children_data(session, system.id)
+    children_data = holds_children_data(session, system.id) or notice.holds_children_data(rules)
     _publishable(system, rules, children_data)
     audiences = [Audience.general]
     if children_data:

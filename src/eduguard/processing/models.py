@@ -1,5 +1,6 @@
 """Tables: the processing register of a system (header, purposes, the catalog fields each uses,
-recipients) and the published collection rules, one immutable row per version.
+the items an approved collection review adds before the catalog holds them, recipients) and
+the published collection rules, one immutable row per version.
 
 Systems, catalog fields and agreements belong to other domains; they are referenced by
 foreign key only (cross-domain queries live in ``processing.flows``).
@@ -110,6 +111,9 @@ class ProcessingPurpose(IdMixin, TimestampMixin, Base):
     recipients: Mapped[list[Recipient]] = relationship(
         cascade="all, delete-orphan", order_by="Recipient.id", lazy="selectin"
     )
+    planned: Mapped[list[PlannedItem]] = relationship(
+        cascade="all, delete-orphan", order_by="PlannedItem.id", lazy="selectin"
+    )
 
 
 class PurposeField(IdMixin, Base):
@@ -122,6 +126,30 @@ class PurposeField(IdMixin, Base):
 
     purpose_id: Mapped[int] = mapped_column(ForeignKey("processing_purposes.id"), index=True)
     field_id: Mapped[int] = mapped_column(ForeignKey("catalog_fields.id"), index=True)
+
+
+class PlannedItem(IdMixin, Base):
+    """A data item a purpose is approved to collect that the catalog does not hold yet: written
+    by an approved collection review (``origin``: e.g. ``collection_plan:12``), so the rules
+    state it before it is collected. Types and flags as the review classified them."""
+
+    __tablename__ = "processing_planned_items"
+    __table_args__ = (
+        UniqueConstraint("purpose_id", "group", "name", name="uq_processing_planned_items_name"),
+    )
+
+    purpose_id: Mapped[int] = mapped_column(ForeignKey("processing_purposes.id"), index=True)
+    group: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(String(300))
+    label: Mapped[str | None] = mapped_column(String(500))
+    pi_types: Mapped[str] = mapped_column(String(500), default="")  # comma-separated codes
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    minors: Mapped[bool] = mapped_column(Boolean, default=False)
+    origin: Mapped[str] = mapped_column(String(100), default="")
+
+    @property
+    def types(self) -> list[str]:
+        return [code for code in self.pi_types.split(",") if code]
 
 
 class Recipient(IdMixin, Base):

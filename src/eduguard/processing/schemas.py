@@ -95,6 +95,28 @@ class FieldRef(BaseModel):
     present: bool
 
 
+class PlannedItemIn(BaseModel):
+    """A data item an approved collection review adds to a purpose before the catalog holds it."""
+
+    group: str = Field(max_length=300)
+    name: str = Field(min_length=1, max_length=300)
+    label: str | None = Field(default=None, max_length=500)
+    pi_types: list[str] = Field(default_factory=list, max_length=50)
+    sensitive: bool = False
+    minors: bool = False
+
+
+class PlannedItemRef(BaseModel):
+    id: int
+    group: str
+    name: str
+    label: str | None
+    pi_types: list[str]
+    sensitive: bool
+    minors: bool
+    origin: str
+
+
 class RecipientRead(BaseModel):
     id: int
     name: str
@@ -126,6 +148,8 @@ class PurposeRead(BaseModel):
     updated_at: datetime
     fields: list[FieldRef]
     recipients: list[RecipientRead]
+    # approved by a collection review, not (yet) in the catalog: stated in the rules
+    planned: list[PlannedItemRef] = Field(default_factory=list)
 
 
 class RulesVersionRead(BaseModel):

@@ -20,6 +20,7 @@ from eduguard.errors import Conflict, EduguardError, NotFound, ValidationFailed
 from eduguard.processing.models import (
     Audience,
     LegalBasis,
+    PlannedItem,
     ProcessingPurpose,
     ProcessingRegister,
     PurposeField,
@@ -27,7 +28,13 @@ from eduguard.processing.models import (
     Recipient,
     RulesVersion,
 )
-from eduguard.processing.schemas import PurposeCreate, PurposeUpdate, RecipientIn, RegisterUpdate
+from eduguard.processing.schemas import (
+    PlannedItemIn,
+    PurposeCreate,
+    PurposeUpdate,
+    RecipientIn,
+    RegisterUpdate,
+)
 
 DOCUMENT_FORMAT = "eduguard.collection-rules/1"
 
@@ -221,6 +228,59 @@ def update_purpose(session: Session, purpose: ProcessingPurpose, data: PurposeUp
                 session.delete(replaced)
             purpose.recipients = [_recipient(r) for r in data.recipients]
             changed.append("recipients")
+    if changed:
+        purpose.revision += 1
+    session.flush()
+    return changed
+
+
+def writable(purpose: ProcessingPurpose) -> None:
+    """A retired purpose takes no new data items (it would be processing without a purpose)."""
+    if purpose.status == PurposeStatus.retired:
+        raise Conflict(
+            "purpose_retired",
+            f"处理目的“{purpose.name}”已停用，不能再登记数据项",
+            f"purpose {purpose.name!r} is retired",
+            details={"purpose_id": purpose.id},
+        )
+
+
+def add_fields(session: Session, purpose: ProcessingPurpose, field_ids: Sequence[int]) -> list[int]:
+    """Link more catalog fields (ids checked by flows) to the purpose, keeping those it has:
+    the ones newly linked (the revision counts up once when any)."""
+    writable(purpose)
+    held = {f.field_id for f in purpose.fields}
+    new = [fid for fid in dict.fromkeys(field_ids) if fid not in held]
+    if new:
+        update_purpose(session, purpose, PurposeUpdate(field_ids=[*sorted(held), *new]))
+    return new
+
+
+def add_planned(
+    session: Session, purpose: ProcessingPurpose, items: Sequence[PlannedItemIn], *, origin: str
+) -> list[str]:
+    """Add the items an approved collection review names (an item of the same group and name
+    is updated); the names of those added or changed. Refused for a retired purpose."""
+    writable(purpose)
+    held = {(p.group, p.name): p for p in purpose.planned}
+    changed: list[str] = []
+    for item in items:
+        types = ",".join(dict.fromkeys(item.pi_types))
+        found = held.get((item.group, item.name))
+        if found is None:
+            found = PlannedItem(group=item.group, name=item.name)
+            purpose.planned.append(found)
+            held[(item.group, item.name)] = found
+        elif (found.label, found.pi_types, found.sensitive, found.minors) == (
+            item.label,
+            types,
+            item.sensitive,
+            item.minors,
+        ):
+            continue
+        found.label, found.pi_types = item.label, types
+        found.sensitive, found.minors, found.origin = item.sensitive, item.minors, origin[:100]
+        changed.append(item.name)
     if changed:
         purpose.revision += 1
     session.flush()

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 EN_COLLECTION: dict[str, str] = {
+    "处理活动记录中的处理目的": "Purpose in the processing register",
+    "未选择（审核通过时新建处理目的草稿）": "None chosen (approval creates a draft purpose)",
+    "写入处理活动记录": "Written into the processing register",
+    "查看处理活动记录": "Open the processing register",
+    "经采集审核批准，待收集": "approved by a collection review, not yet collected",
     "数据收集审核": "Collection reviews",
     "新建审核": "New review",
     "新建数据收集审核": "New collection review",

@@ -308,6 +308,10 @@ def _details(form: FormData) -> dict[str, object]:
     values["expected_subjects"] = raw or 0
     values["children"] = _text(form, "children") == "yes"
     values["storage_location"] = _text(form, "storage_location") or "domestic"
+    if "purpose_id" in form:  # "0": none chosen (the approval makes a draft purpose)
+        values["purpose_id"] = (
+            None if _text(form, "purpose_id") in ("", "0") else _text(form, "purpose_id")
+        )
     groups = [g for g in form.getlist("retention_group") if isinstance(g, str)]
     periods = [p for p in form.getlist("retention") if isinstance(p, str)]
     values["retention"] = {g: p.strip() for g, p in zip(groups, periods, strict=False)}
