@@ -41,6 +41,8 @@ EN_RETENTION: dict[str, str] = {
     "处置前行数": "Rows before",
     "计划选中行数": "Rows selected by the plan",
     "已处置行数": "Rows disposed",
+    "处置后行数": "Rows after",
+    "核验：仍被选中的行数": "Verification: rows still selected",
     "行选择查询": "Row selection query",
     "提交审批": "Submit for approval",
     "审批": "Approvals",
