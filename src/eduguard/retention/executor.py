@@ -16,7 +16,7 @@ import json
 import os
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -101,7 +101,10 @@ def selection(
     cutoff: date,
     disposition: Disposition,
     pi_columns: Sequence[str],
+    exclude: Sequence[Any] = (),
 ) -> Selection:
+    """The rows a rule selects; ``exclude``: row keys left out (subject holds)."""
+
     def col(name: str) -> Column[Any]:
         if name not in table.c:
             raise ValidationFailed(
@@ -125,7 +128,35 @@ def selection(
                 "no personal-information column besides the key to anonymise",
             )
         condition = and_(condition, or_(*(c.is_not(None) for c in others)))
+    if exclude:
+        condition = and_(condition, key.not_in(list(exclude)))
     return Selection(table, key, condition, others)
+
+
+def held_keys(
+    engine: Engine,
+    chosen: Selection,
+    wanted: Mapping[str, set[str]],
+    digest: Callable[[object], str],
+) -> list[Any]:
+    """The keys of the rows ``chosen`` selects whose subject column's value hashes (``digest``)
+    to one of the held hashes — ``wanted``: column name → hashes. One read of the selected
+    rows' key and subject columns; only values' hashes are compared, none is kept."""
+    found: dict[Any, None] = {}
+    with engine.connect() as connection:
+        for name, hashes_ in wanted.items():
+            if name not in chosen.table.c:
+                raise ValidationFailed(
+                    "retention_column_missing",
+                    f"源库数据表“{chosen.table.name}”中没有主体保全所指的列“{name}”",
+                    f"the source table has no column {name}",
+                )
+            column = chosen.table.c[name]
+            rows = connection.execution_options(yield_per=10_000).execute(
+                select(chosen.key, column).where(chosen.condition, column.is_not(None))
+            )
+            found.update((key, None) for key, value in rows if digest(value) in hashes_)
+    return list(found)
 
 
 def count_plan(engine: Engine, chosen: Selection) -> tuple[int, int]:
