@@ -11,10 +11,12 @@ graduated five years ago (expired under a 3-year rule) and 1,000 last year (kept
 the platform's own way — catalog applied, rule, write credential, plan (dry run), submit, the
 two approvals, ``dispositions.execute`` in batches with its write-ahead manifest, certificate.
 
-The longest lock is measured twice: the longest batch (manifest write-ahead + the source
-transaction + marking it done: an upper bound of the source transaction, ``longest_batch_ms``
-on the run), and by sampling ``pg_locks`` every 20 ms for the row-exclusive lock on the source
-table held by a transaction (now − the holding transaction's start: a lower bound, ±20 ms).
+The longest lock is measured twice: the longest source transaction (timed around each
+batch's DELETE/UPDATE transaction by the executor: what holds the row locks), and by sampling
+``pg_locks`` every 20 ms for the row-exclusive lock on the source table held by a transaction
+(now − the holding transaction's start: a lower bound, ±20 ms). The longest whole batch (the
+platform's manifest write-ahead, the source transaction, the batch marked done) is printed
+too; the platform side holds no lock on the source.
 Figures are measured, not asserted: this is a benchmark, not a test.
 """
 
@@ -186,11 +188,13 @@ def main() -> None:
         f"(target ≥ {TARGET_ROWS_PER_S:,}: {'met' if rate >= TARGET_ROWS_PER_S else 'NOT met'}); "
         f"still selected after: {left}"
     )
+    source_s, batch_s = outcome.longest_source_ms / 1000, longest_ms / 1000
     print(
-        f"longest batch (manifest + source transaction + done): {longest_ms / 1000:.3f} s; "
-        f"longest source lock sampled in pg_locks: {sampler.longest:.3f} s "
-        f"({sampler.samples} samples) — target ≤ {TARGET_LOCK_S:.0f} s: "
-        f"{'met' if max(longest_ms / 1000, sampler.longest) <= TARGET_LOCK_S else 'NOT met'}"
+        f"longest source transaction (its locks): {source_s:.3f} s — target ≤ "
+        f"{TARGET_LOCK_S:.0f} s: {'met' if max(source_s, sampler.longest) <= TARGET_LOCK_S else 'NOT met'}"
+        f"; row locks on the table sampled in pg_locks: longest {sampler.longest:.3f} s "
+        f"({sampler.samples} samples); longest whole batch (manifest write-ahead + source + "
+        f"marked done): {batch_s:.3f} s"
     )
 
 

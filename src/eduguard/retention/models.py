@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eduguard.db.base import Base, IdMixin, TimestampMixin, UTCDateTime, utcnow
@@ -183,7 +183,12 @@ class ManifestEntry(IdMixin, Base):
     any value), the batch it went in and whether the source has committed it."""
 
     __tablename__ = "retention_manifest"
-    __table_args__ = (UniqueConstraint("run_id", "key_hash", name="uq_retention_manifest_key"),)
+    __table_args__ = (
+        UniqueConstraint("run_id", "key_hash", name="uq_retention_manifest_key"),
+        # each batch is marked done by (run, batch): without it every batch scanned the whole
+        # run's manifest (quadratic at a million rows)
+        Index("ix_retention_manifest_run_batch", "run_id", "batch"),
+    )
 
     run_id: Mapped[int] = mapped_column(ForeignKey("retention_runs.id"), index=True)
     key_hash: Mapped[str] = mapped_column(String(64))
