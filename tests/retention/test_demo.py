@@ -53,8 +53,8 @@ def test_demo_has_a_completed_disposition_a_pending_one_and_a_hold(
     document = done.certificate.encode()
     assert certificate.verify(document) == []
     fields = certificate.json.loads(document)
-    assert [a["by"] for a in fields["approvers"]] == ["school-owner", "school-security"]
-    assert fields["planned_by"] == "school-pio" and fields["executor"] == "worker"
+    assert [a["by"] for a in fields["approvers"]] == ["county-owner", "county-security"]
+    assert fields["planned_by"] == "county-pio" and fields["executor"] == "worker"
     task = session.scalars(select(Task).where(Task.kind == dispositions.EXECUTE_TASK)).one()
     assert task.status == TaskStatus.succeeded  # the worker has nothing left to do
 

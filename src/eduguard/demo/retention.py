@@ -1,13 +1,13 @@
-"""The demo's retention (issue #20): school A's parent app keeps an export database of its
-graduating classes — a real SQLite file of synthetic rows in the console's managed sources
-folder, so planning and executing work on it. Each of its three tables has a retention rule:
+"""The demo's retention (issue #20): the county's student register keeps an export database of
+its schools' graduating classes — a real SQLite file of synthetic rows in the console's managed
+sources folder, so planning and executing work on it. Each of its three tables has a rule:
 
 - 毕业班家长联系人: kept one year after graduation, then deleted. The class that graduated
-  three years ago has been disposed of — planned by the school's PI officer, approved by its
+  three years ago has been disposed of — planned by the county's PI officer, approved by its
   data owner and its cybersecurity function, executed, certified (JSON and PDF on the run page);
   last summer's class is still within its year.
 - 毕业班请假记录: two years after the leave, then anonymised. Due now: the run is planned and
-  approved by the data owner, waiting for the cybersecurity function (``school-security``).
+  approved by the data owner, waiting for the cybersecurity function (``county-security``).
 - 晨检记录: one year, then deleted — but a parent's complaint holds it (保全), so nothing is
   planned until the hold is released.
 
@@ -41,6 +41,9 @@ from eduguard.db.base import utcnow
 from eduguard.db.sealed import KEYRING_KEY
 from eduguard.errors import ConfigurationError
 from eduguard.orgs.models import InformationSystem
+from eduguard.processing import flows as processing_flows
+from eduguard.processing.models import Disposal, LegalBasis
+from eduguard.processing.schemas import PurposeCreate
 from eduguard.retention import dispositions
 from eduguard.retention import flows as retention_flows
 from eduguard.retention import service as retention_service
@@ -49,10 +52,10 @@ from eduguard.retention.schemas import RuleIn
 from eduguard.tasks import service as tasks_service
 
 SOURCE_FILE = "demo-graduates.sqlite3"
-SOURCE_NAME = "家校沟通 App 毕业班导出库（演示 SQLite）"
-PLANNER = "school-pio"
-OWNER = "school-owner"
-SECURITY = "school-security"
+SOURCE_NAME = "毕业班数据导出库（演示 SQLite）"
+PLANNER = "county-pio"
+OWNER = "county-owner"
+SECURITY = "county-security"
 CLASS_SIZE = 12
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭"
 _GIVEN = "子涵欣怡梓轩浩宇雨桐一诺思远佳琪"
@@ -218,12 +221,12 @@ TABLES = (
 )
 
 
-def _catalog(session: Session, app: InformationSystem, path: Path) -> tuple[int, dict[str, int]]:
+def _catalog(session: Session, system: InformationSystem, path: Path) -> tuple[int, dict[str, int]]:
     """The source registered and its catalog applied as a scan of it would leave it (the file
     is real: scanning it again from the console works)."""
     source = catalog_flows.add_source(
         session,
-        app.id,
+        system.id,
         SourceCreate(name=SOURCE_NAME, location=f"sqlite:///{path}"),
         scope="/",
         policy=catalog_service.LocationPolicy(roots=(path.parent,)),
@@ -232,7 +235,7 @@ def _catalog(session: Session, app: InformationSystem, path: Path) -> tuple[int,
     run.status, run.started_at, run.finished_at = ScanStatus.succeeded, utcnow(), utcnow()
     tables = [_table(name, comment, rows, columns) for name, comment, rows, columns in TABLES]
     catalog_flows.apply_run(session, run, {"report_version": 1, "tables": tables})
-    datasets = catalog_service.list_datasets(session, system_id=app.id, limit=100)
+    datasets = catalog_service.list_datasets(session, system_id=system.id, limit=100)
     return source.id, {d.name: d.id for d in datasets if d.source_id == source.id}
 
 
@@ -295,7 +298,7 @@ RULES = {
         "biye_rq",
         1,
         Disposition.delete,
-        "《示例县第一中学家校沟通数据管理规定》第 6 条：毕业班家长联系方式保存至学生毕业后 1 年",
+        "《示例县教育局学籍数据管理规定》第 6 条：毕业班家长联系方式保存至学生毕业后 1 年",
     ),
     "byb_qj_jl": _rule(
         "qjrq",
@@ -309,12 +312,44 @@ RULES = {
 }
 
 
-def seed_retention(session: Session, app: InformationSystem, *, today: date) -> DemoRetention:
+def _purpose(session: Session, system: InformationSystem, datasets: dict[str, int]) -> int:
+    """The processing purpose the export serves (its personal fields in the register, the
+    collection rules published again), which the rules name."""
+    fields = [
+        f.id
+        for f in catalog_service.list_fields(session, system_id=system.id, limit=1000)
+        if f.dataset_id in datasets.values() and f.pi_types
+    ]
+    purpose = processing_flows.create_purpose(
+        session,
+        system.id,
+        PurposeCreate(
+            name="毕业班家校联系与出勤、晨检记录",
+            description="毕业班家长通知联系、学生请假与每日晨检（传染病防控）记录",
+            legal_basis=LegalBasis.statutory,
+            basis_detail="《学校卫生工作条例》；《中小学幼儿园安全管理办法》",
+            collection_method="班主任登记家长联系方式与请假；校医室记录晨检",
+            retention_period="联系方式毕业后 1 年；请假记录 2 年；晨检记录 1 年",
+            disposal=Disposal.delete,
+            sensitive_necessity="学生多为未成年人，请假原因与体温属健康信息：仅用于出勤统计与"
+            "传染病防控，仅班主任与校医可查看，期满即匿名化或删除",
+            field_ids=fields,
+        ),
+        scope="/",
+    )
+    processing_flows.activate(session, purpose.id, scope="/")
+    processing_flows.publish(session, system.id, scope="/", by="demo")
+    return purpose.id
+
+
+def seed_retention(session: Session, system: InformationSystem, *, today: date) -> DemoRetention:
     home = _home(session)
     path = (home / "sources" / SOURCE_FILE).resolve()
     make_source(path, today)
-    source_id, datasets = _catalog(session, app, path)
+    source_id, datasets = _catalog(session, system, path)
+    purpose = _purpose(session, system, datasets)
     for table, data in RULES.items():
+        data = data.model_copy(update={"purpose_id": purpose})
         rule = retention_flows.save_rule(session, datasets[table], data, scope="/", by=OWNER)
         # the catalog's own retention text says the same (what compliance reads today)
         text = retention_service.summary(rule)[:200]
@@ -351,7 +386,7 @@ def seed_retention(session: Session, app: InformationSystem, *, today: date) -> 
         session,
         datasets["xs_cjjl"],
         HoldKind.complaint,
-        f"示例一中信访〔{today.year}〕3号",
+        f"示例县教信访〔{today.year}〕3号",
         "家长投诉晨检体温记录有误，调查结束前保留全部晨检记录",
         scope="/",
         by=OWNER,
