@@ -175,13 +175,30 @@ def place(
     kind: Annotated[HoldKind, typer.Option("--kind", help="保全类别")],
     reason: Reason,
     reference: Annotated[str, typer.Option("--reference", help="案件或来函文号")] = "",
+    subject_column: Annotated[
+        str | None,
+        typer.Option(
+            "--subject-column",
+            help="只保全一个主体：主体所在的列（如 xh）；主体标识从标准输入读取（只存其摘要）",
+        ),
+    ] = None,
     by: By = "cli",
 ) -> None:
-    """对数据集设置保全：解除前不得归档或销毁。"""
-    data = _validated(HoldIn, {"kind": kind, "reason": reason, "reference": reference})
+    """对数据集设置保全：解除前不得归档或销毁；指定 --subject-column 时只保全该主体的行。"""
+    fields: dict[str, object] = {"kind": kind, "reason": reason, "reference": reference}
+    if subject_column is not None:
+        fields |= {"subject_column": subject_column, "subject_key": sys.stdin.readline().strip()}
+    data = _validated(HoldIn, fields)
     with db_session() as session:
         hold = flows.place_hold(
-            session, dataset_id, data.kind, data.reference, data.reason, scope=ALL, by=by
+            session,
+            dataset_id,
+            data.kind,
+            data.reference,
+            data.reason,
+            scope=ALL,
+            by=by,
+            subject=data.subject,
         )
         console.print(f"已设置保全 {hold.id}（{labels.label('hold_kind', hold.kind)}）")
 

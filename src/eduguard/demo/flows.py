@@ -22,6 +22,7 @@ from eduguard.demo.backup import seed_backup
 from eduguard.demo.collection import seed_collection
 from eduguard.demo.consent import seed_consent
 from eduguard.demo.register import seed_register
+from eduguard.demo.retention import seed_retention
 from eduguard.identity import service as identity_service
 from eduguard.identity.models import Role
 from eduguard.orgs import service as orgs_service
@@ -185,6 +186,9 @@ def seed(session: Session, *, today: date | None = None) -> DemoLogin:
         ("school-researcher", Role.data_user, school_a.id, "第一中学科研人员（申请数据发布）"),
         ("school-pio", Role.pi_officer, school_a.id, "第一中学个人信息保护负责人（审核发布）"),
         ("county-pio", Role.pi_officer, county.id, "县教育局个人信息保护负责人（处理活动记录）"),
+        # a disposition's two approvals: the county's data owner and cybersecurity function
+        ("county-owner", Role.data_owner, county.id, "县教育局数据主管（审批数据处置）"),
+        ("county-security", Role.security_admin, county.id, "县教育局网络安全部门（审批数据处置）"),
     )
     for username, role, unit_id, label in others:
         identity_service.create_user(
@@ -202,6 +206,7 @@ def seed(session: Session, *, today: date | None = None) -> DemoLogin:
     seed_consent(session, systems["实验小学智慧食堂"], today=today)
     seed_collection(session, systems["第一中学家校沟通 App"])
     seed_backup(session, systems, today=today)
+    seed_retention(session, systems["县域学籍与成绩管理系统"], today=today)
     # evaluated once everything is seeded: the rules read the register too (issue #16)
     compliance_flows.evaluate(session, today=today)
     return DemoLogin(DEMO_ADMIN, password, tuple((o[0], o[3]) for o in others))

@@ -88,6 +88,7 @@ def build(
             "rows_after": run.rows_after,
             "manifest_rows": counts.get("done", 0) + counts.get("pending", 0),
             "manifest_pending": counts.get("pending", 0),
+            "kept_by_subject_holds": run.held_rows,
         },
         "verification": {"query": run.selection_sql, "remaining_selected": run.remaining_after},
         "manifest_sm3": manifest_sm3(session, run.id),

@@ -168,16 +168,43 @@ def _pi_columns(dataset: Dataset) -> list[str]:
     return [f.name for f in dataset.fields if f.present and f.pi_types]
 
 
-def selection_of(run: DispositionRun, engine: Engine) -> Selection:
-    table = executor.reflect(engine, run.table_name)
-    return executor.selection(
-        table,
+def _choose(
+    session: Session, dataset_id: int, engine: Engine, table_name: str, **rule: Any
+) -> tuple[Selection, Selection, int]:
+    """(what the rule selects, that less the rows of subjects on hold, how many those are)."""
+    table = executor.reflect(engine, table_name)
+    base = executor.selection(table, **rule)
+    holds = service.subject_holds(session, dataset_id)
+    if not holds:
+        return base, base, 0
+    wanted: dict[str, set[str]] = {}
+    for hold in holds:
+        wanted.setdefault(hold.subject_column or "", set()).add(hold.subject_hash or "")
+    key = service.subject_key(session)
+    held = executor.held_keys(
+        engine, base, wanted, lambda value: service.subject_hash(key, dataset_id, value)
+    )
+    if not held:
+        return base, base, 0
+    return base, executor.selection(table, **rule, exclude=held), len(held)
+
+
+def selection_of(session: Session, run: DispositionRun, engine: Engine) -> Selection:
+    """The run's selection now: subject holds open at this moment are left out (their count
+    kept on the run for the certificate)."""
+    _base, chosen, held = _choose(
+        session,
+        run.dataset_id,
+        engine,
+        run.table_name,
         key_column=run.key_column,
         date_column=run.date_column,
         cutoff=run.cutoff,
         disposition=Disposition(run.disposition),
         pi_columns=[c for c in run.pi_columns.split(",") if c],
     )
+    run.held_rows = held
+    return chosen
 
 
 def plan(
@@ -211,8 +238,11 @@ def plan(
     date_column = None if rule.trigger == Trigger.event else rule.trigger_column
     engine = read_engine(source)
     try:
-        chosen = executor.selection(
-            executor.reflect(engine, dataset.name),
+        base, chosen, held = _choose(
+            session,
+            dataset.id,
+            engine,
+            dataset.name,
             key_column=rule.key_column,
             date_column=date_column,
             cutoff=cutoff,
@@ -220,7 +250,9 @@ def plan(
             pi_columns=_pi_columns(dataset),
         )
         total, selected = executor.count_plan(engine, chosen)
-        shown = chosen.shown(engine)
+        shown = base.shown(engine)
+        if held:  # the held rows' keys are not shown: they would name who is on hold
+            shown += f" /* 不含主体保全的 {held} 行（按行键排除） */"
     finally:
         engine.dispose()
     run = DispositionRun(
@@ -237,6 +269,7 @@ def plan(
         pi_columns=",".join(_pi_columns(dataset)),
         rows_before=total,
         selected=selected,
+        held_rows=held,
         salt=secrets.token_hex(32),
         planned_by=by,
     )
@@ -386,7 +419,7 @@ def prepare(factory: sessionmaker[Session], run_id: int) -> tuple[Engine, Select
         source = catalog_service.get_source(session, dataset.source_id)
         engine = write_engine(session, source)
         try:
-            chosen = selection_of(run, engine)
+            chosen = selection_of(session, run, engine)
         except Exception:
             engine.dispose()
             raise

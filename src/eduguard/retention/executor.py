@@ -16,7 +16,7 @@ import json
 import os
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,6 +31,7 @@ from sqlalchemy import (
     and_,
     delete,
     func,
+    insert,
     literal,
     or_,
     select,
@@ -101,7 +102,10 @@ def selection(
     cutoff: date,
     disposition: Disposition,
     pi_columns: Sequence[str],
+    exclude: Sequence[Any] = (),
 ) -> Selection:
+    """The rows a rule selects; ``exclude``: row keys left out (subject holds)."""
+
     def col(name: str) -> Column[Any]:
         if name not in table.c:
             raise ValidationFailed(
@@ -125,7 +129,35 @@ def selection(
                 "no personal-information column besides the key to anonymise",
             )
         condition = and_(condition, or_(*(c.is_not(None) for c in others)))
+    if exclude:
+        condition = and_(condition, key.not_in(list(exclude)))
     return Selection(table, key, condition, others)
+
+
+def held_keys(
+    engine: Engine,
+    chosen: Selection,
+    wanted: Mapping[str, set[str]],
+    digest: Callable[[object], str],
+) -> list[Any]:
+    """The keys of the rows ``chosen`` selects whose subject column's value hashes (``digest``)
+    to one of the held hashes — ``wanted``: column name → hashes. One read of the selected
+    rows' key and subject columns; only values' hashes are compared, none is kept."""
+    found: dict[Any, None] = {}
+    with engine.connect() as connection:
+        for name, hashes_ in wanted.items():
+            if name not in chosen.table.c:
+                raise ValidationFailed(
+                    "retention_column_missing",
+                    f"源库数据表“{chosen.table.name}”中没有主体保全所指的列“{name}”",
+                    f"the source table has no column {name}",
+                )
+            column = chosen.table.c[name]
+            rows = connection.execution_options(yield_per=10_000).execute(
+                select(chosen.key, column).where(chosen.condition, column.is_not(None))
+            )
+            found.update((key, None) for key, value in rows if digest(value) in hashes_)
+    return list(found)
 
 
 def count_plan(engine: Engine, chosen: Selection) -> tuple[int, int]:
@@ -154,7 +186,8 @@ class Outcome:
     batches: int = 0
     processed: int = 0
     reconciled: int = 0  # rows of a pending batch found already done at the source
-    longest_ms: int = 0
+    longest_ms: int = 0  # the longest batch: manifest write-ahead, source, marked done
+    longest_source_ms: int = 0  # the longest source transaction (what holds its locks)
 
 
 Hook = Callable[[str, int], None]  # (phase, batch): a test injects a crash here
@@ -180,10 +213,16 @@ def _begin_source(connection: Any) -> None:
 
 
 def _apply(
-    engine: Engine, chosen: Selection, disposition: Disposition, keys: list[Any], salt: str
+    engine: Engine,
+    chosen: Selection,
+    disposition: Disposition,
+    keys: list[Any],
+    salt: str,
+    outcome: Outcome | None = None,
 ) -> int:
     """One source transaction: the disposition of exactly ``keys`` (still selected)."""
     where = and_(chosen.key.in_(keys), chosen.condition)
+    started = time.monotonic()
     with engine.begin() as connection:
         _begin_source(connection)
         if disposition == Disposition.anonymise:
@@ -191,7 +230,11 @@ def _apply(
             result = connection.execute(update(chosen.table).where(where).values(**values))
         else:
             result = connection.execute(delete(chosen.table).where(where))
-        return int(result.rowcount or 0)
+        done = int(result.rowcount or 0)
+    if outcome is not None:
+        held = int((time.monotonic() - started) * 1000)
+        outcome.longest_source_ms = max(outcome.longest_source_ms, held)
+    return done
 
 
 def _pending(session: Session, run_id: int) -> tuple[int | None, set[str]]:
@@ -266,6 +309,30 @@ def _finish_batch(
         run.lease_until = utcnow() + timedelta(seconds=LEASE_SECONDS)
 
 
+def _write_ahead(session: Session, run_id: int, batch: int, hashes_: list[str]) -> None:
+    """The batch's manifest rows, pending, in the caller's transaction: COPY on PostgreSQL
+    (psycopg's executemany sends a statement a row), one executemany elsewhere."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        raw: Any = connection.connection.driver_connection
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(
+                "COPY retention_manifest (run_id, key_hash, batch, state) FROM STDIN"
+            ) as copy,
+        ):
+            for digest in hashes_:
+                copy.write_row((run_id, digest, batch, ManifestState.pending.value))
+        return
+    session.execute(
+        insert(ManifestEntry),
+        [
+            {"run_id": run_id, "key_hash": h, "batch": batch, "state": ManifestState.pending}
+            for h in hashes_
+        ],
+    )
+
+
 def execute(
     factory: sessionmaker[Session],
     run_id: int,
@@ -293,7 +360,7 @@ def execute(
                 for k in connection.scalars(chosen.keys().limit(max(batch_size, len(pending))))
                 if key_hash(salt, k) in pending
             ]
-        done = _apply(engine, chosen, disposition, still, salt) if still else 0
+        done = _apply(engine, chosen, disposition, still, salt, outcome) if still else 0
         outcome.reconciled = len(pending) - done
         elapsed = int((time.monotonic() - started) * 1000)
         _finish_batch(factory, run_id, batch, len(pending), elapsed)
@@ -317,9 +384,7 @@ def execute(
             break
         hashes_ = [key_hash(salt, k) for k in keys]
         with transaction(factory) as session:  # written ahead, with the archive copies
-            session.add_all(
-                ManifestEntry(run_id=run_id, key_hash=h, batch=next_batch) for h in hashes_
-            )
+            _write_ahead(session, run_id, next_batch, hashes_)
             if archive:
                 session.add_all(
                     ArchivedRow(
@@ -335,7 +400,7 @@ def execute(
             session.get_one(DispositionRun, run_id).batches = next_batch
         if hook:
             hook("ahead", next_batch)
-        done = _apply(engine, chosen, disposition, keys, salt)
+        done = _apply(engine, chosen, disposition, keys, salt, outcome)
         if hook:
             hook("source", next_batch)
         elapsed = int((time.monotonic() - started) * 1000)

@@ -258,17 +258,25 @@ def place_hold(
     *,
     scope: str,
     by: str,
+    subject: tuple[str, str] | None = None,
 ) -> RetentionHold:
+    """A hold on the dataset, or — ``subject`` = (column, value) — on one subject of it: its
+    rows are left out of dispositions while the others proceed. The value is only hashed."""
     dataset = _dataset(session, dataset_id, scope)
-    hold = service.place_hold(session, dataset.id, kind, reference, reason, by=by)
+    if subject is not None:
+        _column(dataset, subject[0], "主体所在的列")
+        if not subject[1].strip():
+            raise ValidationFailed("retention_subject_empty", "主体保全须填写主体标识")
+    hold = service.place_hold(session, dataset.id, kind, reference, reason, by=by, subject=subject)
+    whom = f"，仅主体保全（列“{subject[0]}”）" if subject is not None else ""
     audit_service.record(
         session,
         action="retention.hold.place",
         object_type=HOLD_OBJECT,
         object_id=hold.id,
-        fields=["kind", "reason"],
+        fields=["kind", "reason", *(["subject_column", "subject_hash"] if subject else [])],
         row_count=1,
-        reason=f"数据集 {dataset.id}（{service.HOLD_LABELS[kind]}）：{reason}"[:1000],
+        reason=f"数据集 {dataset.id}（{service.HOLD_LABELS[kind]}{whom}）：{reason}"[:1000],
     )
     return hold
 

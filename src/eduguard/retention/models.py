@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eduguard.db.base import Base, IdMixin, TimestampMixin, UTCDateTime, utcnow
@@ -85,11 +85,16 @@ class RetentionExemption(IdMixin, Base):
 
 
 class RetentionHold(IdMixin, Base):
-    """A hold on a dataset: no disposition while it is open (released_at is None)."""
+    """A hold on a dataset — no disposition while it is open (released_at is None) — or on
+    one subject of it: ``subject_column`` names the column that identifies the subject and
+    ``subject_hash`` is the keyed HMAC-SM3 of its value (never the value itself); that
+    subject's rows are left out of every disposition while the dataset's other rows proceed."""
 
     __tablename__ = "retention_holds"
 
     dataset_id: Mapped[int] = mapped_column(ForeignKey("catalog_datasets.id"), index=True)
+    subject_column: Mapped[str | None] = mapped_column(String(300))
+    subject_hash: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[HoldKind] = mapped_column(Enum(HoldKind, native_enum=False, length=20))
     reference: Mapped[str] = mapped_column(String(200), default="")  # case or letter number
     reason: Mapped[str] = mapped_column(Text)
@@ -153,6 +158,8 @@ class DispositionRun(IdMixin, TimestampMixin, Base):
     pi_columns: Mapped[str] = mapped_column(Text, default="")  # comma-separated (anonymise)
     rows_before: Mapped[int] = mapped_column(Integer, default=0)
     selected: Mapped[int] = mapped_column(Integer, default=0)
+    # rows the date rule selects but subject holds keep (left out of ``selected``)
+    held_rows: Mapped[int] = mapped_column(Integer, default=0)
     processed: Mapped[int] = mapped_column(Integer, default=0)
     rows_after: Mapped[int | None] = mapped_column(Integer)
     remaining_after: Mapped[int | None] = mapped_column(Integer)  # the verification query
@@ -176,7 +183,12 @@ class ManifestEntry(IdMixin, Base):
     any value), the batch it went in and whether the source has committed it."""
 
     __tablename__ = "retention_manifest"
-    __table_args__ = (UniqueConstraint("run_id", "key_hash", name="uq_retention_manifest_key"),)
+    __table_args__ = (
+        UniqueConstraint("run_id", "key_hash", name="uq_retention_manifest_key"),
+        # each batch is marked done by (run, batch): without it every batch scanned the whole
+        # run's manifest (quadratic at a million rows)
+        Index("ix_retention_manifest_run_batch", "run_id", "batch"),
+    )
 
     run_id: Mapped[int] = mapped_column(ForeignKey("retention_runs.id"), index=True)
     key_hash: Mapped[str] = mapped_column(String(64))

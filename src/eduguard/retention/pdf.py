@@ -40,6 +40,11 @@ def to_pdf(document: dict[str, Any], *, font_path: Path | None = None) -> bytes:
             f"处置前行数 {counts['rows_before']}，计划选中 {counts['selected_at_plan']}，"
             f"实际处置 {counts['processed']}，处置后行数 {counts['rows_after']}，"
             f"清单记录 {counts['manifest_rows']}（未完成 {counts['manifest_pending']}）"
+            + (
+                f"；因主体保全未处置 {counts['kept_by_subject_holds']} 行"
+                if counts.get("kept_by_subject_holds")
+                else ""
+            )
         ),
         p(
             f"核验查询：{document['verification']['query']}；"

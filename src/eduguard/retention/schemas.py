@@ -100,6 +100,22 @@ class HoldIn(BaseModel):
     kind: HoldKind
     reference: str = Field(default="", max_length=200)
     reason: str = Field(min_length=2, max_length=2000)
+    # A hold on one subject: the column that identifies it and its value (e.g. xh = 学号).
+    # The value is hashed (HMAC-SM3) on arrival and never stored, logged or returned.
+    subject_column: str | None = Field(default=None, min_length=1, max_length=300)
+    subject_key: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _subject_whole(self) -> Self:
+        if (self.subject_column is None) != (self.subject_key is None):
+            raise ValueError("主体保全须同时填写主体所在的列与主体标识（如学号列与学号）")
+        return self
+
+    @property
+    def subject(self) -> tuple[str, str] | None:
+        if self.subject_column is None or self.subject_key is None:
+            return None
+        return self.subject_column, self.subject_key
 
 
 class HoldRelease(BaseModel):
@@ -114,6 +130,7 @@ class HoldRead(BaseModel):
     id: int
     dataset_id: int
     kind: HoldKind
+    subject_column: str | None = None  # a subject hold: the column (the value is never kept)
     reference: str
     reason: str
     placed_by: str

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Protocol
 
+from cryptography.hazmat.primitives import hashes, hmac
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from eduguard.db.base import utcnow
-from eduguard.errors import Conflict, NotFound
+from eduguard.db.sealed import KEYRING_KEY
+from eduguard.errors import ConfigurationError, Conflict, NotFound
 from eduguard.retention.models import (
     HoldKind,
     RetentionExemption,
@@ -35,6 +38,8 @@ HOLD_LABELS = {
     HoldKind.supervisor: "监管部门要求",
 }
 RULE_FIELDS = tuple(RuleIn.model_fields)
+SUBJECT_LABEL = b"retention subject hold"
+SUBJECT_KEY_CACHE = "eduguard.retention.subject_key"
 
 
 class OnHold(Conflict):
@@ -156,11 +161,57 @@ def get_hold(session: Session, hold_id: int) -> RetentionHold:
     return hold
 
 
+class _Deriving(Protocol):
+    def derived_key(self, session: Session, label: bytes) -> bytes: ...
+
+
+def subject_key(session: Session) -> bytes:
+    """The key of subject holds' HMAC (derived from the keyring: stable, never stored)."""
+    cached = session.info.get(SUBJECT_KEY_CACHE)
+    if isinstance(cached, bytes):
+        return cached
+    keyring: _Deriving | None = session.info.get(KEYRING_KEY)
+    if keyring is None:
+        raise ConfigurationError(
+            "keyring_missing", "会话没有密钥环，无法计算主体保全的关键字摘要", "no keyring"
+        )
+    key = keyring.derived_key(session, SUBJECT_LABEL)
+    session.info[SUBJECT_KEY_CACHE] = key
+    return key
+
+
+def subject_hash(key: bytes, dataset_id: int, value: object) -> str:
+    """HMAC-SM3 of a subject's value in one dataset's column (as text, trimmed): what a
+    subject hold stores, and what each selected row's value is compared with."""
+    mac = hmac.HMAC(key, hashes.SM3())
+    mac.update(f"{dataset_id}|{str(value).strip()}".encode())
+    return mac.finalize().hex()
+
+
 def place_hold(
-    session: Session, dataset_id: int, kind: HoldKind, reference: str, reason: str, *, by: str
+    session: Session,
+    dataset_id: int,
+    kind: HoldKind,
+    reference: str,
+    reason: str,
+    *,
+    by: str,
+    subject: tuple[str, str] | None = None,
 ) -> RetentionHold:
+    """A hold on the dataset, or with ``subject`` = (column, value) on that subject only
+    (the value is hashed here and never stored)."""
+    column, digest = None, None
+    if subject is not None:
+        column, value = subject
+        digest = subject_hash(subject_key(session), dataset_id, value)
     hold = RetentionHold(
-        dataset_id=dataset_id, kind=kind, reference=reference, reason=reason, placed_by=by
+        dataset_id=dataset_id,
+        kind=kind,
+        reference=reference,
+        reason=reason,
+        placed_by=by,
+        subject_column=column,
+        subject_hash=digest,
     )
     session.add(hold)
     session.flush()
@@ -189,7 +240,15 @@ def holds_of(
 
 
 def ensure_not_held(session: Session, dataset_id: int) -> None:
-    """:class:`OnHold` while any hold on the dataset is open."""
-    held = holds_of(session, [dataset_id], open_only=True)
+    """:class:`OnHold` while a hold on the whole dataset is open (a subject hold leaves that
+    subject's rows out instead: :func:`subject_holds`)."""
+    held = [h for h in holds_of(session, [dataset_id], open_only=True) if h.subject_hash is None]
     if held:
         raise OnHold(held)
+
+
+def subject_holds(session: Session, dataset_id: int) -> list[RetentionHold]:
+    """The open holds on single subjects of the dataset."""
+    return [
+        h for h in holds_of(session, [dataset_id], open_only=True) if h.subject_hash is not None
+    ]

@@ -106,7 +106,9 @@ def list_holds(
 
 @router.post("/api/v1/retention/datasets/{dataset_id}/holds", tags=["retention"], status_code=201)
 def place_hold(dataset_id: Id, body: HoldIn, caller: Holder, session: DbSession) -> HoldRead:
-    """A hold blocks every disposition of the dataset until it is released."""
+    """A hold blocks every disposition of the dataset until it is released; with
+    ``subject_column`` and ``subject_key`` only that subject's rows are kept (the key is
+    hashed, never stored)."""
     hold = flows.place_hold(
         session,
         dataset_id,
@@ -115,6 +117,7 @@ def place_hold(dataset_id: Id, body: HoldIn, caller: Holder, session: DbSession)
         body.reason,
         scope=caller.scope,
         by=caller.username,
+        subject=body.subject,
     )
     return HoldRead.model_validate(hold)
 
@@ -235,8 +238,16 @@ def hold_form(
     kind: Annotated[str, Form()],
     reason: Text = "",
     reference: Annotated[str, Form(max_length=200)] = "",
+    subject_column: Annotated[str, Form(max_length=300)] = "",
+    subject_key: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    data = _checked(HoldIn, {"kind": kind, "reason": reason, "reference": reference})
+    fields: dict[str, str | None] = {"kind": kind, "reason": reason, "reference": reference}
+    if subject_column.strip() or subject_key.strip():  # both or neither (the model says so)
+        fields |= {
+            "subject_column": subject_column.strip() or None,
+            "subject_key": subject_key.strip() or None,
+        }
+    data = _checked(HoldIn, fields)
     flows.place_hold(
         session,
         dataset_id,
@@ -245,6 +256,7 @@ def hold_form(
         data.reason,
         scope=caller.scope,
         by=caller.username,
+        subject=data.subject,
     )
     return see_other(request, f"/retention/datasets/{dataset_id}", "保全已设置", "Hold placed")
 
@@ -260,7 +272,7 @@ def release_form(
     )
 
 
-def _checked(model: type[M], values: dict[str, str]) -> M:
+def _checked(model: type[M], values: dict[str, str | None]) -> M:
     try:
         return model.model_validate(values)
     except ValidationError as exc:
