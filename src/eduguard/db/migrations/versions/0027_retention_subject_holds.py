@@ -2,8 +2,8 @@
 never the value) and the rows a run leaves out because of them (issue #20 part 2); the
 manifest indexed by (run, batch) so marking a batch done does not scan the whole run
 
-Revision ID: 0026_retention
-Revises: 0024
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-03 14:30:00.000000
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0026_retention"
-down_revision: str | None = "0024"
+revision: str = "0027"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
