@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from eduguard.validation import MultiLine, RequestModel, SingleLine
+from eduguard.validation import MAX_ID, MultiLine, RequestModel, SingleLine
 
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), SingleLine
@@ -40,7 +40,7 @@ class PlanDetails(RequestModel):
     purpose: Free | None = Field(default=None, max_length=2000)
     # the purpose of the system's processing register the fields serve; sent as null: none
     # chosen (the approval then creates a draft purpose); not sent: unchanged
-    purpose_id: int | None = None
+    purpose_id: int | None = Field(default=None, gt=0, le=MAX_ID)
     expected_subjects: int | None = Field(default=None, ge=0, le=2_000_000_000)
     children: bool | None = None
     storage_location: Literal["domestic", "overseas"] | None = None
