@@ -207,8 +207,12 @@ def _office_exports(page: Page, base: str, tmp_path: Path) -> None:
     assert "数据资源目录" in download.suggested_filename, download.suggested_filename
     path = tmp_path / "catalog.xlsx"
     download.save_as(path)
-    sheet = load_workbook(path, read_only=True).worksheets[0]
-    cells = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+    book = load_workbook(path, read_only=True)
+    try:
+        rows = list(book.worksheets[0].iter_rows(values_only=True))
+    finally:
+        book.close()  # a read-only workbook left open warns in whichever test runs next
+    cells = [str(c) for row in rows for c in row if c is not None]
     text = "\n".join(cells)
     assert "学生名单" in text and "示例县第一中学" in text
     assert labels.PI_TYPES["CN_RESIDENT_ID"][0] in text and labels.LEVELS["general-4"][0] in text
