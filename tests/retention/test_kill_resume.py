@@ -16,7 +16,13 @@ from sqlalchemy import func, select
 
 from eduguard.audit import verify as audit_verify
 from eduguard.config import Settings
-from eduguard.retention.models import ArchivedRow, DispositionRun, ManifestEntry, RunStatus
+from eduguard.retention.models import (
+    ArchivedRow,
+    DispositionRun,
+    ManifestBatch,
+    ManifestEntry,
+    RunStatus,
+)
 
 from .conftest import GRADUATES, OLD, World, approved_run, rows_left, set_rule
 
@@ -81,11 +87,11 @@ def test_sigkill_mid_run_then_resume_archives_every_row_once(
         ).all()
         assert len(manifest) == len(set(manifest)) == OLD
         assert sorted(archived) == sorted(manifest)
-        pending = session.scalar(
-            select(func.count())
-            .select_from(ManifestEntry)
-            .where(ManifestEntry.run_id == run_id, ManifestEntry.state == "pending")
-        )
-        assert pending == 0
+        batches = session.execute(
+            select(ManifestBatch.state, func.sum(ManifestBatch.rows))
+            .where(ManifestBatch.run_id == run_id)
+            .group_by(ManifestBatch.state)
+        ).all()
+        assert [(str(state), int(rows)) for state, rows in batches] == [("done", OLD)]
         checked = audit_verify.verify(session.connection(), keys_dir=settings.keys_dir, fast=False)
         assert checked.ok, checked.problem

@@ -41,7 +41,7 @@ from eduguard.retention.models import (
     ArchivedRow,
     Disposition,
     DispositionRun,
-    ManifestEntry,
+    ManifestBatch,
     ManifestState,
     RetentionRule,
     RunStatus,
@@ -380,14 +380,15 @@ def approvers(session: Session, run: DispositionRun) -> list[dict[str, str]]:
 
 
 def manifest_counts(session: Session, run_id: int) -> dict[str, int]:
+    """Manifest rows by their batch's state."""
     rows = session.execute(
-        select(ManifestEntry.state, func.count())
-        .where(ManifestEntry.run_id == run_id)
-        .group_by(ManifestEntry.state)
+        select(ManifestBatch.state, func.sum(ManifestBatch.rows))
+        .where(ManifestBatch.run_id == run_id)
+        .group_by(ManifestBatch.state)
     ).all()
     counts = {state.value: 0 for state in ManifestState}
     for state, count in rows:
-        counts[ManifestState(state).value] = int(count)
+        counts[ManifestState(state).value] = int(count or 0)
     return counts
 
 

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from cryptography.hazmat.primitives import hashes, hmac
 from sqlalchemy import (
@@ -41,11 +41,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from eduguard.db.base import utcnow
 from eduguard.db.engine import transaction
+from eduguard.db.sealed import keyring_of, spec_of
 from eduguard.errors import ValidationFailed
 from eduguard.retention.models import (
     ArchivedRow,
     Disposition,
     DispositionRun,
+    ManifestBatch,
     ManifestEntry,
     ManifestState,
     RunStatus,
@@ -238,14 +240,21 @@ def _apply(
 
 
 def _pending(session: Session, run_id: int) -> tuple[int | None, set[str]]:
-    rows = session.execute(
-        select(ManifestEntry.batch, ManifestEntry.key_hash).where(
-            ManifestEntry.run_id == run_id, ManifestEntry.state == ManifestState.pending
+    """The batch written ahead but not marked done (at most one: batches run one by one),
+    with its rows' hashes."""
+    batch = session.scalar(
+        select(ManifestBatch.batch).where(
+            ManifestBatch.run_id == run_id, ManifestBatch.state == ManifestState.pending
         )
-    ).all()
-    if not rows:
+    )
+    if batch is None:
         return None, set()
-    return rows[0][0], {h for _, h in rows}
+    hashes_ = session.scalars(
+        select(ManifestEntry.key_hash).where(
+            ManifestEntry.run_id == run_id, ManifestEntry.batch == batch
+        )
+    )
+    return batch, set(hashes_)
 
 
 def me() -> str:
@@ -299,8 +308,8 @@ def _finish_batch(
 ) -> None:
     with transaction(factory) as session:
         session.execute(
-            update(ManifestEntry)
-            .where(ManifestEntry.run_id == run_id, ManifestEntry.batch == batch)
+            update(ManifestBatch)
+            .where(ManifestBatch.run_id == run_id, ManifestBatch.batch == batch)
             .values(state=ManifestState.done)
         )
         run = session.get_one(DispositionRun, run_id)
@@ -310,27 +319,60 @@ def _finish_batch(
 
 
 def _write_ahead(session: Session, run_id: int, batch: int, hashes_: list[str]) -> None:
-    """The batch's manifest rows, pending, in the caller's transaction: COPY on PostgreSQL
-    (psycopg's executemany sends a statement a row), one executemany elsewhere."""
+    """The batch, pending, and its manifest rows in the caller's transaction: COPY on
+    PostgreSQL (psycopg's executemany sends a statement a row), one executemany elsewhere."""
+    session.add(
+        ManifestBatch(run_id=run_id, batch=batch, state=ManifestState.pending, rows=len(hashes_))
+    )
+    session.flush()
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         raw: Any = connection.connection.driver_connection
         with (
             raw.cursor() as cursor,
-            cursor.copy(
-                "COPY retention_manifest (run_id, key_hash, batch, state) FROM STDIN"
-            ) as copy,
+            cursor.copy("COPY retention_manifest (run_id, key_hash, batch) FROM STDIN") as copy,
         ):
             for digest in hashes_:
-                copy.write_row((run_id, digest, batch, ManifestState.pending.value))
+                copy.write_row((run_id, digest, batch))
         return
     session.execute(
         insert(ManifestEntry),
-        [
-            {"run_id": run_id, "key_hash": h, "batch": batch, "state": ManifestState.pending}
-            for h in hashes_
-        ],
+        [{"run_id": run_id, "key_hash": h, "batch": batch} for h in hashes_],
     )
+
+
+def _archive(session: Session, run_id: int, hashes_: list[str], payloads: list[str]) -> None:
+    """The archive copies, sealed, in the caller's transaction. On PostgreSQL the ids are
+    drawn from the table's sequence first, each payload sealed to its id as the ORM would
+    (``db.sealed``) and the rows copied in one COPY — the ORM's insert-then-seal costs two
+    statements a row; elsewhere the ORM writes them."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.add_all(
+            ArchivedRow(run_id=run_id, key_hash=h, payload=p)
+            for h, p in zip(hashes_, payloads, strict=True)
+        )
+        return
+    ids = connection.scalars(
+        select(func.nextval(func.pg_get_serial_sequence("retention_archive", "id"))).select_from(
+            func.generate_series(1, len(payloads))
+        )
+    ).all()
+    keyring = keyring_of(session)
+    spec = spec_of(cast("Column[Any]", ArchivedRow.__table__.c.payload))
+    assert spec is not None
+    # Sealed before the COPY: sealing may read a data key on this same connection.
+    tokens = [keyring.seal(session, spec, int(i), p) for i, p in zip(ids, payloads, strict=True)]
+    now = utcnow()
+    raw: Any = connection.connection.driver_connection
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(
+            "COPY retention_archive (id, run_id, key_hash, payload, archived_at) FROM STDIN"
+        ) as copy,
+    ):
+        for row_id, digest, token in zip(ids, hashes_, tokens, strict=True):
+            copy.write_row((row_id, run_id, digest, token, now))
 
 
 def execute(
@@ -365,38 +407,37 @@ def execute(
         elapsed = int((time.monotonic() - started) * 1000)
         _finish_batch(factory, run_id, batch, len(pending), elapsed)
         outcome.processed += len(pending)
+    archive = disposition == Disposition.archive
+    after: Any = None  # keyset: the last key of the batch before (None: from the start)
     while True:
         started = time.monotonic()
-        archive = disposition == Disposition.archive
+        query = select(chosen.table) if archive else select(chosen.key)
+        query = query.where(chosen.condition)
+        if after is not None:  # not from the start: no rereading of the rows just disposed
+            query = query.where(chosen.key > after)
+        query = query.order_by(chosen.key).limit(batch_size)
         with engine.connect() as connection:
             if archive:
-                rows = connection.execute(
-                    select(chosen.table)
-                    .where(chosen.condition)
-                    .order_by(chosen.key)
-                    .limit(batch_size)
-                ).all()
+                rows = connection.execute(query).all()
                 keys = [row._mapping[chosen.key.name] for row in rows]
             else:
                 rows = []
-                keys = list(connection.scalars(chosen.keys().limit(batch_size)))
+                keys = list(connection.scalars(query))
         if not keys:
-            break
+            if after is None:
+                break
+            after = None  # once more from the start: rows selected behind us meanwhile
+            continue
+        after = keys[-1]
         hashes_ = [key_hash(salt, k) for k in keys]
         with transaction(factory) as session:  # written ahead, with the archive copies
             _write_ahead(session, run_id, next_batch, hashes_)
             if archive:
-                session.add_all(
-                    ArchivedRow(
-                        run_id=run_id,
-                        key_hash=h,
-                        payload=json.dumps(
-                            {k: _jsonable(v) for k, v in row._mapping.items()},
-                            ensure_ascii=False,
-                        ),
-                    )
-                    for h, row in zip(hashes_, rows, strict=True)
-                )
+                payloads = [
+                    json.dumps({k: _jsonable(v) for k, v in r._mapping.items()}, ensure_ascii=False)
+                    for r in rows
+                ]
+                _archive(session, run_id, hashes_, payloads)
             session.get_one(DispositionRun, run_id).batches = next_batch
         if hook:
             hook("ahead", next_batch)

@@ -180,22 +180,35 @@ class DispositionRun(IdMixin, TimestampMixin, Base):
 
 class ManifestEntry(IdMixin, Base):
     """One selected row of a run: HMAC-SM3 of its key under the run's salt (never the key or
-    any value), the batch it went in and whether the source has committed it."""
+    any value) and the batch it went in. Written once and never updated: whether the source
+    has committed it is its batch's state (``ManifestBatch``), so a batch is marked done by
+    one row, not by rewriting thousands."""
 
     __tablename__ = "retention_manifest"
     __table_args__ = (
+        # also what a run's manifest is read by (its leading column)
         UniqueConstraint("run_id", "key_hash", name="uq_retention_manifest_key"),
-        # each batch is marked done by (run, batch): without it every batch scanned the whole
-        # run's manifest (quadratic at a million rows)
+        # a pending batch's hashes are read by (run, batch) when a killed run is resumed
         Index("ix_retention_manifest_run_batch", "run_id", "batch"),
     )
 
-    run_id: Mapped[int] = mapped_column(ForeignKey("retention_runs.id"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("retention_runs.id"))
     key_hash: Mapped[str] = mapped_column(String(64))
     batch: Mapped[int] = mapped_column(Integer)
+
+
+class ManifestBatch(Base):
+    """One batch of a run: written ahead (``pending``) with its manifest rows, ``done`` once
+    the source has committed it; the rows it holds."""
+
+    __tablename__ = "retention_batches"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("retention_runs.id"), primary_key=True)
+    batch: Mapped[int] = mapped_column(Integer, primary_key=True)
     state: Mapped[ManifestState] = mapped_column(
         Enum(ManifestState, native_enum=False, length=10), default=ManifestState.pending
     )
+    rows: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ArchivedRow(IdMixin, Base):
