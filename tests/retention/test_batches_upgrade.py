@@ -12,7 +12,13 @@ from sqlalchemy import func, select, text
 
 from eduguard.db import migrate
 from eduguard.retention import dispositions
-from eduguard.retention.models import DispositionRun, ManifestBatch, ManifestEntry, RunStatus
+from eduguard.retention.models import (
+    ArchivedRow,
+    DispositionRun,
+    ManifestBatch,
+    ManifestEntry,
+    RunStatus,
+)
 
 from .conftest import GRADUATES, OLD, World, approved_run, rows_left, set_rule
 
@@ -72,3 +78,22 @@ def test_a_run_killed_before_the_upgrade_resumes_after_it(world: World, tmp_path
             )
         )
         assert done == OLD
+
+
+def test_rows_archived_before_chunks_are_still_read(world: World, tmp_path: Path) -> None:
+    """Rows an archive run wrote one by one (before 0028) come back with the chunks."""
+    set_rule(world, disposition="archive")
+    run_id = approved_run(world)
+    dispositions.execute(
+        world.factory, run_id, executor_name="t", keys_dir=tmp_path / "k", batch_size=9
+    )
+    with world.factory() as session:
+        session.add(ArchivedRow(run_id=run_id, key_hash="0" * 64, payload='{"xh": "S-OLD"}'))
+        session.commit()
+    with world.factory() as session:
+        rows = dispositions.archived(session, run_id)
+        assert rows[0] == ("0" * 64, {"xh": "S-OLD"}) and len(rows) == OLD + 1
+        stored = session.scalar(select(ArchivedRow.__table__.c.payload))
+        assert stored is not None and "S-OLD" not in stored  # the legacy row is sealed too
+        read = dispositions.read_archive(session, run_id, scope="/", reason="审计抽查归档", by="t")
+        assert len(read) == OLD + 1 and read[0] == {"xh": "S-OLD"}

@@ -15,7 +15,7 @@ from eduguard.audit.models import AuditEvent
 from eduguard.errors import EduguardError
 from eduguard.retention import certificate, dispositions
 from eduguard.retention.models import (
-    ArchivedRow,
+    ArchiveChunk,
     DispositionRun,
     ManifestBatch,
     ManifestEntry,
@@ -101,17 +101,21 @@ def test_archive_is_exactly_once_and_sealed(world: World, tmp_path: Path) -> Non
     dispositions.execute(world.factory, run_id, executor_name="t", keys_dir=tmp_path, batch_size=6)
     assert rows_left(world.source_path) == (GRADUATES - OLD, 0)
     with world.factory() as session:
-        archived = session.scalars(select(ArchivedRow).where(ArchivedRow.run_id == run_id)).all()
-        assert len(archived) == len({a.key_hash for a in archived}) == OLD
-        assert {json.loads(a.payload)["xh"] for a in archived} == {f"S{n:05d}" for n in range(OLD)}
+        archived = dispositions.archived(session, run_id)
+        assert len(archived) == len({h for h, _ in archived}) == OLD
+        assert {row["xh"] for _, row in archived} == {f"S{n:05d}" for n in range(OLD)}
+        manifest = session.scalars(
+            select(ManifestEntry.key_hash).where(ManifestEntry.run_id == run_id)
+        ).all()
+        assert sorted(h for h, _ in archived) == sorted(manifest)
         stored = (
             session.execute(
-                select(ArchivedRow.__table__.c.payload).where(ArchivedRow.run_id == run_id)
+                select(ArchiveChunk.__table__.c.payload).where(ArchiveChunk.run_id == run_id)
             )
             .scalars()
-            .first()
+            .all()
         )
-        assert stored is not None and "学生" not in stored  # sealed at rest
+        assert stored and not any("学生" in s or "S000" in s for s in stored)  # sealed at rest
 
 
 def test_approvals_and_holds(world: World, tmp_path: Path) -> None:

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from eduguard.audit import verify as audit_verify
 from eduguard.config import Settings
+from eduguard.retention import dispositions
 from eduguard.retention.models import (
-    ArchivedRow,
     DispositionRun,
     ManifestBatch,
     ManifestEntry,
@@ -82,9 +82,7 @@ def test_sigkill_mid_run_then_resume_archives_every_row_once(
         manifest = session.scalars(
             select(ManifestEntry.key_hash).where(ManifestEntry.run_id == run_id)
         ).all()
-        archived = session.scalars(
-            select(ArchivedRow.key_hash).where(ArchivedRow.run_id == run_id)
-        ).all()
+        archived = [h for h, _ in dispositions.archived(session, run_id)]
         assert len(manifest) == len(set(manifest)) == OLD
         assert sorted(archived) == sorted(manifest)
         batches = session.execute(

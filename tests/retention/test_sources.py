@@ -15,10 +15,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, select, text
 
 from eduguard.retention import dispositions
-from eduguard.retention.models import ArchivedRow, DispositionRun, ManifestEntry, RunStatus
+from eduguard.retention.models import DispositionRun, ManifestEntry, RunStatus
 
 from .conftest import GRADUATES, OLD, TABLES, World, apply_catalog, graduates, set_rule
 
@@ -142,7 +142,5 @@ def test_crash_and_resume_on_a_server_source(
             select(ManifestEntry.key_hash).where(ManifestEntry.run_id == run_id)
         ).all()
         assert len(hashes) == len(set(hashes)) == OLD
-        archived = session.scalar(
-            select(func.count()).select_from(ArchivedRow).where(ArchivedRow.run_id == run_id)
-        )
+        archived = len(dispositions.archived(session, run_id))
         assert archived == (OLD if disposition == "archive" else 0)

@@ -38,6 +38,7 @@ from eduguard.orgs.models import InformationSystem
 from eduguard.retention import certificate, executor, service
 from eduguard.retention.executor import Outcome, Selection
 from eduguard.retention.models import (
+    ArchiveChunk,
     ArchivedRow,
     Disposition,
     DispositionRun,
@@ -505,6 +506,21 @@ def person_of(session: Session, username: str) -> Person:
     return Person(user.id, user.username, roles, user.unit_id, path)
 
 
+def archived(session: Session, run_id: int) -> list[tuple[str, dict[str, object]]]:
+    """(key hash, row) of every row a run archived, in the order archived."""
+    found: list[tuple[str, dict[str, object]]] = [
+        (row.key_hash, json.loads(row.payload))
+        for row in session.scalars(
+            select(ArchivedRow).where(ArchivedRow.run_id == run_id).order_by(ArchivedRow.id)
+        )
+    ]  # archived before chunks (0028)
+    for chunk in session.scalars(
+        select(ArchiveChunk).where(ArchiveChunk.run_id == run_id).order_by(ArchiveChunk.batch)
+    ):
+        found.extend((item["key_hash"], item["row"]) for item in json.loads(chunk.payload))
+    return found
+
+
 def read_archive(
     session: Session, run_id: int, *, scope: str, reason: str, by: str
 ) -> list[dict[str, object]]:
@@ -513,9 +529,7 @@ def read_archive(
     run = get_run(session, run_id, scope=scope)
     if len(reason.strip()) < 4:
         raise ValidationFailed("reason_required", "查阅归档数据须说明理由（至少 4 个字）")
-    rows = session.scalars(
-        select(ArchivedRow).where(ArchivedRow.run_id == run.id).order_by(ArchivedRow.id)
-    ).all()
+    rows = [row for _, row in archived(session, run.id)]
     audit_service.record(
         session,
         action="retention.archive.read",
@@ -524,4 +538,4 @@ def read_archive(
         row_count=len(rows),
         reason=f"{by} 查阅处置任务 {run.id} 的归档数据：{reason.strip()}"[:1000],
     )
-    return [json.loads(row.payload) for row in rows]
+    return rows

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes, hmac
 from sqlalchemy import (
@@ -41,10 +41,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from eduguard.db.base import utcnow
 from eduguard.db.engine import transaction
-from eduguard.db.sealed import keyring_of, spec_of
 from eduguard.errors import ValidationFailed
 from eduguard.retention.models import (
-    ArchivedRow,
+    ArchiveChunk,
     Disposition,
     DispositionRun,
     ManifestBatch,
@@ -341,38 +340,22 @@ def _write_ahead(session: Session, run_id: int, batch: int, hashes_: list[str]) 
     )
 
 
-def _archive(session: Session, run_id: int, hashes_: list[str], payloads: list[str]) -> None:
-    """The archive copies, sealed, in the caller's transaction. On PostgreSQL the ids are
-    drawn from the table's sequence first, each payload sealed to its id as the ORM would
-    (``db.sealed``) and the rows copied in one COPY — the ORM's insert-then-seal costs two
-    statements a row; elsewhere the ORM writes them."""
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        session.add_all(
-            ArchivedRow(run_id=run_id, key_hash=h, payload=p)
-            for h, p in zip(hashes_, payloads, strict=True)
+def _archive(
+    session: Session, run_id: int, batch: int, hashes_: list[str], rows: Sequence[Any]
+) -> None:
+    """The batch's archive copy, one sealed chunk, in the caller's transaction."""
+    payload = [
+        {"key_hash": h, "row": {k: _jsonable(v) for k, v in r._mapping.items()}}
+        for h, r in zip(hashes_, rows, strict=True)
+    ]
+    session.add(
+        ArchiveChunk(
+            run_id=run_id,
+            batch=batch,
+            rows=len(payload),
+            payload=json.dumps(payload, ensure_ascii=False),
         )
-        return
-    ids = connection.scalars(
-        select(func.nextval(func.pg_get_serial_sequence("retention_archive", "id"))).select_from(
-            func.generate_series(1, len(payloads))
-        )
-    ).all()
-    keyring = keyring_of(session)
-    spec = spec_of(cast("Column[Any]", ArchivedRow.__table__.c.payload))
-    assert spec is not None
-    # Sealed before the COPY: sealing may read a data key on this same connection.
-    tokens = [keyring.seal(session, spec, int(i), p) for i, p in zip(ids, payloads, strict=True)]
-    now = utcnow()
-    raw: Any = connection.connection.driver_connection
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(
-            "COPY retention_archive (id, run_id, key_hash, payload, archived_at) FROM STDIN"
-        ) as copy,
-    ):
-        for row_id, digest, token in zip(ids, hashes_, tokens, strict=True):
-            copy.write_row((row_id, run_id, digest, token, now))
+    )
 
 
 def execute(
@@ -433,11 +416,7 @@ def execute(
         with transaction(factory) as session:  # written ahead, with the archive copies
             _write_ahead(session, run_id, next_batch, hashes_)
             if archive:
-                payloads = [
-                    json.dumps({k: _jsonable(v) for k, v in r._mapping.items()}, ensure_ascii=False)
-                    for r in rows
-                ]
-                _archive(session, run_id, hashes_, payloads)
+                _archive(session, run_id, next_batch, hashes_, rows)
             session.get_one(DispositionRun, run_id).batches = next_batch
         if hook:
             hook("ahead", next_batch)

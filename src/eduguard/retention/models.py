@@ -212,13 +212,29 @@ class ManifestBatch(Base):
 
 
 class ArchivedRow(IdMixin, Base):
-    """A row moved out of its source by an archive disposition: its values as sealed JSON,
-    readable only by the auditor and by the owner's explicit, audited request."""
+    """A row moved out of its source by an archive disposition of an earlier version (one
+    sealed row each); still read, no longer written: archives are ``ArchiveChunk`` now."""
 
     __tablename__ = "retention_archive"
     __table_args__ = (UniqueConstraint("run_id", "key_hash", name="uq_retention_archive_key"),)
 
     run_id: Mapped[int] = mapped_column(ForeignKey("retention_runs.id"), index=True)
     key_hash: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text, info=sealed())
+    archived_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ArchiveChunk(IdMixin, Base):
+    """The rows one batch of an archive disposition moved out of its source: a JSON list of
+    ``{"key_hash", "row"}`` sealed as one value (SM4-GCM bound to this row), readable only by
+    the auditor and by the owner's explicit, audited request. One seal a batch, not a row:
+    sealing each row cost more than the disposition itself."""
+
+    __tablename__ = "retention_archive_chunks"
+    __table_args__ = (UniqueConstraint("run_id", "batch", name="uq_retention_archive_chunks_run"),)
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("retention_runs.id"))
+    batch: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[int] = mapped_column(Integer)
     payload: Mapped[str] = mapped_column(Text, info=sealed())
     archived_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,6 +1,7 @@
 """retention: a batch's state in its own row (``retention_batches``) instead of on every
 manifest row, so marking a batch done writes one row, not thousands; the manifest's own
-run_id index dropped (the (run_id, key_hash) unique constraint leads with it)
+run_id index dropped (the (run_id, key_hash) unique constraint leads with it); archive copies
+sealed a batch at a time (``retention_archive_chunks``; rows archived before stay readable)
 
 Revision ID: 0028
 Revises: 0027
@@ -43,9 +44,26 @@ def upgrade() -> None:
     with op.batch_alter_table("retention_manifest") as batch:
         batch.drop_index("ix_retention_manifest_run_id")
         batch.drop_column("state")
+    op.create_table(
+        "retention_archive_chunks",
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("batch", sa.Integer(), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("archived_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["retention_runs.id"],
+            name=op.f("fk_retention_archive_chunks_run_id_retention_runs"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_retention_archive_chunks")),
+        sa.UniqueConstraint("run_id", "batch", name="uq_retention_archive_chunks_run"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("retention_archive_chunks")
     with op.batch_alter_table("retention_manifest") as batch:
         batch.add_column(sa.Column("state", STATE, nullable=False, server_default="pending"))
         batch.create_index("ix_retention_manifest_run_id", ["run_id"], unique=False)
