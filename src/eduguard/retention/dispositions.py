@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
@@ -36,6 +37,7 @@ from eduguard.identity import service as identity_service
 from eduguard.orgs import service as orgs_service
 from eduguard.orgs.models import InformationSystem
 from eduguard.retention import certificate, executor, service
+from eduguard.retention import files as file_sources
 from eduguard.retention.executor import Outcome, Selection
 from eduguard.retention.models import (
     ArchiveChunk,
@@ -208,6 +210,27 @@ def selection_of(session: Session, run: DispositionRun, engine: Engine) -> Selec
     return chosen
 
 
+@contextmanager
+def _plan_engine(
+    source: DataSource, table: str, key_column: str, date_column: str | None
+) -> Iterator[tuple[Engine, str]]:
+    """The source read-only for a dry run (a file: a throw-away copy of it), and a note for
+    the reviewers about rows the selection cannot judge."""
+    if source.kind != SourceKind.files:
+        engine = read_engine(source)
+        try:
+            yield engine, ""
+        finally:
+            engine.dispose()
+        return
+    path = file_sources.locate(source.location, table)
+    with file_sources.snapshot(
+        path, table=table, key_column=key_column, date_column=date_column
+    ) as (engine, layout):
+        unreadable = layout.unreadable_dates
+        yield engine, f" /* 另有 {unreadable} 行日期无法识别，未选中 */" if unreadable else ""
+
+
 def plan(
     session: Session, dataset_id: int, *, scope: str, by: str, today: date | None = None
 ) -> DispositionRun:
@@ -237,8 +260,7 @@ def plan(
         )
     source = catalog_service.get_source(session, dataset.source_id)
     date_column = None if rule.trigger == Trigger.event else rule.trigger_column
-    engine = read_engine(source)
-    try:
+    with _plan_engine(source, dataset.name, rule.key_column, date_column) as (engine, note):
         base, chosen, held = _choose(
             session,
             dataset.id,
@@ -251,11 +273,9 @@ def plan(
             pi_columns=_pi_columns(dataset),
         )
         total, selected = executor.count_plan(engine, chosen)
-        shown = base.shown(engine)
+        shown = base.shown(engine) + note
         if held:  # the held rows' keys are not shown: they would name who is on hold
             shown += f" /* 不含主体保全的 {held} 行（按行键排除） */"
-    finally:
-        engine.dispose()
     run = DispositionRun(
         dataset_id=dataset.id,
         rule_id=rule.id,
@@ -393,7 +413,9 @@ def manifest_counts(session: Session, run_id: int) -> dict[str, int]:
     return counts
 
 
-def prepare(factory: sessionmaker[Session], run_id: int) -> tuple[Engine, Selection]:
+def prepare(
+    factory: sessionmaker[Session], run_id: int, work_dir: Path
+) -> tuple[Engine, Selection, Path | None]:
     """Checks before (re)starting: approved or running, the rule unchanged, no open hold."""
     with transaction(factory) as session:
         run = session.get(DispositionRun, run_id)
@@ -419,13 +441,24 @@ def prepare(factory: sessionmaker[Session], run_id: int) -> tuple[Engine, Select
             )
         dataset = session.get_one(Dataset, run.dataset_id)
         source = catalog_service.get_source(session, dataset.source_id)
-        engine = write_engine(session, source)
+        path: Path | None = None
+        if source.kind == SourceKind.files:  # the run's working copy of the file
+            path = file_sources.locate(source.location, run.table_name)
+            engine = file_sources.open_working(
+                path,
+                file_sources.working_path(work_dir, run.id),
+                table=run.table_name,
+                key_column=run.key_column,
+                date_column=run.date_column,
+            )
+        else:
+            engine = write_engine(session, source)
         try:
             chosen = selection_of(session, run, engine)
         except Exception:
             engine.dispose()
             raise
-    return engine, chosen
+    return engine, chosen, path
 
 
 def execute(
@@ -437,9 +470,13 @@ def execute(
     batch_size: int = executor.DEFAULT_BATCH,
     pause: float = 0.0,
     hook: executor.Hook | None = None,
+    work_dir: Path | None = None,
 ) -> Outcome:
-    """Run or resume the run to its end, then verify it on the source and finish it."""
-    engine, chosen = prepare(factory, run_id)
+    """Run or resume the run to its end, then verify it on the source and finish it.
+    ``work_dir``: where a file source's working copy is kept (``<home>/retention``; by
+    default beside ``keys_dir``, which is ``<home>/keys``)."""
+    work = work_dir or keys_dir.parent / "retention"
+    engine, chosen, path = prepare(factory, run_id, work)
     try:
         with transaction(factory) as session:
             run = session.get_one(DispositionRun, run_id)
@@ -456,9 +493,20 @@ def execute(
         outcome = executor.execute(
             factory, run_id, engine, chosen, batch_size=batch_size, hook=hook, pause=pause
         )
-        total, left = executor.remaining(engine, chosen)
+        if path is None:
+            total, left = executor.remaining(engine, chosen)
     finally:
         engine.dispose()
+    if path is not None:  # the result replaces the file; verified on the file itself
+        working = file_sources.working_path(work, run_id)
+        file_sources.replace(path, working)
+        if hook:
+            hook("replaced", 0)
+        layout = file_sources.Layout.load(working.with_suffix(".json"))
+        with file_sources.snapshot(
+            path, table=layout.table, key_column=chosen.key.name, date_column=layout.date_column
+        ) as (check, _layout):
+            total, left = executor.remaining(check, chosen)
     with transaction(factory) as session:
         run = session.get_one(DispositionRun, run_id)
         run.rows_after, run.remaining_after = total, left
@@ -493,6 +541,8 @@ def execute(
         clocks_flows.close_for_subject(
             session, RUN_OBJECT, run.id, reason="处置已完成，证明已出具", by=executor_name
         )
+    if path is not None:
+        file_sources.discard(file_sources.working_path(work, run_id))
     return outcome
 
 
