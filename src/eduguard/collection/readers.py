@@ -1,5 +1,5 @@
 """Collection plans read from what people have: an Excel/CSV 采集表, a DDL file, a JSON Schema
-or OpenAPI document, or fields typed in the console.
+or OpenAPI document (JSON or YAML), or fields typed in the console.
 
 A plan is a list of :class:`PlannedField` — the field's name (the header or column), what it is
 said to mean (a comment, a description, the upper header of a merged one), the values a form
@@ -28,6 +28,7 @@ from typing import Any
 
 import openpyxl
 import xlrd
+import yaml
 from openpyxl.worksheet.worksheet import Worksheet
 
 from eduguard import exports
@@ -42,6 +43,7 @@ MAX_SAMPLES = 5
 MAX_CHOICES = 50
 MAX_DEPTH = 6  # nesting of a JSON schema
 MAX_UNCOMPRESSED = 100 << 20
+MAX_YAML_NODES = 200_000  # a YAML document with its aliases expanded
 _LIST_RANGE = re.compile(
     r"^'?(?P<sheet>[^'!]+)'?!\$?(?P<c1>[A-Z]+)\$?(?P<r1>\d+)(?::\$?(?P<c2>[A-Z]+)\$?(?P<r2>\d+))?$"
 )
@@ -406,7 +408,7 @@ def _properties(
             continue
         nested = sub.get("properties") or (
             isinstance(sub.get("items"), dict)
-            and _resolve(sub["items"], document).get("properties")
+            and _mapping(_resolve(sub["items"], document)).get("properties")
         )
         if nested:
             yield from _properties(sub, f"{name}.", group, document, depth + 1)
@@ -464,21 +466,109 @@ def read_json(data: bytes, name: str) -> Plan:
             f"“{name}”不是有效的 JSON 文档：{error}",
             f"{name} is not valid JSON",
         ) from error
+    return _schema_plan(document, name)
+
+
+def _yaml_size(node: yaml.Node) -> int:
+    """How many nodes ``node`` becomes once every alias is expanded, counted without expanding
+    (each node once, memoised); a node that contains itself raises :class:`PlanError`."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        current, done = stack.pop()
+        key = id(current)
+        if done:
+            open_nodes.discard(key)
+            children = _yaml_children(current)
+            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), MAX_YAML_NODES + 1)
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            raise _fail(
+                "plan_yaml_alias",
+                "YAML 文档中的锚点（&）引用了自身（循环别名），不作为采集计划读取",
+                "the YAML document has a recursive alias",
+            )
+        open_nodes.add(key)
+        stack.append((current, True))
+        stack.extend((child, False) for child in _yaml_children(current) if id(child) not in sizes)
+    return sizes[id(node)]
+
+
+def _yaml_children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def read_yaml(data: bytes, name: str) -> Plan:
+    """An OpenAPI or JSON Schema document written in YAML (``yaml.safe_load``'s types only).
+    Anchors and aliases are allowed as long as the document they expand to stays small: a
+    "billion laughs" document is refused before it is built."""
+    _check_size(data, name)
+    text = _decode(data, name)
+    loader = yaml.SafeLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except (yaml.YAMLError, RecursionError) as error:
+            where = getattr(error, "problem_mark", None)
+            line = f"（第 {where.line + 1} 行）" if where is not None else ""
+            raise _fail(
+                "plan_unreadable",
+                f"“{name}”不是有效的 YAML 文档{line}：请检查缩进、冒号和引号",
+                f"{name} is not valid YAML",
+            ) from error
+        if node is not None and _yaml_size(node) > MAX_YAML_NODES:
+            raise _fail(
+                "plan_yaml_alias",
+                f"“{name}”中的锚点和别名（&、*）展开后超过 {MAX_YAML_NODES} 个节点，"
+                "不作为采集计划读取",
+                f"{name} expands to more than {MAX_YAML_NODES} nodes",
+            )
+        try:
+            document = loader.construct_document(node) if node is not None else None
+        except (yaml.YAMLError, RecursionError, TypeError, ValueError) as error:
+            raise _fail(
+                "plan_unreadable",
+                f"“{name}”不是有效的 YAML 文档：{type(error).__name__}",
+                f"{name} is not valid YAML",
+            ) from error
+    finally:
+        loader.dispose()
+    return _schema_plan(document, name)
+
+
+def _mapping(value: Any) -> dict[Any, Any]:
+    """``value`` when it is a mapping, else empty (a document's parts may be anything)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _schema_plan(document: Any, name: str) -> Plan:
+    """The plan of a parsed OpenAPI document or JSON Schema (from JSON or YAML)."""
     if not isinstance(document, dict):
-        raise _fail("plan_unreadable", f"“{name}”不是 JSON Schema 或 OpenAPI 文档", "not a schema")
+        raise _fail(
+            "plan_unreadable",
+            f"“{name}”不是 JSON Schema 或 OpenAPI 文档（最外层应为键值对象）",
+            "not a schema",
+        )
     if "openapi" in document or "swagger" in document:
         plan = Plan(name, "openapi")
-        schemas = (
-            (document.get("components") or {}).get("schemas") or document.get("definitions") or {}
+        schemas = _mapping(_mapping(document.get("components")).get("schemas")) or _mapping(
+            document.get("definitions")
         )
-        for schema_name, schema in schemas.items() if isinstance(schemas, dict) else []:
+        for schema_name, schema in schemas.items():
             plan.fields.extend(_properties(schema, "", str(schema_name), document, 0))
         seen = {(f.group, f.name) for f in plan.fields}
-        for path, operations in (document.get("paths") or {}).items():
-            for operation in (operations or {}).values() if isinstance(operations, dict) else []:
+        for path, operations in _mapping(document.get("paths")).items():
+            for operation in _mapping(operations).values():
                 if not isinstance(operation, dict):
                     continue
-                body = (operation.get("requestBody") or {}).get("content") or {}
+                body = _mapping(_mapping(operation.get("requestBody")).get("content"))
                 for media in body.values() if isinstance(body, dict) else []:
                     schema = (media or {}).get("schema") if isinstance(media, dict) else None
                     if isinstance(schema, dict) and "$ref" not in schema:
@@ -523,6 +613,8 @@ READERS = {
     "sql": read_ddl,
     "ddl": read_ddl,
     "json": read_json,
+    "yaml": read_yaml,
+    "yml": read_yaml,
 }
 
 
@@ -534,7 +626,7 @@ def read_plan(data: bytes, name: str) -> Plan:
         raise _fail(
             "plan_kind_unknown",
             f"不支持的文件类型“{name}”：请上传 Excel（.xlsx/.xls）、CSV、DDL（.sql）或"
-            " JSON Schema/OpenAPI（.json）文件",
+            " JSON Schema/OpenAPI（.json/.yaml/.yml）文件",
             f"unsupported plan file {name}",
         )
     return reader(data, name)

@@ -37,9 +37,9 @@ EN_COLLECTION: dict[str, str] = {
     "系统类型": "System type",
     "收集目的": "Purpose of collection",
     "上传文件": "Upload a file",
-    "支持 Excel 采集表（.xlsx/.xls，读取表头、合并表头、下拉选项和示例行）、CSV（UTF-8 或 GBK）、DDL（.sql）、OpenAPI 或 JSON Schema（.json）": (
+    "支持 Excel 采集表（.xlsx/.xls，读取表头、合并表头、下拉选项和示例行）、CSV（UTF-8 或 GBK）、DDL（.sql）、OpenAPI 或 JSON Schema（.json、.yaml 或 .yml）": (
         "Excel collection forms (.xlsx/.xls: header row, merged headers, drop-down lists and "
-        "example rows), CSV (UTF-8 or GBK), DDL (.sql), OpenAPI or JSON Schema (.json)"
+        "example rows), CSV (UTF-8 or GBK), DDL (.sql), OpenAPI or JSON Schema (.json, .yaml or .yml)"
     ),
     "文件上限": "Size limit",
     "或逐行填写计划收集的字段": "Or type the planned fields, one a line",
