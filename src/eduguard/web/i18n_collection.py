@@ -122,4 +122,11 @@ EN_COLLECTION: dict[str, str] = {
     "个人信息保护负责人审核（含敏感个人信息）": (
         "Review by the PI protection officer (sensitive personal information)"
     ),
+    "已收集（扫描已发现）": "Collected (found by a scan)",
+    "来自": "From",
+    "这些数据项已经数据收集审核批准并写入处理活动记录，数据资源目录中尚未发现；扫描发现同名（或说明相同）的字段后自动关联，不再列在这里。": (
+        "A collection review approved these data items and wrote them into the processing "
+        "register; the catalog does not hold them yet. Once a scan finds a field of the same "
+        "name (or description) it is linked and leaves this list."
+    ),
 }
