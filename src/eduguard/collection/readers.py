@@ -28,10 +28,10 @@ from typing import Any
 
 import openpyxl
 import xlrd
-import yaml
 from openpyxl.worksheet.worksheet import Worksheet
 
 from eduguard import exports
+from eduguard.collection import yaml_safe
 from eduguard.discovery.connectors.layout import find_table
 from eduguard.discovery.ddl import parse_ddl
 from eduguard.errors import ValidationFailed
@@ -43,7 +43,6 @@ MAX_SAMPLES = 5
 MAX_CHOICES = 50
 MAX_DEPTH = 6  # nesting of a JSON schema
 MAX_UNCOMPRESSED = 100 << 20
-MAX_YAML_NODES = 200_000  # a YAML document with its aliases expanded
 _LIST_RANGE = re.compile(
     r"^'?(?P<sheet>[^'!]+)'?!\$?(?P<c1>[A-Z]+)\$?(?P<r1>\d+)(?::\$?(?P<c2>[A-Z]+)\$?(?P<r2>\d+))?$"
 )
@@ -469,77 +468,14 @@ def read_json(data: bytes, name: str) -> Plan:
     return _schema_plan(document, name)
 
 
-def _yaml_size(node: yaml.Node) -> int:
-    """How many nodes ``node`` becomes once every alias is expanded, counted without expanding
-    (each node once, memoised); a node that contains itself raises :class:`PlanError`."""
-    sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
-    while stack:
-        current, done = stack.pop()
-        key = id(current)
-        if done:
-            open_nodes.discard(key)
-            children = _yaml_children(current)
-            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), MAX_YAML_NODES + 1)
-            continue
-        if key in sizes:
-            continue
-        if key in open_nodes:
-            raise _fail(
-                "plan_yaml_alias",
-                "YAML 文档中的锚点（&）引用了自身（循环别名），不作为采集计划读取",
-                "the YAML document has a recursive alias",
-            )
-        open_nodes.add(key)
-        stack.append((current, True))
-        stack.extend((child, False) for child in _yaml_children(current) if id(child) not in sizes)
-    return sizes[id(node)]
-
-
-def _yaml_children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    return []
-
-
 def read_yaml(data: bytes, name: str) -> Plan:
-    """An OpenAPI or JSON Schema document written in YAML (``yaml.safe_load``'s types only).
-    Anchors and aliases are allowed as long as the document they expand to stays small: a
-    "billion laughs" document is refused before it is built."""
+    """An OpenAPI or JSON Schema document written in YAML (``yaml_safe.load``: safe types only,
+    a "billion laughs" or self-referencing alias refused before the document is built)."""
     _check_size(data, name)
-    text = _decode(data, name)
-    loader = yaml.SafeLoader(text)
     try:
-        try:
-            node = loader.get_single_node()
-        except (yaml.YAMLError, RecursionError) as error:
-            where = getattr(error, "problem_mark", None)
-            line = f"（第 {where.line + 1} 行）" if where is not None else ""
-            raise _fail(
-                "plan_unreadable",
-                f"“{name}”不是有效的 YAML 文档{line}：请检查缩进、冒号和引号",
-                f"{name} is not valid YAML",
-            ) from error
-        if node is not None and _yaml_size(node) > MAX_YAML_NODES:
-            raise _fail(
-                "plan_yaml_alias",
-                f"“{name}”中的锚点和别名（&、*）展开后超过 {MAX_YAML_NODES} 个节点，"
-                "不作为采集计划读取",
-                f"{name} expands to more than {MAX_YAML_NODES} nodes",
-            )
-        try:
-            document = loader.construct_document(node) if node is not None else None
-        except (yaml.YAMLError, RecursionError, TypeError, ValueError) as error:
-            raise _fail(
-                "plan_unreadable",
-                f"“{name}”不是有效的 YAML 文档：{type(error).__name__}",
-                f"{name} is not valid YAML",
-            ) from error
-    finally:
-        loader.dispose()
+        document = yaml_safe.load(_decode(data, name), name)
+    except yaml_safe.YamlRefused as error:
+        raise _fail(error.code, error.message_zh, error.message_en) from error
     return _schema_plan(document, name)
 
 
