@@ -125,3 +125,72 @@ def openapi() -> bytes:
         },
     }
     return json.dumps(document, ensure_ascii=False).encode("utf-8")
+
+
+# A vendor's 家校沟通 app, as vendors hand it over: OpenAPI 3 in YAML, Chinese descriptions,
+# a shared anchor for the audit columns, a $ref'd nested guardian and a request body.
+OPENAPI_YAML = """\
+openapi: 3.0.3
+info:
+  title: 家校通 开放接口
+  version: 2.1.0
+  description: |
+    家校沟通 App 服务端接口（供学校对接）。
+x-audit: &audit
+  createdAt:
+    type: string
+    format: date-time
+    description: 创建时间
+paths:
+  /api/v2/students:
+    post:
+      summary: 登记学生
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Student'
+  /api/v2/leave:
+    post:
+      summary: 请假申请
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                reason: {type: string, description: 请假事由}
+components:
+  schemas:
+    Student:
+      type: object
+      required: [name, idCard]
+      properties:
+        name:
+          type: string
+          description: 姓名
+          example: 王小雨
+        idCard:
+          type: string
+          description: 身份证号
+          pattern: '^[0-9]{17}[0-9Xx]$'
+        guardian:
+          $ref: '#/components/schemas/Guardian'
+        grade:
+          type: string
+          enum: [一年级, 二年级, 三年级]
+        <<: *audit
+    Guardian:
+      type: object
+      properties:
+        guardianName:
+          type: string
+          description: 监护人姓名
+        phone:
+          type: string
+          description: 手机号
+        relation:
+          type: string
+          enum: [父亲, 母亲, 其他]
+"""

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from eduguard.identity.models import Role
 
 from .conftest import World
+from .plans import OPENAPI_YAML
 from .test_review import APP_FORM
 
 API = "/api/v1/collection"
@@ -90,3 +91,30 @@ def test_unreadable_plans_leave_no_review(world: World) -> None:
             message = answer.json()["error"]["message"]
             assert any("\u4e00" <= ch <= "\u9fff" for ch in message), message
     assert client.get(f"{API}/reviews").json() == []
+
+
+def test_openapi_yaml_over_the_api(world: World) -> None:
+    client = world.client
+    world.login("vendor")
+    content = base64.b64encode(OPENAPI_YAML.encode()).decode()
+    base = {"system_id": world.app, "system_type": "jiaxiao_app"}
+    made = client.post(
+        f"{API}/reviews", json=base | {"file_name": "家校通接口.yml", "content_base64": content}
+    )
+    assert made.status_code == 201, made.text
+    fields = {f["name"]: f for f in made.json()["fields"]}
+    assert fields["idCard"]["pi_types"] == ["CN_RESIDENT_ID"]
+    assert made.json()["source_kind"] == "openapi"
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"b{i}: &b{i} [{', '.join(['*' + ('a' if i == 0 else f'b{i - 1}')] * 10)}]\n"
+        for i in range(8)
+    )
+    refused = client.post(
+        f"{API}/reviews",
+        json=base
+        | {"file_name": "bomb.yaml", "content_base64": base64.b64encode(bomb.encode()).decode()},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "plan_yaml_alias"
+    assert "别名" in refused.json()["error"]["message"]
+    assert [p["id"] for p in client.get(f"{API}/reviews").json()] == [made.json()["id"]]

@@ -21,6 +21,7 @@ from eduguard.processing.schemas import PurposeCreate
 from eduguard.reviews.models import ReviewRequest
 
 from .conftest import World
+from .plans import OPENAPI_YAML
 
 
 def workbook(header: list[str], title: str = "报名表") -> bytes:
@@ -202,6 +203,8 @@ def test_bad_plans_give_a_chinese_error_and_create_nothing(world: World) -> None
         (None, {}, "请上传采集计划文件"),
         ({"plan": ("a.csv", "学生姓名\n".encode())}, {"form": "学生姓名"}, "只选择一种方式"),
         ({"plan": ("采集表.pdf", b"%PDF")}, {}, "不支持的文件类型"),
+        ({"plan": ("api.yaml", b"openapi: 3.0.0\npaths: [\n")}, {}, "不是有效的 YAML 文档"),
+        ({"plan": ("api.yml", b"- a\n- b\n")}, {}, "最外层应为键值对象"),
         (None, {"form": "学生姓名\x00"}, "控制字符"),
     ]
     for files, extra, message in cases:
@@ -223,6 +226,17 @@ def test_bad_plans_give_a_chinese_error_and_create_nothing(world: World) -> None
     assert reviews(world) == 0
     with world.factory() as session:
         assert session.scalar(select(func.count()).select_from(CollectionPlan)) == 0
+
+
+def test_openapi_yaml_uploaded_in_the_console(world: World) -> None:
+    world.login("vendor")
+    assert (
+        'accept=".xlsx,.xls,.csv,.sql,.json,.yaml,.yml"' in world.client.get("/collection/new").text
+    )
+    made = new_review(world, files={"plan": ("家校通接口.yaml", OPENAPI_YAML.encode())})
+    plan_id = plan_id_of(made)
+    ids = field_ids(world.client.get(f"/collection/{plan_id}").text)
+    assert {"name", "idCard", "guardian.phone"} <= set(ids)
 
 
 def test_pages_declare_their_permission(world: World) -> None:

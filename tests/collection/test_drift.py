@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from eduguard.catalog import flows as catalog_flows
@@ -121,3 +122,48 @@ def test_unreviewed_catalog_fields_appear_and_disappear(world: World) -> None:
     found = uncovered(world)
     assert set(found) == {"jzsj"} and "不含以下类型" in found["jzsj"].reason
     assert "EMAIL" not in found["jzsj"].reason  # named, not coded
+
+
+def test_compliance_covers_a_system_past_the_first_page(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compliance asks for the drift of every system in scope at once. With pages of two
+    fields, the county's 学籍 system (three personal fields, the lower id) fills the first page;
+    the app, past it, still gets its N4-COLLECTION-REVIEW finding for the field a later scan
+    added."""
+    from eduguard.compliance import flows as compliance_flows
+    from eduguard.compliance import snapshot as compliance_snapshot
+    from eduguard.compliance.models import Finding
+
+    monkeypatch.setattr(drift, "MAX_FIELDS", 2)
+    first = [
+        table(
+            "jx_user",
+            "家长用户",
+            [
+                column("xsxm", "学生姓名", ["PERSON_NAME"]),
+                column("jzsj", "家长手机号", ["MOBILE_PHONE"]),
+            ],
+        )
+    ]
+    apply_catalog(world.client, world.app, first)
+    wider = [
+        {**first[0], "columns": [*first[0]["columns"], column("jtzz", "家庭住址", ["ADDRESS"])]}
+    ]
+    run_id = rescan(world, world.app, wider)
+    assert world.xueji < world.app
+    with world.factory() as session:
+        found = drift.drift(session, [world.xueji, world.app])
+        assert found[world.xueji].personal == 3 and found[world.app].personal == 3
+        assert [u.name for u in drift.unreviewed(found[world.app])] == ["jtzz"]
+        assert drift.unreviewed(found[world.app])[0].run_id == run_id
+        snap = compliance_snapshot.snapshot(session, "/")
+        app = next(s for s in snap.systems if s.id == world.app)
+        assert app.unreviewed_fields == ["jx_user.jtzz（第 2 版目录的扫描发现）"]
+    with world.factory() as session, session.begin():
+        compliance_flows.evaluate(session, scope="/")
+    with world.factory() as session:
+        findings = session.scalars(
+            select(Finding).where(Finding.rule_id == "N4-COLLECTION-REVIEW")
+        ).all()
+        assert [f.subject_key for f in findings] == [f"system:{world.app}"]

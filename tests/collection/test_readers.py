@@ -11,7 +11,7 @@ import pytest
 from eduguard.collection import readers
 from eduguard.collection.flows import classify
 
-from .plans import DDL, TITLE, gbk_csv, openapi, xls_form, xlsx_form
+from .plans import DDL, OPENAPI_YAML, TITLE, gbk_csv, openapi, xls_form, xlsx_form
 
 
 def _by_name(plan: readers.Plan) -> dict[str, readers.PlannedField]:
@@ -128,3 +128,53 @@ def test_control_characters_of_a_file_are_escaped() -> None:
     plan = readers.read_csv("姓名\x00,手机号\x1b\n张三,13800000000\n".encode(), "a\x00.csv")
     names = [f.name for f in plan.fields]
     assert names == ["姓名\\x00", "手机号\\x1b"] and plan.source == "a\\x00.csv"
+
+
+def test_openapi_in_yaml() -> None:
+    plan = readers.read_plan(OPENAPI_YAML.encode(), "jiaxiao-openapi.yaml")
+    assert plan.kind == "openapi"
+    fields = _by_name(plan)
+    assert set(fields) >= {"name", "idCard", "guardian.guardianName", "guardian.phone", "grade"}
+    assert fields["grade"].choices == ["一年级", "二年级", "三年级"]
+    assert fields["idCard"].label == "身份证号"
+    assert fields["reason"].group == "/api/v2/leave"  # an inline request body
+    types = {c.planned.name: c for c in classify(plan)}
+    assert types["idCard"].pi_types == ["CN_RESIDENT_ID"]
+    assert "MOBILE_PHONE" in types["guardian.phone"].pi_types
+    assert "PERSON_NAME" in types["name"].pi_types
+    # the same document as .yml, and a JSON Schema in YAML
+    assert [f.name for f in readers.read_plan(OPENAPI_YAML.encode(), "a.yml").fields] == [
+        f.name for f in plan.fields
+    ]
+    schema = "title: 报名表\ntype: object\nproperties:\n  xm: {type: string, title: 学生姓名}\n"
+    assert [f.name for f in readers.read_plan(schema.encode(), "form.yaml").fields] == ["xm"]
+
+
+BOMB = "\n".join(
+    ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    + ["openapi: 3.0.0"]
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "words"),
+    [
+        ("openapi: 3.0.0\ncomponents:\n  schemas: [\n", "plan_unreadable", "YAML"),
+        ("openapi: 3.0.0\n\tbad: tab\n", "plan_unreadable", "YAML"),
+        ("- openapi\n- 3.0.0\n", "plan_unreadable", "键值对象"),
+        ("just a string\n", "plan_unreadable", "键值对象"),
+        ("# only a comment\n", "plan_unreadable", "键值对象"),
+        ("a: 1\n---\nb: 2\n", "plan_unreadable", "YAML"),
+        ("a: !!python/object/apply:os.system ['true']\n", "plan_unreadable", "YAML"),
+        (BOMB, "plan_yaml_alias", "展开后超过"),
+        ("a: &x\n  - *x\n", "plan_yaml_alias", "循环"),
+        ("[" * 5000 + "]" * 5000, "plan_unreadable", "YAML"),
+        ("openapi: 3.0.0\ncomponents: [1, 2]\npaths: {'/a': nope}\n", "plan_no_header", "表头"),
+    ],
+)
+def test_bad_yaml_gets_a_chinese_error(text: str, code: str, words: str) -> None:
+    with pytest.raises(readers.PlanError) as caught:
+        readers.read_plan(text.encode(), "api.yaml")
+    assert caught.value.code == code, caught.value.message_zh
+    assert words in caught.value.message_zh

@@ -194,6 +194,16 @@ def test_a_consent_purpose_gets_the_fields_new_rules_and_needs_re_consent(world:
     assert 'id="register-write"' in page
     assert "已写入处理活动记录：处理目的“家校通知推送”登记数据项 学生姓名、家长手机号" in page
     assert "收集规则已更新至第 2 版，需重新取得同意" in page
+    english = api["register_write"]["summary_en"]
+    assert english.startswith("Written into the processing register: the purpose “家校通知推送”")
+    assert "updated to version 2" in english and "consent must be asked again" in english
+    world.client.cookies.set("lang", "en")
+    try:
+        page_en = world.client.get(f"/collection/{plan_id}").text
+    finally:
+        world.client.cookies.set("lang", "zh")
+    assert "lists the data items 学生姓名, 家长手机号" in page_en
+    assert "已写入处理活动记录" not in page_en
     register = world.client.get(f"/processing/systems/{world.app}").text
     assert "经采集审核批准，待收集" in register and "家长手机号" in register
 
@@ -229,6 +239,8 @@ def test_a_statutory_purpose_links_the_catalog_field_without_re_consent(world: W
     assert len(linked) == 1 and [p.name for p in purpose.planned] == ["学生姓名"]
     assert written.rules == [{"audience": "general", "number": 2}] and not written.reconsent
     assert "无需重新取得同意" in written.summary and "第（三）项" in written.summary
+    assert "1 of them linked to fields already in the catalog" in written.summary_en
+    assert "(processed under PIPL Art. 13(3): no new consent is needed)" in written.summary_en
     after = _gate(world, subject, duty)
     assert after.allowed and after.code == "legal_basis" and after.rules_version == 2
 
@@ -342,3 +354,50 @@ def test_planned_items_are_a_material_term_and_leave_other_purposes_hashing_as_b
     # the same item with other spacing or a full-width name is no change
     again = base | {"planned": [{"group": "表单", "name": "人脸 照片", "pi_types": ["FACE"]}]}
     assert not terms.classify(planned, again).material
+
+
+def test_the_register_write_summary_in_english_for_each_case() -> None:
+    from eduguard.collection import register
+
+    base: dict[str, Any] = {
+        "purpose_id": 3,
+        "purpose": "家校通知",
+        "created": False,
+        "purpose_status": "active",
+        "legal_basis": "consent",
+        "fields": ["学生姓名", "家长手机号"],
+        "linked": [],
+        "planned": ["学生姓名"],
+        "rules": [],
+        "material": [],
+        "reconsent": False,
+    }
+    cases = {
+        "nothing was written": {**base, "purpose_id": None},
+        "a new draft purpose “家校通知” with the data items 学生姓名, 家长手机号": {
+            **base,
+            "created": True,
+        },
+        "already lists these data items (学生姓名, 家长手机号): nothing changed": {
+            **base,
+            "planned": [],
+        },
+        "the purpose is a draft: this takes effect once it is activated": {
+            **base,
+            "purpose_status": "draft",
+        },
+        "has not published collection rules yet": base,
+        "the rules for children's personal information to version 1": {
+            **base,
+            "rules": [{"audience": "general", "number": 3}, {"audience": "children", "number": 1}],
+        },
+    }
+    for expected, record in cases.items():
+        english = register.summary_en(record)
+        assert expected in english, (expected, english)
+        assert not any(
+            "\u4e00" <= c <= "\u9fff"
+            for c in english.replace("家校通知", "")
+            .replace("学生姓名", "")
+            .replace("家长手机号", "")
+        ), english

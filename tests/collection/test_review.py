@@ -27,6 +27,7 @@ from eduguard.processing.schemas import PurposeCreate
 from eduguard.reviews.models import ReviewRequest
 
 from .conftest import World
+from .plans import OPENAPI_YAML
 
 APP_FORM = "学生姓名\n家长手机号\n身份证号\n家庭住址\n人脸照片 | 刷脸进校\n"
 
@@ -216,6 +217,29 @@ def test_complete_plan_passes_and_three_steps_approve_it(
             app, ["collection", "check", str(broken), "--system", str(world.app)]
         )
         assert outcome.exit_code == 2 and "文件损坏" in outcome.output
+        vendor_api = tmp_path / "openapi.yaml"  # a vendor's OpenAPI document in YAML
+        vendor_api.write_text(OPENAPI_YAML, encoding="utf-8")
+        outcome = CliRunner().invoke(
+            app,
+            [
+                "collection",
+                "check",
+                str(vendor_api),
+                "--system",
+                str(world.app),
+                "--format",
+                "json",
+            ],
+        )
+        assert outcome.exit_code == 1, outcome.output
+        names = {f["name"] for f in json.loads(outcome.output)["fields"] if not f["approved"]}
+        # 身份证号 was approved (the description names it); the guardian's name was not
+        assert "guardian.guardianName" in names and "idCard" not in names
+        vendor_api.write_text("openapi: 3.0.0\n  paths: x\n", encoding="utf-8")
+        outcome = CliRunner().invoke(
+            app, ["collection", "check", str(vendor_api), "--system", str(world.app)]
+        )
+        assert outcome.exit_code == 2 and "YAML" in outcome.output
     finally:
         get_settings.cache_clear()
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from eduguard.audit import capture as audit_capture
 from eduguard.audit import service as audit_service
+from eduguard.catalog import events, overlap, service, stats, uploads, versions
 from eduguard.catalog import export as catalog_export
-from eduguard.catalog import overlap, service, stats, uploads, versions
 from eduguard.catalog.models import (
     CatalogAlert,
     Dataset,
@@ -380,7 +380,8 @@ def apply_run(
     sketches: dict[SketchKey, overlap.SketchData] | None = None,
 ) -> versions.Applied:
     """Make a complete scan the new catalog version of the run's system (audited); with
-    ``sketches`` (a scan made with a sketch key), replace its fields' overlap sketches."""
+    ``sketches`` (a scan made with a sketch key), replace its fields' overlap sketches. Other
+    domains hear of the new version through ``events.version_applied`` (a queued task)."""
     system = orgs_service.get_system(session, run.system_id)
     applied = versions.apply_report(
         session, run, report, watched_types=WATCHED_TYPES, system_name=system.name
@@ -394,6 +395,7 @@ def apply_run(
         fields = {(dataset_name, f.name): f for dataset_name, f in present}
         overlap.store(session, system_id=run.system_id, fields=fields, sketches=sketches)
     stats.refresh(session, [run.system_id])
+    events.version_applied(session, run.system_id)  # e.g. the register's expected items
     audit_service.record(
         session,
         action="catalog.apply",

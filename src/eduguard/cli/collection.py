@@ -26,7 +26,9 @@ def register(app: typer.Typer) -> None:
 @collection_app.command("check")
 @friendly_errors
 def check(
-    plan: Annotated[Path, typer.Argument(help="采集计划文件：.sql、.xlsx、.xls、.csv、.json")],
+    plan: Annotated[
+        Path, typer.Argument(help="采集计划文件：.sql、.xlsx、.xls、.csv、.json、.yaml、.yml")
+    ],
     system: Annotated[int, typer.Option("--system", help="信息系统 ID")],
     output: Annotated[str, typer.Option("--format", help="table 或 json")] = "table",
 ) -> None:

@@ -15,11 +15,11 @@ the catalog gives it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from eduguard.catalog.models import (
@@ -36,7 +36,7 @@ from eduguard.collection.models import ApprovedField
 
 FINDING = "未经采集审核的数据项"
 FINDING_EN = "Data items no collection review approved"
-MAX_FIELDS = 20_000  # personal catalog fields read at once (a page shows the first ones)
+MAX_FIELDS = 20_000  # personal catalog fields read per query (keyset pages: all are read)
 
 
 @dataclass(frozen=True)
@@ -97,24 +97,42 @@ def _first_versions(session: Session, source_ids: set[int]) -> dict[int, int]:
     return {int(source): int(version) for source, version in rows if version is not None}
 
 
+def _personal_fields(session: Session, ids: Sequence[int]) -> Iterator[tuple[Field, int, str, int]]:
+    """The present personal catalog fields of the systems, every one of them: read by keyset
+    (system, field id) in pages of :data:`MAX_FIELDS`, so a system past the first page is
+    compared like the others (compliance asks for every system in scope at once)."""
+    last_system, last_field = 0, 0
+    while True:
+        page = session.execute(
+            select(Field, Dataset.system_id, Dataset.name, Dataset.source_id)
+            .join(Dataset, Field.dataset_id == Dataset.id)
+            .where(
+                Dataset.system_id.in_(ids),
+                Dataset.present.is_(True),
+                Field.present.is_(True),
+                effective_types() != "",
+                or_(
+                    Dataset.system_id > last_system,
+                    and_(Dataset.system_id == last_system, Field.id > last_field),
+                ),
+            )
+            .order_by(Dataset.system_id, Field.id)
+            .limit(MAX_FIELDS)
+        ).all()
+        for catalog_field, system_id, dataset, source_id in page:
+            yield catalog_field, system_id, dataset, source_id
+            last_system, last_field = system_id, catalog_field.id
+        if len(page) < MAX_FIELDS:
+            return
+
+
 def drift(session: Session, system_ids: Sequence[int]) -> dict[int, Drift]:
     """The drift of each of ``system_ids`` (every id has an entry, empty when all is covered)."""
     ids = sorted(set(system_ids))
     out = {system_id: Drift() for system_id in ids}
     if not ids:
         return out
-    fields = session.execute(
-        select(Field, Dataset.system_id, Dataset.name, Dataset.source_id)
-        .join(Dataset, Field.dataset_id == Dataset.id)
-        .where(
-            Dataset.system_id.in_(ids),
-            Dataset.present.is_(True),
-            Field.present.is_(True),
-            effective_types() != "",
-        )
-        .order_by(Dataset.system_id, Dataset.name, Field.id)
-        .limit(MAX_FIELDS)
-    ).all()
+    fields = _personal_fields(session, ids)
     approved: dict[int, list[ApprovedField]] = defaultdict(list)
     for item in session.scalars(select(ApprovedField).where(ApprovedField.system_id.in_(ids))):
         approved[item.system_id].append(item)
@@ -173,6 +191,8 @@ def drift(session: Session, system_ids: Sequence[int]) -> dict[int, Drift]:
                 later_scan=version_id is not None and version_id != first.get(source_id),
             )
         )
+    for found in out.values():  # shown by dataset, then in the order the scan added them
+        found.uncovered.sort(key=lambda u: (u.dataset, u.field_id))
     return out
 
 

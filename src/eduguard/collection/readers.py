@@ -1,5 +1,5 @@
 """Collection plans read from what people have: an Excel/CSV 采集表, a DDL file, a JSON Schema
-or OpenAPI document, or fields typed in the console.
+or OpenAPI document (JSON or YAML), or fields typed in the console.
 
 A plan is a list of :class:`PlannedField` — the field's name (the header or column), what it is
 said to mean (a comment, a description, the upper header of a merged one), the values a form
@@ -31,6 +31,7 @@ import xlrd
 from openpyxl.worksheet.worksheet import Worksheet
 
 from eduguard import exports
+from eduguard.collection import yaml_safe
 from eduguard.discovery.connectors.layout import find_table
 from eduguard.discovery.ddl import parse_ddl
 from eduguard.errors import ValidationFailed
@@ -406,7 +407,7 @@ def _properties(
             continue
         nested = sub.get("properties") or (
             isinstance(sub.get("items"), dict)
-            and _resolve(sub["items"], document).get("properties")
+            and _mapping(_resolve(sub["items"], document)).get("properties")
         )
         if nested:
             yield from _properties(sub, f"{name}.", group, document, depth + 1)
@@ -464,21 +465,46 @@ def read_json(data: bytes, name: str) -> Plan:
             f"“{name}”不是有效的 JSON 文档：{error}",
             f"{name} is not valid JSON",
         ) from error
+    return _schema_plan(document, name)
+
+
+def read_yaml(data: bytes, name: str) -> Plan:
+    """An OpenAPI or JSON Schema document written in YAML (``yaml_safe.load``: safe types only,
+    a "billion laughs" or self-referencing alias refused before the document is built)."""
+    _check_size(data, name)
+    try:
+        document = yaml_safe.load(_decode(data, name), name)
+    except yaml_safe.YamlRefused as error:
+        raise _fail(error.code, error.message_zh, error.message_en) from error
+    return _schema_plan(document, name)
+
+
+def _mapping(value: Any) -> dict[Any, Any]:
+    """``value`` when it is a mapping, else empty (a document's parts may be anything)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _schema_plan(document: Any, name: str) -> Plan:
+    """The plan of a parsed OpenAPI document or JSON Schema (from JSON or YAML)."""
     if not isinstance(document, dict):
-        raise _fail("plan_unreadable", f"“{name}”不是 JSON Schema 或 OpenAPI 文档", "not a schema")
+        raise _fail(
+            "plan_unreadable",
+            f"“{name}”不是 JSON Schema 或 OpenAPI 文档（最外层应为键值对象）",
+            "not a schema",
+        )
     if "openapi" in document or "swagger" in document:
         plan = Plan(name, "openapi")
-        schemas = (
-            (document.get("components") or {}).get("schemas") or document.get("definitions") or {}
+        schemas = _mapping(_mapping(document.get("components")).get("schemas")) or _mapping(
+            document.get("definitions")
         )
-        for schema_name, schema in schemas.items() if isinstance(schemas, dict) else []:
+        for schema_name, schema in schemas.items():
             plan.fields.extend(_properties(schema, "", str(schema_name), document, 0))
         seen = {(f.group, f.name) for f in plan.fields}
-        for path, operations in (document.get("paths") or {}).items():
-            for operation in (operations or {}).values() if isinstance(operations, dict) else []:
+        for path, operations in _mapping(document.get("paths")).items():
+            for operation in _mapping(operations).values():
                 if not isinstance(operation, dict):
                     continue
-                body = (operation.get("requestBody") or {}).get("content") or {}
+                body = _mapping(_mapping(operation.get("requestBody")).get("content"))
                 for media in body.values() if isinstance(body, dict) else []:
                     schema = (media or {}).get("schema") if isinstance(media, dict) else None
                     if isinstance(schema, dict) and "$ref" not in schema:
@@ -523,6 +549,8 @@ READERS = {
     "sql": read_ddl,
     "ddl": read_ddl,
     "json": read_json,
+    "yaml": read_yaml,
+    "yml": read_yaml,
 }
 
 
@@ -534,7 +562,7 @@ def read_plan(data: bytes, name: str) -> Plan:
         raise _fail(
             "plan_kind_unknown",
             f"不支持的文件类型“{name}”：请上传 Excel（.xlsx/.xls）、CSV、DDL（.sql）或"
-            " JSON Schema/OpenAPI（.json）文件",
+            " JSON Schema/OpenAPI（.json/.yaml/.yml）文件",
             f"unsupported plan file {name}",
         )
     return reader(data, name)

@@ -150,6 +150,54 @@ def _summary(record: dict[str, Any]) -> str:
     return text
 
 
+STATUS_EN = {"draft": "a draft", "active": "active", "retired": "retired"}
+
+
+def summary_en(record: dict[str, Any]) -> str:
+    """The English of :func:`_summary`, rendered from the same stored record when read (the
+    console in English, the API's ``register_write.summary_en``)."""
+    if record["purpose_id"] is None:
+        return "The plan has no personal fields: nothing was written into the processing register"
+    names = ", ".join(record["fields"])
+    purpose = record["purpose"]
+    if record["created"]:
+        return (
+            f"Written into the processing register: a new draft purpose “{purpose}” with the "
+            f"data items {names} (no legal basis yet; it enters the collection rules once "
+            "completed and activated)"
+        )
+    if not record["linked"] and not record["planned"]:
+        return (
+            f"The purpose “{purpose}” of the processing register already lists these data items "
+            f"({names}): nothing changed"
+        )
+    text = f"Written into the processing register: the purpose “{purpose}” lists the data items {names}"
+    if record["linked"]:
+        text += f" ({len(record['linked'])} of them linked to fields already in the catalog)"
+    general = [r["number"] for r in record["rules"] if r["audience"] == "general"]
+    if general:
+        text += f"; the collection rules were updated to version {general[0]}"
+        children = [r["number"] for r in record["rules"] if r["audience"] == "children"]
+        if children:
+            text += f", the rules for children's personal information to version {children[0]}"
+        if record["reconsent"]:
+            text += (
+                "; consent must be asked again: consents given to the earlier rules no longer "
+                "count (PIPL Art. 14(2))"
+            )
+        elif record["legal_basis"] and record["legal_basis"] != LegalBasis.consent.value:
+            entry = processing_service.basis_entry(record["legal_basis"])
+            text += f" (processed under {entry['clause_en']}: no new consent is needed)"
+    elif record["purpose_status"] != PurposeStatus.active.value:
+        status = STATUS_EN.get(record["purpose_status"], "")
+        text += f"; the purpose is {status}: this takes effect once it is activated and the rules are published"
+    else:
+        text += (
+            "; the system has not published collection rules yet: this takes effect once they are"
+        )
+    return text
+
+
 def write(session: Session, plan: CollectionPlan, *, by: str) -> dict[str, Any]:
     """Write the plan's approved personal fields into its purpose (see the module); the record
     of what was written, also stored on the plan. Raises ``collection_register_refused`` (and
@@ -264,4 +312,5 @@ def read(plan: CollectionPlan) -> RegisterWriteRead | None:
         material=data["material"],
         reconsent=data["reconsent"],
         summary=data["summary"],
+        summary_en=summary_en(data),
     )

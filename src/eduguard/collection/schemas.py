@@ -123,6 +123,7 @@ class RegisterWriteRead(BaseModel):
     material: list[str]  # the material terms the write changed (consent.terms)
     reconsent: bool  # consents given to the earlier terms need re-consent
     summary: str
+    summary_en: str = ""  # the same in English
 
 
 class PurposeOption(BaseModel):

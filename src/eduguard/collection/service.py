@@ -5,13 +5,13 @@ Services flush, never commit."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from eduguard.catalog import names as catalog_names
 from eduguard.collection.models import Acquisition, ApprovedField, CollectionPlan, PlanField
 from eduguard.collection.readers import PlannedField
 from eduguard.collection.schemas import PlanCreate, PlanDetails
@@ -206,26 +206,13 @@ def approved_counts(session: Session, system_ids: Sequence[int]) -> dict[int, in
     return {int(system): int(count) for system, count in rows}
 
 
-_SEPARATORS = re.compile(r"[\s_\-./·（）()]+")
-
-
-def normalised(name: str) -> str:
-    """A field name compared across a plan and an approval: case, spaces and separators off."""
-    return _SEPARATORS.sub("", name).lower()
-
-
 def uncovered_reason(
     approved: Sequence[ApprovedField], names: Sequence[str | None], types: Sequence[str]
 ) -> str | None:
     """Why a personal field (known by ``names``: its name, its label or comment) of ``types``
     is not covered by the approvals (None: it is). Shared by the CI check of a plan and the
     drift of a system's catalog."""
-    wanted = {normalised(n) for n in names if n}
-    matches = [
-        a
-        for a in approved
-        if normalised(a.name) in wanted or (a.label and normalised(a.label) in wanted)
-    ]
+    matches = [a for a in approved if catalog_names.same_item([a.name, a.label], names)]
     if not matches:
         return "未经采集审核批准"
     allowed = {code for a in matches for code in a.pi_types.split(",") if code}

@@ -191,6 +191,7 @@ def purpose_read(session: Session, purpose: ProcessingPurpose) -> PurposeRead:
                 origin=p.origin,
             )
             for p in purpose.planned
+            if p.field_id is None  # collected: the catalog field is among ``fields``
         ],
     )
 

@@ -146,6 +146,10 @@ class PlannedItem(IdMixin, Base):
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     minors: Mapped[bool] = mapped_column(Boolean, default=False)
     origin: Mapped[str] = mapped_column(String(100), default="")
+    # Collected: the catalog field a later scan found for the item (then linked to the purpose
+    # as a PurposeField), and when; until then the item is *expected* (待收集).
+    field_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_fields.id"), index=True)
+    collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def types(self) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
@@ -115,6 +115,29 @@ class PlannedItemRef(BaseModel):
     sensitive: bool
     minors: bool
     origin: str
+
+
+class ExpectedItemRead(BaseModel):
+    """An item of the expected catalog: approved by a collection review (``plan_id``, from
+    ``origin``) into a purpose of the system; ``expected`` (经采集审核批准，待收集) until a scan
+    finds it, then ``collected`` with the catalog field found."""
+
+    id: int
+    system_id: int
+    purpose_id: int
+    purpose: str
+    group: str
+    name: str
+    label: str | None
+    pi_types: list[str]
+    sensitive: bool
+    minors: bool
+    origin: str
+    plan_id: int | None
+    state: Literal["expected", "collected"]
+    status_label: str
+    field_id: int | None
+    collected_at: datetime | None
 
 
 class RecipientRead(BaseModel):

@@ -37,9 +37,9 @@ EN_COLLECTION: dict[str, str] = {
     "系统类型": "System type",
     "收集目的": "Purpose of collection",
     "上传文件": "Upload a file",
-    "支持 Excel 采集表（.xlsx/.xls，读取表头、合并表头、下拉选项和示例行）、CSV（UTF-8 或 GBK）、DDL（.sql）、OpenAPI 或 JSON Schema（.json）": (
+    "支持 Excel 采集表（.xlsx/.xls，读取表头、合并表头、下拉选项和示例行）、CSV（UTF-8 或 GBK）、DDL（.sql）、OpenAPI 或 JSON Schema（.json、.yaml 或 .yml）": (
         "Excel collection forms (.xlsx/.xls: header row, merged headers, drop-down lists and "
-        "example rows), CSV (UTF-8 or GBK), DDL (.sql), OpenAPI or JSON Schema (.json)"
+        "example rows), CSV (UTF-8 or GBK), DDL (.sql), OpenAPI or JSON Schema (.json, .yaml or .yml)"
     ),
     "文件上限": "Size limit",
     "或逐行填写计划收集的字段": "Or type the planned fields, one a line",
@@ -121,5 +121,12 @@ EN_COLLECTION: dict[str, str] = {
     "网络安全职能部门审核": "Review by the cybersecurity department",
     "个人信息保护负责人审核（含敏感个人信息）": (
         "Review by the PI protection officer (sensitive personal information)"
+    ),
+    "已收集（扫描已发现）": "Collected (found by a scan)",
+    "来自": "From",
+    "这些数据项已经数据收集审核批准并写入处理活动记录，数据资源目录中尚未发现；扫描发现同名（或说明相同）的字段后自动关联，不再列在这里。": (
+        "A collection review approved these data items and wrote them into the processing "
+        "register; the catalog does not hold them yet. Once a scan finds a field of the same "
+        "name (or description) it is linked and leaves this list."
     ),
 }

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from eduguard.clocks import jobs as clocks_jobs
 from eduguard.consent import jobs as consent_jobs
 from eduguard.notify import jobs as notify_jobs
+from eduguard.processing import jobs as processing_jobs
 from eduguard.retention import jobs as retention_jobs
 from eduguard.tasks.runner import Handler
 
@@ -19,6 +20,7 @@ def handlers() -> Mapping[str, Handler]:
         notify_jobs.HANDLERS,
         consent_jobs.HANDLERS,
         retention_jobs.HANDLERS,
+        processing_jobs.HANDLERS,
     ):
         for kind, handler in table.items():
             if kind in registered:  # pragma: no cover - a programming error

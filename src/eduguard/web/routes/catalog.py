@@ -39,6 +39,8 @@ from eduguard.catalog.schemas import (
 from eduguard.demo import samples
 from eduguard.errors import EduguardError, ValidationFailed
 from eduguard.orgs import service as orgs_service
+from eduguard.processing import intake as processing_intake
+from eduguard.processing.schemas import ExpectedItemRead
 from eduguard.validation import validation_details
 from eduguard.web.deps import DbSession, language, permission
 from eduguard.web.flash import see_other
@@ -59,6 +61,7 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 Search = Annotated[str | None, Query(max_length=100)]
 TypeFilter = Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z0-9_]*$")]
 LevelFilter = Annotated[str | None, Query(max_length=20, pattern=r"^[a-z0-9-]*$")]
+ExpectedState = Literal["expected", "collected", "all"]
 ACTIVE = (RunStatus.queued, RunStatus.running)
 REVIEW_LABELS = {
     "decision": "决定",
@@ -228,6 +231,21 @@ def list_fields(
     return [flows.field_read(f) for f in fields]
 
 
+@router.get("/api/v1/systems/{system_id}/expected-fields", tags=["catalog"])
+def list_expected(
+    system_id: Id,
+    caller: Reader,
+    session: DbSession,
+    state: ExpectedState = "expected",
+    limit: Limit = 500,
+) -> list[ExpectedItemRead]:
+    """The system's expected catalog: data items a collection review approved into its
+    processing register (``plan_id``: the review's plan) that no scan has found yet
+    (``expected``, 经采集审核批准，待收集); ``collected`` once a scan found them."""
+    orgs_service.get_system(session, system_id, scope=caller.scope)
+    return processing_intake.expected_items(session, system_id, state=state, limit=limit)
+
+
 @router.get("/api/v1/catalog/fields/{field_id}", tags=["catalog"])
 def read_field(field_id: Id, caller: Reader, session: DbSession) -> FieldRead:
     field = service.get_field(session, field_id, systems=flows.scoped_systems(caller.scope))
@@ -351,11 +369,15 @@ def catalog_page(
         limit=1000,
     )
     alerts = service.list_alerts(session, systems=flows.scoped_systems(caller.scope), limit=20)
+    expected = []
+    if system_id is not None and system_id in {s.id for s in systems}:
+        expected = processing_intake.expected_items(session, system_id)
     template = "catalog_table.html" if request.headers.get("hx-request") else "catalog.html"
     return page(
         request,
         template,
         fields=fields,
+        expected=expected,
         systems=systems,
         system_names={s.id: s.name for s in systems},
         alerts=alerts,
@@ -388,6 +410,7 @@ def _system_page(
         alerts=service.list_alerts(session, systems=select(literal(system.id)), limit=20),
         status_code=422 if context.get("errors") else 200,
         system=system,
+        expected=processing_intake.expected_items(session, system.id),
         sources=sources,
         runs=runs,
         active=any(r.status in ACTIVE for r in runs),

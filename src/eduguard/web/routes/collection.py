@@ -1,7 +1,7 @@
 """Collection reviews (数据收集审核, notice item 4): JSON API under ``/api/v1/collection``.
 
 A plan travels in the JSON body, either as a file (采集表 .xlsx/.xls/.csv, DDL .sql, OpenAPI or
-JSON Schema .json) in base64 with its file name, or as the lines of a form typed by hand. A plan
+JSON Schema .json, .yaml or .yml) in base64 with its file name, or as the lines of a form typed by hand. A plan
 that cannot be read is refused with a Chinese message before anything is stored.
 """
 
