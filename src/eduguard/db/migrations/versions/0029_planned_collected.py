@@ -2,8 +2,8 @@
 it) remembers the catalog field a later scan found for it, and when — the expected catalog
 (issue #19 part 3)
 
-Revision ID: 0028_coll19
-Revises: 0027
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-04 18:45:00.000000
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0028_coll19"
-down_revision: str | None = "0027"
+revision: str = "0029"
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
