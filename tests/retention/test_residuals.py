@@ -12,12 +12,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from eduguard import labels
 from eduguard.audit.models import AuditEvent
 from eduguard.catalog.models import Field
-from eduguard.config import Settings
+from eduguard.cli.main import app as cli
+from eduguard.config import Settings, get_settings
 from eduguard.db.base import utcnow
 from eduguard.orgs.models import Agreement, InformationSystem
 from eduguard.processing.models import (
@@ -277,3 +280,61 @@ def test_no_registered_holder_is_said_so(world: World) -> None:
     assert "没有该数据集的受托处理者或接收方" in state["statements"][-1]
     page = world.client.get(f"/retention/runs/{run_id}")
     assert "没有该数据集的受托处理者或接收方" in page.text
+
+
+def test_the_cli_lists_and_records_answers(
+    world: World, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_rule(world)
+    world.login("sysadmin")
+    keys = _register(world)
+    run_id = approved_run(world)
+    dispositions.execute(world.factory, run_id, executor_name="worker", keys_dir=settings.keys_dir)
+    for name, value in {
+        "EDUGUARD_HOME": str(settings.home),
+        "EDUGUARD_DATABASE_URL": settings.effective_database_url,
+        "EDUGUARD_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "COLUMNS": "240",
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def run(*args: str) -> tuple[int, str]:
+        result = runner.invoke(cli, ["retention", *args])
+        return result.exit_code, result.output
+
+    try:
+        code, out = run("residuals", str(run_id))
+        assert code == 0, out
+        assert "某云服务有限公司" in out and "未确认" in out and keys["operator"] in out
+        letter = tmp_path / "回函.txt"
+        letter.write_text("某运维公司：运维过程中未留存任何副本。", encoding="utf-8")
+        today = TODAY.isoformat()
+        for args, message in (
+            (("--confirmed", "--date", "2026-02-30"), "确认日期格式应为 YYYY-MM-DD"),
+            (("--confirmed",), "确认的日期"),
+            (("--confirmed", "--date", today, "--evidence", str(tmp_path / "无.pdf")), "不存在"),
+            (("--holder", "recipient:999", "--not-confirmed"), "没有登记这一持有方"),
+        ):
+            holder = () if "--holder" in args else ("--holder", keys["operator"])
+            code, out = run("confirm", str(run_id), *holder, *args)
+            assert code == 1 and "错误：" in out and message in out, (args, out)
+        assert _stored(world) == 0
+        world.login("owner1")
+        before = world.client.get(f"/api/v1/retention/runs/{run_id}").json()["certificate_sm3"]
+        code, out = run(
+            "confirm", str(run_id), "--holder", keys["operator"], "--confirmed", "--date", today,
+            "--evidence", str(letter), "--user", "owner1",
+        )  # fmt: skip
+        assert code == 0, out
+        assert "已登记 某运维公司：已确认删除" in out and "证明已重新出具" in out
+        code, out = run("residuals", str(run_id), "--json")
+        state = json.loads(out)
+        [operator] = [h for h in state["holders"] if h["key"] == keys["operator"]]
+        assert operator["status"] == "confirmed" and operator["latest"]["recorded_by"] == "owner1"
+        assert operator["latest"]["evidence_name"] == "回函.txt"
+        after = world.client.get(f"/api/v1/retention/runs/{run_id}/certificate.json").json()
+        assert after["supersedes_sm3"] == before and after["document_sm3"] != before
+    finally:
+        get_settings.cache_clear()
