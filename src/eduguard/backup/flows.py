@@ -122,7 +122,9 @@ def get_drill(session: Session, drill_id: int, *, scope: str) -> RecoveryDrill:
     return drill
 
 
-def _check_evidence(filename: str, content: bytes) -> tuple[str, str]:
+def check_evidence(filename: str, content: bytes) -> tuple[str, str]:
+    """The stored name and suffix of an evidence file, or a Chinese refusal (empty, too
+    large, a type not allowed, content that does not match its suffix)."""
     if not content:
         raise ValidationFailed("evidence_empty", "演练证明文件为空")
     if len(content) > MAX_EVIDENCE_BYTES:
@@ -165,7 +167,7 @@ def attach_evidence(
     """Store an evidence file content-addressed (temp file + rename: a rolled-back
     transaction leaves at most an unreferenced file, never a half-written one)."""
     drill = get_drill(session, drill_id, scope=scope)
-    safe, suffix = _check_evidence(filename, content)
+    safe, suffix = check_evidence(filename, content)
     stored = files.store(uploads_dir, UPLOAD_FOLDER, content, suffix)
     relative, digest = stored.relative, stored.sha256
     return service.add_evidence(

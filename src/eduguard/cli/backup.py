@@ -15,10 +15,12 @@ import typer
 
 from eduguard.audit import service as audit_service
 from eduguard.backup import archive, keyfile, platform
+from eduguard.cli import backup_systems
 from eduguard.cli.common import SafeTable, console, db_session, fail, friendly_errors, open_engine
 from eduguard.config import Settings, get_settings
 
 backup_app = typer.Typer(help="平台备份与恢复 (platform backup and restore)", no_args_is_help=True)
+backup_systems.register(backup_app)  # policy … / drill …: the information systems' backups
 
 PassphraseFile = Annotated[
     Path | None,

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from eduguard import labels
 from eduguard.audit import capture as audit_capture
 from eduguard.audit import checkpoints as audit_checkpoints
+from eduguard.cli import retention_residuals
 from eduguard.cli.common import (
     SafeTable,
     console,
@@ -375,3 +376,6 @@ def verify_cert(path: Annotated[Path, typer.Argument(help="证明文件（JSON�
         raise typer.Exit(1)
     document = json.loads(raw)
     console.print(f"证明完整：处置任务 {document['run_id']}，SM3 {document['document_sm3']}")
+
+
+retention_residuals.register(retention_app)  # residuals RUN / confirm RUN: residual copies

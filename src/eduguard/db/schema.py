@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "eduguard.processing.models",
     "eduguard.consent.models",
     "eduguard.retention.models",
+    "eduguard.retention.residual_models",
     "eduguard.collection.models",
     "eduguard.backup.models",
 )

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from eduguard.retention import residuals
 from eduguard.retention.models import DispositionRun, ManifestEntry
 
 FORMAT = "eduguard.retention-certificate/1"
@@ -24,10 +25,6 @@ METHODS = {
     "anonymise": "匿名化：将选中行的个人信息字段置空（行键保留，仅用于计数与核对）",
     "archive": "归档：选中行移入平台归档库（SM4 加密保存，仅审计管理员和主管单位经审计的申请可读），再从源库删除",
 }
-RESIDUAL = [
-    "源系统与本平台在本次处置之前制作的备份仍包含这些数据，直至各备份按其保留期限到期销毁；",
-    "本证明不涵盖受托处理者或第三方持有的副本：是否已删除须由其另行书面确认（未确认的，视为仍存在）。",
-]
 
 
 def sm3(data: bytes) -> str:
@@ -92,7 +89,8 @@ def build(
         },
         "verification": {"query": run.selection_sql, "remaining_selected": run.remaining_after},
         "manifest_sm3": manifest_sm3(session, run.id),
-        "residual_copies": RESIDUAL,
+        # backups until their expiry, each processor or recipient and whether it confirmed
+        **residuals.certificate_fields(session, run),
     }
 
 
@@ -111,6 +109,20 @@ def sign(fields: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
     }
     document["document_sm3"] = sm3(canonical(document))
     return document
+
+
+def reissue(session: Session, run: DispositionRun, key: Ed25519PrivateKey) -> dict[str, Any]:
+    """The run's certificate again, its residual copies stated as they stand now (a holder's
+    confirmation arrives after the disposition): every other field as first issued, the
+    revision counted and the superseded document's SM3 named; signed anew."""
+    if run.certificate is None:
+        raise ValueError("the run has no certificate yet")
+    previous = json.loads(run.certificate)
+    fields = {k: v for k, v in previous.items() if k not in SIGNED}
+    fields |= residuals.certificate_fields(session, run)
+    fields["revision"] = int(previous.get("revision", 1)) + 1
+    fields["supersedes_sm3"] = previous["document_sm3"]
+    return sign(fields, key)
 
 
 def store(document: dict[str, Any]) -> tuple[str, str]:

@@ -58,6 +58,16 @@ def to_pdf(document: dict[str, Any], *, font_path: Path | None = None) -> bytes:
     story += [
         Spacer(1, 3 * mm),
         p(f"证明 SM3：{document['document_sm3']}（已记入审计日志）", small),
+    ]
+    if document.get("supersedes_sm3"):
+        story.append(
+            p(
+                f"第 {document['revision']} 版（仍存在的副本已更新），"
+                f"取代 SM3 {document['supersedes_sm3']} 的前一版",
+                small,
+            )
+        )
+    story += [
         p(f"签名（Ed25519）：{document['signature']}", small),
         p("核验：eduguard retention verify-cert 证明文件.json", small),
     ]

@@ -60,4 +60,19 @@ EN_RETENTION: dict[str, str] = {
     "下载证明（JSON）": "Download certificate (JSON)",
     "下载证明（PDF）": "Download certificate (PDF)",
     "计划处置（干运行）": "Plan a disposition (dry run)",
+    "仍存在的副本": "Residual copies",
+    "备份在到期前仍含这些数据；受托处理者和接收方须书面确认已删除，未确认的在证明中如实写明“未确认”。任务完成后登记的答复会更新证明（新版本重新签名并记入审计日志）。": (
+        "Backups hold the data until they expire; processors and recipients must confirm the "
+        "deletion in writing, and the certificate states every one that has not as unconfirmed. "
+        "An answer recorded after the run completes reissues the certificate (signed again and "
+        "recorded in the audit log)."
+    ),
+    "持有方": "Holder",
+    "确认日期": "Confirmed on",
+    "确认函": "Confirmation letter",
+    "答复": "Answer",
+    "已确认删除": "Deletion confirmed",
+    "未确认": "Not confirmed",
+    "登记答复": "Record the answer",
+    "已登记副本持有方的答复": "Holder's answer recorded",
 }
