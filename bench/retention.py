@@ -129,7 +129,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="expired rows disposed")
     parser.add_argument("--batch", type=int, default=2000, help="rows per batch")
     parser.add_argument(
-        "--disposition", choices=("delete", "anonymise", "archive"), default="delete", help="what is done"
+        "--disposition",
+        choices=("delete", "anonymise", "archive"),
+        default="delete",
+        help="what is done",
     )
     args = parser.parse_args()
 
