@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from eduguard import labels
 from eduguard.audit.models import AuditEvent
 from eduguard.backup.models import BackupPolicy, DrillEvidence, RecoveryDrill
+from eduguard.cli import common as cli_common
 from eduguard.cli.main import app
 from eduguard.config import get_settings
 from eduguard.db.base import utcnow
@@ -45,6 +46,7 @@ def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
         "COLUMNS": "240",
     }.items():
         monkeypatch.setenv(key, value)
+    monkeypatch.setattr(cli_common.console, "_width", 240)  # wide rows, whatever COLUMNS was
     get_settings.cache_clear()
     for args in (
         ("init",),

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from eduguard.audit.models import AuditEvent
@@ -20,6 +20,8 @@ from eduguard.identity.models import Role
 from eduguard.orgs import service as orgs_service
 from eduguard.orgs.models import StorageLocation
 from eduguard.orgs.schemas import SystemUpdate
+from eduguard.retention import flows as retention_flows
+from eduguard.retention.models import RetentionExemption
 
 from .conftest import PASSWORD, TODAY, World, add_catalog, students_table
 
@@ -61,8 +63,15 @@ def test_reevaluation_keeps_tasks_and_resolves_fixed_findings(
     assert finding.task is not None and finding.task.id == task_id
     assert finding.task.due_date == TODAY + timedelta(days=5)
 
-    # Fixed: the retention period is set → resolved, with its task.
+    # A period written in the catalog is not a rule: still open.
     catalog_flows.set_retention(session, dataset.id, "毕业后 3 年", scope="/")
+    assert flows.evaluate(session, today=TODAY + timedelta(days=1)).resolved == 0
+    assert key in open_keys(session)
+
+    # Fixed: a recorded exemption → resolved, with its task.
+    retention_flows.record_exemption(
+        session, dataset.id, "仅存统计口径，不含明细", scope="/", by="t"
+    )
     third = flows.evaluate(session, today=TODAY + timedelta(days=2))
     session.commit()
     assert third.resolved == 1
@@ -71,8 +80,8 @@ def test_reevaluation_keeps_tasks_and_resolves_fixed_findings(
     assert finding.task is not None and finding.task.status == TaskStatus.resolved
     assert key not in open_keys(session)
 
-    # Broken again: the same finding and task reopen.
-    catalog_flows.set_retention(session, dataset.id, None, scope="/")
+    # Broken again (the exemption withdrawn): the same finding and task reopen.
+    session.execute(delete(RetentionExemption).where(RetentionExemption.dataset_id == dataset.id))
     fourth = flows.evaluate(session, today=TODAY + timedelta(days=3))
     session.commit()
     assert fourth.reopened == 1 and fourth.new_findings == 0
@@ -83,7 +92,7 @@ def test_reevaluation_keeps_tasks_and_resolves_fixed_findings(
     actions = session.scalars(
         select(AuditEvent.action).where(AuditEvent.action == "compliance.evaluate")
     ).all()
-    assert len(actions) == 4
+    assert len(actions) == 5
 
 
 def test_scope_school_sees_own_county_sees_both(session: Session, world: World) -> None:

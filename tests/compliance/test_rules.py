@@ -19,6 +19,9 @@ from eduguard.compliance.schemas import FactsUpdate, UnitFactsUpdate
 from eduguard.orgs import service as orgs_service
 from eduguard.orgs.models import StorageLocation, SystemKind
 from eduguard.orgs.schemas import SystemCreate, SystemUpdate, UnitUpdate
+from eduguard.retention import flows as retention_flows
+from eduguard.retention.models import Disposition, PeriodUnit, Trigger
+from eduguard.retention.schemas import RuleIn
 
 from .conftest import (
     TODAY,
@@ -262,9 +265,19 @@ def risk_assessment(session: Session, w: World, holds: bool) -> tuple[str, int]:
 
 
 def retention(session: Session, w: World, holds: bool) -> tuple[str, int]:
+    """A rule the platform enforces holds; a period only written in the catalog fails."""
     [dataset] = add_catalog(session, w.school_a_system, [students_table()])
+    catalog_flows.set_retention(session, dataset.id, "毕业后 3 年", scope="/")
     if holds:
-        catalog_flows.set_retention(session, dataset.id, "毕业后 3 年", scope="/")
+        rule = RuleIn(
+            trigger=Trigger.event,
+            event_name="学生毕业",
+            period_value=3,
+            period_unit=PeriodUnit.years,
+            disposition=Disposition.delete,
+            key_column="xh",
+        )
+        retention_flows.save_rule(session, dataset.id, rule, scope="/", by="admin")
     return f"dataset:{dataset.id}", RETENTION
 
 

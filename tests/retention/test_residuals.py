@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from eduguard import labels
 from eduguard.audit.models import AuditEvent
 from eduguard.catalog.models import Field
+from eduguard.cli import common as cli_common
 from eduguard.cli.main import app as cli
 from eduguard.config import Settings, get_settings
 from eduguard.db.base import utcnow
@@ -298,6 +299,7 @@ def test_the_cli_lists_and_records_answers(
     }.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
+    monkeypatch.setattr(cli_common.console, "_width", 240)  # COLUMNS is read at import
     runner = CliRunner()
 
     def run(*args: str) -> tuple[int, str]:

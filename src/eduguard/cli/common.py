@@ -62,7 +62,13 @@ def plain(value: object) -> Text:
 
 class SafeTable(Table):
     """The table every CLI listing prints: each text cell goes through :func:`plain`; pass a
-    ``Text`` for a cell that is meant to be styled."""
+    ``Text`` for a cell that is meant to be styled. A cell wider than its column is folded
+    onto more lines, never cut with an ellipsis: a hash or a file name stays whole."""
+
+    def __init__(self, *headers: Any, **kwargs: Any) -> None:
+        super().__init__(*headers, **kwargs)
+        for column in self.columns:
+            column.overflow = "fold"
 
     def add_row(
         self,

@@ -154,8 +154,9 @@ class DatasetSnap:
     system_id: int
     system_name: str
     unit_id: int
-    retention_period: str | None
+    retention_period: str | None  # the catalog's free text (what people wrote)
     minors: bool
+    retention_rule: str | None = None  # the retention rule or exemption, in one sentence
     pi_fields: list[str] = field(default_factory=list)
 
     @property
@@ -429,11 +430,16 @@ def system_admins_separated(s: Any, p: Mapping[str, Any], ctx: Context) -> Outco
 
 
 def retention_set(s: Any, p: Mapping[str, Any], ctx: Context) -> Outcome | None:
+    """A rule the platform enforces (or a recorded exemption), not a period written in the
+    catalog: free text never expires anything (notice item 5: 超过期限的数据应进行归档或销毁)."""
     dataset: DatasetSnap = s
-    if dataset.retention_period and dataset.retention_period.strip():
+    if dataset.retention_rule:
         return None
+    text = (dataset.retention_period or "").strip()
+    written = f"；目录中写有“{text[:40]}”，但这只是文字，到期不会归档或销毁" if text else ""
     return Outcome(
-        f"数据集“{dataset.name}”含个人信息（{list_names(dataset.pi_fields)}），未设定存储期限",
+        f"数据集“{dataset.name}”含个人信息（{list_names(dataset.pi_fields)}），"
+        f"没有保存期限规则，也没有登记不设规则的理由{written}",
         fields=list(dataset.pi_fields),
     )
 

@@ -35,6 +35,7 @@ from eduguard.consent import coverage as consent_coverage
 from eduguard.identity.models import User, UserRole
 from eduguard.orgs.models import Agreement, InformationSystem, Unit
 from eduguard.processing import flows as processing_flows
+from eduguard.retention import flows as retention_flows
 
 ALL = "/"
 PENDING = (ReviewStatus.proposed, ReviewStatus.rereview)
@@ -238,6 +239,9 @@ def snapshot(session: Session, scope: str) -> Snapshot:
                     system.last_reviewed_at = f.reviewed_at
             system.datasets.append(snap)
             datasets.append(snap)
+        enforced = retention_flows.governed(session, [d.id for d in datasets if d.has_pi])
+        for snap in datasets:
+            snap.retention_rule = enforced.get(snap.id)
     _register(session, snaps)
     for system_id, found in collection_drift.drift(session, list(snaps)).items():
         snaps[system_id].unreviewed_fields = [

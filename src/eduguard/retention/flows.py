@@ -203,6 +203,24 @@ def datasets_without_rule(session: Session, unit_id: int) -> list[Dataset]:
     return [d for d in datasets if d.id not in ruled and d.id not in exempt]
 
 
+def governed(session: Session, dataset_ids: Sequence[int]) -> dict[int, str]:
+    """Dataset id → how its retention is enforced, in one Chinese sentence: its rule (which the
+    daily job plans dispositions from) or its recorded exemption. Datasets with neither are
+    absent — compliance's N5-RETENTION finding."""
+    if not dataset_ids:
+        return {}
+    ids = list(dataset_ids)
+    found = {
+        e.dataset_id: f"不设保存期限规则（已登记理由：{e.reason}）"
+        for e in session.scalars(
+            select(RetentionExemption).where(RetentionExemption.dataset_id.in_(ids))
+        )
+    }
+    for rule in session.scalars(select(RetentionRule).where(RetentionRule.dataset_id.in_(ids))):
+        found[rule.dataset_id] = service.summary(rule)
+    return found
+
+
 # ---------------------------------------------------------------- changes
 
 
