@@ -13,6 +13,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tests.conftest import ADMIN_PASSWORD, serving
 
 from eduguard.config import Settings
+from eduguard.orgs import service as orgs_service
+from eduguard.orgs.schemas import SystemUpdate
 from eduguard.retention import certificate
 from eduguard.retention import jobs as retention_jobs
 from eduguard.tasks import runner
@@ -125,9 +127,14 @@ def test_plan_two_approvals_execute_and_download_the_certificate(
         page.locator("#cert-json").click()
     assert download.value.suggested_filename == f"certificate-{run_id}.json"
 
-    # the run page at phone width: nothing wider than the screen
+    # the run page at phone width, with a residual holder listed: nothing wider than the screen
+    with world.factory.begin() as session:
+        orgs_service.update_system(
+            session, world.system, SystemUpdate(operator_name="示例教育科技有限公司运维服务部")
+        )
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
+    expect(page.locator("#residual-holders")).to_contain_text("示例教育科技有限公司运维服务部")
     scroll, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
     assert scroll <= inner, f"{scroll}px > {inner}px"
     context.close()
