@@ -50,7 +50,7 @@ from eduguard.keys.keyring import Keyring
 from eduguard.orgs import service as orgs_service
 from eduguard.orgs.models import UnitKind
 from eduguard.orgs.schemas import SystemCreate, UnitCreate
-from eduguard.retention import dispositions
+from eduguard.retention import dispositions, executor
 from eduguard.retention import flows as retention_flows
 from eduguard.retention.models import Disposition, DispositionRun, PeriodUnit, Trigger
 from eduguard.retention.schemas import RuleIn
@@ -127,7 +127,7 @@ class LockSampler(threading.Thread):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="expired rows disposed")
-    parser.add_argument("--batch", type=int, default=2000, help="rows per batch")
+    parser.add_argument("--batch", type=int, default=executor.DEFAULT_BATCH, help="rows per batch")
     parser.add_argument(
         "--disposition",
         choices=("delete", "anonymise", "archive"),
