@@ -147,7 +147,7 @@ def classify(plan: Plan) -> list[Classified]:
                     sensitive=column.sensitive,
                     minors=column.minors,
                     confidence=column.confidence,
-                    evidence=[*column.evidence, *evidence],
+                    evidence=[*item.evidence, *column.evidence, *evidence],
                 )
             )
     return out

@@ -61,6 +61,8 @@ class PlannedField:
     samples: list[str] = field(default_factory=list)
     sql_type: str | None = None
     key: str = ""
+    # where the field was read (a live schema's table.column): shown first among its evidence
+    evidence: list[str] = field(default_factory=list)
 
     @property
     def comment(self) -> str | None:
@@ -74,7 +76,7 @@ class PlannedField:
 @dataclass
 class Plan:
     source: str  # file name or "console"
-    kind: str  # xlsx, xls, csv, ddl, openapi, jsonschema, form
+    kind: str  # xlsx, xls, csv, ddl, openapi, jsonschema, form, live_schema
     fields: list[PlannedField] = field(default_factory=list)
 
     @property

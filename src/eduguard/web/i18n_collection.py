@@ -43,6 +43,15 @@ EN_COLLECTION: dict[str, str] = {
     ),
     "文件上限": "Size limit",
     "或逐行填写计划收集的字段": "Or type the planned fields, one a line",
+    "或从已登记的数据库读取新增表和字段": (
+        "Or read the new tables and columns of a registered database"
+    ),
+    "不使用": "Not used",
+    "读取数据库当前的表、字段、类型和注释（不读取数据行），与该数据源最近一次应用的目录版本比较：新增的表和字段即为采集计划。数据源须属于所选信息系统。": (
+        "The database's current tables, columns, types and comments are read (no rows) and "
+        "compared with the source's last applied catalog version: the new tables and columns "
+        "are the plan. The source must belong to the chosen system."
+    ),
     "每行一个字段：名称，或 名称 | 说明 | 选项、选项": (
         "One field a line: name, or name | description | choice、choice"
     ),

@@ -239,12 +239,14 @@ def unreachable(shown: str, error: BaseException, policy: SourcePolicy) -> Sourc
 
 
 def open_database(
-    source: str, policy: SourcePolicy | None = None
+    source: str, policy: SourcePolicy | None = None, *, row_counts: bool = True
 ) -> Iterator[DatabaseTable | FailedTable]:
     """Every readable table and view behind ``source``; one ``FailedTable`` if it refuses.
 
     ``policy``: the host allow-list and timeouts (default: no host check, default timeouts —
-    the operator's own ``eduguard scan``); the URL's options are checked in every case."""
+    the operator's own ``eduguard scan``); the URL's options are checked in every case.
+    ``row_counts=False``: the structure only (names, types, comments, keys), no ``COUNT(*)``
+    and no statistics read: a table's ``row_count`` is then None."""
     policy = policy or SourcePolicy()
     try:
         parsed = parse_url(source, policy)
@@ -282,7 +284,7 @@ def open_database(
         )
         return
     try:
-        tables = list(_list_tables(engine, parsed.url()))
+        tables = list(_list_tables(engine, parsed.url(), row_counts=row_counts))
     except CONNECT_ERRORS as error:
         yield FailedTable(shown, unreachable(shown, error, policy))
         return
@@ -299,14 +301,16 @@ def open_database(
     yield from tables
 
 
-def _list_tables(engine: Engine, url: URL) -> Iterator[DatabaseTable | FailedTable]:
+def _list_tables(
+    engine: Engine, url: URL, *, row_counts: bool = True
+) -> Iterator[DatabaseTable | FailedTable]:
     backend = url.get_backend_name()
     with engine.connect() as connection, warnings.catch_warnings():
         # reflection warns about column types it does not know; their values are still text
         warnings.simplefilter("ignore", sa.exc.SAWarning)
         inspector = sa.inspect(connection)
         readable = _readable_pg(connection) if backend == "postgresql" else None
-        estimates = _estimated_counts(connection, url)
+        estimates = _estimated_counts(connection, url) if row_counts else {}
         default_schema = inspector.default_schema_name or ""
         for schema in _schemas(inspector, url):
             schema_name = schema or default_schema
@@ -320,7 +324,14 @@ def _list_tables(engine: Engine, url: URL) -> Iterator[DatabaseTable | FailedTab
                     continue
                 try:
                     yield _describe(
-                        connection, inspector, engine, schema, schema_name, table, estimates
+                        connection,
+                        inspector,
+                        engine,
+                        schema,
+                        schema_name,
+                        table,
+                        estimates,
+                        row_counts=row_counts,
                     )
                 except sa.exc.SQLAlchemyError as error:  # dropped meanwhile, no privilege ...
                     shown = table if schema is None else f"{schema}.{table}"
@@ -372,6 +383,8 @@ def _describe(
     schema_name: str,
     table: str,
     estimates: dict[tuple[str, str], int],
+    *,
+    row_counts: bool = True,
 ) -> DatabaseTable:
     backend = engine.url.get_backend_name()
     columns = inspector.get_columns(table, schema=schema)
@@ -415,7 +428,7 @@ def _describe(
         name=table if schema is None else f"{schema}.{table}",
         comment=comment or None,
         column_comments=column_comments,
-        row_count=_row_count(connection, schema, table, estimate),
+        row_count=_row_count(connection, schema, table, estimate) if row_counts else None,
         column_types=types,
         column_keys=keys,
     )

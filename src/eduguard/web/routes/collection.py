@@ -2,12 +2,14 @@
 
 A plan travels in the JSON body, either as a file (采集表 .xlsx/.xls/.csv, DDL .sql, OpenAPI or
 JSON Schema .json, .yaml or .yml) in base64 with its file name, or as the lines of a form typed by hand. A plan
-that cannot be read is refused with a Chinese message before anything is stored.
+that cannot be read is refused with a Chinese message before anything is stored. A review can
+also be opened from ``source_id``, a database source registered for the system: its plan is
+the tables and columns of the live schema that the last catalog version lacks.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -15,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from eduguard import exports
 from eduguard.access.policy import Principal
-from eduguard.collection import flows, outputs, readers
+from eduguard.catalog import flows as catalog_flows
+from eduguard.collection import flows, live, outputs, readers
 from eduguard.collection.schemas import (
     CheckedField,
     DecisionCreate,
@@ -49,11 +52,15 @@ class PlanSource(BaseModel):
     file_name: Line = Field(default="", max_length=200)
     content_base64: str | None = Field(default=None, max_length=MAX_BASE64)
     form: Free | None = Field(default=None, max_length=MAX_FORM)
+    ONE_OF: ClassVar[str] = "give content_base64 (with file_name) or form"
+
+    def _given(self) -> int:
+        return (self.content_base64 is not None) + (self.form is not None)
 
     @model_validator(mode="after")
     def _one_source(self) -> PlanSource:
-        if (self.content_base64 is None) == (self.form is None):
-            raise ValueError("give content_base64 (with file_name) or form")
+        if self._given() != 1:
+            raise ValueError(self.ONE_OF)
         if self.content_base64 is not None and not self.file_name.strip():
             raise ValueError("file_name is required with content_base64")
         return self
@@ -65,9 +72,16 @@ class PlanSource(BaseModel):
 
 
 class ReviewCreate(PlanSource, PlanCreate):
-    """A collection review request: the plan and what the requester says of it."""
+    """A collection review request: the plan (a file, a typed form, or ``source_id``: a
+    database source of the system, read live) and what the requester says of it."""
 
     model_config = ConfigDict(extra="forbid")
+
+    source_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    ONE_OF: ClassVar[str] = "give content_base64 (with file_name), form or source_id"
+
+    def _given(self) -> int:
+        return super()._given() + (self.source_id is not None)
 
 
 class CheckIn(PlanSource, RequestModel):
@@ -110,10 +124,22 @@ def list_reviews(
 
 
 @router.post("/api/v1/collection/reviews", tags=["collection"], status_code=201)
-def create_review(body: ReviewCreate, caller: Requester, session: DbSession) -> PlanRead:
+def create_review(
+    body: ReviewCreate, caller: Requester, session: DbSession, settings: AppSettings
+) -> PlanRead:
     """Read the plan, classify and grade every field, and open a draft review (the requester
-    completes the artefacts with PATCH and /minutes, then submits)."""
-    plan = body.plan()
+    completes the artefacts with PATCH and /minutes, then submits). With ``source_id``, the
+    plan is what the database source's live schema adds to its last catalog version."""
+    if body.source_id is not None:
+        plan = live.live_plan(
+            session,
+            system_id=body.system_id,
+            source_id=body.source_id,
+            scope=caller.unit_path,
+            policy=catalog_flows.source_policy(settings),
+        )
+    else:
+        plan = body.plan()
     data = PlanCreate.model_validate(body.model_dump(include=set(PlanCreate.model_fields)))
     created = flows.request(session, data, plan, person(caller))
     return flows.read(session, created.id, person(caller))

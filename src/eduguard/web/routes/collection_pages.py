@@ -1,5 +1,6 @@
 """Collection reviews (数据收集审核) in the console, beside the JSON API (routes/collection.py):
-the list, a new review from an uploaded plan or typed fields, the review page (fields with
+the list, a new review from an uploaded plan, typed fields or the live schema of a registered
+database source (its tables and columns the catalog's last version lacks), the review page (fields with
 their evidence, pre-checks with their clauses, the requester's forms, the decision), the
 minutes file, and a system's 收集清单 with its drift (未经采集审核的数据项) and export.
 
@@ -22,13 +23,14 @@ from starlette.datastructures import FormData, UploadFile
 
 from eduguard import exports, labels
 from eduguard.access.policy import Principal
-from eduguard.collection import checks, drift, flows, outputs, readers, service
+from eduguard.catalog import flows as catalog_flows
+from eduguard.collection import checks, drift, flows, live, outputs, readers, service
 from eduguard.collection.schemas import DecisionCreate, Free, PlanCreate, PlanDetails
 from eduguard.errors import EduguardError, NotFound, PayloadTooLarge, ValidationFailed
 from eduguard.orgs import service as orgs_service
 from eduguard.reviews.models import ReviewState
 from eduguard.reviews.service import STATE_LABELS
-from eduguard.validation import validation_details
+from eduguard.validation import RowId, validation_details
 from eduguard.web.deps import DbSession, language, permission
 from eduguard.web.flash import see_other
 from eduguard.web.params import Id
@@ -43,6 +45,7 @@ Approver = Annotated[Principal, permission("collection:approve")]
 
 MAX_FORM_TEXT = 100_000
 FORM_TEXT: TypeAdapter[str] = TypeAdapter(Free)
+SOURCE_ID: TypeAdapter[int] = TypeAdapter(RowId)
 LABELS = {
     "system_id": "信息系统",
     "system_type": "系统类型",
@@ -182,11 +185,17 @@ def _new_page(
     request: Request, session: DbSession, caller: Principal, **context: Any
 ) -> HTMLResponse:
     context.setdefault("values", {})
+    systems = flows.systems(session, person(caller))
+    names = dict(systems)
+    sources: dict[str, list[tuple[int, str]]] = {}
+    for source_id, system_id, name in live.database_sources(session, [i for i, _ in systems]):
+        sources.setdefault(names[system_id], []).append((source_id, name))
     return page(
         request,
         "collection_new.html",
         status_code=422 if context.get("errors") else 200,
-        systems=flows.systems(session, person(caller)),
+        systems=systems,
+        sources=sources,
         types=_types(),
         max_size=size_text(_plan_limit(request)),
         **context,
@@ -205,17 +214,23 @@ def new_page(
     )
 
 
-def _plan_of(document: tuple[str, bytes] | None, typed: str) -> readers.Plan:
-    if document is not None and typed:
+def _plan_of(
+    document: tuple[str, bytes] | None, typed: str, live_source: Callable[[], readers.Plan] | None
+) -> readers.Plan:
+    if (document is not None) + bool(typed) + (live_source is not None) > 1:
         raise ValidationFailed(
-            "plan_source_both", "请只选择一种方式：上传采集计划文件，或在下方逐行填写字段"
+            "plan_source_both",
+            "请只选择一种方式：上传采集计划文件、逐行填写字段，或从已登记的数据库读取新增表和字段",
         )
     if document is not None:
         return readers.read_plan(document[1], document[0])
+    if live_source is not None:
+        return live_source()
     if not typed:
         raise ValidationFailed(
             "plan_source_missing",
-            "请上传采集计划文件（Excel、CSV、DDL、OpenAPI/JSON Schema），或逐行填写计划收集的字段",
+            "请上传采集计划文件（Excel、CSV、DDL、OpenAPI/JSON Schema）、逐行填写计划收集的字段，"
+            "或选择已登记的数据库",
         )
     if len(typed) > MAX_FORM_TEXT:
         raise ValidationFailed("plan_form_too_long", f"填写的字段超过 {MAX_FORM_TEXT} 个字符")
@@ -223,6 +238,30 @@ def _plan_of(document: tuple[str, bytes] | None, typed: str) -> readers.Plan:
         return readers.read_form(FORM_TEXT.validate_python(typed))
     except ValidationError:
         raise ValidationFailed("plan_form_invalid", "填写的字段含有不允许的控制字符") from None
+
+
+def _live_source(
+    request: Request, session: DbSession, caller: Principal, data: PlanCreate, chosen: str | None
+) -> Callable[[], readers.Plan] | None:
+    """Reading the chosen database source's live schema (None: no source chosen)."""
+    if not chosen:
+        return None
+    try:
+        source_id = SOURCE_ID.validate_python(chosen)
+    except ValidationError:
+        raise ValidationFailed("source_id_invalid", "请选择有效的数据库数据源") from None
+    policy = catalog_flows.source_policy(request.app.state.settings)
+
+    def read() -> readers.Plan:
+        return live.live_plan(
+            session,
+            system_id=data.system_id,
+            source_id=source_id,
+            scope=caller.unit_path,
+            policy=policy,
+        )
+
+    return read
 
 
 @router.post("/collection/new", include_in_schema=False)
@@ -240,7 +279,8 @@ async def new_submit(request: Request, caller: Requester, session: DbSession) ->
         try:
             document = await _read_upload(form.get("plan"), _plan_limit(request), "采集计划")
             data = PlanCreate.model_validate(body)
-            plan = _plan_of(document, values.get("form", "").strip())
+            live_source = _live_source(request, session, caller, data, values.get("source_id"))
+            plan = _plan_of(document, values.get("form", "").strip(), live_source)
         except ValidationError as exc:
             errors = _messages(exc, lang)
         except EduguardError as exc:
