@@ -17,14 +17,13 @@ from eduguard.backup import service
 from eduguard.backup.models import BackupPolicy, DrillEvidence, RecoveryDrill
 from eduguard.backup.schemas import DrillIn, DrillRead, PolicyIn, PolicyRead, SystemBackup
 from eduguard.backup.service import Posture
-from eduguard.errors import PayloadTooLarge, ValidationFailed
+from eduguard.errors import ValidationFailed
 from eduguard.orgs import documents
 from eduguard.orgs import service as orgs_service
 from eduguard.orgs.models import InformationSystem
 
 MAX_EVIDENCE_BYTES = 10 << 20
-TEXT_SUFFIXES = frozenset({".txt", ".log", ".json", ".csv"})
-EVIDENCE_SUFFIXES = documents.ALLOWED_SUFFIXES | TEXT_SUFFIXES
+EVIDENCE_SUFFIXES = documents.ALLOWED_SUFFIXES | documents.TEXT_SUFFIXES
 UPLOAD_FOLDER = "backup"
 
 labels.register(
@@ -123,35 +122,15 @@ def get_drill(session: Session, drill_id: int, *, scope: str) -> RecoveryDrill:
 
 
 def check_evidence(filename: str, content: bytes) -> tuple[str, str]:
-    """The stored name and suffix of an evidence file, or a Chinese refusal (empty, too
-    large, a type not allowed, content that does not match its suffix)."""
-    if not content:
-        raise ValidationFailed("evidence_empty", "演练证明文件为空")
-    if len(content) > MAX_EVIDENCE_BYTES:
-        raise PayloadTooLarge(
-            "evidence_too_large",
-            f"演练证明文件超过 {MAX_EVIDENCE_BYTES >> 20} MB",
-            "evidence file too large",
-        )
-    safe = Path(filename.replace("\\", "/")).name[:200] or "evidence"
-    suffix = Path(safe).suffix.lower()
-    if suffix not in EVIDENCE_SUFFIXES:
-        allowed = "、".join(sorted(EVIDENCE_SUFFIXES))
-        raise ValidationFailed(
-            "evidence_type", f"不支持的证明文件类型：{suffix or '无扩展名'}（支持 {allowed}）"
-        )
-    if suffix in TEXT_SUFFIXES:
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError:
-            text = "\x00"
-        if "\x00" in text:
-            raise ValidationFailed(
-                "evidence_content", f"{safe} 不是 UTF-8 文本文件（内容与扩展名不符）"
-            )
-    else:
-        documents.check_content(suffix, content)  # a binary renamed .pdf is refused
-    return safe, suffix
+    """The stored name and suffix of a drill's evidence file, or a Chinese refusal."""
+    return documents.check_upload(
+        filename,
+        content,
+        what="演练证明文件",
+        code="evidence",
+        suffixes=EVIDENCE_SUFFIXES,
+        max_bytes=MAX_EVIDENCE_BYTES,
+    )
 
 
 def attach_evidence(

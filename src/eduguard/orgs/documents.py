@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from pathlib import Path
 
-from eduguard.errors import ValidationFailed
+from eduguard.errors import PayloadTooLarge, ValidationFailed
 
 _PDF_SEARCH = 1024  # PDF readers accept the header anywhere in the first KiB
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97–2003 (.doc): an OLE2 compound file
@@ -77,3 +78,51 @@ def check_content(suffix: str, content: bytes) -> None:
             f"the document's content does not match its {suffix} extension (not a valid "
             f"{suffix[1:].upper()} file); nothing was stored",
         )
+
+
+TEXT_SUFFIXES = frozenset({".txt", ".log", ".json", ".csv"})
+
+
+def check_upload(
+    filename: str,
+    content: bytes,
+    *,
+    what: str,
+    code: str,
+    suffixes: Collection[str],
+    max_bytes: int,
+) -> tuple[str, str]:
+    """The stored name and suffix of an evidence file (a drill's records, a processor's
+    confirmation letter), or a Chinese refusal naming ``what`` it is: empty, too large, a type
+    not in ``suffixes``, or content that is not what the extension says (a text file that is
+    not UTF-8, a binary renamed .pdf). Codes: ``{code}_empty``, ``_too_large``, ``_type``,
+    ``_content``."""
+    if not content:
+        raise ValidationFailed(f"{code}_empty", f"{what}为空")
+    if len(content) > max_bytes:
+        raise PayloadTooLarge(
+            f"{code}_too_large", f"{what}超过 {max_bytes >> 20} MB", "evidence file too large"
+        )
+    safe = Path(filename.replace("\\", "/")).name[:200] or "evidence"
+    suffix = Path(safe).suffix.lower()
+    if suffix not in suffixes:
+        allowed = "、".join(sorted(suffixes))
+        raise ValidationFailed(
+            f"{code}_type", f"不支持的{what}类型：{suffix or '无扩展名'}（支持 {allowed}）"
+        )
+    if suffix in TEXT_SUFFIXES:
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            text = "\x00"
+        if "\x00" in text:
+            raise ValidationFailed(
+                f"{code}_content", f"{safe} 不是 UTF-8 文本文件（内容与扩展名不符）"
+            )
+        return safe, suffix
+    kind, matches = KINDS[suffix]
+    if not matches(content):
+        raise ValidationFailed(
+            f"{code}_content", f"{what}内容与扩展名 {suffix} 不符：不是有效的{kind}文件，未保存"
+        )
+    return safe, suffix

@@ -32,7 +32,7 @@ from eduguard.audit import service as audit_service
 from eduguard.backup import service as backup_service
 from eduguard.catalog.models import Dataset
 from eduguard.catalog.models import Field as CatalogField
-from eduguard.errors import NotFound, PayloadTooLarge, ValidationFailed
+from eduguard.errors import NotFound, ValidationFailed
 from eduguard.orgs import documents
 from eduguard.orgs.models import Agreement, InformationSystem
 from eduguard.processing.models import (
@@ -371,37 +371,14 @@ def certificate_fields(session: Session, run: DispositionRun) -> dict[str, Any]:
 
 def check_evidence(filename: str, content: bytes) -> tuple[str, str]:
     """The stored name and suffix of a confirmation letter, or a Chinese refusal."""
-    if not content:
-        raise ValidationFailed("residual_evidence_empty", "确认函文件为空")
-    if len(content) > MAX_EVIDENCE_BYTES:
-        raise PayloadTooLarge(
-            "residual_evidence_too_large",
-            f"确认函文件超过 {MAX_EVIDENCE_BYTES >> 20} MB",
-            "evidence file too large",
-        )
-    safe = Path(filename.replace("\\", "/")).name[:200] or "evidence"
-    suffix = Path(safe).suffix.lower()
-    if suffix not in EVIDENCE_SUFFIXES:
-        allowed = "、".join(sorted(EVIDENCE_SUFFIXES))
-        raise ValidationFailed(
-            "residual_evidence_type",
-            f"不支持的确认函文件类型：{suffix or '无扩展名'}（支持 {allowed}）",
-        )
-    if suffix == ".txt":
-        try:
-            ok = "\x00" not in content.decode("utf-8")
-        except UnicodeDecodeError:
-            ok = False
-        if not ok:
-            raise ValidationFailed("residual_evidence_content", f"{safe} 不是 UTF-8 文本文件")
-    else:
-        kind, matches = documents.KINDS[suffix]
-        if not matches(content):
-            raise ValidationFailed(
-                "residual_evidence_content",
-                f"确认函内容与扩展名 {suffix} 不符：不是有效的{kind}文件，未保存",
-            )
-    return safe, suffix
+    return documents.check_upload(
+        filename,
+        content,
+        what="确认函文件",
+        code="residual_evidence",
+        suffixes=EVIDENCE_SUFFIXES,
+        max_bytes=MAX_EVIDENCE_BYTES,
+    )
 
 
 def record(
