@@ -147,3 +147,30 @@ def world(admin_client: TestClient, accounts: Any, tmp_path: Path) -> World:
         datasets=datasets,
         fields=fields,
     )
+
+
+@pytest.fixture
+def published(world: World) -> World:
+    """kc open; xs_jbxx open with its ID card and the children's name never shared, 学号
+    conditional (pseudonymised), 班级 open — set by the school's data owner."""
+    world.login("owner1")
+    client = world.client
+    kc = client.put(
+        f"/api/v1/sharing/datasets/{world.datasets['kc']}", json={"attribute": "unconditional"}
+    )
+    assert kc.status_code == 200, kc.text
+    saved = client.put(
+        f"/api/v1/sharing/datasets/{world.datasets['xs_jbxx']}",
+        json={
+            "attribute": "unconditional",
+            "responsible": "教务处 王老师",
+            "never_shared": ["sfzh", "xm"],
+        },
+    )
+    assert saved.status_code == 200, saved.text
+    field = client.put(
+        f"/api/v1/sharing/fields/{world.fields['xs_jbxx.xh']}",
+        json={"attribute": "conditional", "masking": "pseudonymise", "conditions": "仅限核验"},
+    )
+    assert field.status_code == 200, field.text
+    return world

@@ -24,24 +24,6 @@ def _put_field(world: Any, name: str, **body: Any) -> Any:
     return world.client.put(f"/api/v1/sharing/fields/{world.fields[name]}", json=body)
 
 
-def _publish(world: Any) -> None:
-    """kc open; xs_jbxx open with its ID card and name never shared, 学号 conditional."""
-    world.login("owner1")
-    assert _put_dataset(world, "kc", attribute="unconditional").status_code == 200
-    saved = _put_dataset(
-        world,
-        "xs_jbxx",
-        attribute="unconditional",
-        responsible="教务处 王老师",
-        never_shared=["sfzh", "xm"],
-    )
-    assert saved.status_code == 200, saved.text
-    field = _put_field(
-        world, "xs_jbxx.xh", attribute="conditional", masking="pseudonymise", conditions="仅限核验"
-    )
-    assert field.status_code == 200, field.text
-
-
 def test_sensitive_or_childrens_fields_keep_a_dataset_from_being_unconditional(world: Any) -> None:
     world.login("owner1")
     refused = _put_dataset(world, "xs_jbxx", attribute="unconditional")
@@ -104,8 +86,8 @@ def test_bad_input_is_a_chinese_error_and_changes_nothing(world: Any) -> None:
     assert _settings(world) == 1
 
 
-def test_tightening_a_dataset_tightens_its_fields(world: Any) -> None:
-    _publish(world)
+def test_tightening_a_dataset_tightens_its_fields(published: Any) -> None:
+    world = published
     tightened = _put_dataset(world, "xs_jbxx", attribute="conditional", conditions="须签订协议")
     assert tightened.status_code == 200
     by_name = {f["name"]: f for f in tightened.json()["fields"]}
@@ -133,8 +115,8 @@ def test_only_the_owner_of_the_unit_sets_and_others_cannot_see(world: Any) -> No
     assert listed.status_code == 200 and len(listed.json()) == 2
 
 
-def test_every_change_is_audited_with_column_names_only(world: Any) -> None:
-    _publish(world)
+def test_every_change_is_audited_with_column_names_only(published: Any) -> None:
+    world = published
     assert (
         _put_dataset(world, "kc", attribute="conditional", conditions="须签协议").status_code == 200
     )
@@ -148,8 +130,8 @@ def test_every_change_is_audited_with_column_names_only(world: Any) -> None:
     assert "教务处 王老师" not in " ".join(str(v) for e in events for v in vars(e).values())
 
 
-def test_open_catalog_and_responsibility_list_follow_the_attributes(world: Any) -> None:
-    _publish(world)
+def test_open_catalog_and_responsibility_list_follow_the_attributes(published: Any) -> None:
+    world = published
     catalog = world.client.get(f"/api/v1/sharing/units/{world.school}/open-catalog").json()
     assert {e["name"]: [f["name"] for f in e["fields"]] for e in catalog} == {
         "kc": ["kcm", "xf"],
