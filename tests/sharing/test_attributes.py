@@ -88,7 +88,13 @@ def test_bad_input_is_a_chinese_error_and_changes_nothing(world: Any) -> None:
 
 def test_tightening_a_dataset_tightens_its_fields(published: Any) -> None:
     world = published
-    tightened = _put_dataset(world, "xs_jbxx", attribute="conditional", conditions="须签订协议")
+    tightened = _put_dataset(
+        world,
+        "xs_jbxx",
+        attribute="conditional",
+        conditions="须签协议",
+        never_shared=["sfzh", "xm"],
+    )
     assert tightened.status_code == 200
     by_name = {f["name"]: f for f in tightened.json()["fields"]}
     assert by_name["bj"]["attribute"] == "conditional"
@@ -96,6 +102,10 @@ def test_tightening_a_dataset_tightens_its_fields(published: Any) -> None:
     assert by_name["sfzh"]["attribute"] == "none" and by_name["sfzh"]["never_shared"]
     closed = _put_dataset(world, "xs_jbxx", attribute="none")
     assert {f["attribute"] for f in closed.json()["fields"]} == {"none"}
+    # the never-shared list is replaced: left out, the mark goes, the field stays closed
+    assert not any(f["never_shared"] for f in closed.json()["fields"])
+    again = _put_dataset(world, "xs_jbxx", attribute="none", never_shared=["sfzh"])
+    assert [f["name"] for f in again.json()["fields"] if f["never_shared"]] == ["sfzh"]
 
 
 def test_only_the_owner_of_the_unit_sets_and_others_cannot_see(world: Any) -> None:

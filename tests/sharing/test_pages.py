@@ -10,6 +10,7 @@ from typing import Any
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from eduguard.audit.models import AuditEvent
 from eduguard.sharing.models import ShareSetting
 
 
@@ -137,3 +138,15 @@ def test_console_forms_save_and_refuse_with_a_chinese_error(world: Any) -> None:
     view = world.client.get(f"/api/v1/sharing/datasets/{dataset}").json()
     bj = next(f for f in view["fields"] if f["name"] == "bj")
     assert (bj["attribute"], bj["masking"]) == ("conditional", "mask")
+
+
+def test_the_public_page_is_rate_limited_and_exports_are_audited(published: Any) -> None:
+    world = published
+    world.client.get(f"/api/v1/sharing/units/{world.school}/open-catalog.xlsx")
+    world.client.get(f"/api/v1/sharing/units/{world.school}/responsibility-list.xlsx")
+    with world.factory() as session:
+        actions = set(session.scalars(select(AuditEvent.action)))
+    assert {"sharing.export_open_catalog", "sharing.export_responsibility_list"} <= actions
+    world.client.cookies.clear()
+    answers = [world.client.get(f"/open/{world.school}").status_code for _ in range(62)]
+    assert answers[0] == 200 and answers[-1] == 429

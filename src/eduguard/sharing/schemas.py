@@ -17,7 +17,8 @@ Line = Annotated[str, SingleLine]
 
 class DatasetShareIn(RequestModel):
     """The dataset's share attribute and the owner's protection requirements. ``never_shared``
-    names fields that are never shared (they become 不予共享)."""
+    names the fields that are never shared (they become 不予共享); it replaces the list saved
+    before — a field left out loses the mark but stays 不予共享 until it is set otherwise."""
 
     attribute: ShareAttribute
     conditions: Free = Field(default="", max_length=2000)

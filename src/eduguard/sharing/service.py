@@ -181,9 +181,14 @@ def save_dataset(
                 continue
             setting.attribute, setting.never_shared = ShareAttribute.none, True
             _touch(setting, by)
-        elif setting is not None and _more_open(setting.attribute, attribute):
-            setting.attribute = attribute  # tightening the dataset tightens its fields
-            _touch(setting, by)
+        elif setting is not None:
+            changed = setting.never_shared  # the list replaces the one saved before
+            setting.never_shared = False  # (the field stays 不予共享 until set otherwise)
+            if _more_open(setting.attribute, attribute):
+                setting.attribute = attribute  # tightening the dataset tightens its fields
+                changed = True
+            if changed:
+                _touch(setting, by)
     session.flush()
     return row
 
