@@ -390,6 +390,11 @@ PERMISSIONS: Names = {
     "collection:approve": ("审批数据收集审核", "Decide collection reviews"),
     "backup:read": ("查看备份策略与恢复演练", "View backup policies and recovery drills"),
     "backup:write": ("登记备份策略与恢复演练", "Record backup policies and recovery drills"),
+    "sharing:read": (
+        "查看共享属性、数据开放目录与数据共享责任清单",
+        "View share attributes, the open-data catalog and the sharing responsibility list",
+    ),
+    "sharing:write": ("设置数据的共享属性与防护要求", "Set share attributes and protection"),
 }
 
 # The consent ledger (eduguard.consent.models): codes → names.

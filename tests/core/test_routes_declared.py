@@ -29,6 +29,8 @@ PUBLIC_ROUTES = {
     # Signed one-time consent links (PIPL Art. 14-15; people have no accounts), rate-limited.
     ("GET", "/consent/l/{token}"),
     ("POST", "/consent/l/{token}"),
+    # The open-data catalog (数据开放目录, notice item 7): only 无条件共享 items, rate-limited.
+    ("GET", "/open/{unit_id}"),
 }
 
 

@@ -24,6 +24,7 @@ CONSENT = {"consent:read", "consent:write", "consent:check"}
 RETENTION = {"retention:read", "retention:write", "retention:hold"}
 COLLECTION = {"collection:read", "collection:approve"}
 BACKUP = {"backup:read", "backup:write"}
+SHARING = {"sharing:read", "sharing:write"}  # share attributes: set by the data owner only
 EXPECTED: dict[Role, set[str]] = {
     Role.system_admin: ORGS_READ
     | CATALOG
@@ -40,7 +41,8 @@ EXPECTED: dict[Role, set[str]] = {
     | {"processing:read"}
     | {"retention:read", "retention:hold", "retention:approve"}
     | COLLECTION
-    | {"backup:read"},
+    | {"backup:read"}
+    | {"sharing:read"},
     Role.audit_admin: {"audit:read", "audit:export", "user:read", "user:credentials"}
     | {"retention:archive"},
     Role.data_owner: ORGS_READ
@@ -57,7 +59,8 @@ EXPECTED: dict[Role, set[str]] = {
     | {"retention:approve", "retention:archive"}
     | COLLECTION
     | {"collection:request"}
-    | BACKUP,
+    | BACKUP
+    | SHARING,
     Role.data_operator: ORGS_READ
     | CATALOG
     | {"catalog:scan", "compliance:read", "clock:read", "processing:read", "publish:check"}
@@ -76,14 +79,16 @@ EXPECTED: dict[Role, set[str]] = {
     | {"publish:check"}
     | CONSENT
     | RETENTION
-    | COLLECTION,
+    | COLLECTION
+    | {"sharing:read"},
     Role.supervisor: ORGS_READ
     | CATALOG
     | {"catalog:export", "compliance:read", "compliance:export"}
     | {"release:read", "clock:read", "processing:read"}
     | {"retention:read"}
     | {"collection:read"}
-    | {"backup:read"},
+    | {"backup:read"}
+    | {"sharing:read"},
 }
 # Routes that end the caller's own session would cut the walk short.
 SKIP = re.compile(r"logout")

@@ -74,6 +74,8 @@ ACTIONS: dict[str, str] = {
     "collection:approve": "审批数据收集审核",
     "backup:read": "查看备份策略与恢复演练",
     "backup:write": "登记备份策略与恢复演练",
+    "sharing:read": "查看共享属性、数据开放目录与数据共享责任清单",
+    "sharing:write": "设置数据的共享属性与防护要求",
 }
 
 READ_ORGS = frozenset({"unit:read", "system:read", "agreement:read"})
@@ -94,6 +96,9 @@ COLLECTION_REVIEW = frozenset({"collection:read", "collection:approve"})
 # Backup policies and recovery drills (notice item 5): kept by whoever runs the systems (the
 # system administrator) and their owners; read by security (incidents) and supervisors.
 BACKUP_MANAGE = frozenset({"backup:read", "backup:write"})
+# Share attributes (notice item 7: 数据主管单位明确共享属性和防护要求): set by the data owner;
+# read by the PI officer, the 网络安全职能部门 (security administrator) and supervisors.
+SHARING_MANAGE = frozenset({"sharing:read", "sharing:write"})
 
 ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.system_admin: READ_ORGS
@@ -111,7 +116,8 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | {"processing:read"}
     | {"retention:read", "retention:hold", "retention:approve"}
     | COLLECTION_REVIEW
-    | {"backup:read"},
+    | {"backup:read"}
+    | {"sharing:read"},
     # user:read and user:credentials: to steward the security administrator (三员分立)
     Role.audit_admin: frozenset({"audit:read", "audit:export", "user:read", "user:credentials"})
     | {"retention:archive"},
@@ -129,7 +135,8 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | {"retention:approve", "retention:archive"}
     | COLLECTION_REVIEW
     | {"collection:request"}
-    | BACKUP_MANAGE,
+    | BACKUP_MANAGE
+    | SHARING_MANAGE,
     Role.data_operator: READ_ORGS
     | CATALOG_READ
     | {"catalog:scan", "compliance:read", "clock:read", "processing:read"}
@@ -150,14 +157,16 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     | {"publish:check"}
     | CONSENT_MANAGE
     | RETENTION_MANAGE
-    | COLLECTION_REVIEW,
+    | COLLECTION_REVIEW
+    | {"sharing:read"},
     Role.supervisor: READ_ORGS
     | CATALOG_READ
     | {"catalog:export", "compliance:read", "compliance:export"}
     | {"release:read", "clock:read", "processing:read"}
     | {"retention:read"}
     | {"collection:read"}
-    | {"backup:read"},
+    | {"backup:read"}
+    | {"sharing:read"},
 }
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {role: labels.ROLES[role.value] for role in Role}

@@ -82,6 +82,12 @@ COMMANDS: tuple[LazyCommand, ...] = (
         "平台备份与恢复 (platform backup and restore)",
         "backup_app",
     ),
+    LazyCommand(
+        "sharing",
+        "eduguard.cli.sharing",
+        "数据开放与共享：共享属性、数据开放目录、责任清单 (open data and sharing)",
+        "sharing_app",
+    ),
 )
 
 

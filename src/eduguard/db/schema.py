@@ -22,6 +22,7 @@ MODEL_MODULES = (
     "eduguard.retention.residual_models",
     "eduguard.collection.models",
     "eduguard.backup.models",
+    "eduguard.sharing.models",
 )
 
 

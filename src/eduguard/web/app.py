@@ -45,6 +45,8 @@ from eduguard.web.routes import (
     retention,
     retention_residuals,
     retention_runs,
+    sharing,
+    sharing_public,
     system,
     users,
 )
@@ -78,6 +80,8 @@ ROUTERS = (
     collection.router,
     collection_pages.router,
     backup.router,
+    sharing.router,
+    sharing_public.router,
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -12,6 +12,7 @@ from eduguard.web.i18n_collection import EN_COLLECTION
 from eduguard.web.i18n_consent import EN_CONSENT
 from eduguard.web.i18n_processing import EN_PROCESSING
 from eduguard.web.i18n_retention import EN_RETENTION
+from eduguard.web.i18n_sharing import EN_SHARING
 
 LANGUAGES = ("zh", "en")
 
@@ -616,6 +617,7 @@ EN.update(EN_CONSENT)
 EN.update(EN_RETENTION)
 EN.update(EN_COLLECTION)
 EN.update(EN_BACKUP)
+EN.update(EN_SHARING)
 
 
 def translator(language: str) -> Callable[[str], str]:
