@@ -86,6 +86,10 @@ def build(
             "manifest_rows": counts.get("done", 0) + counts.get("pending", 0),
             "manifest_pending": counts.get("pending", 0),
             "kept_by_subject_holds": run.held_rows,
+            # selected at the plan by the subject's age (None: no birth date or ID column)
+            "selected_by_subject_class": (
+                json.loads(run.subject_classes) if run.subject_classes else None
+            ),
         },
         "verification": {"query": run.selection_sql, "remaining_selected": run.remaining_after},
         "manifest_sm3": manifest_sm3(session, run.id),

@@ -36,7 +36,7 @@ from eduguard.errors import Conflict, NotFound, PermissionDenied, ValidationFail
 from eduguard.identity import service as identity_service
 from eduguard.orgs import service as orgs_service
 from eduguard.orgs.models import InformationSystem
-from eduguard.retention import certificate, executor, service
+from eduguard.retention import certificate, executor, service, subjects
 from eduguard.retention import files as file_sources
 from eduguard.retention.executor import Outcome, Selection
 from eduguard.retention.models import (
@@ -274,6 +274,12 @@ def plan(
         )
         total, selected = executor.count_plan(engine, chosen)
         shown = base.shown(engine) + note
+        aged = subjects.age_column([(f.name, f.pi_types) for f in dataset.fields if f.present])
+        classes = (
+            None
+            if aged is None
+            else executor.subject_classes(engine, chosen, aged[0], aged[1], today or date.today())
+        )
         if held:  # the held rows' keys are not shown: they would name who is on hold
             shown += f" /* 不含主体保全的 {held} 行（按行键排除） */"
     run = DispositionRun(
@@ -291,6 +297,7 @@ def plan(
         rows_before=total,
         selected=selected,
         held_rows=held,
+        subject_classes=None if classes is None else json.dumps(classes),
         salt=secrets.token_hex(32),
         planned_by=by,
     )

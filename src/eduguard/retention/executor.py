@@ -161,6 +161,36 @@ def held_keys(
     return list(found)
 
 
+SUBJECT_CLASSES = ("under_14", "minor", "adult", "unknown")
+
+
+def _age_class(born: date | None, today: date) -> str:
+    if born is None or born > today:
+        return "unknown"
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return "under_14" if age < 14 else "minor" if age < 18 else "adult"
+
+
+def subject_classes(
+    engine: Engine,
+    chosen: Selection,
+    column: str,
+    born: Callable[[object], date | None],
+    today: date,
+) -> dict[str, int]:
+    """The selected rows by their subject's age today (不满十四周岁 / 十四至十七周岁 / 成年 / 无法判断),
+    from ``column`` read by ``born`` (a birth date, or the date inside an ID number): one read of
+    that column over the selection, no value kept."""
+    counts = dict.fromkeys(SUBJECT_CLASSES, 0)
+    if column not in chosen.table.c:
+        return counts
+    query = select(chosen.table.c[column]).where(chosen.condition)
+    with engine.connect() as connection:
+        for value in connection.execution_options(yield_per=10_000).scalars(query):
+            counts[_age_class(born(value), today)] += 1
+    return counts
+
+
 def count_plan(engine: Engine, chosen: Selection) -> tuple[int, int]:
     """(rows in the table, rows selected) on the source now."""
     with engine.connect() as connection:

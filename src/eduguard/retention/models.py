@@ -160,6 +160,9 @@ class DispositionRun(IdMixin, TimestampMixin, Base):
     selected: Mapped[int] = mapped_column(Integer, default=0)
     # rows the date rule selects but subject holds keep (left out of ``selected``)
     held_rows: Mapped[int] = mapped_column(Integer, default=0)
+    # the selected rows by subject class at the plan (JSON: under_14 / minor / adult / unknown),
+    # from a birth-date or ID-number column; None when the dataset has neither
+    subject_classes: Mapped[str | None] = mapped_column(Text)
     processed: Mapped[int] = mapped_column(Integer, default=0)
     rows_after: Mapped[int | None] = mapped_column(Integer)
     remaining_after: Mapped[int | None] = mapped_column(Integer)  # the verification query

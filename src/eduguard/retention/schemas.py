@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from eduguard.retention.models import Disposition, HoldKind, PeriodUnit, Trigger
 from eduguard.retention.periods import add_period
@@ -169,6 +170,9 @@ class RunRead(BaseModel):
     selection_sql: str
     rows_before: int
     selected: int
+    # selected rows by the subject's age at the plan: under_14, minor (14–17), adult, unknown;
+    # None when the dataset has no birth-date or ID-number column
+    subject_classes: dict[str, int] | None = None
     processed: int
     rows_after: int | None
     remaining_after: int | None
@@ -179,6 +183,11 @@ class RunRead(BaseModel):
     finished_at: datetime | None
     longest_batch_ms: int
     certificate_sm3: str | None
+
+    @field_validator("subject_classes", mode="before")
+    @classmethod
+    def _decoded(cls, value: object) -> object:
+        return json.loads(value) if isinstance(value, str) else value
 
 
 class DecisionIn(BaseModel):

@@ -40,6 +40,14 @@ EN_RETENTION: dict[str, str] = {
     "数据处置任务": "Disposition run",
     "处置前行数": "Rows before",
     "计划选中行数": "Rows selected by the plan",
+    "按主体年龄": "By the subject's age",
+    "不满十四周岁": "Under 14",
+    "十四至十七周岁": "Aged 14 to 17",
+    "成年": "Adults",
+    "无法判断": "Age unknown",
+    "数据集没有出生日期或身份证件号列，未按年龄统计": (
+        "The dataset has no birth-date or ID-number column: not counted by age"
+    ),
     "已处置行数": "Rows disposed",
     "处置后行数": "Rows after",
     "主体保全": "Subject hold",

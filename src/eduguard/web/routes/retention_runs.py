@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from eduguard.access.policy import Principal
 from eduguard.catalog import service as catalog_service
 from eduguard.errors import NotFound
-from eduguard.retention import dispositions, residuals
+from eduguard.retention import dispositions, residuals, subjects
 from eduguard.retention import pdf as retention_pdf
 from eduguard.retention.models import DispositionRun
 from eduguard.retention.schemas import ArchiveRead, CredentialIn, DecisionIn, RunRead
@@ -144,6 +144,8 @@ def run_page(request: Request, run_id: Id, caller: Reader, session: DbSession) -
         dataset=dataset,
         steps=steps,
         residuals=residuals.read(session, run),
+        subject_classes=json.loads(run.subject_classes) if run.subject_classes else None,
+        subject_class_labels=subjects.LABELS,
         crumbs=[("/", "概览"), ("/retention", "保存期限"), (None, f"处置任务 {run.id}")],
     )
 

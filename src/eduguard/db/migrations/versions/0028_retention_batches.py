@@ -1,7 +1,8 @@
 """retention: a batch's state in its own row (``retention_batches``) instead of on every
 manifest row, so marking a batch done writes one row, not thousands; the manifest's own
 run_id index dropped (the (run_id, key_hash) unique constraint leads with it); archive copies
-sealed a batch at a time (``retention_archive_chunks``; rows archived before stay readable)
+sealed a batch at a time (``retention_archive_chunks``; rows archived before stay readable); a
+plan's counts by subject class (``retention_runs.subject_classes``)
 
 Revision ID: 0028
 Revises: 0027
@@ -44,6 +45,8 @@ def upgrade() -> None:
     with op.batch_alter_table("retention_manifest") as batch:
         batch.drop_index("ix_retention_manifest_run_id")
         batch.drop_column("state")
+    with op.batch_alter_table("retention_runs") as batch:
+        batch.add_column(sa.Column("subject_classes", sa.Text(), nullable=True))
     op.create_table(
         "retention_archive_chunks",
         sa.Column("run_id", sa.Integer(), nullable=False),
@@ -64,6 +67,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("retention_archive_chunks")
+    with op.batch_alter_table("retention_runs") as batch:
+        batch.drop_column("subject_classes")
     with op.batch_alter_table("retention_manifest") as batch:
         batch.add_column(sa.Column("state", STATE, nullable=False, server_default="pending"))
         batch.create_index("ix_retention_manifest_run_id", ["run_id"], unique=False)
