@@ -85,7 +85,7 @@ COMMANDS: tuple[LazyCommand, ...] = (
     LazyCommand(
         "sharing",
         "eduguard.cli.sharing",
-        "数据开放与共享：共享属性、数据开放目录、责任清单 (open data and sharing)",
+        "数据开放与共享：共享属性、数据开放目录、数据共享责任清单 (open data and sharing)",
         "sharing_app",
     ),
 )
