@@ -188,19 +188,8 @@ def datasets_without_rule(session: Session, unit_id: int) -> list[Dataset]:
     information and have neither a retention rule nor a recorded exemption — what compliance
     reports as a finding (notice item 5: 存储遵循“最短周期”原则)."""
     datasets = [d for d in _datasets_of_units(session, [unit_id]) if personal(d)]
-    if not datasets:
-        return []
-    ids = [d.id for d in datasets]
-    ruled = set(
-        session.scalars(select(RetentionRule.dataset_id).where(RetentionRule.dataset_id.in_(ids)))
-    )
-
-    exempt = set(
-        session.scalars(
-            select(RetentionExemption.dataset_id).where(RetentionExemption.dataset_id.in_(ids))
-        )
-    )
-    return [d for d in datasets if d.id not in ruled and d.id not in exempt]
+    enforced = governed(session, [d.id for d in datasets])
+    return [d for d in datasets if d.id not in enforced]
 
 
 def governed(session: Session, dataset_ids: Sequence[int]) -> dict[int, str]:
